@@ -1,0 +1,85 @@
+"""One typed settings object: paths, tracking URI, score scale and service keys.
+
+Loaded on demand (``get_settings()``), never at import. Every field can be set from the
+environment with the ``RISKMODELS_`` prefix, e.g. ``RISKMODELS_HOME=/srv/risk``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+# Switches that stop the libraries we use from phoning home. The machines this runs on have
+# no network, and a bank's production servers must not send anything out either.
+OFFLINE_ENVIRONMENT = {
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+    "DO_NOT_TRACK": "1",
+    "BENTOML_DO_NOT_TRACK": "true",
+    "GX_ANALYTICS_ENABLED": "false",
+    "HF_HUB_OFFLINE": "1",
+}
+
+REGISTERED_MODELS = {
+    "application": "sme-application-scorecard",
+    "behavior": "sme-behavior-scorecard",
+    "collection": "sme-collection-scorecard",
+    "fraud": "sme-fraud",
+    "challenger": "sme-application-challenger",
+}
+
+
+def apply_offline_environment() -> None:
+    """Turn off telemetry unless the operator set the variable explicitly."""
+    for key, value in OFFLINE_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RISKMODELS_", extra="ignore")
+
+    home: Path = Field(default_factory=Path.cwd, description="Project folder holding data/ and mlruns/")
+    tracking_uri: str | None = Field(None, description="MLflow tracking URI; default SQLite under mlruns/")
+    audit_db: Path | None = Field(None, description="SQLite file of the decision audit log")
+    policy_path: Path | None = Field(None, description="Policy YAML; default the packaged policy")
+    api_keys: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Keys accepted by the scoring API (RISKMODELS_API_KEYS, comma-separated)")
+    experiment: str = "riskmodels"
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(k.strip() for k in value.split(",") if k.strip())
+        return value
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def mlruns_dir(self) -> Path:
+        return self.home / "mlruns"
+
+    @property
+    def resolved_tracking_uri(self) -> str:
+        # MLflow 3 refuses a bare file store for the registry, so the default is SQLite.
+        return self.tracking_uri or f"sqlite:///{(self.mlruns_dir / 'mlflow.db').resolve()}"
+
+    @property
+    def artifact_root(self) -> Path:
+        return self.mlruns_dir / "artifacts"
+
+    @property
+    def resolved_audit_db(self) -> Path:
+        return self.audit_db or self.home / "audit" / "decisions.sqlite"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

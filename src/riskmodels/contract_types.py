@@ -1,0 +1,75 @@
+"""The building blocks of the data contract: a column, a table, a label.
+
+Kept apart from ``contract.py`` so that the contract itself reads as a list of tables,
+and so that every consumer (quality suites, feature builders, API schemas, the simulator)
+shares one vocabulary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Dtype = Literal["int", "float", "bool", "category", "date", "string"]
+Unit = Literal["CNY", "months", "years", "days", "percent", "count", "ratio", "score"]
+Severity = Literal["critical", "warning"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table, with everything a check or a schema needs to know."""
+
+    name: str
+    dtype: Dtype
+    description: str
+    source: str
+    unit: Unit | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    categories: tuple[str, ...] | None = None
+    nullable: bool = False
+    # Values outside [minimum, maximum] that carry a meaning of their own (e.g. -1 = never).
+    special_codes: dict[int, str] = field(default_factory=dict)
+    # Largest share of nulls before the quality suite complains (warning severity).
+    max_null_share: float | None = None
+    pii: bool = False
+    # Whether a caller of the scoring API must send it (False: optional, null means missing).
+    required: bool = True
+
+    def is_numeric(self) -> bool:
+        return self.dtype in ("int", "float")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the contract: its key and its columns, in order."""
+
+    name: str
+    description: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    # Pairs (earlier, later) of date columns that must be ordered.
+    date_order: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"column must be one of table {self.name!r}; got {name!r}")
+
+    def by_source(self, source: str) -> list[Column]:
+        return [c for c in self.columns if c.source == source]
+
+
+@dataclass(frozen=True)
+class Label:
+    """A modelling target and exactly how it is defined."""
+
+    name: str
+    table: str
+    definition: str
+    population: str
