@@ -1,0 +1,141 @@
+"""Optimal binning of the candidate characteristics with optbinning's ``BinningProcess``.
+
+Conventions taken from optbinning 1.0.0 (``binning/transformations.py``), which the compiled
+scorer reproduces:
+
+* WoE of a bin is ``ln(share of goods / share of bads)``: a *higher* WoE means *lower* risk.
+* Bins with no goods or no bads (including empty special and missing bins) get WoE 0.
+* A numeric value equal to a split point falls in the bin to its right
+  (``np.digitize(..., right=False)``).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from optbinning import BinningProcess
+from pandas.errors import Pandas4Warning
+
+from riskmodels.scorecard.config import ScorecardConfig
+
+logger = logging.getLogger(__name__)
+
+# Special and missing bins carry their own observed WoE (optbinning's default is 0, which
+# would throw away what "never overdue" or "not reported" says about risk).
+EMPIRICAL = "empirical"
+SOLVED = ("OPTIMAL", "FEASIBLE")
+
+
+@contextmanager
+def optbinning_pandas_deprecations() -> Iterator[None]:
+    """Silence the two pandas-4 deprecations optbinning 1.0.0 triggers under pandas 3.1
+    (a string "Totals" row set into float columns; ``reset_index(inplace=True)``). Both are
+    inside optbinning's table building and change nothing today; they need an optbinning
+    release before pandas 4."""
+    with warnings.catch_warnings():
+        for message in ("Setting an item of incompatible dtype",
+                        "The inplace keyword in DataFrame.reset_index"):
+            warnings.filterwarnings("ignore", message=message, category=Pandas4Warning,
+                                    module="optbinning")
+        yield
+
+
+def special_code_bins(cfg: ScorecardConfig, name: str) -> dict[str, list[Any]]:
+    """optbinning's ``special_codes`` of one variable: meaning -> codes (one bin per meaning)."""
+    bins: dict[str, list[Any]] = {}
+    numeric = name not in cfg.categorical_features
+    for code, meaning in cfg.special_codes.get(name, {}).items():
+        bins.setdefault(meaning, []).append(_numeric_code(name, code) if numeric else code)
+    return bins
+
+
+def _numeric_code(name: str, code: Any) -> float:
+    # A JSON config spells the key -1 as "-1"; a numeric variable needs the number.
+    try:
+        return float(code)
+    except ValueError as exc:
+        raise ValueError(f"special code {code!r} of numeric variable {name!r} is not a number") from exc
+
+
+def variable_fit_params(cfg: ScorecardConfig, name: str) -> dict[str, Any]:
+    """The per-variable options handed to optbinning's ``OptimalBinning``."""
+    params: dict[str, Any] = {"monotonic_trend": cfg.trend_of(name)}
+    specials = special_code_bins(cfg, name)
+    if specials:
+        params["special_codes"] = specials
+    if name in cfg.user_splits:
+        splits = cfg.user_splits[name]
+        params["user_splits"] = splits
+        params["user_splits_fixed"] = [True] * len(splits)
+        # Fixed splits rarely also satisfy a minimum bin size; the user owns this binning.
+        params["min_bin_size"] = None
+    return params
+
+
+def make_binning_process(cfg: ScorecardConfig, variables: Sequence[str]) -> BinningProcess:
+    """An unfitted ``BinningProcess`` over ``variables`` with the config's options."""
+    return BinningProcess(
+        variable_names=list(variables),
+        categorical_variables=[v for v in variables if v in cfg.categorical_features] or None,
+        min_bin_size=cfg.min_bin_size,
+        binning_fit_params={v: variable_fit_params(cfg, v) for v in variables},
+    )
+
+
+def fit_binning_process(X: pd.DataFrame, y: np.ndarray, cfg: ScorecardConfig,
+                        variables: Sequence[str]) -> BinningProcess:
+    process = make_binning_process(cfg, variables)
+    with optbinning_pandas_deprecations():
+        process.fit(as_binning_input(X, variables, cfg), y)
+    for name in variables:
+        status = process.get_binned_variable(name).status
+        if status not in SOLVED:
+            logger.warning("binning of %r ended %s; it is left with a single bin", name, status)
+    return process
+
+
+def as_binning_input(X: pd.DataFrame, variables: Sequence[str], cfg: ScorecardConfig) -> pd.DataFrame:
+    """The columns optbinning bins; pandas ``category`` columns become plain objects because
+    optbinning compares raw values, not category codes."""
+    frame = X.loc[:, list(variables)]
+    for name in variables:
+        if name in cfg.categorical_features and isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = frame[name].astype(object)
+    return frame
+
+
+def binning_status(process: BinningProcess, name: str) -> str:
+    return str(process.get_binned_variable(name).status)
+
+
+def information_values(process: BinningProcess, variables: Sequence[str]) -> pd.Series:
+    """Information value of each variable's binning (special and missing bins included)."""
+    values = {}
+    for name in variables:
+        table = process.get_binned_variable(name).binning_table
+        table.build(add_totals=False)  # computes the IV
+        values[name] = float(table.iv)
+    return pd.Series(values, name="iv")
+
+
+def woe_frame(process: BinningProcess, X: pd.DataFrame, variables: Sequence[str],
+              cfg: ScorecardConfig) -> pd.DataFrame:
+    """WoE of every row and variable, special and missing bins at their observed WoE."""
+    woe = process.transform(as_binning_input(X, process.variable_names, cfg), metric="woe",
+                            metric_special=EMPIRICAL, metric_missing=EMPIRICAL)
+    return woe.loc[:, list(variables)].astype(float)
+
+
+def binning_tables(process: BinningProcess, variables: Sequence[str] | None = None,
+                   show_digits: int = 4) -> dict[str, pd.DataFrame]:
+    """optbinning's binning table (with totals) of each variable, for reports."""
+    names = process.variable_names if variables is None else variables
+    with optbinning_pandas_deprecations():
+        return {name: process.get_binned_variable(name).binning_table.build(show_digits=show_digits)
+                for name in names}

@@ -1,0 +1,91 @@
+"""The typed configuration of a scorecard, as a pipeline's YAML file spells it.
+
+Example (YAML)::
+
+    features: [months_in_business, overdue_days_max, industry]
+    categorical_features: [industry]
+    monotonic_trends: {months_in_business: descending}
+    special_codes: {overdue_days_max: {-1: never overdue}}
+    user_splits: {months_in_business: [6, 12, 24, 60]}
+    min_bin_size: 0.05
+    iv_min: 0.02
+    max_corr: 0.7
+    max_vif: 5
+    scale: {base_points: 60, base_odds: 20, pdo: 10, min_score: 0, max_score: 100}
+
+Special codes map a code to its meaning; codes that share a meaning share one bin. User splits
+are *fixed*: the variable gets exactly those bins, so neither the monotonic trend nor the
+minimum bin size applies to it unless ``monotonic_trends`` names the variable explicitly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from riskmodels.scorecard.scaling import ScoreScale
+
+# The event-rate trends optbinning's OptimalBinning accepts; None disables the constraint.
+MonotonicTrend = Literal[
+    "auto", "auto_heuristic", "auto_asc_desc", "ascending", "descending", "concave",
+    "convex", "peak", "valley", "peak_heuristic", "valley_heuristic"]
+
+SpecialCode = int | float | str
+Category = int | float | str
+# Numeric variables: split points. Categorical variables: groups of categories, one per bin.
+UserSplits = list[float] | list[list[Category]]
+
+
+class ScorecardConfig(BaseModel):
+    """Features, binning options, selection thresholds and score scale of one scorecard."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    features: list[str] = Field(min_length=1, description="Candidate characteristics")
+    categorical_features: list[str] = Field(default_factory=list)
+    default_monotonic_trend: MonotonicTrend | None = "auto_asc_desc"
+    monotonic_trends: dict[str, MonotonicTrend | None] = Field(default_factory=dict)
+    min_bin_size: float = Field(0.05, gt=0, le=0.5, description="Smallest bin, share of rows")
+    special_codes: dict[str, dict[SpecialCode, str]] = Field(
+        default_factory=dict, description="Per variable: code -> meaning")
+    user_splits: dict[str, UserSplits] = Field(default_factory=dict)
+    iv_min: float = Field(0.02, ge=0)
+    max_corr: float = Field(0.7, gt=0, le=1)
+    max_vif: float = Field(5.0, gt=1)
+    scale: ScoreScale = Field(default_factory=ScoreScale)
+
+    @model_validator(mode="after")
+    def _check_names(self) -> Self:
+        if len(set(self.features)) != len(self.features):
+            duplicated = sorted({f for f in self.features if self.features.count(f) > 1})
+            raise ValueError(f"features must be unique; duplicated {duplicated}")
+        known = set(self.features)
+        for option in ("categorical_features", "monotonic_trends", "special_codes", "user_splits"):
+            unknown = sorted(set(getattr(self, option)) - known)
+            if unknown:
+                raise ValueError(f"{option} names variables that are not features: {unknown}")
+        for name, splits in self.user_splits.items():
+            categorical = name in self.categorical_features
+            grouped = bool(splits) and isinstance(splits[0], list)
+            if grouped != categorical:
+                expected = "lists of categories" if categorical else "numbers"
+                raise ValueError(f"user_splits of {name!r} must be {expected}")
+        for name, codes in self.special_codes.items():
+            if any(isinstance(c, float) and c != c for c in codes):
+                raise ValueError(f"special_codes of {name!r}: NaN is a missing value, not a code")
+        return self
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> ScorecardConfig:
+        import yaml
+
+        with open(path, encoding="utf-8") as handle:
+            return cls.model_validate(yaml.safe_load(handle))
+
+    def trend_of(self, name: str) -> MonotonicTrend | None:
+        """The monotonic trend a variable is binned under (see the module docstring)."""
+        if name in self.monotonic_trends:
+            return self.monotonic_trends[name]
+        return None if name in self.user_splits else self.default_monotonic_trend

@@ -1,0 +1,1 @@
+"""Tests of the scorecard engine (riskmodels.scorecard)."""

@@ -1,0 +1,109 @@
+"""The estimator: sklearn conventions, config, bins for special values, clear input errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from riskmodels.scorecard.config import ScorecardConfig
+from riskmodels.scorecard.model import ScorecardModel
+
+from .conftest import NEVER_OVERDUE, make_applications
+
+
+def _bin(model: ScorecardModel, variable: str, label: str) -> pd.Series:
+    table = model.scorecard_table_
+    return table[(table["variable"] == variable) & (table["bin"] == label)].iloc[0]
+
+
+def test_predictions_have_sklearn_shapes_and_ranges(fitted: ScorecardModel, dev_data) -> None:
+    X, _ = dev_data
+    proba = fitted.predict_proba(X.iloc[:100])
+    assert proba.shape == (100, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    score = fitted.predict_score(X)
+    assert score.min() >= 0 and score.max() <= 100
+    assert clone(fitted).get_params() == fitted.get_params()
+    assert list(fitted.scorecard_table_.columns) == [
+        "variable", "bin", "count", "event_rate", "woe", "iv", "points"]
+
+
+def test_missing_and_special_values_have_their_own_bins(fitted: ScorecardModel, dev_data) -> None:
+    X, y = dev_data
+    missing = _bin(fitted, "leverage", "Missing")
+    assert missing["count"] == X["leverage"].isna().sum()
+    assert missing["event_rate"] == pytest.approx(y[X["leverage"].isna().to_numpy()].mean())
+    never = _bin(fitted, "repayment_ratio", "never overdue")
+    assert never["count"] == (X["repayment_ratio"] == NEVER_OVERDUE).sum()
+    # Special rows are not in any regular bin: the regular bins count the other rows only.
+    table = fitted.scorecard_table_
+    regular = table[(table["variable"] == "repayment_ratio")
+                    & ~table["bin"].isin(["never overdue", "Missing"])]
+    assert regular["count"].sum() == (X["repayment_ratio"] != NEVER_OVERDUE).sum()
+
+
+def test_config_user_splits_and_category_dtype(dev_data) -> None:
+    X, y = dev_data
+    X = X.iloc[:6_000].assign(industry=lambda f: f["industry"].astype("category"))
+    cfg = ScorecardConfig.model_validate({
+        "features": ["repayment_ratio", "industry", "leverage"],
+        "categorical_features": ["industry"],
+        "special_codes": {"repayment_ratio": {"-1": "never overdue"}},  # as JSON would spell it
+        "user_splits": {"repayment_ratio": [0.25, 0.5, 0.75],
+                        "industry": [["retail", "services"], ["transport", "construction"]]},
+        "scale": {"base_points": 50, "pdo": 20},
+    })
+    model = ScorecardModel.from_config(cfg).fit(X, y[:6_000])
+    spec = {f["name"]: f for f in model.compiled_.to_spec()["features"]}
+    assert spec["repayment_ratio"]["splits"] == [0.25, 0.5, 0.75]
+    assert [b["categories"] for b in spec["industry"]["bins"]] == [
+        ["retail", "services"], ["transport", "construction"]]
+    assert spec["repayment_ratio"]["special_bins"][0]["codes"] == [NEVER_OVERDUE]
+    assert model.compiled_.scale.pdo == 20
+    np.testing.assert_allclose(model.predict_score(X), np.clip(
+        model.scorecard_.score(X[model.selected_features_].astype({"industry": object})), 0, 100))
+    tables = model.binning_tables()
+    assert set(tables) == set(cfg.features) and "IV" in tables["leverage"].columns
+
+
+def test_bad_inputs_raise_clear_errors() -> None:
+    X, y = make_applications(600, seed=3)
+    with pytest.raises(ValueError, match=r"y must be binary 0/1; got values \[0, 1, 2\]"):
+        ScorecardModel().fit(X, np.r_[y[:-1], 2])
+    with pytest.raises(ValueError, match=r"features must be columns of X; missing \['foo'\]"):
+        ScorecardModel(features=["leverage", "foo"]).fit(X, y)
+    with pytest.raises(ValueError, match="y must hold both classes"):
+        ScorecardModel().fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="same number of rows"):
+        ScorecardModel().fit(X, y[:-1])
+    with pytest.raises(TypeError, match="X must be a pandas DataFrame"):
+        ScorecardModel().fit(X.to_numpy(), y)
+    with pytest.raises(ValueError, match=r"special_codes names variables that are not features: \['noise'\]"):
+        ScorecardModel(features=["leverage"], special_codes={"noise": {-1: "x"}}).fit(X, y)
+    with pytest.raises(ValueError, match="user_splits of 'industry' must be lists of categories"):
+        ScorecardConfig(features=["industry"], categorical_features=["industry"],
+                        user_splits={"industry": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="no variable passed selection"):
+        ScorecardModel(features=["noise"], iv_min=0.5).fit(X, y)
+    with pytest.raises(ValueError, match="special code 'abc' of numeric variable 'leverage'"):
+        ScorecardModel(features=["leverage"], special_codes={"leverage": {"abc": "x"}}).fit(X, y)
+
+
+def test_config_loads_from_yaml(tmp_path) -> None:
+    path = tmp_path / "scorecard.yaml"
+    path.write_text(
+        "features: [months_in_business, overdue_days_max, industry]\n"
+        "categorical_features: [industry]\n"
+        "monotonic_trends: {months_in_business: descending}\n"
+        "special_codes: {overdue_days_max: {-1: never overdue}}\n"
+        "user_splits: {months_in_business: [6, 12, 24, 60]}\n"
+        "max_vif: 4\n"
+        "scale: {pdo: 20}\n", encoding="utf-8")
+    cfg = ScorecardConfig.from_yaml(path)
+    assert cfg.special_codes == {"overdue_days_max": {-1: "never overdue"}}
+    assert cfg.trend_of("months_in_business") == "descending"
+    assert cfg.trend_of("overdue_days_max") == "auto_asc_desc"
+    params = ScorecardModel.from_config(cfg).get_params()
+    assert params["max_vif"] == 4 and params["scale"].pdo == 20 and params["scale"].base_points == 60
