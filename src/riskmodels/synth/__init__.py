@@ -1,0 +1,15 @@
+"""The portfolio simulator: a realistic small-business loan book for every model, test and demo.
+
+    from riskmodels.synth import generate_portfolio, write_portfolio, read_portfolio
+    portfolio = generate_portfolio(50_000, seed=7)
+    write_portfolio(portfolio, "data/synthetic")
+"""
+
+from __future__ import annotations
+
+from riskmodels.synth.io import read_portfolio, write_portfolio
+from riskmodels.synth.portfolio import GENERATOR_VERSION, Portfolio, generate_portfolio
+from riskmodels.synth.reference import reference_applications
+
+__all__ = ["GENERATOR_VERSION", "Portfolio", "generate_portfolio", "read_portfolio", "reference_applications",
+           "write_portfolio"]
