@@ -100,10 +100,32 @@ def log_artifact_frame(frame: pd.DataFrame, artifact_file: str) -> None:
         mlflow.log_artifact(str(path), artifact_path=str(Path(artifact_file).parent) or None)
 
 
+# MLflow cannot hold a missing value in a long or boolean column, so nullable integers and
+# flags are declared as doubles; the feature builders read them as floats anyway.
+_MLFLOW_TYPES = {"int": "long", "float": "double", "bool": "boolean", "category": "string",
+                 "date": "datetime", "string": "string"}
+
+
+def contract_signature(table_name: str, output: pd.DataFrame) -> Any:
+    """The model signature from the data contract, not guessed from a few example rows."""
+    from mlflow.models import ModelSignature
+    from mlflow.types.schema import ColSpec, Schema
+
+    from riskmodels.contract import table
+
+    inputs = Schema([
+        ColSpec("double" if c.nullable and c.dtype in ("int", "bool") else _MLFLOW_TYPES[c.dtype],  # type: ignore[arg-type]
+                c.name, required=not c.nullable)
+        for c in table(table_name).columns
+    ])
+    from mlflow.models import infer_signature
+
+    return ModelSignature(inputs=inputs, outputs=infer_signature(None, output).outputs)
+
+
 def log_spec_model(spec: Mapping[str, Any], input_example: pd.DataFrame) -> str:
     """Log a compiled spec as a pyfunc model with signature and input example; return its URI."""
     import mlflow
-    from mlflow.models import infer_signature
 
     from riskmodels import mlflow_model
 
@@ -115,8 +137,8 @@ def log_spec_model(spec: Mapping[str, Any], input_example: pd.DataFrame) -> str:
             name="model",
             python_model=mlflow_model.__file__,
             artifacts={"spec": str(spec_path)},
-            signature=infer_signature(input_example, output),
-            input_example=input_example,
+            signature=contract_signature(spec["input_table"], output),
+            input_example=_as_signature_types(input_example),
             # Explicit requirements: inferring them would import and run the model in a subprocess.
             pip_requirements=[f"riskmodels=={_version()}"],
         )
@@ -158,6 +180,15 @@ def load_spec(name: str, version_or_alias: str = CHAMPION) -> tuple[dict[str, An
         spec_file = next(Path(local).rglob(SPEC_ARTIFACT))
         spec = json.loads(spec_file.read_text(encoding="utf-8"))
     return spec, version
+
+
+def _as_signature_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable integer and boolean columns as floats, as the signature declares them."""
+    out = frame.copy()
+    for name in out.columns:
+        if str(out[name].dtype) in ("Int64", "boolean"):
+            out[name] = out[name].astype("float64")
+    return out
 
 
 def _version() -> str:

@@ -1,0 +1,197 @@
+"""The ``riskmodels`` command: generate data, train, promote, check, decide, serve, demo.
+
+A thin layer: it parses arguments, shows progress and prints results; the work is done by
+library functions and the pipelines. Errors a user can fix end with exit code 2 and one line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from riskmodels.config import apply_offline_environment
+
+app = typer.Typer(
+    help="Credit-risk models for small and micro business lending (小微企业贷款): "
+    "application, behavioural and collection scorecards, a fraud model, the lending policy "
+    "and a scoring service.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+quality_app = typer.Typer(help="Data-quality checks built from the data contract.", no_args_is_help=True)
+app.add_typer(quality_app, name="quality")
+
+
+class ModelKind(str, Enum):
+    application = "application"
+    fraud = "fraud"
+    all = "all"
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False) -> None:
+    apply_offline_environment()
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Third-party loggers are chatty at INFO; our own messages are what a risk manager reads.
+    for noisy in ("alembic", "mlflow", "great_expectations", "urllib3", "numexpr"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=2)
+
+
+def _writable_dir(path: Path) -> Path:
+    """The folder, created if need be; a clear error if it cannot be written."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(f"--out must be a writable folder; got {str(path)!r} ({exc.strerror})") from exc
+    if not os.access(path, os.W_OK):
+        raise _fail(f"--out must be a writable folder; got {str(path)!r} (permission denied)")
+    return path
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write the Parquet tables to.")] = Path("data/synthetic"),
+    n_applications: Annotated[int, typer.Option(help="Number of applications to simulate.")] = 200_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives identical files.")] = 7,
+    drift: Annotated[bool, typer.Option(help="Simulate a clearly shifted population.")] = False,
+) -> None:
+    """Simulate a small-business loan book: applications, outcomes, snapshots, collection cases."""
+    from tqdm import tqdm
+
+    from riskmodels.synth import generate_portfolio, write_portfolio
+
+    if n_applications <= 0:
+        raise _fail(f"--n-applications must be a positive integer; got {n_applications}")
+    _writable_dir(out.parent if not out.exists() else out)
+    with tqdm(total=n_applications, unit="app", desc="generating", disable=None) as bar:
+        portfolio = generate_portfolio(n_applications, seed, drift=drift, progress=bar.update)
+    try:
+        paths = write_portfolio(portfolio, out)
+    except OSError as exc:  # unwritable, a file in the way, or a folder of someone else's files
+        raise _fail(str(exc).replace("out_dir", "--out")) from exc
+    for name, path in paths.items():
+        typer.echo(f"{name:<22} {path}")
+
+
+@quality_app.command("check")
+def quality_check(
+    table: Annotated[str, typer.Option(help="Contract table to check, e.g. applications.")],
+    data: Annotated[Path, typer.Option(help="Parquet file, or a folder holding TABLE.parquet.")],
+    out: Annotated[Path, typer.Option(help="Folder for the JSON result and HTML summary.")] = Path("reports/quality"),
+) -> None:
+    """Check a table against its contract; exit 1 when a critical check fails."""
+    import pandas as pd
+
+    from riskmodels.contract import TABLES
+    from riskmodels.quality import check_table, write_report
+
+    if table not in TABLES:
+        raise _fail(f"--table must be one of {sorted(TABLES)}; got {table!r}")
+    path = data / f"{table}.parquet" if data.is_dir() else data
+    if not path.exists():
+        raise _fail(f"--data must be a Parquet file or a folder holding {table}.parquet; got {str(data)!r}")
+    report = check_table(pd.read_parquet(path), table)
+    paths = write_report(report, _writable_dir(out))
+    status = "PASSED" if report.passed else "FAILED"
+    typer.echo(f"{table}: {status} ({report.n_rows} rows); report: {paths[-1] if isinstance(paths, (list, tuple)) else paths}")
+    if not report.passed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def train(
+    kind: Annotated[ModelKind, typer.Argument(help="Which model to train.")],
+    data: Annotated[Path, typer.Option(help="Folder with the portfolio tables.")] = Path("data/synthetic"),
+    config: Annotated[Path | None, typer.Option(help="Pipeline YAML; default pipelines/configs/KIND.yaml.")] = None,
+) -> None:
+    """Validate data, train, evaluate, log to MLflow and register as `challenger`."""
+    from pipelines import run_training
+
+    if not data.is_dir():
+        raise _fail(f"--data must be a folder with the portfolio tables; got {str(data)!r}")
+    kinds = ["fraud", "application"] if kind is ModelKind.all else [kind.value]
+    for k in kinds:
+        result = run_training(k, data, config)
+        typer.echo(json.dumps(result.summary(), ensure_ascii=False, indent=2))
+
+
+@app.command()
+def promote(
+    name: Annotated[str, typer.Argument(help="Registered model name, e.g. sme-application-scorecard.")],
+    version: Annotated[str | None, typer.Option(help="Version to promote; default the challenger.")] = None,
+) -> None:
+    """Move the `champion` alias after checking the promotion gates; refuse otherwise."""
+    from riskmodels.promotion import PromotionRefused, promote as do_promote
+
+    try:
+        decision = do_promote(name, version)
+    except PromotionRefused as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(decision)
+
+
+@app.command()
+def decide(
+    input: Annotated[Path, typer.Option("--input", help="Application as a JSON body, as the API takes it.")],
+    pretty: Annotated[bool, typer.Option(help="Print a readable summary instead of JSON.")] = False,
+) -> None:
+    """Score one application with the champion models and print the full answer."""
+    from riskmodels.champions import ChampionsUnavailable, load_champions
+    from riskmodels.decision import decide as do_decide
+    from riskmodels.presentation import decision_summary
+
+    try:
+        application = json.loads(input.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise _fail(f"--input must be a readable JSON file; got {str(input)!r} ({exc})") from exc
+    try:
+        bundle = load_champions()
+    except ChampionsUnavailable as exc:
+        raise _fail(f"{exc}; run `riskmodels train all` and `riskmodels promote` first") from exc
+    answer = do_decide(application, bundle)
+    typer.echo(decision_summary(answer) if pretty else answer.model_dump_json(indent=2))
+
+
+@app.command()
+def demo(
+    n_applications: Annotated[int, typer.Option(help="Size of the simulated portfolio.")] = 30_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    data: Annotated[Path, typer.Option(help="Where to write the portfolio.")] = Path("data/synthetic"),
+) -> None:
+    """The whole job on embedded defaults: generate, train, register, promote, decide."""
+    from pipelines import run_training
+    from riskmodels.champions import load_champions
+    from riskmodels.config import REGISTERED_MODELS
+    from riskmodels.decision import decide as do_decide
+    from riskmodels.presentation import decision_summary
+    from riskmodels.promotion import promote as do_promote
+    from riskmodels.synth import reference_applications
+
+    typer.secho(f"1/4 simulating {n_applications:,} applications into {data}", bold=True)
+    generate(out=data, n_applications=n_applications, seed=seed, drift=False)
+    typer.secho("2/4 training (data quality, fit, evaluation, MLflow registry)", bold=True)
+    for kind in ("fraud", "application"):
+        typer.echo(json.dumps(run_training(kind, data, None).summary(), ensure_ascii=False, indent=2))
+    typer.secho("3/4 promoting challengers that pass their gates", bold=True)
+    for kind in ("fraud", "application", "challenger"):
+        typer.echo(do_promote(REGISTERED_MODELS[kind]))
+    typer.secho("4/4 scoring the three reference customers of DOMAIN.md", bold=True)
+    bundle = load_champions()
+    for application in reference_applications().to_dict(orient="records"):
+        typer.echo(decision_summary(do_decide(application, bundle)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

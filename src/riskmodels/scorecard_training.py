@@ -1,0 +1,124 @@
+"""Train, evaluate, log and register a scorecard: the steps the A, B and C cards share.
+
+A pipeline prepares a ``ScorecardSample`` (features, target, dates, and the simulator's truth
+when there is one); everything after that is the same for every scorecard.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from riskmodels.evaluation import SplitData, evaluate_splits, validation_report
+from riskmodels.model_specs import make_spec
+from riskmodels.promotion import GATES_ARTIFACT, PromotionGates
+from riskmodels.risk_classes import RiskBands
+from riskmodels.scorecard import ScorecardConfig, ScorecardModel
+from riskmodels.splits import SplitConfig, split_by_month
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScorecardSample:
+    """The development data of one scorecard, row-aligned."""
+
+    features: pd.DataFrame
+    event: np.ndarray  # 1 = the bad event the score ranks against
+    dates: pd.Series
+    input_rows: pd.DataFrame  # raw contract rows: the registered model's input example
+    oracle_pd: np.ndarray | None = None  # the simulator's true probability of the event
+
+    def __post_init__(self) -> None:
+        n = len(self.features)
+        if not (len(self.event) == len(self.dates) == len(self.input_rows) == n):
+            raise ValueError("features, event, dates and input_rows must have the same length; got "
+                             f"{n}, {len(self.event)}, {len(self.dates)}, {len(self.input_rows)}")
+        if self.oracle_pd is not None and len(self.oracle_pd) != n:
+            raise ValueError(f"oracle_pd must have {n} rows; got {len(self.oracle_pd)}")
+
+
+@dataclass
+class FittedScorecard:
+    model: ScorecardModel
+    split: pd.Series
+    bands: RiskBands
+    scores: np.ndarray
+    pds: np.ndarray
+
+
+def fit_scorecard(sample: ScorecardSample, config: ScorecardConfig, split_config: SplitConfig,
+                  bands: RiskBands | None = None) -> FittedScorecard:
+    """Fit on the training months; score every row; calibrate class PDs on train + test."""
+    split = split_by_month(sample.dates, split_config)
+    train = (split == "train").to_numpy()
+    log.info("fitting scorecard on %d training rows (%d candidates)", train.sum(), len(config.features))
+    model = ScorecardModel.from_config(config).fit(sample.features[train], sample.event[train])
+    scores = model.predict_score(sample.features)
+    development = (split != "oot").to_numpy()
+    bands = (bands or RiskBands.default()).with_pds(sample.event[development], scores[development])
+    return FittedScorecard(model, split, bands, scores, model.predict_pd(sample.features))
+
+
+def split_data(sample: ScorecardSample, split: pd.Series, pds: np.ndarray, scores: np.ndarray) -> dict[str, SplitData]:
+    out = {}
+    for name in ("train", "test", "oot"):
+        mask = (split == name).to_numpy()
+        oracle = sample.oracle_pd[mask] if sample.oracle_pd is not None else None
+        out[name] = SplitData(y=sample.event[mask], pd=pds[mask], score=scores[mask], oracle_pd=oracle)
+    return out
+
+
+def log_scorecard_evidence(fitted: FittedScorecard, evaluation: object, model_name: str,
+                           extra_sections: list[tuple[str, str]] | None = None) -> None:
+    """Every table and plot a validator asks for, as artefacts of the active MLflow run."""
+    import mlflow
+
+    from riskmodels import tracking
+
+    model = fitted.model
+    tracking.log_artifact_frame(model.selection_table_, "selection/variable_selection.csv")
+    tracking.log_artifact_frame(model.coef_table_, "model/coefficients.csv")
+    tracking.log_artifact_frame(model.scorecard_table_, "model/scorecard_table.csv")
+    tracking.log_artifact_text(
+        pd.DataFrame([{"class": b.name, "min_score": b.min_score, "pd": b.pd} for b in fitted.bands.bands])
+        .to_csv(index=False), "model/risk_classes.csv")
+    for name, table in model.binning_tables().items():
+        tracking.log_artifact_frame(table.reset_index(), f"binning/{name}.csv")
+    sections = [
+        ("Variable selection", model.selection_table_.to_html(index=False, float_format="%.4f")),
+        ("Coefficients (Wald statistics, VIF)", model.coef_table_.to_html(index=False, float_format="%.4f")),
+        ("Scorecard", model.scorecard_table_.to_html(index=False, float_format="%.3f")),
+        *(extra_sections or []),
+    ]
+    html = validation_report(evaluation, title=f"Validation report: {model_name}", sections=sections)
+    mlflow.log_text(html, "report/validation_report.html")
+
+
+def register_scorecard(fitted: FittedScorecard, sample: ScorecardSample, model_name: str,
+                       input_table: str, gates: PromotionGates) -> tuple[str, str]:
+    """Log the compiled spec as a pyfunc model, register it as ``challenger``; (version, uri)."""
+    import mlflow
+
+    from riskmodels import tracking
+
+    spec = make_spec("scorecard", input_table, fitted.model.compiled_.to_spec(), fitted.bands)
+    mlflow.log_text(json.dumps(spec, ensure_ascii=False, indent=1), "model/compiled_spec.json")
+    mlflow.log_text(gates.model_dump_json(indent=1), GATES_ARTIFACT)
+    example = sample.input_rows.head(5)
+    uri = tracking.log_spec_model(spec, example)
+    run_id = mlflow.active_run().info.run_id
+    version = tracking.register(uri, model_name, run_id)
+    return version.version, uri
+
+
+def log_quality_reports(paths: list[Path]) -> None:
+    import mlflow
+
+    for path in paths:
+        mlflow.log_artifact(str(path), artifact_path="quality")
