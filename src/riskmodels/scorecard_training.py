@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from riskmodels.evaluation import SplitData, evaluate_splits, validation_report
 from riskmodels.model_specs import make_spec
@@ -20,8 +23,20 @@ from riskmodels.promotion import GATES_ARTIFACT, PromotionGates
 from riskmodels.risk_classes import RiskBands
 from riskmodels.scorecard import ScorecardConfig, ScorecardModel
 from riskmodels.splits import SplitConfig, split_by_month
+from riskmodels.training import PipelineConfig
+
+if TYPE_CHECKING:
+    from riskmodels.training import TrainingResult
 
 log = logging.getLogger(__name__)
+
+
+class ScorecardPipelineConfig(PipelineConfig):
+    """A scorecard pipeline's YAML: the common part plus the scorecard section."""
+
+    scorecard: ScorecardConfig
+    event_value: int = Field(1, ge=0, le=1, description="Target value that is the bad event")
+    date_column: str = Field("application_date", description="Calendar the split runs on")
 
 
 @dataclass(frozen=True)
@@ -122,3 +137,40 @@ def log_quality_reports(paths: list[Path]) -> None:
 
     for path in paths:
         mlflow.log_artifact(str(path), artifact_path="quality")
+
+
+def train_and_register(kind: str, cfg: ScorecardPipelineConfig, sample: ScorecardSample, input_table: str,
+                       quality_reports: list[Path], data_hash: str,
+                       challenger_pd: Callable[[FittedScorecard], tuple[np.ndarray, str]] | None = None,
+                       ) -> TrainingResult:
+    """Fit, evaluate on train/test/OOT, log every artefact, register as ``challenger``.
+
+    ``challenger_pd`` (A card) fits a challenger on the same training rows and returns its
+    PD for every row and its registered name; both models are then reported side by side.
+    """
+    import mlflow
+
+    from riskmodels import tracking
+    from riskmodels.training import TrainingResult, flatten
+
+    fitted = fit_scorecard(sample, cfg.scorecard, cfg.split)
+    evaluation = evaluate_splits(split_data(sample, fitted.split, fitted.pds, fitted.scores), bands=fitted.bands)
+    metrics = dict(evaluation.metrics)
+    sections: list[tuple[str, str]] = []
+    if challenger_pd is not None:
+        other_pd, _ = challenger_pd(fitted)
+        other = evaluate_splits(split_data(sample, fitted.split, other_pd, cfg.scorecard.scale.to_points(other_pd)),
+                                bands=fitted.bands)
+        metrics.update({f"challenger_{k}": v for k, v in other.metrics.items() if k.endswith("_auc")})
+        table = pd.DataFrame([{"sample": s, "scorecard AUC": metrics[f"{s}_auc"],
+                               "LightGBM AUC": other.metrics[f"{s}_auc"]} for s in ("train", "test", "oot")])
+        sections.append(("Champion (scorecard) vs challenger (LightGBM)", table.to_html(index=False)))
+    with tracking.training_run(kind, f"{kind}-scorecard") as run:
+        mlflow.log_params({**flatten("", cfg), "data.hash": data_hash,
+                           **{f"rows.{s}": int((fitted.split == s).sum()) for s in ("train", "test", "oot")}})
+        mlflow.log_metrics(metrics)
+        log_quality_reports(quality_reports)
+        log_scorecard_evidence(fitted, evaluation, cfg.model_name, sections)
+        version, _ = register_scorecard(fitted, sample, cfg.model_name, input_table, cfg.gates)
+    log.info("%s v%s: oot_auc %.4f", cfg.model_name, version, metrics["oot_auc"])
+    return TrainingResult(kind, cfg.model_name, run.info.run_id, version, metrics)
