@@ -176,7 +176,7 @@ def demo(
     from riskmodels.config import REGISTERED_MODELS
     from riskmodels.decision import decide as do_decide
     from riskmodels.presentation import decision_summary
-    from riskmodels.promotion import promote as do_promote
+    from riskmodels.promotion import PromotionRefused, promote as do_promote
     from riskmodels.synth import reference_applications
 
     typer.secho(f"1/4 simulating {n_applications:,} applications into {data}", bold=True)
@@ -186,7 +186,10 @@ def demo(
         typer.echo(json.dumps(run_training(kind, data, None).summary(), ensure_ascii=False, indent=2))
     typer.secho("3/4 promoting challengers that pass their gates", bold=True)
     for kind in ("fraud", "application", "challenger"):
-        typer.echo(do_promote(REGISTERED_MODELS[kind]))
+        try:
+            typer.echo(do_promote(REGISTERED_MODELS[kind]))
+        except PromotionRefused as exc:  # an honest outcome, shown as such
+            typer.secho(f"refused: {exc}", fg=typer.colors.YELLOW)
     typer.secho("4/4 scoring the three reference customers of DOMAIN.md", bold=True)
     bundle = load_champions()
     for application in reference_applications().to_dict(orient="records"):

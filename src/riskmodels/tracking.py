@@ -138,7 +138,7 @@ def log_spec_model(spec: Mapping[str, Any], input_example: pd.DataFrame) -> str:
             python_model=mlflow_model.__file__,
             artifacts={"spec": str(spec_path)},
             signature=contract_signature(spec["input_table"], output),
-            input_example=_as_signature_types(input_example),
+            input_example=as_signature_types(input_example),
             # Explicit requirements: inferring them would import and run the model in a subprocess.
             pip_requirements=[f"riskmodels=={_version()}"],
         )
@@ -182,7 +182,7 @@ def load_spec(name: str, version_or_alias: str = CHAMPION) -> tuple[dict[str, An
     return spec, version
 
 
-def _as_signature_types(frame: pd.DataFrame) -> pd.DataFrame:
+def as_signature_types(frame: pd.DataFrame) -> pd.DataFrame:
     """Nullable integer and boolean columns as floats, as the signature declares them."""
     out = frame.copy()
     for name in out.columns:

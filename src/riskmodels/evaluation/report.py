@@ -40,6 +40,7 @@ def evaluate_splits(splits: Mapping[str, SplitData], bands: RiskBands) -> Evalua
         out[f"{name}_n"] = float(len(s.y))
         out[f"{name}_bad_rate"] = float(np.mean(s.y))
         out[f"{name}_auc"] = metrics.auc(s.y, s.pd)
+        out[f"{name}_auc_se"] = metrics.auc_standard_error(s.y, s.pd)
         out[f"{name}_gini"] = 2 * out[f"{name}_auc"] - 1
         out[f"{name}_ks"] = metrics.ks(s.y, s.pd).statistic
         hl = calibration.hosmer_lemeshow(s.y, s.pd)
