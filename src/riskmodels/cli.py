@@ -26,11 +26,15 @@ app = typer.Typer(
 )
 quality_app = typer.Typer(help="Data-quality checks built from the data contract.", no_args_is_help=True)
 app.add_typer(quality_app, name="quality")
+monitor_app = typer.Typer(help="Post-loan monitoring: the nightly early-warning batch.", no_args_is_help=True)
+app.add_typer(monitor_app, name="monitor")
 
 
 class ModelKind(str, Enum):
     application = "application"
     fraud = "fraud"
+    behavior = "behavior"
+    collection = "collection"
     all = "all"
 
 
@@ -121,7 +125,7 @@ def train(
 
     if not data.is_dir():
         raise _fail(f"--data must be a folder with the portfolio tables; got {str(data)!r}")
-    kinds = ["fraud", "application"] if kind is ModelKind.all else [kind.value]
+    kinds = ["fraud", "application", "behavior", "collection"] if kind is ModelKind.all else [kind.value]
     for k in kinds:
         result = run_training(k, data, config)
         typer.echo(json.dumps(result.summary(), ensure_ascii=False, indent=2))
@@ -140,6 +144,48 @@ def promote(
     except PromotionRefused as exc:
         raise _fail(str(exc)) from exc
     typer.echo(decision)
+
+
+@monitor_app.command("portfolio")
+def monitor_portfolio(
+    data: Annotated[Path, typer.Option(help="Folder holding behavior_snapshots.parquet.")] = Path("data/synthetic"),
+    out: Annotated[Path, typer.Option(help="Folder for alerts, summary and the HTML report.")] = Path("reports/portfolio"),
+    as_of: Annotated[str | None, typer.Option(help="Monitor the month ending on or before this date (YYYY-MM-DD).")] = None,
+    b_card: Annotated[bool, typer.Option(help="Score with the champion B card (class migration, actions).")] = True,
+) -> None:
+    """Run the early-warning rules (and the B card) over every active loan of one month."""
+    from datetime import date
+
+    from riskmodels.monitoring.portfolio import monitor_portfolio as run_monitor
+
+    try:
+        as_of_date = date.fromisoformat(as_of) if as_of else None
+    except ValueError as exc:
+        raise _fail(f"--as-of must be a date YYYY-MM-DD; got {as_of!r}") from exc
+    if not (data / "behavior_snapshots.parquet").exists():
+        raise _fail(f"--data must hold behavior_snapshots.parquet; got {str(data)!r}")
+    scorer = _champion_b_card() if b_card else None
+    result = run_monitor(data, _writable_dir(out), as_of_date, scorer)
+    typer.echo(f"{result.as_of}: {result.n_accounts:,} accounts, {result.n_accounts_alerted:,} with alerts; "
+               f"report: {out / 'portfolio_report.html'}")
+    typer.echo(result.summary.to_string(index=False))
+
+
+def _champion_b_card() -> object | None:
+    """The champion B card's compiled scorecard, or None (rules only) when there is none."""
+    from mlflow.exceptions import MlflowException
+
+    from riskmodels import tracking
+    from riskmodels.config import REGISTERED_MODELS
+    from riskmodels.model_specs import scorer_from_spec
+
+    try:
+        spec, version = tracking.load_spec(REGISTERED_MODELS["behavior"], tracking.CHAMPION)
+    except MlflowException:
+        typer.secho("no champion B card: running the early-warning rules only", fg=typer.colors.YELLOW, err=True)
+        return None
+    typer.echo(f"B card: {version.name} v{version.version}")
+    return scorer_from_spec(spec).scorecard
 
 
 @app.command()
@@ -182,10 +228,10 @@ def demo(
     typer.secho(f"1/4 simulating {n_applications:,} applications into {data}", bold=True)
     generate(out=data, n_applications=n_applications, seed=seed, drift=False)
     typer.secho("2/4 training (data quality, fit, evaluation, MLflow registry)", bold=True)
-    for kind in ("fraud", "application"):
+    for kind in ("fraud", "application", "behavior", "collection"):
         typer.echo(json.dumps(run_training(kind, data, None).summary(), ensure_ascii=False, indent=2))
     typer.secho("3/4 promoting challengers that pass their gates", bold=True)
-    for kind in ("fraud", "application", "challenger"):
+    for kind in ("fraud", "application", "challenger", "behavior", "collection"):
         try:
             typer.echo(do_promote(REGISTERED_MODELS[kind]))
         except PromotionRefused as exc:  # an honest outcome, shown as such
