@@ -1,0 +1,119 @@
+"""What the policy reads about one application: raw contract fields and model features.
+
+Features come from ``riskmodels.features`` (the same code as the models), raw fields from the
+application itself for what no feature carries (blacklist, registry status, the request).
+Missing numbers are NaN and missing flags None, whatever the caller sent (None, NaN, pd.NA).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from pandas import NA as _NA  # a null of a nullable pandas column (one object, no pandas work)
+
+NAN = float("nan")
+
+
+def number(value: Any) -> float:
+    """A float, NaN when missing (None, NaN, pd.NA)."""
+    if value is None or value is _NA:
+        return NAN
+    return float(value)
+
+
+def flag(value: Any) -> bool | None:
+    """True, False or None (unknown: the source is missing)."""
+    if value is None or value is _NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return bool(value)
+
+
+def text(value: Any) -> str | None:
+    if value is None or value is _NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationFacts:
+    """Everything the policy needs, named as in the contract (raw) or the feature catalogue."""
+
+    # the request (raw)
+    product: str | None
+    requested_amount: float
+    requested_term_months: float
+    collateral_type: str | None
+    government_risk_sharing: bool | None
+    # registry, owner, anti-fraud, enterprise bureau (raw)
+    blacklist_hit: bool | None
+    registry_status: str | None
+    environmental_violation: bool | None
+    eb_bad_record_3y: bool | None
+    main_business_share: float
+    owner_financial_assets: float
+    pos_tenure_months: float
+    # features
+    industry: str | None
+    owner_age: float
+    years_in_business: float
+    owner_experience_years: float
+    account_tenure_months: float
+    pb_overdue_le30_24m: float
+    pb_max_dpd_24m: float
+    bureau_outstanding_debt: float
+    tax_arrears: float
+    tax_grade: str | None
+    tax_penalties: float
+    tax_mean_yearly: float
+    tax_sales_last_year: float
+    flow_mean_inflow: float
+    flow_annual_inflow: float
+    flow_in_out_ratio: float
+    flow_avg_daily_balance: float
+    flow_txn_count_12m: float
+    pos_volume_12m: float
+    pos_count_12m: float
+    pos_active_months: float
+
+    @property
+    def annual_sales(self) -> float:
+        """Last year's sales: declared to the tax bureau, else the account's annual inflow."""
+        return self.flow_annual_inflow if math.isnan(self.tax_sales_last_year) else self.tax_sales_last_year
+
+    @property
+    def monthly_net_flow(self) -> float:
+        """Mean monthly inflow minus outflow, from the flow features (NaN without flow data).
+
+        ``flow_in_out_ratio`` is mean inflow over mean outflow, NaN when there is no outflow.
+        """
+        inflow, ratio = self.flow_mean_inflow, self.flow_in_out_ratio
+        if math.isnan(inflow):
+            return NAN
+        if math.isnan(ratio):  # no outflow at all: every credit stays
+            return inflow
+        if ratio <= 0:  # no inflow, some outflow: nothing left to service a debt
+            return 0.0
+        return inflow - inflow / ratio
+
+
+RAW_FIELDS = ("product", "requested_amount", "requested_term_months", "collateral_type",
+              "government_risk_sharing", "blacklist_hit", "registry_status", "environmental_violation",
+              "eb_bad_record_3y", "main_business_share", "owner_financial_assets", "pos_tenure_months")
+FEATURE_FIELDS = tuple(f.name for f in fields(ApplicationFacts) if f.name not in RAW_FIELDS)
+_TEXT = frozenset({"product", "collateral_type", "registry_status", "industry", "tax_grade"})
+_FLAGS = frozenset({"government_risk_sharing", "blacklist_hit", "environmental_violation", "eb_bad_record_3y"})
+CONVERTERS = {f.name: text if f.name in _TEXT else flag if f.name in _FLAGS else number
+              for f in fields(ApplicationFacts)}
+
+
+def facts_from(application: Mapping[str, Any], features: Mapping[str, Any]) -> ApplicationFacts:
+    """The policy's view of one application (its raw fields) and its features."""
+    values = {name: CONVERTERS[name](application.get(name)) for name in RAW_FIELDS}
+    for name in FEATURE_FIELDS:
+        if name not in features:
+            raise ValueError(f"features must include {name!r} (see riskmodels.features); got none")
+        values[name] = CONVERTERS[name](features[name])
+    return ApplicationFacts(**values)

@@ -1,0 +1,114 @@
+"""The policy's answer for one application: every rule that fired, in order (knock-outs, fraud,
+bands and exceptions, limit checks), the decision they make, the limits and the rate.
+
+The decision is the strictest action among the rules: any reject rejects; else any review
+sends the application to a person; else the high-score band approves. A rejection carries no
+limit and no rate; everything computed on the way stays visible for the reviewer.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from riskmodels.policy.bands import band_rules
+from riskmodels.policy.facts import ApplicationFacts
+from riskmodels.policy.knockouts import fraud_rules, knockouts
+from riskmodels.policy.limits import NAMES, LimitDecision, limit_decision
+from riskmodels.policy.pricing import PriceQuote, quote_rate
+from riskmodels.policy.rules import RuleHit, cny
+from riskmodels.policy.schema import Policy
+
+Verdict = Literal["approve", "review", "reject"]
+
+
+class PolicyOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    decision: Verdict
+    risk_class: str
+    class_pd: float | None = Field(description="The class's PD (calibrated, or the policy's override)")
+    fraud_verdict: str
+    rules: list[RuleHit]
+    limit: LimitDecision
+    pricing: PriceQuote | None = Field(description="None on a rejection")
+
+
+def fraud_verdict(score: float, model_verdict: str, policy: Policy) -> str:
+    """The fraud model's own verdict, unless the policy sets its own bands."""
+    bands = policy.fraud
+    if bands.pass_score is None or bands.review_score is None:
+        return model_verdict
+    return "pass" if score >= bands.pass_score else "review" if score >= bands.review_score else "reject"
+
+
+def _hit(rule_id: str, action: Literal["review", "info"], zh: str, en: str,
+         **evidence: float | str | bool | None) -> RuleHit:
+    return RuleHit(id=rule_id, stage="limit", action=action, text_zh=zh, text_en=en, evidence=evidence)
+
+
+def limit_rules(facts: ApplicationFacts, limit: LimitDecision, policy: Policy) -> list[RuleHit]:
+    """Checks of the request against what the automated products can lend."""
+    hits = []
+    chosen = limit.recommended_product
+    if chosen is None:
+        why = {p.product: p.failed_admission[0].id if p.failed_admission else "zero_limit" for p in limit.by_product}
+        hits.append(_hit("LIMIT_NO_PRODUCT", "review", "没有可自动授信的产品（准入不满足或额度为零）：转人工",
+                         "No automated product can lend (admission not met or a zero limit): manual review", **why))
+    elif chosen != limit.requested_product:
+        zh, en = NAMES[chosen]
+        hits.append(_hit("PRODUCT_SWITCH", "info", f"申请的产品不可用，推荐{zh}", f"The product applied for cannot "
+                         f"lend; the {en} is recommended instead", requested_product=limit.requested_product,
+                         recommended_product=chosen))
+    if 0 < limit.pre_approved < limit.requested_amount:
+        hits.append(_hit("LIMIT_ABOVE_PREAPPROVED", "review",
+                         f"申请金额{cny(limit.requested_amount)}元高于预授信额度{cny(limit.pre_approved)}元：转线下尽调",
+                         f"Amount requested {cny(limit.requested_amount)} above the pre-approved "
+                         f"{cny(limit.pre_approved)}: offline due diligence", requested_amount=limit.requested_amount,
+                         pre_approved=limit.pre_approved))
+    product = chosen or limit.requested_product
+    max_term = next((p.max_term_months for p in limit.by_product if p.product == product), None)
+    if max_term is not None and facts.requested_term_months > max_term:
+        hits.append(_hit("REQ_TERM", "review",
+                         f"申请期限{facts.requested_term_months:g}个月，超过产品最长{max_term}个月：转人工",
+                         f"Term requested {facts.requested_term_months:g} months, over the product's "
+                         f"{max_term}: manual review", requested_term_months=facts.requested_term_months,
+                         max_term_months=max_term))
+    if facts.collateral_type not in (None, "none"):
+        hits.append(_hit("REQ_SECURED", "review",
+                         f"申请以{facts.collateral_type}作担保，抵押担保类贷款不在自动审批产品范围内：转人工；"
+                         f"自动化产品可提供的信用额度为{cny(limit.pre_approved)}元",
+                         f"Secured request ({facts.collateral_type}): collateral-based lending is outside the "
+                         f"automated products and goes to a person; the unsecured limit is {cny(limit.pre_approved)}",
+                         collateral_type=facts.collateral_type, unsecured_limit=limit.pre_approved))
+    return hits
+
+
+def decision_of(rules: list[RuleHit]) -> Verdict:
+    actions = {rule.action for rule in rules}
+    if "reject" in actions:
+        return "reject"
+    if "review" in actions or "approve" not in actions:  # no approving band: never approve by default
+        return "review"
+    return "approve"
+
+
+def apply_policy(facts: ApplicationFacts, score: float, applicant_pd: float, fraud_score: float,
+                 model_fraud_verdict: str, policy: Policy) -> PolicyOutcome:
+    """Knock-outs -> fraud -> bands and exceptions -> limits and rate -> limit checks -> decision."""
+    risk_class = policy.risk_class(score)
+    verdict = fraud_verdict(fraud_score, model_fraud_verdict, policy)
+    bands = band_rules(score, facts, policy)
+    # The rate comes first: the general credit's debt-service capacity is priced at it.
+    pricing = quote_rate(risk_class, applicant_pd, policy)
+    low_cap = policy.bands.low_score_exceptions.limit_cap if bands.low_score_exception else None
+    limit = limit_decision(facts, risk_class, pricing.rate_pct, low_cap, policy)
+    rules = [*knockouts(facts, policy), *fraud_rules(fraud_score, verdict, policy), *bands.rules,
+             *limit_rules(facts, limit, policy)]
+    decision = decision_of(rules)
+    if decision == "reject":
+        limit = limit.model_copy(update={"recommended_product": None, "pre_approved": 0.0, "final": 0.0})
+    return PolicyOutcome(decision=decision, risk_class=risk_class.name, class_pd=risk_class.effective_pd,
+                         fraud_verdict=verdict, rules=rules, limit=limit,
+                         pricing=None if decision == "reject" else pricing)

@@ -1,0 +1,215 @@
+"""decide(): features -> fraud model -> A card -> policy -> reasons, for one application and
+for a frame; on small models fitted on the simulator, and on the three reference customers."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from riskmodels.contract import APPLICATIONS, OPTIONAL_SOURCES
+from riskmodels.decision import ROW_COLUMNS, Decision, ModelBundle, decide, decide_frame, decision_row
+from riskmodels.features import build_features, build_features_one
+from riskmodels.policy import load_policy, with_class_pds
+
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
+CONFIG = Path(__file__).resolve().parents[1] / "pipelines" / "configs" / "application.yaml"
+
+
+@pytest.fixture(scope="module")
+def portfolio() -> pd.DataFrame:
+    from riskmodels.synth import generate_portfolio
+
+    p = generate_portfolio(n_applications=5000, seed=1)
+    return p.applications.merge(p.outcomes, on="application_id")
+
+
+@pytest.fixture(scope="module")
+def bundle(portfolio: pd.DataFrame) -> ModelBundle:
+    """A small A card and fraud model, trained the way the pipelines train them (a few seconds)."""
+    from riskmodels.fraud import FraudModel
+    from riskmodels.risk_classes import RiskBands
+    from riskmodels.scorecard import ScorecardConfig, ScorecardModel
+
+    features = build_features(portfolio[APPLICATIONS.names])
+    fraud = FraudModel(num_threads=1).fit(features, portfolio["is_fraud"].to_numpy())
+    booked = portfolio["bad_12m"].notna().to_numpy()
+    config = ScorecardConfig.model_validate(yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["scorecard"])
+    bad = portfolio.loc[booked, "bad_12m"].astype(int).to_numpy()
+    card = ScorecardModel.from_config(config).fit(features[booked], bad)
+    bands = RiskBands.default().with_pds(bad, card.predict_score(features[booked]))
+    policy = with_class_pds(load_policy(), {b.name: b.pd for b in bands.bands})
+    return ModelBundle(scorecard=card.compiled_, fraud=fraud, policy=policy,
+                       versions={"sme-application-scorecard": 3, "sme-fraud": "2"})
+
+
+def reference_bodies() -> dict[str, dict[str, Any]]:
+    return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(REFERENCE_DIR.glob("*.json"))}
+
+
+# -- the reference customers -----------------------------------------------------------------
+def test_reference_files_are_the_simulators_customers_as_api_bodies() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_reference", REFERENCE_DIR / "make_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert reference_bodies() == module.reference_bodies()
+    laowang = reference_bodies()["laowang"]
+    assert set(laowang) == set(APPLICATIONS.names)
+    assert laowang["application_date"] == "2025-01-15" and laowang["pos_volume_m01"] > 0
+    assert reference_bodies()["shendu"]["pos_volume_m01"] is None  # a missing source is null
+
+
+def test_the_restaurant_gets_a_sensible_pre_approval(bundle: ModelBundle) -> None:
+    answer = decide(reference_bodies()["laowang"], bundle)
+    assert answer.decision != "reject" and not [r for r in answer.rules if r.stage in ("knockout", "fraud")]
+    assert answer.limit.recommended_product == "general_credit"
+    assert 150_000 <= answer.limit.pre_approved <= 250_000 and answer.limit.final == 150_000
+    assert answer.rate is not None and 3.5 <= answer.rate <= 6.0
+
+
+def test_the_tech_firm_is_handled_by_the_products_it_qualifies_for(bundle: ModelBundle) -> None:
+    answer = decide(reference_bodies()["shendu"], bundle)
+    by_product = {p.product: p for p in answer.limit.by_product}
+    assert [f.id for f in by_product["pos_loan"].failed_admission] == ["POS_NO_DATA"]
+    assert by_product["tax_loan"].eligible and by_product["tax_loan"].binding_constraint == "sales_share"
+    assert by_product["flow_loan"].eligible and by_product["flow_loan"].limit == 600_000  # 1 x a 600,000 balance
+    assert answer.decision == "review" and "REQ_TERM" in [r.id for r in answer.rules]  # 2 years asked
+    assert "R_NO_POS" not in [r.code for r in answer.reasons] or answer.reasons  # missing POS may cost points
+
+
+def test_the_manufacturers_secured_request_is_answered_honestly(bundle: ModelBundle) -> None:
+    answer = decide(reference_bodies()["jingcheng"], bundle)
+    secured = next(r for r in answer.rules if r.id == "REQ_SECURED")
+    assert answer.decision == "review"
+    assert secured.evidence == {"collateral_type": "equipment", "unsecured_limit": answer.limit.pre_approved}
+    assert answer.limit.pre_approved > 0 and answer.limit.final <= 350_000
+
+
+# -- one answer, complete and consistent -------------------------------------------------------
+def test_the_answer_is_complete_and_survives_json(bundle: ModelBundle) -> None:
+    body = reference_bodies()["laowang"]
+    answer = decide(body, bundle, request_id="req-1")
+    assert (answer.request_id, answer.application_id) == ("req-1", "REF-LAOWANG")
+    assert [(m.name, m.version) for m in answer.models] == [
+        ("sme-application-scorecard", "3"), ("sme-fraud", "2"), ("policy", bundle.policy.version)]
+    assert answer.credit.risk_class == bundle.policy.risk_class(answer.credit.score).name
+    assert answer.pricing is not None and answer.rate == answer.pricing.rate_pct
+    text = answer.model_dump_json()
+    assert "NaN" not in text and Decision.model_validate_json(text) == answer
+    assert decide(body, bundle).request_id != decide(body, bundle).request_id  # a fresh id per call
+
+
+def test_reason_codes_carry_the_models_shap_values(bundle: ModelBundle) -> None:
+    body = reference_bodies()["shendu"]
+    answer = decide(body, bundle)
+    features = build_features_one(body)
+    shap = {c.characteristic: c.shap for c in bundle.scorecard.contributions_one(features)}
+    assert 0 < len(answer.reasons) <= 4
+    for reason in answer.reasons:
+        if reason.code != "R_NO_POS":
+            assert reason.contribution == shap[reason.feature] < 0
+    pos = [v for k, v in shap.items() if k.startswith("pos_")]
+    if "R_NO_POS" in [r.code for r in answer.reasons]:
+        assert next(r for r in answer.reasons if r.code == "R_NO_POS").contribution == pytest.approx(sum(pos))
+    contributions = bundle.fraud.assess(features).contributions[0, :-1]
+    fraud_shap = dict(zip(bundle.fraud.features_, contributions.tolist()))
+    for reason in answer.fraud.reasons:
+        assert reason.unit == "log_odds" and (reason.feature not in fraud_shap or fraud_shap[reason.feature] > 0)
+
+
+def test_the_single_row_path_does_no_pandas_work(bundle: ModelBundle, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = reference_bodies()["laowang"]
+    decide(body, bundle)  # warm: lazy imports
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("pandas was used on the single-row path")
+
+    for cls in (pd.DataFrame, pd.Series):
+        monkeypatch.setattr(cls, "__init__", refuse)
+    assert decide(body, bundle).decision
+
+
+def test_a_frame_gets_the_same_answers_row_for_row(bundle: ModelBundle, portfolio: pd.DataFrame) -> None:
+    rows = pd.concat([portfolio[APPLICATIONS.names].iloc[:250],
+                      pd.DataFrame(list(reference_bodies().values()))], ignore_index=True)
+    rows.index = [f"row-{i}" for i in range(len(rows))]
+    frame = decide_frame(rows, bundle)
+    assert list(frame.columns) == ROW_COLUMNS and list(frame.index) == list(rows.index)
+    assert frame["request_id"].is_unique
+    assert set(frame["decision"]) <= {"approve", "review", "reject"}
+    for index, record in zip(rows.index, rows.to_dict(orient="records")):
+        one = decision_row(decide(record, bundle))
+        batch = frame.loc[index].to_dict()
+        for key in ROW_COLUMNS[1:]:
+            expected, got = one[key], batch[key]
+            if isinstance(expected, float) and key in ("fraud_probability", "pd", "score", "fraud_score"):
+                assert got == pytest.approx(expected, rel=1e-12), (index, key)
+            else:
+                # A frame holds a missing text as pandas does (NaN); the single answer as None.
+                assert got == expected or (expected is None and pd.isna(got)), (index, key, expected, got)
+    assert decide_frame(rows.iloc[:0], bundle).empty
+
+
+def test_a_bundle_refuses_what_it_cannot_use(bundle: ModelBundle) -> None:
+    with pytest.raises(TypeError, match="scorecard must be a CompiledScorecard"):
+        ModelBundle(scorecard="card", fraud=bundle.fraud, policy=bundle.policy)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="policy must be a Policy"):
+        ModelBundle(scorecard=bundle.scorecard, fraud=bundle.fraud, policy={"version": "x"})  # type: ignore[arg-type]
+
+
+# -- any valid application --------------------------------------------------------------------
+def _column(col) -> st.SearchStrategy[Any]:
+    if col.dtype == "category":
+        return st.sampled_from(col.categories)
+    if col.dtype == "bool":
+        return st.booleans()
+    if col.dtype == "date":
+        return st.dates().map(lambda d: d.isoformat())
+    if col.dtype == "string":
+        return st.just({"owner_id_number": "110101199003071234", "owner_phone": "13812345678"}.get(col.name, "A1"))
+    low, high = col.minimum or 0, min(col.maximum or 1e6, 1e9)
+    if col.dtype == "int":
+        return st.one_of(st.integers(int(low), int(min(high, 60))), st.integers(int(low), int(high)),
+                         *(st.just(code) for code in col.special_codes))
+    return st.one_of(st.floats(low, min(high, 1e6)), st.floats(low, high))
+
+
+@st.composite
+def applications(draw: st.DrawFn) -> dict[str, Any]:
+    body = {c.name: draw(_column(c)) for c in APPLICATIONS.columns}
+    for source in OPTIONAL_SOURCES:
+        if draw(st.booleans()):
+            body.update({c.name: None for c in APPLICATIONS.by_source(source)})
+    for col in APPLICATIONS.columns:  # other optional columns may be null one by one
+        if col.nullable and col.source not in OPTIONAL_SOURCES and draw(st.booleans()):
+            body[col.name] = None
+    return body
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(body=applications())
+def test_any_valid_application_gets_a_complete_consistent_answer(bundle: ModelBundle, body: dict) -> None:
+    answer = decide(body, bundle)
+    assert answer.rules and 0 <= answer.credit.score <= 100 and 0 <= answer.fraud.score <= 100
+    limit, step = answer.limit, bundle.policy.limits.rounding_step
+    assert limit.final <= body["requested_amount"] and limit.final <= limit.pre_approved
+    assert all(p.limit >= 0 and p.limit % step == 0 for p in limit.by_product)
+    if answer.decision == "reject":
+        assert limit.final == 0 and answer.rate is None
+    else:
+        assert answer.pricing is not None
+        assert answer.pricing.floor_pct <= answer.rate <= answer.pricing.cap_pct
+    if answer.decision == "approve":
+        assert limit.final > 0 and not [r for r in answer.rules if r.action in ("reject", "review")]
+    assert all(math.isfinite(r.contribution) for r in [*answer.reasons, *answer.fraud.reasons])
+    assert "NaN" not in answer.model_dump_json()

@@ -1,0 +1,186 @@
+"""Reason codes: the catalogue, the choice and order of the top adverse contributions, missing
+sources, and agreement with the shap package on small models of both kinds.
+
+That the closed-form scorecard SHAP and LightGBM's pred_contrib are SHAP values at all is
+tested with their engines (tests/scorecard/test_shap.py, tests/test_fraud.py); here: that the
+reason codes carry those values through, pick the right ones and say the right thing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskmodels.explain import (
+    FEATURE_REASONS, MISSING_SOURCE_REASONS, REASON_CATALOGUE, check_catalogued, gbm_reasons, missing_source,
+    scorecard_reasons, top_adverse,
+)
+from riskmodels.features import FEATURES, SOURCE_MISSING, build_features_one
+from riskmodels.scorecard.compiled import Contribution
+
+NAN = float("nan")
+
+
+def test_every_feature_and_every_missing_source_has_a_code_and_both_texts() -> None:
+    assert set(FEATURE_REASONS) == set(FEATURES) and set(MISSING_SOURCE_REASONS) == set(SOURCE_MISSING)
+    assert len(REASON_CATALOGUE) == len(FEATURES) + len(SOURCE_MISSING)  # codes are unique
+    for code, entry in REASON_CATALOGUE.items():
+        assert code.startswith("R_") and code == code.upper() and entry.code == code
+        assert entry.text_zh.strip() and entry.text_en.strip()
+    # The texts are the feature catalogue's own, not copies.
+    assert FEATURE_REASONS["bureau_inquiries_3m"].text_en == FEATURES["bureau_inquiries_3m"].adverse_en
+    assert MISSING_SOURCE_REASONS["pos"].text_zh == SOURCE_MISSING["pos"][0]
+
+
+def test_codes_are_stable() -> None:
+    # Downstream systems key on these: a change here is a change of interface.
+    assert FEATURE_REASONS["bureau_inquiries_3m"].code == "R_BUREAU_INQ_3M"
+    assert FEATURE_REASONS["af_applications_30d"].code == "R_AF_APPS_30D"
+    assert FEATURE_REASONS["flow_avg_daily_balance"].code == "R_FLOW_AVG_DAILY_BALANCE"
+    assert {s: e.code for s, e in MISSING_SOURCE_REASONS.items()} == {
+        "flow": "R_NO_FLOW", "tax": "R_NO_TAX", "pos": "R_NO_POS", "bureau_enterprise": "R_NO_BUREAU_ENTERPRISE",
+        "observed_revenue": "R_NO_OBSERVED_REVENUE"}
+
+
+def card(*items: tuple[str, float]) -> list[Contribution]:
+    """Contributions (points, SHAP, points lost) with a made-up mean of 10 and best bin of 20."""
+    return [Contribution(name, 10 + shap, shap, 10 - shap) for name, shap in items]
+
+
+def test_scorecard_reasons_are_the_most_negative_shap_values_in_order() -> None:
+    features = {"bureau_inquiries_3m": 5.0, "bureau_lenders": 4.0, "years_in_business": 1.0, "owner_age": 30.0,
+                "tax_grade": "C", "industry": "retail"}
+    reasons = scorecard_reasons(card(("bureau_inquiries_3m", -3.0), ("bureau_lenders", -7.5), ("industry", 2.0),
+                                     ("years_in_business", -1.0), ("owner_age", -0.5), ("tax_grade", -4.0)), features)
+    assert [r.code for r in reasons] == ["R_BUREAU_LENDERS", "R_TAX_GRADE", "R_BUREAU_INQ_3M", "R_YEARS_IN_BUSINESS"]
+    first = reasons[0]
+    assert (first.feature, first.value, first.contribution, first.points_lost, first.unit, first.model) == (
+        "bureau_lenders", 4.0, -7.5, 17.5, "points", "application")
+    assert reasons[1].value == "C" and first.text_zh == FEATURES["bureau_lenders"].adverse_zh
+
+
+def test_fewer_than_four_when_fewer_are_adverse_and_ties_keep_model_order() -> None:
+    features = {"bureau_lenders": 1.0, "owner_age": 40.0, "industry": "retail", "employees": 3.0}
+    reasons = scorecard_reasons(card(("industry", -2.0), ("bureau_lenders", -2.0), ("owner_age", 1.0),
+                                     ("employees", -1e-12)), features)
+    assert [r.feature for r in reasons] == ["industry", "bureau_lenders"]  # -1e-12 is no reason
+    assert scorecard_reasons(card(("owner_age", 3.0)), features) == []
+    assert len(scorecard_reasons(card(("industry", -2.0), ("bureau_lenders", -1.0)), features, top_n=1)) == 1
+
+
+def test_a_missing_source_is_one_reason_with_the_sum_of_its_characteristics() -> None:
+    features = {"pos_volume_12m": NAN, "pos_active_months": NAN, "pos_volatility": NAN,
+                "pos_share_of_inflow": NAN, "flow_mean_inflow": 90_000.0, "bureau_lenders": 3.0}
+    reasons = scorecard_reasons(card(("pos_volume_12m", -2.0), ("bureau_lenders", -3.0), ("pos_active_months", -1.5),
+                                     ("pos_share_of_inflow", -0.7), ("pos_volatility", 0.5)), features)
+    assert [r.code for r in reasons] == ["R_NO_POS", "R_BUREAU_LENDERS"]
+    pos = reasons[0]
+    assert (pos.feature, pos.value, pos.text_zh, pos.text_en) == ("pos", None, "无POS收单记录", "No POS acquiring history")
+    assert pos.contribution == pytest.approx(-2.0 - 1.5 - 0.7 + 0.5)
+    assert pos.points_lost == pytest.approx(12.0 + 11.5 + 10.7 + 9.5)
+
+
+def test_missing_source_names_the_source_that_is_absent() -> None:
+    no_pos = {"pos_volume_12m": NAN, "flow_mean_inflow": 1.0, "pos_share_of_inflow": NAN}
+    no_flow = {"pos_volume_12m": 5.0, "flow_mean_inflow": NAN, "pos_share_of_inflow": NAN}
+    assert missing_source("pos_share_of_inflow", no_pos) == "pos"
+    assert missing_source("pos_share_of_inflow", no_flow) == "flow"
+    # Flow is there but the ratio is undefined (no inflow at all): the characteristic's own reason.
+    flat = {"flow_mean_inflow": 0.0, "flow_trend_3v12": NAN}
+    assert missing_source("flow_trend_3v12", flat) is None
+    (reason,) = scorecard_reasons(card(("flow_trend_3v12", -2.0)), flat)
+    assert (reason.code, reason.value) == ("R_FLOW_TREND_3V12", None)
+    assert missing_source("bureau_debt_to_revenue", {"bureau_debt_to_revenue": NAN}) == "observed_revenue"
+    assert missing_source("eb_max_dpd_24m", {"eb_overdue_24m": NAN, "eb_max_dpd_24m": NAN}) == "bureau_enterprise"
+
+
+def test_gbm_reasons_are_the_largest_positive_log_odds() -> None:
+    names = ["af_device_shared", "af_applications_7d", "bureau_inquiries_3m", "af_phone_tenure_months",
+             "eb_overdue_24m", "eb_max_dpd_24m"]
+    features = {"af_device_shared": 3.0, "af_applications_7d": 0.0, "bureau_inquiries_3m": 6.0,
+                "af_phone_tenure_months": 2.0, "eb_overdue_24m": NAN, "eb_max_dpd_24m": NAN}
+    reasons = gbm_reasons([0.9, -0.4, 0.2, 1.3, 0.1, 0.15], names, features)
+    assert [(r.code, r.contribution) for r in reasons] == [
+        ("R_AF_PHONE_TENURE_MONTHS", 1.3), ("R_AF_DEVICE_SHARED", 0.9), ("R_NO_BUREAU_ENTERPRISE", pytest.approx(0.25)),
+        ("R_BUREAU_INQ_3M", 0.2)]
+    assert all(r.unit == "log_odds" and r.points_lost is None and r.model == "fraud" for r in reasons)
+    with pytest.raises(ValueError, match="one value per feature"):
+        gbm_reasons([0.1], names, features)
+
+
+def test_characteristics_outside_the_catalogue_are_refused() -> None:
+    with pytest.raises(ValueError, match="model features must be in the feature catalogue"):
+        check_catalogued(["bureau_lenders", "shoe_size"])
+    with pytest.raises(ValueError, match="characteristic must be in the feature catalogue; got 'shoe_size'"):
+        top_adverse([("shoe_size", -1.0, None)], {"shoe_size": 1.0}, "application", "points", -1)
+
+
+# -- agreement with the shap package ---------------------------------------------------------
+def _applications(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    inquiries = rng.poisson(2.0, n).astype(float)
+    balance = rng.lognormal(10, 1, n)
+    pos = np.where(rng.random(n) < 0.3, np.nan, rng.lognormal(13, 0.7, n))
+    logit = -2.5 + 0.35 * inquiries - 0.5 * (np.log(balance) - 10) + np.where(np.isnan(pos), 0.6, 0.0)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return pd.DataFrame({"bureau_inquiries_3m": inquiries, "flow_avg_daily_balance": balance,
+                         "pos_volume_12m": pos}), y
+
+
+def test_scorecard_reasons_equal_linear_explainer_in_points() -> None:
+    import shap
+
+    from riskmodels.scorecard.binning import woe_frame
+    from riskmodels.scorecard.model import ScorecardModel
+
+    X, y = _applications(2000, 3)
+    model = ScorecardModel(iv_min=0.0).fit(X, y)
+    names = model.selected_features_
+    woe = woe_frame(model.binning_process_, X, names, model.config_).to_numpy()
+    coef = model.coef_table_["coef"].to_numpy()
+    explainer = shap.LinearExplainer((coef[1:], coef[0]), shap.maskers.Independent(woe, max_samples=len(woe)))
+    row = int(np.flatnonzero(np.isnan(X["pos_volume_12m"].to_numpy()))[0])  # one without POS
+    expected = dict(zip(names, -model.config_.scale.factor * explainer.shap_values(woe[row:row + 1])[0]))
+    features = X.iloc[row].to_dict()
+    reasons = scorecard_reasons(model.contributions_one(features), features)
+    assert reasons, "the row was chosen to have adverse characteristics"
+    for reason in reasons:
+        key = "pos_volume_12m" if reason.code == "R_NO_POS" else reason.feature
+        assert reason.contribution == pytest.approx(expected[key], abs=1e-8)
+    adverse = sorted((v, k) for k, v in expected.items() if v < -1e-9)
+    assert [("pos_volume_12m" if r.code == "R_NO_POS" else r.feature) for r in reasons] == [k for _, k in adverse]
+
+
+def test_fraud_reasons_equal_tree_explainer() -> None:
+    import shap
+
+    from riskmodels.fraud import FraudModel
+
+    rng = np.random.default_rng(4)
+    n = 4000
+    X = pd.DataFrame({"af_device_shared": rng.poisson(0.5, n).astype(float),
+                      "af_applications_7d": rng.poisson(1.0, n).astype(float),
+                      "bureau_inquiries_3m": rng.poisson(2.0, n).astype(float)})
+    logit = -4 + 0.8 * X["af_device_shared"] + 0.5 * X["af_applications_7d"] + 0.1 * X["bureau_inquiries_3m"]
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    model = FraudModel(features=list(X.columns), n_estimators=30, num_threads=1).fit(X, y)
+    row = X.iloc[int(np.argmax(logit))].to_dict()
+    with pytest.warns(UserWarning, match="LightGBM binary classifier"):  # shap's notice on every call
+        expected = shap.TreeExplainer(model.booster_).shap_values(model._encode(row))[0]
+    reasons = gbm_reasons(model.assess(row).contributions[0, :-1].tolist(), model.features_, row)
+    by_name = dict(zip(model.features_, expected))
+    assert [r.feature for r in reasons] == [k for k, v in sorted(by_name.items(), key=lambda kv: -kv[1]) if v > 1e-9]
+    for reason in reasons:
+        assert reason.contribution == pytest.approx(by_name[reason.feature], abs=1e-9)
+
+
+def test_reasons_from_real_features_of_an_application_without_pos() -> None:
+    from riskmodels.synth import reference_applications
+
+    shendu = reference_applications().to_dict(orient="records")[1]  # the tech firm: no POS terminal
+    features = build_features_one(shendu)
+    pos_characteristics = [n for n, info in FEATURES.items() if info.source == "pos"]
+    reasons = scorecard_reasons(card(*((n, -1.0) for n in pos_characteristics), ("bureau_lenders", -2.5)), features)
+    assert [r.code for r in reasons] == [
+        "R_NO_POS", "R_BUREAU_LENDERS"] and reasons[0].contribution == -len(pos_characteristics)
