@@ -14,6 +14,7 @@ from riskmodels.config import get_settings
 from riskmodels.features import build_features
 from riskmodels.fraud import GBMChallenger
 from riskmodels.model_specs import make_spec
+from riskmodels.policy import load_policy
 from riskmodels.promotion import GATES_ARTIFACT
 from riskmodels.scorecard_training import (FittedScorecard, ScorecardPipelineConfig, ScorecardSample,
                                            train_and_register)
@@ -69,5 +70,7 @@ def run(data_dir: Path, config_path: Path | None = None) -> TrainingResult:
             tracking.register(uri, cfg.challenger.model_name, run.info.run_id)
         return pd_all, cfg.challenger.model_name
 
+    # The risk classes are the lending policy's: one definition for training and decisions.
     return train_and_register("application", cfg, sample, "applications", quality_reports,
-                              data_fingerprint(tables["applications"]), challenger_pd=challenger)
+                              data_fingerprint(tables["applications"]), challenger_pd=challenger,
+                              bands=load_policy().risk_bands())

@@ -142,7 +142,7 @@ def log_quality_reports(paths: list[Path]) -> None:
 def train_and_register(kind: str, cfg: ScorecardPipelineConfig, sample: ScorecardSample, input_table: str,
                        quality_reports: list[Path], data_hash: str,
                        challenger_pd: Callable[[FittedScorecard], tuple[np.ndarray, str]] | None = None,
-                       ) -> TrainingResult:
+                       bands: RiskBands | None = None) -> TrainingResult:
     """Fit, evaluate on train/test/OOT, log every artefact, register as ``challenger``.
 
     ``challenger_pd`` (A card) fits a challenger on the same training rows and returns its
@@ -153,7 +153,7 @@ def train_and_register(kind: str, cfg: ScorecardPipelineConfig, sample: Scorecar
     from riskmodels import tracking
     from riskmodels.training import TrainingResult, flatten
 
-    fitted = fit_scorecard(sample, cfg.scorecard, cfg.split)
+    fitted = fit_scorecard(sample, cfg.scorecard, cfg.split, bands)
     evaluation = evaluate_splits(split_data(sample, fitted.split, fitted.pds, fitted.scores), bands=fitted.bands)
     metrics = dict(evaluation.metrics)
     sections: list[tuple[str, str]] = []

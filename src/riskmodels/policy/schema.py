@@ -12,6 +12,8 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from riskmodels.risk_classes import RiskBand, RiskBands
+
 from riskmodels.contract import INDUSTRIES, REGISTRY_STATUSES, TAX_GRADES
 
 Industry = Literal[INDUSTRIES]  # type: ignore[valid-type]
@@ -269,3 +271,7 @@ class Policy(_Settings):
             if score >= risk_class.min_score:
                 return risk_class
         return self.classes[-1]  # a NaN score: the worst class, never an empty answer
+
+    def risk_bands(self) -> RiskBands:
+        """The classes as score bands, for training: one definition of A-D for both."""
+        return RiskBands(tuple(RiskBand(c.name, float(c.min_score)) for c in self.classes))
