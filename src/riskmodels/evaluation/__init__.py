@@ -1,5 +1,17 @@
-"""Metrics, calibration tests, plots and the validation report."""
+"""Metrics, calibration tests, plots and the validation report every model is judged by.
 
-from riskmodels.evaluation.report import EvaluationResult, SplitData, evaluate_splits, validation_report
+Conventions: ``y`` is 1 for the bad event, ``pd`` its probability, ``score`` points (higher = safer).
+"""
 
-__all__ = ["EvaluationResult", "SplitData", "evaluate_splits", "validation_report"]
+from riskmodels.evaluation.report import (
+    DEFAULT_BANDS,
+    EvaluationResult,
+    SplitData,
+    SplitEvaluation,
+    assign_bands,
+    evaluate_splits,
+    validation_report,
+)
+
+__all__ = ["DEFAULT_BANDS", "EvaluationResult", "SplitData", "SplitEvaluation", "assign_bands",
+           "evaluate_splits", "validation_report"]

@@ -1,121 +1,213 @@
 """Discrimination and stability: AUC, Gini, KS, DeLong's AUC test, PSI and CSI.
 
 Conventions: ``y`` is 1 for the bad event; ``pd`` is the probability of it (higher = riskier).
-PSI and CSI use bins fixed on the baseline (the credit convention), never bins re-fitted
-on the pooled data, so a shift cannot hide inside bins that moved with it.
+Ranking metrics accept any finite score where higher means riskier (pass ``-score`` for points).
+PSI and CSI use bins fixed on the baseline (the credit convention), never bins re-fitted on the
+pooled data: pooled bins move with the shift they are meant to measure.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
-EPS = 1e-6  # share given to an empty bin, so PSI stays finite
+from riskmodels.evaluation._checks import as_1d, labels, target_and_pd
+
+EPS = 1e-4  # share given to a bin empty on one side, so the log ratio stays finite
+MISSING = "missing"  # the bin of missing values, as in a scorecard
 
 
-def _check(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
-    if y.shape != p.shape:
-        raise ValueError(f"lengths must match; got {len(y)} and {len(p)}")
-    values = np.unique(y)
-    if not np.isin(values, (0.0, 1.0)).all():
-        raise ValueError(f"y must be binary 0/1; got values {values[:5].tolist()}")
-    if len(values) < 2:
-        raise ValueError("y must contain both goods and bads")
-    return y, p
+def _ranked(y: ArrayLike, pd_: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    return target_and_pd(y, pd_, probability=False, both_classes=True)
 
 
-def auc(y: np.ndarray, pd_: np.ndarray) -> float:
-    """Area under the ROC curve, by the rank-sum (ties count half)."""
-    y, p = _check(y, pd_)
-    ranks = stats.rankdata(p)
-    n_bad = y.sum()
-    n_good = len(y) - n_bad
-    return float((ranks[y == 1].sum() - n_bad * (n_bad + 1) / 2) / (n_bad * n_good))
+def auc(y: ArrayLike, pd_: ArrayLike) -> float:
+    """Area under the ROC curve: the chance a random bad has a higher PD than a random good
+    (ties count half), computed from the rank sum of the bads (Mann-Whitney)."""
+    y_arr, p = _ranked(y, pd_)
+    n_bad = y_arr.sum()
+    n_good = len(y_arr) - n_bad
+    rank_sum = stats.rankdata(p)[y_arr == 1].sum()
+    return float((rank_sum - n_bad * (n_bad + 1) / 2) / (n_bad * n_good))
 
 
-def gini(y: np.ndarray, pd_: np.ndarray) -> float:
+def gini(y: ArrayLike, pd_: ArrayLike) -> float:
+    """Gini coefficient (accuracy ratio) = 2 * AUC - 1."""
     return 2.0 * auc(y, pd_) - 1.0
 
 
-@dataclass(frozen=True)
-class KS:
-    statistic: float
-    threshold: float
-
-
-def ks(y: np.ndarray, pd_: np.ndarray) -> KS:
-    """Largest gap between the cumulative distributions of bads and goods over the PD."""
-    y, p = _check(y, pd_)
+def cumulative_shares(y: ArrayLike, pd_: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """At each distinct PD, riskiest first: (threshold, share of bads with pd >= threshold,
+    share of goods with pd >= threshold). The ROC curve and the KS both read off these."""
+    y_arr, p = _ranked(y, pd_)
     order = np.argsort(-p, kind="mergesort")
-    p_sorted, y_sorted = p[order], y[order]
+    p_sorted, y_sorted = p[order], y_arr[order]
     cum_bad = np.cumsum(y_sorted) / y_sorted.sum()
-    cum_good = np.cumsum(1 - y_sorted) / (1 - y_sorted).sum()
-    # Only evaluate where the PD changes, so tied rows are never split.
-    last_of_value = np.r_[p_sorted[1:] != p_sorted[:-1], True]
-    gap = np.abs(cum_bad - cum_good)[last_of_value]
-    best = int(np.argmax(gap))
-    return KS(float(gap[best]), float(p_sorted[last_of_value][best]))
-
-
-def auc_standard_error(y: np.ndarray, pd_: np.ndarray) -> float:
-    """DeLong's standard error of the AUC."""
-    y, p = _check(y, pd_)
-    bad, good = p[y == 1], p[y == 0]
-    # Structural components: each bad's share of goods ranked below it, and vice versa.
-    all_ranks = stats.rankdata(np.r_[bad, good])
-    v_bad = (all_ranks[: len(bad)] - stats.rankdata(bad)) / len(good)
-    v_good = 1.0 - (all_ranks[len(bad):] - stats.rankdata(good)) / len(bad)
-    return float(np.sqrt(v_bad.var(ddof=1) / len(bad) + v_good.var(ddof=1) / len(good)))
+    cum_good = np.cumsum(1.0 - y_sorted) / (1.0 - y_sorted).sum()
+    # Only the last row of each tied PD: a cut-off cannot split rows with the same PD.
+    last = np.r_[p_sorted[1:] != p_sorted[:-1], True]
+    return p_sorted[last], cum_bad[last], cum_good[last]
 
 
 @dataclass(frozen=True)
-class AucDrop:
-    auc_before: float
-    auc_after: float
+class KSResult:
+    statistic: float
+    threshold: float  # the PD cut-off (rows with pd >= threshold vs the rest) where it occurs
+
+
+def ks(y: ArrayLike, pd_: ArrayLike) -> KSResult:
+    """Kolmogorov-Smirnov: largest gap between the cumulative distributions of bads and goods."""
+    thresholds, cum_bad, cum_good = cumulative_shares(y, pd_)
+    gap = np.abs(cum_bad - cum_good)
+    best = int(np.argmax(gap))
+    return KSResult(float(gap[best]), float(thresholds[best]))
+
+
+@dataclass(frozen=True)
+class AucConfidence:
+    auc: float
+    se: float  # DeLong standard error
+    lower: float
+    upper: float
+    level: float
+
+
+def _delong(y: ArrayLike, pd_: ArrayLike) -> tuple[float, float]:
+    """(AUC, DeLong standard error), from the structural components of the Mann-Whitney statistic."""
+    y_arr, p = _ranked(y, pd_)
+    bad, good = p[y_arr == 1], p[y_arr == 0]
+    if len(bad) < 2 or len(good) < 2:
+        raise ValueError(f"DeLong's variance needs at least 2 bads and 2 goods; got {len(bad)} and {len(good)}")
+    pooled = stats.rankdata(np.r_[bad, good])
+    # Each bad's share of goods ranked below it (ties half), and each good's share of bads above it.
+    v_bad = (pooled[: len(bad)] - stats.rankdata(bad)) / len(good)
+    v_good = 1.0 - (pooled[len(bad):] - stats.rankdata(good)) / len(bad)
+    se = math.sqrt(v_bad.var(ddof=1) / len(bad) + v_good.var(ddof=1) / len(good))
+    return float(v_bad.mean()), se
+
+
+def auc_confidence(y: ArrayLike, pd_: ArrayLike, level: float = 0.95) -> AucConfidence:
+    """AUC with DeLong's standard error and a normal two-sided interval (clipped to [0, 1])."""
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1); got {level}")
+    value, se = _delong(y, pd_)
+    half = stats.norm.ppf(0.5 + level / 2) * se
+    return AucConfidence(value, se, float(max(0.0, value - half)), float(min(1.0, value + half)), level)
+
+
+@dataclass(frozen=True)
+class AucDropTest:
+    auc_dev: float
+    auc_new: float
     z: float
     p_value: float  # one-sided: small when the AUC fell significantly
 
 
-def auc_drop_test(y_dev: np.ndarray, pd_dev: np.ndarray, y_new: np.ndarray, pd_new: np.ndarray) -> AucDrop:
-    """Did the AUC fall between two independent samples (development vs monitoring)?"""
-    a, b = auc(y_dev, pd_dev), auc(y_new, pd_new)
-    se = np.hypot(auc_standard_error(y_dev, pd_dev), auc_standard_error(y_new, pd_new))
-    z = (a - b) / se if se > 0 else 0.0
-    return AucDrop(a, b, float(z), float(stats.norm.sf(z)))
+def auc_drop_test(y_dev: ArrayLike, pd_dev: ArrayLike, y_new: ArrayLike, pd_new: ArrayLike) -> AucDropTest:
+    """Did the AUC fall from the development sample to an independent new sample (H1: AUC_new < AUC_dev)?
+
+    The samples are independent, so the variance of the difference is the sum of the two DeLong
+    variances (no covariance term, unlike the paired DeLong test on the same rows)."""
+    a_dev, se_dev = _delong(y_dev, pd_dev)
+    a_new, se_new = _delong(y_new, pd_new)
+    diff, se = a_dev - a_new, math.hypot(se_dev, se_new)
+    z = diff / se if se > 0 else (0.0 if diff == 0 else math.copysign(math.inf, diff))
+    return AucDropTest(a_dev, a_new, float(z), float(stats.norm.sf(z)))
 
 
-def baseline_edges(baseline: np.ndarray, n_bins: int = 10) -> np.ndarray:
-    """Inner bin edges at the baseline's quantiles (duplicates dropped)."""
-    values = np.asarray(baseline, dtype=float)
+@dataclass(frozen=True)
+class StabilityResult:
+    total: float
+    table: pd.DataFrame  # bin, expected_n, actual_n, expected_share, actual_share, psi
+    edges: np.ndarray | None = None  # the inner cut points, for a numeric variable
+
+
+def baseline_edges(expected: ArrayLike, n_bins: int = 10) -> np.ndarray:
+    """Inner cut points at the baseline's quantiles (deciles by default); ties collapse bins."""
+    if n_bins < 2:
+        raise ValueError(f"n_bins must be at least 2; got {n_bins}")
+    values = as_1d(expected, "expected")
     values = values[~np.isnan(values)]
+    if len(values) == 0:
+        raise ValueError("expected has no non-missing values to take bin edges from")
     return np.unique(np.quantile(values, np.linspace(0, 1, n_bins + 1)[1:-1]))
 
 
-def psi_table(expected_bins: np.ndarray, actual_bins: np.ndarray) -> pd.DataFrame:
-    """PSI per bin from bin labels already assigned (numeric bins or a scorecard's own bins)."""
-    expected = pd.Series(expected_bins).astype(str).value_counts(normalize=True)
-    actual = pd.Series(actual_bins).astype(str).value_counts(normalize=True)
-    table = pd.concat({"expected": expected, "actual": actual}, axis=1).fillna(0.0)
-    e, a = table["expected"].clip(lower=EPS), table["actual"].clip(lower=EPS)
-    table["psi"] = (a - e) * np.log(a / e)
-    return table.sort_index()
+def _table(names: list[object], expected: np.ndarray, actual: np.ndarray, eps: float,
+           edges: np.ndarray | None = None) -> StabilityResult:
+    if expected.sum() == 0 or actual.sum() == 0:
+        raise ValueError(f"both samples need rows; got {int(expected.sum())} and {int(actual.sum())}")
+    keep = (expected + actual) > 0  # bins empty on both sides say nothing
+    e_share, a_share = expected / expected.sum(), actual / actual.sum()
+    e, a = np.maximum(e_share, eps), np.maximum(a_share, eps)
+    contribution = (a - e) * np.log(a / e)
+    table = pd.DataFrame({"bin": names, "expected_n": expected.astype(int), "actual_n": actual.astype(int),
+                          "expected_share": e_share, "actual_share": a_share, "psi": contribution})[keep]
+    return StabilityResult(float(table["psi"].sum()), table.reset_index(drop=True), edges)
 
 
-def psi(baseline: np.ndarray, current: np.ndarray, edges: np.ndarray | None = None) -> float:
-    """Population stability of a numeric score on bins fixed from the baseline."""
-    edges = baseline_edges(baseline) if edges is None else np.asarray(edges, dtype=float)
-    return float(psi_table(np.digitize(baseline, edges), np.digitize(current, edges))["psi"].sum())
+def psi(expected: ArrayLike, actual: ArrayLike, bins: int | ArrayLike = 10, *, eps: float = EPS) -> StabilityResult:
+    """Population stability index of a numeric variable on bins fixed from the baseline.
+
+    ``bins`` is either a number of quantile bins of ``expected`` (the development sample) or the
+    cut points themselves (e.g. the scorecard's own). The outer bins are open, so values beyond the
+    baseline's range still count; missing values get their own bin."""
+    exp_arr, act_arr = as_1d(expected, "expected"), as_1d(actual, "actual")
+    if isinstance(bins, Real):
+        edges = baseline_edges(exp_arr, int(bins))
+    else:
+        edges = as_1d(bins, "bins")
+        if np.isnan(edges).any() or np.any(np.diff(edges) <= 0):
+            raise ValueError(f"bins must be strictly increasing cut points; got {edges.tolist()}")
+    bounds = [-np.inf, *edges.tolist(), np.inf]
+    names: list[object] = [f"[{lo:.4g}, {hi:.4g})" for lo, hi in zip(bounds[:-1], bounds[1:])] + [MISSING]
+
+    def counts(x: np.ndarray) -> np.ndarray:
+        codes = np.where(np.isnan(x), len(edges) + 1, np.searchsorted(edges, x, side="right"))
+        return np.bincount(codes, minlength=len(names)).astype(float)
+
+    return _table(names, counts(exp_arr), counts(act_arr), eps, edges)
 
 
-def csi(baseline_bins: np.ndarray, current_bins: np.ndarray) -> float:
-    """Characteristic stability on the scorecard's own bins (labels of the bin each row is in)."""
-    return float(psi_table(baseline_bins, current_bins)["psi"].sum())
+def _ordered_labels(expected: ArrayLike, exp_arr: np.ndarray, act_arr: np.ndarray) -> list[object]:
+    if isinstance(getattr(expected, "dtype", None), pd.CategoricalDtype):
+        return list(expected.dtype.categories)  # type: ignore[union-attr]
+    seen = [v for v in pd.unique(np.r_[exp_arr, act_arr]) if not pd.isna(v)]
+    numeric = all(isinstance(v, Real) for v in seen)
+    return sorted(seen) if numeric else sorted(seen, key=str)
 
 
-def stability_band(value: float, amber: float = 0.10, red: float = 0.25) -> str:
-    """The industry's reading of a PSI/CSI: green < 0.1 <= amber < 0.25 <= red."""
+def csi(expected_bins: ArrayLike, actual_bins: ArrayLike, labels_order: Sequence[object] | None = None,
+        *, eps: float = EPS) -> StabilityResult:
+    """Characteristic stability index from the bin each row falls in (any labels: a scorecard's
+    bin names, categories, bin numbers). ``labels_order`` fixes the bins and their display order;
+    without it they are the labels seen (categorical order if the input is categorical)."""
+    exp_arr, act_arr = labels(expected_bins, "expected_bins"), labels(actual_bins, "actual_bins")
+    names = list(labels_order) if labels_order is not None else _ordered_labels(expected_bins, exp_arr, act_arr)
+
+    def counts(x: np.ndarray) -> np.ndarray:
+        missing = pd.isna(x)
+        codes = pd.Categorical(x, categories=names).codes.astype(int)
+        unknown = (codes < 0) & ~missing
+        if unknown.any():
+            raise ValueError(f"bins not in labels_order: {sorted({str(v) for v in x[unknown]})[:10]}")
+        codes[missing] = len(names)
+        return np.bincount(codes, minlength=len(names) + 1).astype(float)
+
+    return _table([*names, MISSING], counts(exp_arr), counts(act_arr), eps)
+
+
+def psi_band(value: float, amber: float = 0.10, red: float = 0.25) -> str:
+    """The industry's reading of a PSI or CSI: "green" < amber <= "amber" < red <= "red"."""
+    if not 0 <= amber < red:
+        raise ValueError(f"bands must satisfy 0 <= amber < red; got amber={amber}, red={red}")
+    if math.isnan(value):
+        raise ValueError("value is NaN; a PSI is always a number")
     return "green" if value < amber else ("amber" if value < red else "red")

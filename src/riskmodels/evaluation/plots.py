@@ -1,83 +1,148 @@
-"""The plots validators look at, as PNG bytes (matplotlib's object API: no pyplot state)."""
+"""The plots validators look at, each returned as PNG bytes.
+
+Figures are built with ``matplotlib.figure.Figure`` and rendered by the Agg canvas directly:
+no pyplot, so no global figure state, no GUI backend and nothing changed at import time.
+"""
 
 from __future__ import annotations
 
 import base64
+import html
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
+
+from riskmodels.evaluation import metrics
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_SIZE = (5.6, 4.0)
+_DPI = 80  # small files: a report embeds several of them
+_GOOD, _BAD, _GREY = "#2e7d32", "#c62828", "#9e9e9e"
+
+
+def _axes() -> tuple[Figure, Axes]:
+    fig = Figure(figsize=_SIZE, dpi=_DPI, layout="constrained")
+    FigureCanvasAgg(fig)  # attaches itself to the figure
+    return fig, fig.add_subplot()
 
 
 def _png(fig: Figure) -> bytes:
-    FigureCanvasAgg(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
 
-def img_tag(png: bytes, alt: str) -> str:
-    return f'<img alt="{alt}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+def img_tag(png: bytes, alt: str = "plot") -> str:
+    """An ``<img>`` element carrying the PNG inline, so the HTML needs no other file."""
+    if not png.startswith(PNG_SIGNATURE):
+        raise ValueError("png must be PNG bytes (missing the PNG signature)")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
 
 
-def roc_plot(curves: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> bytes:
-    """ROC curves of several samples (name -> (y, pd)) overlaid."""
-    fig = Figure(figsize=(5, 4.2))
-    ax = fig.add_subplot()
-    for name, (y, p) in curves.items():
-        order = np.argsort(-np.asarray(p), kind="mergesort")
-        ys = np.asarray(y, dtype=float)[order]
-        tpr = np.r_[0, np.cumsum(ys) / ys.sum()]
-        fpr = np.r_[0, np.cumsum(1 - ys) / (1 - ys).sum()]
-        ax.plot(fpr, tpr, label=name)
-    ax.plot([0, 1], [0, 1], color="grey", linestyle=":")
-    ax.set(xlabel="false positive rate (goods rejected)", ylabel="true positive rate (bads caught)", title="ROC")
-    ax.legend(loc="lower right")
+def roc_plot(curves: Mapping[str, tuple[ArrayLike, ArrayLike]], title: str = "ROC") -> bytes:
+    """ROC curves of several samples overlaid, e.g. {"train": (y, pd), "test": ..., "oot": ...}."""
+    if not curves:
+        raise ValueError("curves is empty; give at least one (y, pd) pair")
+    fig, ax = _axes()
+    for name, (y, pd_) in curves.items():
+        _, tpr, fpr = metrics.cumulative_shares(y, pd_)
+        ax.plot(np.r_[0, fpr], np.r_[0, tpr], label=f"{name} (AUC {metrics.auc(y, pd_):.3f})")
+    ax.plot([0, 1], [0, 1], color=_GREY, linestyle=":", label="random")
+    ax.set(xlabel="share of goods rejected (FPR)", ylabel="share of bads caught (TPR)", title=title,
+           xlim=(0, 1), ylim=(0, 1.01))
+    ax.legend(loc="lower right", fontsize="small")
     return _png(fig)
 
 
-def ks_plot(y: np.ndarray, score: np.ndarray) -> bytes:
-    """Cumulative share of bads and goods by score (low score = risky first)."""
-    order = np.argsort(score, kind="mergesort")
-    s, ys = np.asarray(score)[order], np.asarray(y, dtype=float)[order]
-    cum_bad, cum_good = np.cumsum(ys) / ys.sum(), np.cumsum(1 - ys) / (1 - ys).sum()
-    gap = np.abs(cum_bad - cum_good)
-    at = int(np.argmax(gap))
-    fig = Figure(figsize=(5, 4.2))
-    ax = fig.add_subplot()
-    ax.plot(s, cum_bad, label="bads")
-    ax.plot(s, cum_good, label="goods")
-    ax.vlines(s[at], cum_good[at], cum_bad[at], color="red", label=f"KS {gap[at]:.3f} at {s[at]:.1f}")
-    ax.set(xlabel="score", ylabel="cumulative share", title="KS")
-    ax.legend(loc="lower right")
+def ks_plot(y: ArrayLike, score: ArrayLike, title: str = "KS") -> bytes:
+    """Cumulative share of bads and goods at or below each score (higher score = safer)."""
+    s = np.asarray(score, dtype=float)
+    # Riskiest first means lowest score first: rank on -score, then read thresholds back as scores.
+    neg_threshold, cum_bad, cum_good = metrics.cumulative_shares(y, -s)
+    cut = -neg_threshold
+    gap = cum_bad - cum_good
+    at = int(np.argmax(np.abs(gap)))
+    fig, ax = _axes()
+    ax.step(cut, cum_bad, where="post", color=_BAD, label="bads")
+    ax.step(cut, cum_good, where="post", color=_GOOD, label="goods")
+    ax.vlines(cut[at], cum_good[at], cum_bad[at], color="black", linestyle="--",
+              label=f"KS {abs(gap[at]):.3f} at score {cut[at]:.4g}")
+    ax.set(xlabel="score", ylabel="cumulative share (score <= x)", title=title, ylim=(0, 1.01))
+    ax.legend(loc="lower right", fontsize="small")
     return _png(fig)
 
 
-def calibration_plot(classes: list[str], mean_pd: list[float], bad_rate: list[float],
-                     lower: list[float], upper: list[float]) -> bytes:
-    """Predicted PD vs observed bad rate per class, with Jeffreys 95% intervals."""
-    fig = Figure(figsize=(5, 4.2))
-    ax = fig.add_subplot()
-    x = np.arange(len(classes))
-    ax.bar(x - 0.2, mean_pd, width=0.4, label="predicted PD")
-    err = [np.maximum(np.subtract(bad_rate, lower), 0), np.maximum(np.subtract(upper, bad_rate), 0)]
-    ax.bar(x + 0.2, bad_rate, width=0.4, yerr=err, capsize=3, label="observed bad rate")
-    ax.set_xticks(x, classes)
-    ax.set(ylabel="rate", title="Calibration by class")
-    ax.legend()
+def calibration_plot(labels: Sequence[object], predicted: ArrayLike, observed: ArrayLike,
+                     lower: ArrayLike, upper: ArrayLike, title: str = "Calibration") -> bytes:
+    """Predicted PD vs observed bad rate per class or PD group, with the observed rate's interval
+    (e.g. Jeffreys 95%): a predicted marker below the interval is an underestimated PD."""
+    pred, obs = np.asarray(predicted, dtype=float), np.asarray(observed, dtype=float)
+    lo, hi = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    if not len(labels) == len(pred) == len(obs) == len(lo) == len(hi):
+        raise ValueError(f"lengths must match; got {len(labels)}, {len(pred)}, {len(obs)}, {len(lo)} and {len(hi)}")
+    x = np.arange(len(labels))
+    fig, ax = _axes()
+    err = np.vstack([np.clip(obs - lo, 0, None), np.clip(hi - obs, 0, None)])
+    ax.errorbar(x, obs, yerr=err, fmt="o", color=_BAD, capsize=4, label="observed bad rate (95% interval)")
+    ax.plot(x, pred, "D", color="black", label="predicted PD")
+    ax.set_xticks(x, [str(v) for v in labels])
+    ax.set(ylabel="rate", title=title)
+    ax.legend(loc="upper left", fontsize="small")
     return _png(fig)
 
 
-def distribution_plot(groups: Mapping[str, np.ndarray], title: str, bins: int = 30) -> bytes:
-    """Overlaid score histograms (goods vs bads, or baseline vs current), as densities."""
-    fig = Figure(figsize=(5, 4.2))
-    ax = fig.add_subplot()
-    values = [np.asarray(v, dtype=float) for v in groups.values()]
-    edges = np.histogram_bin_edges(np.concatenate(values), bins=bins)
-    for name, v in zip(groups, values):
-        ax.hist(v, bins=edges, density=True, alpha=0.5, label=name)
+def score_distribution_plot(groups: Mapping[str, ArrayLike], title: str = "Score distribution",
+                            bins: int = 30) -> bytes:
+    """Overlaid histograms on common bins, as densities: goods vs bads, or baseline vs current."""
+    values = {name: np.asarray(v, dtype=float) for name, v in groups.items()}
+    values = {name: v[np.isfinite(v)] for name, v in values.items()}
+    if not values or not any(len(v) for v in values.values()):
+        raise ValueError("groups has no finite values to plot")
+    edges = np.histogram_bin_edges(np.concatenate(list(values.values())), bins=bins)
+    fig, ax = _axes()
+    for name, v in values.items():
+        ax.hist(v, bins=edges, density=True, alpha=0.5, label=f"{name} (n={len(v):,})")
     ax.set(xlabel="score", ylabel="density", title=title)
-    ax.legend()
+    ax.legend(fontsize="small")
+    return _png(fig)
+
+
+def psi_plot(result: metrics.StabilityResult, title: str = "Population stability") -> bytes:
+    """Baseline vs current share per bin, with each bin's PSI contribution on the right axis."""
+    table = result.table
+    x = np.arange(len(table))
+    fig, ax = _axes()
+    ax.bar(x - 0.2, table["expected_share"], width=0.4, color=_GREY, label="baseline")
+    ax.bar(x + 0.2, table["actual_share"], width=0.4, color="#1565c0", label="current")
+    ax.set_xticks(x, [str(b) for b in table["bin"]], rotation=60, ha="right", fontsize="x-small")
+    ax.set(ylabel="share of rows", title=f"{title}: PSI {result.total:.4f} ({metrics.psi_band(result.total)})")
+    right = ax.twinx()
+    right.plot(x, table["psi"], "o-", color=_BAD, label="PSI contribution")
+    right.set_ylabel("PSI contribution")
+    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, fontsize="small", loc="upper left")
+    return _png(fig)
+
+
+def bad_rate_plot(table: pd.DataFrame, violations: Sequence[tuple[object, object]] = (),
+                  title: str = "Bad rate by class") -> bytes:
+    """Bad rate per class from best to worst (a ``bad_rate_by_class`` table); classes in a
+    monotonicity violation are drawn in red, the others in green."""
+    flagged = {c for pair in violations for c in pair}
+    x = np.arange(len(table))
+    fig, ax = _axes()
+    colours = [_BAD if c in flagged else _GOOD for c in table["class"]]
+    ax.bar(x, table["bad_rate"].fillna(0.0), color=colours)
+    for i, (rate, n) in enumerate(zip(table["bad_rate"], table["n"])):
+        ax.annotate(f"{rate:.1%}\nn={n:,}" if n else "empty", (i, 0 if np.isnan(rate) else rate),
+                    ha="center", va="bottom", fontsize="x-small")
+    ax.set_xticks(x, [str(c) for c in table["class"]])
+    ax.set(xlabel="risk class (best to worst)", ylabel="bad rate", title=title)
+    ax.margins(y=0.2)
     return _png(fig)
