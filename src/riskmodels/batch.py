@@ -1,0 +1,294 @@
+"""Batch scoring of Parquet files with a registered model, in bounded memory.
+
+    summary = score_batch("sme-application-scorecard@champion", Path("applications/"), Path("scores.parquet"))
+
+The input (one file or a folder of parts) is read one record batch at a time and the output is
+written one row group per batch, so memory depends on the batch size, never on the input's.
+Features are built by the model's own scorer: the code the API runs. Rows that break the data
+contract go to ``OUTPUT.rejects.parquet`` beside the output, with the rule each one broke, so
+rows read = rows scored + rows rejected. Both files are written under temporary names and
+renamed only when the whole input is done: a failed run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from riskmodels.contract import table as contract_table
+from riskmodels.contract_types import Table
+from riskmodels.rejects import check_schema, find_problems, input_columns
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_ROWS = 50_000  # applications: peak RSS ~0.5 GB above the imports (benchmarks/scoring.py)
+KINDS = ("score", "decision")
+# Read buffered instead of pre-buffering whole column chunks: a part written as one huge row
+# group must not be loaded at once.
+_READ_BUFFER = 1 << 20
+# The columns of each kind of model, typed up front so that even an empty output has them.
+_OUTPUT_TYPES = {"scorecard": {"score": pa.float64(), "pd": pa.float64(), "risk_class": pa.string()},
+                 "fraud": {"fraud_probability": pa.float64(), "fraud_score": pa.float64(),
+                           "fraud_verdict": pa.string()},
+                 "application_challenger": {"pd": pa.float64()}}
+_NO_DECISION = "kind 'decision' needs riskmodels.decision, which this build does not have yet"
+_MODEL_FIELDS = [pa.field("model_name", pa.string()), pa.field("model_version", pa.string())]
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    name: str
+    version_or_alias: str
+
+    def __str__(self) -> str:
+        sep = ":" if self.version_or_alias.isdigit() else "@"
+        return f"{self.name}{sep}{self.version_or_alias}"
+
+
+def parse_model_ref(ref: str, default_alias: str = "champion") -> ModelRef:
+    """``NAME`` (the champion), ``NAME@alias`` or ``NAME:VERSION``."""
+    name, alias_sep, alias = ref.partition("@")
+    if not alias_sep:
+        name, version_sep, version = ref.partition(":")
+        if version_sep and not version.isdigit():
+            raise ValueError(f"model must be NAME, NAME@alias or NAME:VERSION (a number); got {ref!r}")
+        alias = version if version_sep else default_alias
+    if not name.strip() or not alias.strip():
+        raise ValueError(f"model must be NAME, NAME@alias or NAME:VERSION; got {ref!r}")
+    return ModelRef(name.strip(), alias.strip())
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    model: str
+    version: str
+    kind: str
+    rows_read: int
+    rows_scored: int
+    rows_rejected: int
+    seconds: float
+    output_path: Path
+    rejects_path: Path
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.seconds if self.seconds > 0 else float("nan")
+
+
+def parquet_files(input_path: Path) -> list[Path]:
+    """The file itself, or every ``*.parquet`` under the folder in name order (hidden and
+    ``_``-prefixed files, such as ``_SUCCESS`` or a writer's temporary file, left out)."""
+    path = Path(input_path)
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"input must be a Parquet file or a folder of parts; got {str(path)!r}")
+    files = sorted(p for p in path.rglob("*.parquet")
+                   if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts))
+    if not files:
+        raise FileNotFoundError(f"input folder must hold *.parquet parts; none in {str(path)!r}")
+    return files
+
+
+def read_batches(input_path: Path, columns: Sequence[str] | None = None,
+                 batch_size: int = DEFAULT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """Record batches of at most ``batch_size`` rows, part after part, in file order.
+
+    Only ``columns`` present in a part are read (all when None). One batch is held at a time.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+    for path in parquet_files(input_path):
+        with pq.ParquetFile(path, pre_buffer=False, buffer_size=_READ_BUFFER) as part:
+            names = part.schema_arrow.names
+            wanted = names if columns is None else [c for c in columns if c in names]
+            yield from part.iter_batches(batch_size=batch_size, columns=wanted)
+
+
+def rejects_path_for(output_path: Path) -> Path:
+    return output_path.with_name(f"{output_path.stem}.rejects.parquet")
+
+
+class _StagedParquet:
+    """A Parquet file written under a hidden temporary name and renamed on ``commit``."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+        self._writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+
+    def write(self, table: pa.Table) -> None:
+        self._writer.write_table(table.cast(self._writer.schema))
+
+    def commit(self) -> None:
+        self._writer.close()
+        os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        self._writer.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class _Engine:
+    """What scores a batch: the contract table it reads, the model, and its output types."""
+
+    table: Table
+    name: str
+    version: str
+    score: Callable[[pd.DataFrame], pd.DataFrame]
+    output_types: dict[str, pa.DataType]
+
+
+def _score_engine(ref: ModelRef) -> _Engine:
+    from mlflow.exceptions import MlflowException
+
+    from riskmodels import tracking
+    from riskmodels.model_specs import scorer_from_spec
+
+    tracking.configure()
+    try:
+        spec, version = tracking.load_spec(ref.name, ref.version_or_alias)
+    except MlflowException as exc:
+        raise LookupError(f"model must be a registered model version; {ref} is not in the registry "
+                          f"({exc.error_code})") from exc
+    return _Engine(contract_table(spec["input_table"]), version.name, version.version,
+                   scorer_from_spec(spec).score_frame, _OUTPUT_TYPES[spec["model_type"]])
+
+
+def _decision_engine(ref: ModelRef) -> _Engine:
+    from riskmodels.config import REGISTERED_MODELS
+    from riskmodels.tracking import CHAMPION
+
+    application = REGISTERED_MODELS["application"]
+    if ref.name != application or ref.version_or_alias != CHAMPION:
+        raise ValueError(f"kind 'decision' runs the champions of every model; model must be {application} "
+                         f"or {application}@{CHAMPION}; got {ref}")
+    try:
+        decision = import_module("riskmodels.decision")
+    except ModuleNotFoundError as exc:
+        if exc.name != "riskmodels.decision":
+            raise  # a dependency of the module is missing: a real error, not "not built yet"
+        raise NotImplementedError(_NO_DECISION) from exc
+    from riskmodels.champions import load_champions
+
+    bundle = load_champions()
+    versions = ",".join(f"{v.name}:{v.version}" for v in bundle.model_versions)  # the policy's too
+    return _Engine(contract_table("applications"), "decision", versions,
+                   lambda rows: decision.decide_frame(rows, bundle), _decision_types(decision.ROW_COLUMNS))
+
+
+def _decision_types(columns: Sequence[str]) -> dict[str, pa.DataType]:
+    """Arrow types of ``decide_frame``'s columns, fixed up front: a batch where a column is null
+    throughout (no rate when every application is rejected) must not decide the file's schema."""
+    def of(name: str) -> pa.DataType:
+        if name in ("rules", "reason_codes", "fraud_reason_codes"):
+            return pa.list_(pa.string())
+        text = name in ("request_id", "application_id", "decision", "fraud_verdict", "risk_class",
+                        "requested_product", "recommended_product") or name.endswith("_reason")
+        return pa.string() if text else pa.float64()  # a new non-numeric column fails loudly here
+
+    return {name: of(name) for name in columns}
+
+
+def _check_paths(files: list[Path], input_path: Path, output_path: Path) -> None:
+    out = output_path.resolve()
+    if out.is_dir():
+        raise IsADirectoryError(f"output must be a file path; got a folder {str(output_path)!r}")
+    if out in {f.resolve() for f in files}:
+        raise ValueError(f"output must not be the input; got {str(output_path)!r}")
+    if Path(input_path).is_dir() and Path(input_path).resolve() in out.parents:
+        # The next run would read this output as one more input part.
+        raise ValueError(f"output must be outside the input folder; got {str(output_path)!r}")
+
+
+def _keys(batch: pa.RecordBatch, fields: list[pa.Field]) -> dict[str, pa.Array]:
+    return {f.name: batch.column(f.name).cast(f.type) for f in fields}
+
+
+def _arrow_columns(frame: pd.DataFrame, engine: _Engine) -> dict[str, pa.Array]:
+    # NaN is null; a key the engine echoes (decide_frame's application_id) is written once.
+    return {name: pa.array(frame[name].to_numpy(), type=t, from_pandas=True)
+            for name, t in engine.output_types.items() if name not in engine.table.key}
+
+
+def score_batch(model: str, input_path: Path, output_path: Path, kind: str | None = None,
+                progress: Callable[[int], None] | None = None, *,
+                batch_size: int = DEFAULT_BATCH_ROWS) -> BatchSummary:
+    """Score a Parquet file or folder of parts with a registered model; see the module doc.
+
+    ``kind``: ``"score"`` (default) writes the model's outputs; ``"decision"`` the full decision
+    of every application with the champions. ``progress`` is called after each batch with the
+    number of rows it read (an increment, as ``tqdm.update`` expects).
+    """
+    started = time.perf_counter()
+    kind = kind or "score"
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {list(KINDS)}; got {kind!r}")
+    ref = parse_model_ref(model)
+    output_path = Path(output_path)
+    files = parquet_files(Path(input_path))
+    _check_paths(files, Path(input_path), output_path)
+    engine = _decision_engine(ref) if kind == "decision" else _score_engine(ref)
+    # Every part is checked before anything is written: a broken export fails whole, at once.
+    schemas = [pq.read_schema(f) for f in files]
+    for path, schema in zip(files, schemas):
+        check_schema(schema, engine.table, f"input {str(path)!r}")
+    key_fields = [schemas[0].field(k) for k in engine.table.key]
+    wanted = [c.name for c in input_columns(engine.table)]
+    models = {f.name: pa.scalar(value, pa.string()) for f, value in zip(_MODEL_FIELDS, (engine.name, engine.version))}
+    outputs_schema = pa.schema([*key_fields, *(pa.field(n, t) for n, t in engine.output_types.items()
+                                               if n not in engine.table.key), *_MODEL_FIELDS])
+    rejects_schema = pa.schema([*key_fields, pa.field("input_row", pa.int64()), pa.field("fields", pa.string()),
+                                pa.field("reason", pa.string())])
+
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    rejects_path = rejects_path_for(output_path)
+    staged: list[_StagedParquet] = []
+    read = n_scored = n_rejected = 0
+    try:
+        scored = _StagedParquet(output_path, outputs_schema)
+        staged.append(scored)
+        rejected = _StagedParquet(rejects_path, rejects_schema)
+        staged.append(rejected)
+        for batch in read_batches(Path(input_path), wanted, batch_size):
+            problems = find_problems(batch, engine.table)
+            if problems.count:
+                bad = np.flatnonzero(problems.rejected)
+                rejected.write(pa.table({**_keys(batch.take(pa.array(bad)), key_fields),
+                                         "input_row": pa.array(bad + read, pa.int64()),
+                                         "fields": problems.fields, "reason": problems.reasons}))
+            good = np.flatnonzero(~problems.rejected)
+            if len(good):
+                kept = batch if len(good) == batch.num_rows else batch.take(pa.array(good))
+                outputs = engine.score(kept.to_pandas())
+                scored.write(pa.table({**_keys(kept, key_fields), **_arrow_columns(outputs, engine),
+                                       **{name: pa.repeat(value, len(good)) for name, value in models.items()}}))
+            read += batch.num_rows
+            n_scored += len(good)
+            n_rejected += problems.count
+            if progress is not None:
+                progress(batch.num_rows)
+        for file in staged:
+            file.commit()
+    except BaseException:
+        for file in staged:
+            file.discard()  # the error itself propagates
+        raise
+    seconds = time.perf_counter() - started
+    summary = BatchSummary(engine.name, engine.version, kind, read, n_scored, n_rejected, seconds,
+                           output_path, rejects_path)
+    log.info("scored %d of %d rows with %s v%s in %.1f s (%d rejected, see %s)", n_scored, read,
+             engine.name, engine.version, seconds, n_rejected, rejects_path)
+    return summary
