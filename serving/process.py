@@ -1,0 +1,82 @@
+"""Start and stop a real ``bentoml serve`` on 127.0.0.1, for end-to-end tests and benchmarks.
+
+The server runs in its own process group (BentoML starts worker processes under it), so
+stopping it stops exactly what was started here and nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from serving import ROOT, server_command, server_environment
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, proc: subprocess.Popen[bytes], timeout: float, ok: frozenset[int]) -> int:
+    """Poll ``url`` until it answers a status in ``ok``; the last status, or raise on timeout."""
+    deadline, status = time.monotonic() + timeout, -1
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with code {proc.returncode} before {url} answered")
+        try:
+            status = httpx.get(url, timeout=1.0).status_code
+        except httpx.TransportError:
+            status = -1  # not listening yet
+        if status in ok:
+            return status
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer {sorted(ok)} within {timeout:.0f} s (last: {status})")
+
+
+def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """SIGTERM the server's process group, then SIGKILL it if it lingers."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(grace)
+
+
+@contextmanager
+def running(env: dict[str, str], port: int | None = None, target: str | None = None,
+            log_file: Path | None = None, wait_path: str = "/livez", timeout: float = 90.0,
+            ) -> Iterator[str]:
+    """A server on 127.0.0.1 for the duration of the block; yields its base URL.
+
+    ``wait_path`` is polled until it answers 200 (``/livez``: started; ``/readyz``: models in).
+    """
+    port = port or free_port()
+    command = server_command(port, HOST)
+    if target:
+        command[command.index("serve") + 1] = target
+    out = open(log_file, "wb") if log_file else subprocess.DEVNULL  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(command, cwd=ROOT, env=server_environment(env), stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://{HOST}:{port}"
+    try:
+        wait_for(base + wait_path, proc, timeout, frozenset({200}))
+        yield base
+    finally:
+        stop(proc)
+        if log_file:
+            out.close()  # type: ignore[union-attr]

@@ -1,0 +1,190 @@
+"""Request and response models of the scoring API, generated from the data contract.
+
+Every request field is one contract column: its type, description and unit, range (with the
+column's special codes, e.g. ``-1`` = never), allowed categories and nullability come from
+``riskmodels.contract``, so the API cannot drift from the tables the models were trained on.
+Inputs are checked strictly: unknown fields, NaN and infinity, numbers sent as strings and
+booleans sent as numbers are all refused, each with a rule a person can read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, create_model,
+)
+from pydantic_core import PydanticCustomError
+
+from riskmodels.contract import APPLICATIONS, BEHAVIOR_SNAPSHOTS, COLLECTION_CASES
+from riskmodels.contract_types import Column, Table
+
+# Sizes: one application is about 4 KB of JSON; the limits leave room without inviting abuse.
+MAX_BATCH = 500
+MAX_BODY_BYTES = 64 * 1024
+MAX_BATCH_BODY_BYTES = MAX_BATCH * 8 * 1024
+MAX_STRING = 200
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
+
+# Formats of the string columns that have one: (pattern, the rule in words).
+_STRING_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
+    "owner_id_number": (re.compile(r"^\d{17}[\dX]$"), "must be 18 characters: 17 digits, then a digit or X"),
+    "owner_phone": (re.compile(r"^1\d{10}$"), "must be 11 digits starting with 1"),
+}
+_NAMED_MODELS = {"applications": "ApplicationRequest", "behavior_snapshots": "BehaviorRequest",
+                 "collection_cases": "CollectionRequest"}
+
+
+def _number(value: Any) -> Any:
+    # Pydantic's lax mode would take "45" or true for a number; a loan system sending those
+    # has a bug we want to see, not to hide.
+    if isinstance(value, (bool, str)):
+        raise PydanticCustomError("number_type", "must be a number, not {kind}",
+                                  {"kind": type(value).__name__})
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    if not isinstance(value, (str, dt.date)):
+        raise PydanticCustomError("date_type", "must be a date written YYYY-MM-DD")
+    return value
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+
+
+def range_rule(col: Column) -> str:
+    """The range of a numeric column in words, e.g. ``must be between 18 and 90 (years)``."""
+    lo = _fmt(col.minimum) if col.minimum is not None else None
+    hi = _fmt(col.maximum) if col.maximum is not None else None
+    rule = (f"must be between {lo} and {hi}" if lo is not None and hi is not None
+            else f"must be at least {lo}" if lo is not None else f"must be at most {hi}")
+    if col.unit:
+        rule += f" ({col.unit})"
+    if col.special_codes:
+        rule += ", or " + ", ".join(f"{code} ({meaning})" for code, meaning in col.special_codes.items())
+    return rule
+
+
+def _range_check(col: Column) -> AfterValidator:
+    rule, lo, hi, codes = range_rule(col), col.minimum, col.maximum, set(col.special_codes)
+
+    def check(value: float) -> float:
+        if value in codes or ((lo is None or value >= lo) and (hi is None or value <= hi)):
+            return value
+        raise PydanticCustomError("out_of_range", rule)
+
+    return AfterValidator(check)
+
+
+def _format_check(pattern: re.Pattern[str], rule: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if pattern.fullmatch(value) is None:
+            raise PydanticCustomError("format", rule)
+        return value
+
+    return AfterValidator(check)
+
+
+def _annotation(col: Column) -> Any:
+    if col.dtype in ("int", "float"):
+        base: Any = int if col.dtype == "int" else float
+        return Annotated[base, BeforeValidator(_number), _range_check(col)]
+    if col.dtype == "bool":
+        return StrictBool
+    if col.dtype == "category":
+        assert col.categories, f"category column {col.name} must list its categories"
+        return Literal[col.categories]  # type: ignore[valid-type]
+    if col.dtype == "date":
+        return Annotated[dt.date, BeforeValidator(_iso_date)]
+    if col.name in _STRING_FORMATS:
+        return Annotated[str, _format_check(*_STRING_FORMATS[col.name])]
+    return Annotated[str, Field(min_length=1, max_length=MAX_STRING)]
+
+
+def _field(col: Column) -> tuple[Any, Any]:
+    annotation = _annotation(col)
+    if col.nullable:
+        annotation = annotation | None
+    extra: dict[str, Any] = {}
+    if col.is_numeric():
+        extra = {"minimum": col.minimum, "maximum": col.maximum}
+        if col.special_codes:
+            extra["x-special-codes"] = {str(k): v for k, v in col.special_codes.items()}
+    if col.name in _STRING_FORMATS:
+        extra["pattern"] = _STRING_FORMATS[col.name][0].pattern
+    notes = [f"unit: {col.unit}"] if col.unit else []
+    if col.is_numeric():
+        notes.append(range_rule(col).removeprefix("must be "))
+    if col.nullable:
+        notes.append("null when the source is not available")
+    if col.pii:
+        notes.append("personal data: masked in logs and the audit trail")
+    description = f"{col.description} [{'; '.join(notes)}]" if notes else col.description
+    default = ... if col.required else None
+    return annotation, Field(default, description=description, json_schema_extra=extra or None)
+
+
+def request_model(table: Table) -> type[BaseModel]:
+    """A flat pydantic model with one field per input column of ``table`` (labels left out)."""
+    fields = {c.name: _field(c) for c in table.columns if c.source not in ("label", "truth")}
+    config = ConfigDict(extra="forbid", allow_inf_nan=False, str_max_length=MAX_STRING,
+                        title=_NAMED_MODELS.get(table.name, table.name))
+    model = create_model(_NAMED_MODELS.get(table.name, table.name), __config__=config,
+                         __doc__=table.description, **fields)  # type: ignore[call-overload]
+    return model
+
+
+ApplicationRequest = request_model(APPLICATIONS)
+BehaviorRequest = request_model(BEHAVIOR_SNAPSHOTS)
+CollectionRequest = request_model(COLLECTION_CASES)
+
+
+def batch_of(model: type[BaseModel]) -> Any:
+    """A JSON array of ``model`` with at least one item and at most ``MAX_BATCH``."""
+    return Annotated[list[model], Field(min_length=1, max_length=MAX_BATCH)]  # type: ignore[valid-type]
+
+
+class ErrorItem(BaseModel):
+    field: str = Field(description="The field at fault: a column name, `[i].column` in a batch, or `body`")
+    rule: str = Field(description="The rule it broke, in words")
+    got: Any = Field(None, description="The value received (personal data masked; absent when missing)")
+
+
+class ErrorResponse(BaseModel):
+    detail: list[ErrorItem] | str
+
+
+class ModelInfo(BaseModel):
+    kind: str = Field(description="application, fraud, challenger, behavior or collection")
+    name: str = Field(description="Registered model name in MLflow")
+    version: str
+    alias: str = Field(description="The alias the service loaded (champion)")
+    run_id: str | None = Field(description="The MLflow training run")
+    metrics: dict[str, float] = Field(description="Metrics logged by the training run")
+
+
+class ModelsResponse(BaseModel):
+    ready: bool = Field(description="True when every required champion is loaded and scoring is on")
+    problem: str | None = Field(None, description="Why the service is not ready, when it is not")
+    loaded_at: dt.datetime | None = Field(None, description="When the models were loaded (UTC)")
+    models: list[ModelInfo]
+
+
+class ReloadResponse(ModelsResponse):
+    reloaded: bool = Field(description="False when the reload failed and the previous models stay in use")
+
+
+def reference_examples() -> dict[str, dict[str, Any]]:
+    """The three reference customers as OpenAPI examples (empty until the files exist)."""
+    files = sorted(REFERENCE_DIR.glob("*.json")) if REFERENCE_DIR.is_dir() else []
+    examples: dict[str, dict[str, Any]] = {}
+    for path in files:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        examples[path.stem] = {"summary": str(body.get("business_name", path.stem)), "value": body}
+    return examples

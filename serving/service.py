@@ -1,0 +1,201 @@
+"""The scoring service: one BentoML service, its versioned API mounted as a FastAPI app.
+
+Why a mounted FastAPI app rather than ``@bentoml.api`` methods (BentoML 1.4): BentoML's own
+API routes are POST-only (``GET /v1/models`` would be impossible), its error wrapper turns every
+5xx into a fixed "unexpected error" text (our 503s must say *why*) and its validation errors
+carry pydantic's wording, not ours. ``@bentoml.asgi_app`` keeps what BentoML gives (``/livez``,
+``/readyz`` with ``__is_ready__``, ``/metrics``, the OpenAPI page, which merges the mounted
+app's paths, its worker and logging config) and the routes are methods of the service class,
+so they share its state: the models, loaded once at start-up and swapped whole on reload.
+"""
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import bentoml
+from fastapi import Body, FastAPI, HTTPException, Response, Security
+from fastapi.security import HTTPBearer
+from fastapi.responses import JSONResponse
+
+from riskmodels.audit import AuditLog, record_for
+from riskmodels.config import Settings, apply_offline_environment
+from riskmodels.decision import Decision, ModelBundle, decide
+from riskmodels.privacy import PiiLogFilter
+from serving import SERVICE_CONFIG, errors, guard
+from serving.models import describe_bundle, not_deployed
+from serving.schemas import (
+    MAX_BODY_BYTES, MAX_BATCH_BODY_BYTES, ApplicationRequest, BehaviorRequest, CollectionRequest,
+    ErrorResponse, ModelInfo, ModelsResponse, ReloadResponse, batch_of, reference_examples,
+)
+
+log = logging.getLogger("riskmodels.serving")
+
+
+
+def _body_limit(path: str) -> int:
+    return MAX_BATCH_BODY_BYTES if path.endswith("/batch") else MAX_BODY_BYTES
+
+
+# Docs are BentoML's (it merges these routes into its OpenAPI page); the bearer scheme is
+# declared for that page only: the key itself is checked by the guard, before any parsing.
+v1 = FastAPI(title="riskmodels scoring API", version="1", docs_url=None, redoc_url=None, openapi_url=None,
+             dependencies=[Security(HTTPBearer(auto_error=False, description="An API key of RISKMODELS_API_KEYS"))])
+errors.install(v1)
+v1.add_middleware(guard.BodySizeLimit, limit_for=_body_limit)
+v1.add_middleware(guard.ApiKeyGuard, accepted=lambda: bentoml.get_current_service().key_digests)  # outermost
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Missing or invalid API key"},
+    413: {"model": ErrorResponse, "description": "Body larger than the limit"},
+    422: {"model": ErrorResponse, "description": "A field broke a rule of the contract (all are listed)"},
+    503: {"model": ErrorResponse, "description": "Models not loaded, or no API keys configured"},
+}
+_EXAMPLES = reference_examples()
+Application = Annotated[ApplicationRequest, Body(openapi_examples=_EXAMPLES or None)]  # type: ignore[valid-type]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The models in use: swapped whole, so a request sees one consistent set."""
+
+    bundle: ModelBundle | None
+    models: tuple[ModelInfo, ...] = ()
+    problem: str | None = None
+    loaded_at: datetime | None = None
+
+    def report(self) -> dict[str, Any]:
+        return {"ready": self.bundle is not None, "problem": self.problem,
+                "loaded_at": self.loaded_at, "models": list(self.models)}
+
+
+def load_models(settings: Settings) -> Loaded:
+    """The champions, or the reason they cannot be served (the service then stays not ready)."""
+    from riskmodels.champions import ChampionsUnavailable, load_champions
+
+    try:
+        bundle = load_champions(settings)
+    except ChampionsUnavailable as exc:
+        log.warning("not ready: %s", exc)
+        return Loaded(None, problem=f"champion models unavailable: {exc}")
+    models = describe_bundle(bundle)
+    log.info("loaded %s", ", ".join(f"{m.name} v{m.version}" for m in models))
+    return Loaded(bundle, models, None, datetime.now(UTC))
+
+
+def _mask_logs() -> None:
+    # Filters on handlers see every record that reaches them, including propagated ones.
+    pii = PiiLogFilter()
+    loggers = [logging.getLogger(), *(lg for lg in logging.Logger.manager.loggerDict.values()
+                                      if isinstance(lg, logging.Logger))]
+    for handler in {h for lg in loggers for h in lg.handlers}:
+        if not any(isinstance(f, PiiLogFilter) for f in handler.filters):
+            handler.addFilter(pii)
+
+
+@bentoml.service(name="riskmodels-scoring", **SERVICE_CONFIG)
+@bentoml.asgi_app(v1, path="/v1")
+class ScoringService:
+    """Credit decisions for small and micro business loans (小微企业贷款): fraud score, credit
+    score, risk class, limit, rate and decision with reasons. Every route under ``/v1`` needs
+    ``Authorization: Bearer <key>``; ``/livez``, ``/readyz`` and ``/metrics`` are open."""
+
+    def __init__(self) -> None:
+        apply_offline_environment()
+        _mask_logs()
+        self.settings = Settings()
+        self.key_digests = guard.key_digests(self.settings.api_keys)
+        if not self.key_digests:
+            log.warning(guard.NO_KEYS)
+        self.audit = AuditLog(self.settings.resolved_audit_db)
+        self._reload_lock = threading.Lock()
+        self.loaded = load_models(self.settings)
+
+    def __is_ready__(self) -> bool:
+        return self.loaded.bundle is not None
+
+    @bentoml.on_shutdown
+    def close(self) -> None:
+        self.audit.close()
+
+    def _bundle(self) -> ModelBundle:
+        bundle = self.loaded.bundle
+        if bundle is None:
+            raise HTTPException(503, f"not ready: {self.loaded.problem}; nothing was scored")
+        return bundle
+
+    def _decide(self, endpoint: str, rows: list[dict[str, Any]]) -> list[Decision]:
+        bundle = self._bundle()
+        decisions = [decide(row, bundle) for row in rows]
+        # No answer leaves without its audit record: a failed write fails the request.
+        self.audit.append(record_for(d.request_id, endpoint, row, d)
+                          for row, d in zip(rows, decisions, strict=True))
+        return decisions
+
+    @v1.post("/score/application", response_model=Decision, responses=_ERRORS, summary="Score one application")
+    def score_application(self, application: Application, response: Response) -> Decision:
+        """Fraud score, credit score, PD, risk class, limits, rate, decision, reason codes."""
+        decision = self._decide("application", [application.model_dump(mode="json")])[0]
+        response.headers["X-Request-ID"] = decision.request_id
+        return decision
+
+    @v1.post("/score/application/batch", response_model=list[Decision], responses=_ERRORS,
+             summary="Score up to 500 applications")
+    def score_application_batch(self, applications: batch_of(ApplicationRequest)) -> list[Decision]:  # type: ignore[valid-type]
+        """All or nothing: one invalid application rejects the batch, naming it by index."""
+        return self._decide("application/batch", [a.model_dump(mode="json") for a in applications])
+
+    @v1.post("/score/fraud", responses=_ERRORS,
+             summary="Fraud score of one application")
+    def score_fraud(self, application: Application) -> Any:
+        """The fraud part of the decision only (the full decision is audited)."""
+        decision = self._decide("fraud", [application.model_dump(mode="json")])[0]
+        return {"request_id": decision.request_id, "fraud": decision.fraud, "models": decision.models}
+
+    @v1.post("/score/fraud/batch", responses=_ERRORS, summary="Fraud scores of up to 500 applications")
+    def score_fraud_batch(self, applications: batch_of(ApplicationRequest)) -> Any:  # type: ignore[valid-type]
+        decisions = self._decide("fraud/batch", [a.model_dump(mode="json") for a in applications])
+        return [{"request_id": d.request_id, "fraud": d.fraud, "models": d.models} for d in decisions]
+
+    @v1.post("/score/behavior", responses=_ERRORS,
+             summary="Behavioural score of one account (not deployed yet)")
+    def score_behavior(self, account: BehaviorRequest) -> Any:
+        raise not_deployed("behavior")
+
+    @v1.post("/score/behavior/batch", responses=_ERRORS, summary="Behavioural scores (not deployed yet)")
+    def score_behavior_batch(self, accounts: batch_of(BehaviorRequest)) -> Any:  # type: ignore[valid-type]
+        raise not_deployed("behavior")
+
+    @v1.post("/score/collection", responses=_ERRORS,
+             summary="Collection score of one case (not deployed yet)")
+    def score_collection(self, case: CollectionRequest) -> Any:
+        raise not_deployed("collection")
+
+    @v1.post("/score/collection/batch", responses=_ERRORS, summary="Collection scores (not deployed yet)")
+    def score_collection_batch(self, cases: batch_of(CollectionRequest)) -> Any:  # type: ignore[valid-type]
+        raise not_deployed("collection")
+
+    @v1.get("/models", response_model=ModelsResponse, responses=_ERRORS, summary="The loaded models")
+    def models(self) -> dict[str, Any]:
+        """Name, version, alias, training run and metrics of every model in use."""
+        return self.loaded.report()
+
+    @v1.post("/admin/reload", response_model=ReloadResponse, responses=_ERRORS,
+             summary="Load the current champions without a restart")
+    def reload(self) -> Any:
+        """On failure the models in use stay in use, and the answer (503) says why."""
+        with self._reload_lock:
+            try:
+                fresh = load_models(self.settings)
+            except Exception as exc:  # any failure: keep serving what is loaded, and say why
+                log.exception("reload failed")
+                fresh = Loaded(None, problem=f"{type(exc).__name__}: {exc}")
+            if fresh.bundle is None:
+                body = {**self.loaded.report(), "reloaded": False,
+                        "problem": f"reload failed, previous models kept: {fresh.problem}"}
+                return JSONResponse(ReloadResponse(**body).model_dump(mode="json"), status_code=503)
+            self.loaded = fresh
+        return {**fresh.report(), "reloaded": True}

@@ -1,0 +1,202 @@
+"""The audit log: every decision the service makes, appended to one SQLite table.
+
+Each row keeps what a reviewer or a regulator asks for: when, which models (name and version),
+the SHA-256 of the exact input (canonical JSON, sorted keys), the answer (score, class, limit,
+rate, decision, reason codes) and the input itself with personal data masked.
+
+Why a masked input is enough to replay a decision: the models and the policy never read the
+owner's ID number or phone (they are keys for the loan system, not features), so every field
+a decision depends on is stored as sent. ``replay`` scores that stored input again with the
+given models and says whether the answer is the same. The hash is of the unmasked input, so
+the loan system can prove which request it sent without the log keeping the personal data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from riskmodels.config import Settings, get_settings
+from riskmodels.privacy import mask_record
+
+if TYPE_CHECKING:
+    from riskmodels.decision import Decision, ModelBundle
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+    request_id   TEXT PRIMARY KEY,
+    created_at   TEXT NOT NULL,
+    endpoint     TEXT NOT NULL,
+    input_sha256 TEXT NOT NULL,
+    models       TEXT NOT NULL,
+    score        REAL,
+    risk_class   TEXT,
+    limit_cny    REAL,
+    rate         REAL,
+    decision     TEXT,
+    reason_codes TEXT NOT NULL,
+    input_masked TEXT NOT NULL
+)"""
+_COLUMNS = ("request_id", "created_at", "endpoint", "input_sha256", "models", "score", "risk_class",
+            "limit_cny", "rate", "decision", "reason_codes", "input_masked")
+
+
+class AuditRecordNotFound(KeyError):
+    """No decision with that request id in the audit log."""
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One decision as the audit log keeps it."""
+
+    request_id: str
+    created_at: str
+    endpoint: str
+    input_sha256: str
+    models: dict[str, str]
+    score: float | None
+    risk_class: str | None
+    limit_cny: float | None
+    rate: float | None
+    decision: str | None
+    reason_codes: list[str] = field(default_factory=list)
+    input_masked: dict[str, Any] = field(default_factory=dict)
+
+    def outcome(self) -> dict[str, Any]:
+        """The part of the record a replay must reproduce."""
+        return {"models": self.models, "score": self.score, "risk_class": self.risk_class,
+                "limit_cny": self.limit_cny, "rate": self.rate, "decision": self.decision,
+                "reason_codes": self.reason_codes}
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
+
+
+def canonical_json(application: Mapping[str, Any]) -> str:
+    """The input as canonical JSON: sorted keys, no spaces, UTF-8 text, NaN refused."""
+    return json.dumps(application, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False, default=str)
+
+
+def input_sha256(application: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(application).encode("utf-8")).hexdigest()
+
+
+def outcome_of(decision: Decision) -> dict[str, Any]:
+    """What the audit log keeps of a decision (the fields of ``AuditRecord.outcome``)."""
+    return {
+        "models": {m.name: str(m.version) for m in decision.models},
+        "score": decision.credit.score if decision.credit else None,
+        "risk_class": decision.credit.risk_class if decision.credit else None,
+        "limit_cny": decision.limit.final if decision.limit else None,
+        "rate": decision.rate,
+        "decision": decision.decision,
+        "reason_codes": [r.code for r in decision.reasons],
+    }
+
+
+def record_for(request_id: str, endpoint: str, application: Mapping[str, Any],
+               decision: Decision, at: datetime | None = None) -> AuditRecord:
+    """The audit record of one decision; ``application`` is the input as the API received it."""
+    when = (at or datetime.now(UTC)).isoformat(timespec="microseconds")
+    return AuditRecord(request_id=request_id, created_at=when, endpoint=endpoint,
+                       input_sha256=input_sha256(application),
+                       input_masked=json.loads(canonical_json(mask_record(application))),
+                       **outcome_of(decision))
+
+
+class AuditLog:
+    """The SQLite audit table; one connection shared by the service's threads behind a lock."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # WAL: readers (`riskmodels audit show`) never block the service's writes. NORMAL sync
+        # is durable across a process crash, which is the failure that matters here.
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=5000")
+        self._conn.execute(_SCHEMA)
+
+    def append(self, records: Iterable[AuditRecord]) -> None:
+        """Write the records in one transaction: all of them or none."""
+        rows = [_row(r) for r in records]
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.executemany(
+                    f"INSERT INTO decisions ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                    rows)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def get(self, request_id: str) -> AuditRecord:
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {', '.join(_COLUMNS)} FROM decisions WHERE request_id = ?", (request_id,)
+            ).fetchone()
+        if row is None:
+            raise AuditRecordNotFound(f"no decision with request id {request_id!r} in {self.path}")
+        return _record(row)
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _row(record: AuditRecord) -> tuple[Any, ...]:
+    data = asdict(record)
+    for name in ("models", "reason_codes", "input_masked"):
+        data[name] = json.dumps(data[name], ensure_ascii=False, sort_keys=True)
+    return tuple(data[c] for c in _COLUMNS)
+
+
+def _record(row: Sequence[Any]) -> AuditRecord:
+    data = dict(zip(_COLUMNS, row, strict=True))
+    for name in ("models", "reason_codes", "input_masked"):
+        data[name] = json.loads(data[name])
+    return AuditRecord(**data)
+
+
+def show(request_id: str, settings: Settings | None = None) -> AuditRecord:
+    """The audit record of ``request_id`` (raises ``AuditRecordNotFound``)."""
+    path = (settings or get_settings()).resolved_audit_db
+    if not path.exists():
+        raise AuditRecordNotFound(f"no audit log at {path}: nothing has been scored there yet")
+    log = AuditLog(path)
+    try:
+        return log.get(request_id)
+    finally:
+        log.close()
+
+
+def replay(record: AuditRecord, bundle: ModelBundle) -> tuple[Decision, bool]:
+    """Score the record's stored input again with ``bundle``; True when the outcome is the same.
+
+    A different model version in ``bundle`` is reported as a difference too: ``same`` means the
+    same models gave the same answer.
+    """
+    from riskmodels.decision import decide
+
+    again = decide(record.input_masked, bundle)
+    return again, _comparable(outcome_of(again)) == _comparable(record.outcome())
+
+
+def _comparable(outcome: Mapping[str, Any]) -> str:
+    # Through JSON, as stored, so floats and lists compare the way the log holds them.
+    return json.dumps(outcome, sort_keys=True, default=str)

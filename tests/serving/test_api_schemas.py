@@ -1,0 +1,113 @@
+"""The request models follow the contract column by column, and their errors read plainly."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from riskmodels.contract import APPLICATIONS
+from serving.errors import describe, field_path
+from serving.schemas import MAX_BATCH, ApplicationRequest, ErrorItem, request_model
+
+
+def valid_body() -> dict[str, Any]:
+    """A body that passes every rule: each column at a plausible in-range value."""
+    body: dict[str, Any] = {}
+    for c in APPLICATIONS.columns:
+        if c.dtype == "string":
+            body[c.name] = {"owner_id_number": "110101199003071234", "owner_phone": "13812345678"}.get(c.name, "A1")
+        elif c.dtype == "date":
+            body[c.name] = "2024-05-01"
+        elif c.dtype == "bool":
+            body[c.name] = False
+        elif c.dtype == "category":
+            body[c.name] = c.categories[0]  # type: ignore[index]
+        else:
+            body[c.name] = c.minimum if c.minimum is not None else 0
+            body[c.name] = int(body[c.name]) if c.dtype == "int" else float(body[c.name])
+    return body
+
+
+def errors_of(body: dict[str, Any]) -> list[ErrorItem]:
+    with pytest.raises(ValidationError) as info:
+        ApplicationRequest.model_validate(body)
+    return describe([{**e, "loc": ("body", *e["loc"])} for e in info.value.errors()])
+
+
+def test_every_input_column_is_a_field_with_its_description_and_unit() -> None:
+    schema = ApplicationRequest.model_json_schema()
+    assert set(schema["properties"]) == set(APPLICATIONS.names)
+    age = schema["properties"]["owner_age"]
+    assert (age["minimum"], age["maximum"], age["type"]) == (18, 90, "integer")
+    assert "years" in age["description"]
+    assert schema["properties"]["industry"]["enum"][0] == "catering"
+    required = {c.name for c in APPLICATIONS.columns if c.required}
+    assert set(schema["required"]) == required
+    assert schema["additionalProperties"] is False
+
+
+def test_a_valid_body_passes_and_nullable_sources_may_be_absent() -> None:
+    body = valid_body()
+    for c in APPLICATIONS.columns:
+        if not c.required:
+            body.pop(c.name)
+    assert ApplicationRequest.model_validate(body).model_dump()["tax_grade"] is None
+
+
+@pytest.mark.parametrize(("change", "field", "rule"), [
+    ({"owner_age": 150}, "owner_age", "must be between 18 and 90 (years)"),
+    ({"owner_age": "45"}, "owner_age", "must be a number, not str"),
+    ({"owner_age": 45.5}, "owner_age", "must be a whole number"),
+    ({"owner_age": None}, "owner_age", "must not be null"),
+    ({"requested_amount": math.nan}, "requested_amount", "must be a finite number (NaN and infinity are refused)"),
+    ({"requested_amount": math.inf}, "requested_amount", "must be a finite number (NaN and infinity are refused)"),
+    ({"requested_amount": True}, "requested_amount", "must be a number, not bool"),
+    ({"blacklist_hit": 1}, "blacklist_hit", "must be true or false"),
+    ({"tax_grade": "Z"}, "tax_grade", "must be one of: A, B, M, C or D"),
+    ({"application_date": 20240501}, "application_date", "must be a date written YYYY-MM-DD"),
+    ({"application_date": "2024-13-01"}, "application_date", "must be a date written YYYY-MM-DD"),
+    ({"owner_phone": "12345"}, "owner_phone", "must be 11 digits starting with 1"),
+    ({"business_name": "x" * 201}, "business_name", "must have at most 200 characters"),
+    ({"pb_months_since_overdue": -2}, "pb_months_since_overdue",
+     "must be between 0 and 600 (months), or -1 (never happened)"),
+    ({"favourite_colour": "red"}, "favourite_colour", "is not a field of the contract"),
+])
+def test_each_kind_of_bad_input_names_the_field_and_the_rule(change: dict[str, Any], field: str, rule: str) -> None:
+    items = errors_of({**valid_body(), **change})
+    assert [(i.field, i.rule) for i in items] == [(field, rule)]
+
+
+def test_special_codes_are_accepted() -> None:
+    assert ApplicationRequest.model_validate({**valid_body(), "pb_months_since_overdue": -1})
+
+
+def test_a_missing_field_is_named_without_a_value() -> None:
+    body = valid_body()
+    del body["owner_age"]
+    (item,) = errors_of(body)
+    assert (item.field, item.rule) == ("owner_age", "is required")
+    assert "got" not in item.model_dump(exclude_unset=True)
+
+
+def test_the_value_quoted_back_is_masked_when_personal() -> None:
+    (item,) = errors_of({**valid_body(), "owner_id_number": "1101011990030712"})
+    assert item.got == "110101******0712"
+    (item,) = errors_of({**valid_body(), "owner_age": 150})
+    assert item.got == 150
+
+
+def test_batch_positions_are_part_of_the_field_name() -> None:
+    assert field_path(("body", 3, "owner_age")) == "[3].owner_age"
+    assert field_path(("body",)) == "body"
+    assert field_path(("body", "owner_age")) == "owner_age"
+    assert MAX_BATCH == 500
+
+
+def test_labels_and_truth_never_become_request_fields() -> None:
+    from riskmodels.contract import BEHAVIOR_SNAPSHOTS
+
+    fields = request_model(BEHAVIOR_SNAPSHOTS).model_fields
+    assert "bad_6m_forward" not in fields and "dpd" in fields
