@@ -28,6 +28,10 @@ quality_app = typer.Typer(help="Data-quality checks built from the data contract
 app.add_typer(quality_app, name="quality")
 monitor_app = typer.Typer(help="Post-loan monitoring: the nightly early-warning batch.", no_args_is_help=True)
 app.add_typer(monitor_app, name="monitor")
+score_app = typer.Typer(help="Score files of applications, accounts or cases.", no_args_is_help=True)
+app.add_typer(score_app, name="score")
+audit_app = typer.Typer(help="The audit log of every scoring decision.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 
 class ModelKind(str, Enum):
@@ -186,6 +190,55 @@ def _champion_b_card() -> object | None:
         return None
     typer.echo(f"B card: {version.name} v{version.version}")
     return scorer_from_spec(spec).scorecard
+
+
+@score_app.command("batch")
+def score_batch(
+    model: Annotated[str, typer.Option(help="NAME, NAME@alias or NAME:VERSION (default alias champion).")],
+    input: Annotated[Path, typer.Option("--input", help="Parquet file or folder of parts.")],
+    output: Annotated[Path, typer.Option(help="Parquet file to write; rejects go beside it.")],
+    kind: Annotated[str | None, typer.Option(help="decision: the full decision per row.")] = None,
+) -> None:
+    """Score a Parquet input in bounded memory; rows that break the contract go to a rejects file."""
+    from tqdm import tqdm
+
+    from riskmodels.batch import score_batch as run_batch
+
+    if not input.exists():
+        raise _fail(f"--input must be a Parquet file or folder; got {str(input)!r}")
+    with tqdm(unit="row", desc="scoring", disable=None) as bar:
+        summary = run_batch(model, input, output, kind=kind, progress=bar.update)
+    typer.echo(f"{summary.model} v{summary.version}: read {summary.rows_read:,}, scored {summary.rows_scored:,}, "
+               f"rejected {summary.rows_rejected:,} in {summary.seconds:.1f} s "
+               f"({summary.rows_per_second:,.0f} rows/s) -> {summary.output_path}; rejects: {summary.rejects_path}")
+
+
+@audit_app.command("show")
+def audit_show(request_id: Annotated[str, typer.Argument(help="The request id of a past decision.")]) -> None:
+    """Show a past decision and whether today's champion models would answer the same."""
+    from dataclasses import asdict
+
+    from riskmodels.audit import AuditRecordNotFound, replay, show
+    from riskmodels.champions import ChampionsUnavailable, load_champions
+
+    try:
+        record = show(request_id)
+    except AuditRecordNotFound as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(json.dumps(asdict(record), default=str, ensure_ascii=False, indent=2))
+    try:
+        _, same = replay(record, load_champions())
+    except ChampionsUnavailable as exc:
+        raise _fail(f"cannot replay: {exc}") from exc
+    typer.echo("today's models answer the same" if same else "today's models answer DIFFERENTLY")
+
+
+@app.command()
+def serve(port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 3000) -> None:
+    """Start the scoring service (BentoML) on 127.0.0.1."""
+    from serving import serve as run_server
+
+    raise typer.Exit(code=run_server(port=port))
 
 
 @app.command()
