@@ -13,7 +13,7 @@ export BENTOML_DO_NOT_TRACK := true
 export GX_ANALYTICS_ENABLED := false
 export HF_HUB_OFFLINE := 1
 
-.PHONY: demo test install serve bench clean-data
+.PHONY: demo test install serve bench clean-data chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -26,7 +26,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/riskmodels demo --n-applications $(N)
 
-test: $(STAMP)
+# The report screenshot tests look at the HTML in Debian's headless Chromium; install it once
+# (CI runs as root on Debian). A machine that already has it is left alone.
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || { echo "chromium is needed by tests/test_report_screenshots.py: run 'apt-get install chromium' as root"; exit 1; }
+
+test: $(STAMP) chromium
 	$(PY) -m pytest
 
 serve: $(STAMP)
