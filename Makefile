@@ -26,11 +26,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/riskmodels demo --n-applications $(N)
 
-# The report screenshot tests look at the HTML in Debian's headless Chromium; install it once
-# (CI runs as root on Debian). A machine that already has it is left alone.
+# The report screenshot tests look at the HTML in Debian's headless Chromium, with a CJK font so
+# the reports' Chinese labels render as text, not boxes. Installed once (CI runs as root on
+# Debian); a machine that already has both is left alone.
 chromium:
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || { echo "chromium is needed by tests/test_report_screenshots.py: run 'apt-get install chromium' as root"; exit 1; }
+	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q . ; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
+	  || { echo "the screenshot tests need chromium and a CJK font: run 'apt-get install chromium fonts-wqy-microhei' as root"; exit 1; }; \
+	fi
 
 test: $(STAMP) chromium
 	$(PY) -m pytest
