@@ -40,6 +40,37 @@ def test_points_equal_optbinning_scorecard_score_on_100k_fresh_rows(fitted: Scor
     np.testing.assert_allclose(fitted.compiled_.score_frame(X, clip=False), expected, rtol=0, atol=1e-6)
 
 
+def test_arrow_backed_text_scores_like_object_text(fitted: ScorecardModel) -> None:
+    # pandas' default str dtype takes the Arrow lookup; object columns the per-value rules.
+    X, _ = make_applications(20_000, seed=9)
+    X = _with_edge_values(X, fitted)
+    as_text = X.astype({"industry": "str"})
+    assert isinstance(as_text["industry"].dtype, pd.StringDtype) and as_text["industry"].isna().sum() == 10
+    expected = fitted.scorecard_.score(X[fitted.selected_features_])
+    np.testing.assert_allclose(fitted.compiled_.score_frame(as_text, clip=False), expected, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(fitted.compiled_.characteristic_points(as_text),
+                                  fitted.compiled_.characteristic_points(X))
+
+
+def test_many_splits_and_infinities_score_alike_on_both_paths(fitted: ScorecardModel) -> None:
+    # Past 64 splits the frame path switches to a binary search; both must bin like score_one.
+    spec = fitted.compiled_.to_spec()
+    feature = next(f for f in spec["features"] if f["name"] == "leverage")
+    splits = np.linspace(-3, 3, 100).tolist()
+    feature["splits"] = splits
+    feature["bins"] = [{**feature["bins"][0], "points": float(i)} for i in range(len(splits) + 1)]
+    wide = CompiledScorecard.from_spec(spec)
+    values = np.array([*splits, -np.inf, np.inf, np.nan, *np.random.default_rng(3).normal(size=500)])
+    for scorer in (wide, fitted.compiled_):
+        frame = pd.DataFrame({"leverage": values, "industry": "retail", "repayment_ratio": 0.5})
+        one = [scorer.score_one({"leverage": v, "industry": "retail", "repayment_ratio": 0.5}, clip=False)
+               for v in values]
+        np.testing.assert_allclose(scorer.score_frame(frame, clip=False), one, rtol=0, atol=1e-12)
+    on_splits = wide.characteristic_points(pd.DataFrame({"leverage": splits, "industry": "retail",
+                                                         "repayment_ratio": 0.5}))["leverage"]
+    np.testing.assert_array_equal(on_splits, np.arange(1, len(splits) + 1))  # equal goes right
+
+
 def test_value_on_a_split_falls_in_the_bin_to_its_right(fitted: ScorecardModel) -> None:
     feature = next(f for f in fitted.compiled_.to_spec()["features"] if f["name"] == "leverage")
     binned = fitted.scorecard_.binning_process_.get_binned_variable("leverage")
