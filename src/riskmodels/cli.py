@@ -32,6 +32,8 @@ score_app = typer.Typer(help="Score files of applications, accounts or cases.", 
 app.add_typer(score_app, name="score")
 audit_app = typer.Typer(help="The audit log of every scoring decision.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+report_app = typer.Typer(help="Documents for validators, built from the evidence in MLflow.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 
 class ModelKind(str, Enum):
@@ -173,6 +175,46 @@ def monitor_portfolio(
     typer.echo(f"{result.as_of}: {result.n_accounts:,} accounts, {result.n_accounts_alerted:,} with alerts; "
                f"report: {out / 'portfolio_report.html'}")
     typer.echo(result.summary.to_string(index=False))
+
+
+@monitor_app.command("drift")
+def monitor_drift(
+    model: Annotated[str, typer.Option(help="NAME, NAME@alias or NAME:VERSION (default alias champion).")],
+    baseline: Annotated[Path, typer.Option(help="Development data: a portfolio folder or a Parquet file.")],
+    current: Annotated[Path, typer.Option(help="New data: a portfolio folder or a Parquet file.")],
+    out: Annotated[Path, typer.Option(help="Folder for drift_report.html and drift_summary.json.")] = Path("reports/drift"),
+    thresholds: Annotated[Path | None, typer.Option(help="Thresholds YAML; default the packaged one.")] = None,
+) -> None:
+    """Score PSI, CSI, data changes, classes and back-testing of a registered scorecard."""
+    from riskmodels.batch import parse_model_ref
+    from riskmodels.monitoring.drift import run_drift
+    from riskmodels.monitoring.drift_config import load_thresholds
+    from riskmodels.monitoring.drift_report import record_drift_run, write_drift_report
+    from riskmodels.tracking import ModelNotFound
+
+    try:
+        parse_model_ref(model)
+        limits = load_thresholds(thresholds)
+    except (ValueError, FileNotFoundError) as exc:
+        raise _fail(str(exc).replace("model must", "--model must").replace("thresholds must", "--thresholds must")) from exc
+    for option, path in (("--baseline", baseline), ("--current", current)):
+        if not path.exists():
+            raise _fail(f"{option} must be a portfolio folder or a Parquet file; got {str(path)!r}")
+    out_dir = _writable_dir(out)
+    try:
+        result = run_drift(model, baseline, current, limits)
+    except ModelNotFound as exc:
+        raise _fail(str(exc).replace("model must", "--model must")) from exc
+    except (ValueError, FileNotFoundError) as exc:
+        raise _fail(str(exc)) from exc
+    paths = write_drift_report(result, limits, out_dir)
+    run_id = record_drift_run(result, paths)
+    flagged = [c for c in result.checks if c.status != "green"]
+    typer.echo(f"{result.model.name} v{result.model.version}: {result.overall.upper()} "
+               f"({len(result.checks)} checks, {len(flagged)} amber or red); MLflow run {run_id}")
+    for check in sorted(flagged, key=lambda c: c.status != "red"):
+        typer.echo(f"  {check.status:<5} {check.name} = {check.value:.4g}: {check.detail}")
+    typer.echo(f"report: {paths[0]}\nsummary: {paths[1]}")
 
 
 def _champion_b_card() -> object | None:

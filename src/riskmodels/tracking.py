@@ -195,3 +195,77 @@ def _version() -> str:
     from importlib.metadata import version
 
     return version("riskmodels")
+
+
+class ModelNotFound(LookupError):
+    """A registered model, version or alias that the registry does not hold."""
+
+
+def find_version(name: str, version_or_alias: str) -> RegisteredVersion:
+    """Like ``describe``, but an unknown name, version or alias raises ``ModelNotFound``
+    with a message a user can act on (the CLI turns it into exit code 2)."""
+    from mlflow.exceptions import MlflowException
+
+    sep = ":" if version_or_alias.isdigit() else "@"
+    try:
+        return describe(name, version_or_alias)
+    except MlflowException as exc:
+        raise ModelNotFound(f"model must be a registered model version or alias; got "
+                            f"{name}{sep}{version_or_alias} ({exc.message})") from exc
+
+
+@dataclass(frozen=True)
+class RunEvidence:
+    """What a training run recorded: for documents built only from the evidence."""
+
+    version: RegisteredVersion
+    params: dict[str, str]
+    metrics: dict[str, float]
+    tags: dict[str, str]
+    start_time_ms: int
+    tables: dict[str, pd.DataFrame]  # every CSV artefact, by its path in the run
+    texts: dict[str, str]  # every JSON artefact, by its path in the run
+
+
+def load_run_evidence(name: str, version_or_alias: str) -> RunEvidence:
+    """Params, metrics, tags and the CSV/JSON artefacts of a registered version's training run."""
+    import mlflow
+
+    version = find_version(name, version_or_alias)
+    if version.run_id is None:
+        raise ModelNotFound(f"model version must come from a training run; {name}:{version.version} has none")
+    run = configure().get_run(version.run_id)
+    tables: dict[str, pd.DataFrame] = {}
+    texts: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        local = Path(mlflow.artifacts.download_artifacts(run_id=version.run_id, dst_path=tmp))
+        for path in sorted(local.rglob("*")):
+            key = path.relative_to(local).as_posix()
+            if path.suffix == ".csv":
+                tables[key] = pd.read_csv(path)
+            elif path.suffix == ".json" and not key.startswith("model/model/"):
+                texts[key] = path.read_text(encoding="utf-8")
+    return RunEvidence(version, dict(run.data.params), dict(run.data.metrics), dict(run.data.tags),
+                       int(run.info.start_time), tables, texts)
+
+
+@contextmanager
+def monitoring_run(kind: str, version: RegisteredVersion, settings: Settings | None = None) -> Iterator[Any]:
+    """An MLflow run in the monitoring experiment, tagged with the model version it checks."""
+    import mlflow
+
+    settings = settings or get_settings()
+    exp = experiment_id(f"{settings.experiment}-monitoring", settings)
+    with mlflow.start_run(experiment_id=exp, run_name=f"{kind}-{version.name}-v{version.version}") as run:
+        mlflow.set_tags({"riskmodels.kind": kind, "riskmodels.model_name": version.name,
+                         "riskmodels.model_version": version.version,
+                         "riskmodels.model_run_id": version.run_id or "",
+                         "git_commit": git_commit(settings.home)})
+        yield run
+
+
+def tag_version(version: RegisteredVersion, tags: Mapping[str, str]) -> None:
+    """Tags on the registered model version itself (e.g. its last drift status and run)."""
+    client = configure()
+    for key, value in tags.items():
+        client.set_model_version_tag(version.name, version.version, key, value)
