@@ -1,5 +1,7 @@
 """Look at HTML reports as a person would: headless Chromium screenshots and blank-image checks.
 
+Import it as ``from _browser import ...`` (pytest puts tests/ on sys.path: tests/ has no __init__.py).
+
 Functions
 ---------
 ``find_chromium() -> str | None``

@@ -1,0 +1,118 @@
+"""The HTML reports, opened in headless Chromium as a validator would open them.
+
+Each report the project writes (the A card's validation report logged to MLflow, the data-quality
+report of ``riskmodels quality check``, the portfolio early-warning report of ``riskmodels monitor
+portfolio``) must be one self-contained page that renders: a title, no reference to any other file
+or server, every embedded plot a decodable PNG with data drawn on it, and a screenshot that is not
+blank and shows those plots in colour. Screenshots are left in the test's tmp folder for a person
+to look at (``pytest --basetemp=DIR``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from riskmodels.cli import app
+from riskmodels.config import REGISTERED_MODELS, Settings
+from _browser import assert_not_blank, embedded_pngs, find_chromium, image_stats, screenshot
+
+pytestmark = pytest.mark.skipif(
+    find_chromium() is None, reason="chromium is not installed; `make test` installs it (apt-get install chromium)"
+)
+runner = CliRunner()
+
+# A plot with its data drawn has coloured marks; an empty matplotlib axes has none (tests/_browser.py).
+PLOT_MIN_CHROMA = 0.002
+WIDTH, HEIGHT = 1280, 6000  # tall enough to reach the plots at the end of the longest report
+
+
+def _references(page: str) -> list[str]:
+    """src/href values that would need another file or a server (offline validators have neither)."""
+    found = re.findall(r"""\b(?:src|href)\s*=\s*["']([^"']*)["']""", page, flags=re.I)
+    return [ref for ref in found if not ref.startswith(("data:", "#"))]
+
+
+def _has_cjk_font() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    listed = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, timeout=30, check=False)
+    return bool(listed.stdout.strip())
+
+
+def check_report(html_file: Path, out_png: Path, *, min_plots: int) -> None:
+    page = html_file.read_text(encoding="utf-8")
+    if re.search(r"[\u4e00-\u9fff]", page):
+        # Without one, Chromium draws every Chinese label as an empty box: unreadable to a person.
+        assert _has_cjk_font(), "a CJK font must be installed to read the report (apt-get install fonts-wqy-microhei)"
+    assert page.lstrip().lower().startswith("<!doctype html>") and page.rstrip().endswith("</html>"), (
+        f"{html_file.name} must be a complete HTML page")
+    title = re.search(r"<title>([^<]+)</title>", page)
+    assert title and title.group(1).strip(), f"{html_file.name} must have a title"
+    assert not _references(page), f"{html_file.name} must be self-contained; got {_references(page)[:5]}"
+    imgs = len(re.findall(r"<img\b", page, flags=re.I))
+    pngs = embedded_pngs(page)
+    assert len(pngs) == imgs, f"every <img> in {html_file.name} must embed a PNG; got {len(pngs)} of {imgs}"
+    assert len(pngs) >= min_plots, f"{html_file.name} must show at least {min_plots} plots; got {len(pngs)}"
+    for i, png in enumerate(pngs):
+        assert_not_blank(png, min_colours=20, min_ink=0.01, min_chroma=PLOT_MIN_CHROMA,
+                         what=f"plot {i} of {html_file.name}")
+
+    shot = screenshot(html_file, out_png, width=WIDTH, height=HEIGHT)
+    # A tall window around a short page is mostly white: ask only for visible text and colour.
+    stats = assert_not_blank(shot, min_colours=20, min_ink=0.001, what=f"screenshot of {html_file.name}")
+    if pngs:
+        # The plots' colour must reach the screen: a page whose images fail to render shows none.
+        plot_chroma = sum(image_stats(p).chroma * image_stats(p).width * image_stats(p).height for p in pngs)
+        assert stats.chroma * stats.width * stats.height >= 0.25 * plot_chroma, (
+            f"the plots of {html_file.name} must be visible in the browser; got {stats}")
+
+
+@pytest.mark.slow
+def test_validation_report_of_the_a_card_renders(trained_store: Settings, tmp_path: Path) -> None:
+    import mlflow
+
+    from riskmodels import tracking
+
+    champion = tracking.describe(REGISTERED_MODELS["application"], tracking.CHAMPION)
+    assert champion.run_id, "the champion A card must know the run that trained it"
+    local = mlflow.artifacts.download_artifacts(
+        run_id=champion.run_id, artifact_path="report/validation_report.html", dst_path=str(tmp_path))
+    html_file = Path(local)
+    page = html_file.read_text(encoding="utf-8")
+    for heading in ("ROC", "KS", "Score distribution", "calibration"):
+        assert heading.lower() in page.lower(), f"the validation report must show {heading}"
+    # ROC, KS and score distributions at least (tests/evaluation checks each plot's content).
+    check_report(html_file, tmp_path / "validation_report.png", min_plots=3)
+
+
+def test_quality_report_renders(portfolio_dir: Path, tmp_path: Path) -> None:
+    import pandas as pd
+
+    # A few broken rows, so the report has failed expectations (with examples) to show first.
+    apps = pd.read_parquet(portfolio_dir / "applications.parquet").head(3000)
+    apps.loc[apps.index[:3], "owner_age"] = 150
+    data = tmp_path / "applications.parquet"
+    apps.to_parquet(data)
+    result = runner.invoke(app, ["quality", "check", "--table", "applications", "--data", str(data),
+                                 "--out", str(tmp_path / "quality")])
+    assert result.exit_code == 1, result.output
+    html_file = tmp_path / "quality" / "quality_applications.html"
+    page = html_file.read_text(encoding="utf-8")
+    # Failed expectations come first, with the broken column and its examples.
+    assert page.index("owner_age") < page.index("passed checks")
+    assert "150" in page
+    check_report(html_file, tmp_path / "quality_report.png", min_plots=0)
+
+
+def test_portfolio_report_renders(portfolio_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "portfolio"
+    result = runner.invoke(app, ["monitor", "portfolio", "--data", str(portfolio_dir), "--out", str(out),
+                                 "--no-b-card"])
+    assert result.exit_code == 0, result.output
+    check_report(out / "portfolio_report.html", tmp_path / "portfolio_report.png", min_plots=1)
