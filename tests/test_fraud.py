@@ -154,6 +154,33 @@ def test_score_scale_and_verdicts(fraud_model: FraudModel, fraud_data: tuple) ->
     np.testing.assert_allclose(one.contributions[0], assessed.contributions[0], atol=1e-12)
 
 
+def test_the_one_row_path_gives_the_frame_paths_answer_exactly(fraud_data: tuple) -> None:
+    """``assess_one`` (the live path) must be ``assess`` to the last bit, categories included
+    (an unseen level and a missing one), and its cached level maps must follow a refit."""
+    x, y, _ = fraud_data
+    names = (*FRAUD_FEATURES, "industry")
+    rng = np.random.default_rng(21)
+    frame = x.assign(industry=_feature_frame(("industry",), len(x), rng)["industry"].to_numpy())
+    model = FraudModel(features=list(names), n_estimators=40, num_threads=THREADS)
+    for rows in (slice(0, 3000), slice(3000, 6000)):  # the second fit must not reuse the first's maps
+        kept = frame.iloc[rows]
+        if rows.start:
+            kept = kept[kept["industry"] != INDUSTRIES[0]]  # a level the first fit knew is now unseen
+        model.fit(kept, y[rows][kept.index - rows.start])
+        sample = frame.iloc[N_ROWS:N_ROWS + 200].copy()
+        sample.iloc[0, sample.columns.get_loc("industry")] = "space_mining"
+        assessed = model.assess(sample)
+        for i, row in enumerate(sample.to_dict(orient="records")):
+            one = model.assess_one(row)
+            assert (one.score, one.probability, one.verdict) == (
+                assessed.score[i], assessed.probability[i], assessed.verdict[i]), i
+            assert one.contributions == assessed.contributions[i, :-1].tolist(), i
+    with pytest.raises(ValueError, match="af_phone_shared must be numeric; got 'three'"):
+        model.assess_one({**sample.iloc[0].to_dict(), "af_phone_shared": "three"})
+    with pytest.raises(ValueError, match="every model feature"):
+        model.assess_one({k: v for k, v in sample.iloc[0].to_dict().items() if k != "industry"})
+
+
 def test_persistence_round_trip_is_exact(fraud_model: FraudModel, fraud_data: tuple) -> None:
     sample = fraud_data[0].iloc[N_ROWS:N_ROWS + 500]
     loaded = load_model(json.loads(json.dumps(fraud_model.to_dict())))

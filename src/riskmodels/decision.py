@@ -127,10 +127,8 @@ def _text(value: Any) -> str | None:
 def decide(application: Mapping[str, Any], bundle: ModelBundle, request_id: str | None = None) -> Decision:
     """The full answer for one application given as a dict of contract columns."""
     features = build_features_one(application)
-    assessed = bundle.fraud.assess(features)
-    shap_row = assessed.contributions[0, :-1].tolist()  # the last column is the bias
-    fraud = (float(assessed.score[0]), float(assessed.probability[0]), str(assessed.verdict[0]), shap_row)
-    return _answer(application, features, bundle.scorecard.contributions_one(features), fraud, bundle,
+    return _answer(application, features, bundle.scorecard.contributions_one(features),
+                   bundle.fraud.assess_one(features), bundle,
                    request_id or uuid.uuid4().hex)
 
 

@@ -117,15 +117,16 @@ def top_adverse(items: Iterable[tuple[str, float, float | None]], features: Mapp
     negative value is adverse (points) and +1 when a positive one is (log-odds of the bad).
     A missing source's characteristics are summed into one reason; ties keep model order.
     """
-    # [entry, value, contribution, points lost]; only adverse or missing ones are kept (the
-    # live path runs this twice per application, so the common case stays cheap).
+    # [entry, value, contribution, points lost]; only adverse or missing ones are kept, and a
+    # value is made plain only for the top ones (the live path runs this twice per application,
+    # so the common case stays cheap).
     candidates: list[list[Any]] = []
     by_source: dict[str, list[Any]] = {}
     for feature, shap, lost in items:
         value = features.get(feature)
         if value is not None and value == value:  # present (NaN != NaN): most characteristics
             if shap * adverse_sign > _TOLERANCE:
-                candidates.append([FEATURE_REASONS[_catalogued(feature)], _plain(value), shap, lost])
+                candidates.append([FEATURE_REASONS[_catalogued(feature)], value, shap, lost])
             continue
         source = missing_source(_catalogued(feature), features)
         if source is None:  # missing while its sources are there (a ratio over zero)
@@ -141,8 +142,8 @@ def top_adverse(items: Iterable[tuple[str, float, float | None]], features: Mapp
             group[3] = (group[3] or 0.0) + lost
     adverse = [c for c in candidates if c[2] * adverse_sign > _TOLERANCE]
     adverse.sort(key=lambda c: -c[2] * adverse_sign)  # stable: ties keep their order
-    return [ReasonCode(code=entry.code, model=model, feature=entry.characteristic, value=value, contribution=shap,
-                       unit=unit, points_lost=lost, text_zh=entry.text_zh, text_en=entry.text_en)
+    return [ReasonCode(code=entry.code, model=model, feature=entry.characteristic, value=_plain(value),
+                       contribution=shap, unit=unit, points_lost=lost, text_zh=entry.text_zh, text_en=entry.text_en)
             for entry, value, shap, lost in adverse[:top_n]]
 
 
