@@ -223,6 +223,59 @@ def _arrow_columns(frame: pd.DataFrame, engine: _Engine) -> dict[str, pa.Array]:
             for name, t in engine.output_types.items() if name not in engine.table.key}
 
 
+@dataclass(frozen=True)
+class BatchPlan:
+    """What every engine runs: the model, the columns it reads and the two output schemas."""
+
+    engine: _Engine
+    kind: str
+    key_fields: list[pa.Field]
+    wanted: list[str]
+    outputs_schema: pa.Schema
+    rejects_schema: pa.Schema
+
+
+def plan_batch(model: str, kind: str | None, schemas: Sequence[tuple[str, pa.Schema]]) -> BatchPlan:
+    """Load the model and check every input schema (``(where, schema)``) before anything runs."""
+    kind = kind or "score"
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {list(KINDS)}; got {kind!r}")
+    ref = parse_model_ref(model)
+    engine = _decision_engine(ref) if kind == "decision" else _score_engine(ref)
+    # Every part is checked before anything is written: a broken export fails whole, at once.
+    for where, schema in schemas:
+        check_schema(schema, engine.table, where)
+    key_fields = [schemas[0][1].field(k) for k in engine.table.key]
+    outputs_schema = pa.schema([*key_fields, *(pa.field(n, t) for n, t in engine.output_types.items()
+                                               if n not in engine.table.key), *_MODEL_FIELDS])
+    rejects_schema = pa.schema([*key_fields, pa.field("input_row", pa.int64()), pa.field("fields", pa.string()),
+                                pa.field("reason", pa.string())])
+    return BatchPlan(engine, kind, key_fields, [c.name for c in input_columns(engine.table)],
+                     outputs_schema, rejects_schema)
+
+
+def run_record_batch(plan: BatchPlan, batch: pa.RecordBatch,
+                     input_rows: pa.Array) -> tuple[pa.Table | None, pa.Table | None]:
+    """One batch through the contract and the model: (scored rows, rejected rows), either None
+    when empty. ``input_rows`` is each row's number in the input, for the rejects file. Both
+    engines run exactly this."""
+    engine, keys = plan.engine, plan.key_fields
+    problems = find_problems(batch, engine.table)
+    rejected = scored = None
+    if problems.count:
+        bad = pa.array(np.flatnonzero(problems.rejected))
+        rejected = pa.table({**_keys(batch.take(bad), keys), "input_row": input_rows.take(bad),
+                             "fields": problems.fields, "reason": problems.reasons})
+    good = np.flatnonzero(~problems.rejected)
+    if len(good):
+        kept = batch if len(good) == batch.num_rows else batch.take(pa.array(good))
+        outputs = engine.score(kept.to_pandas())
+        scored = pa.table({**_keys(kept, keys), **_arrow_columns(outputs, engine),
+                           "model_name": pa.repeat(pa.scalar(engine.name, pa.string()), len(good)),
+                           "model_version": pa.repeat(pa.scalar(engine.version, pa.string()), len(good))})
+    return scored, rejected
+
+
 def score_batch(model: str, input_path: Path, output_path: Path, kind: str | None = None,
                 progress: Callable[[int], None] | None = None, *,
                 batch_size: int = DEFAULT_BATCH_ROWS) -> BatchSummary:
@@ -233,51 +286,30 @@ def score_batch(model: str, input_path: Path, output_path: Path, kind: str | Non
     number of rows it read (an increment, as ``tqdm.update`` expects).
     """
     started = time.perf_counter()
-    kind = kind or "score"
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {list(KINDS)}; got {kind!r}")
-    ref = parse_model_ref(model)
     output_path = Path(output_path)
     files = parquet_files(Path(input_path))
     _check_paths(files, Path(input_path), output_path)
-    engine = _decision_engine(ref) if kind == "decision" else _score_engine(ref)
-    # Every part is checked before anything is written: a broken export fails whole, at once.
-    schemas = [pq.read_schema(f) for f in files]
-    for path, schema in zip(files, schemas):
-        check_schema(schema, engine.table, f"input {str(path)!r}")
-    key_fields = [schemas[0].field(k) for k in engine.table.key]
-    wanted = [c.name for c in input_columns(engine.table)]
-    models = {f.name: pa.scalar(value, pa.string()) for f, value in zip(_MODEL_FIELDS, (engine.name, engine.version))}
-    outputs_schema = pa.schema([*key_fields, *(pa.field(n, t) for n, t in engine.output_types.items()
-                                               if n not in engine.table.key), *_MODEL_FIELDS])
-    rejects_schema = pa.schema([*key_fields, pa.field("input_row", pa.int64()), pa.field("fields", pa.string()),
-                                pa.field("reason", pa.string())])
+    plan = plan_batch(model, kind, [(f"input {str(f)!r}", pq.read_schema(f)) for f in files])
 
     output_path.parent.mkdir(parents=True, exist_ok=True)
     rejects_path = rejects_path_for(output_path)
     staged: list[_StagedParquet] = []
     read = n_scored = n_rejected = 0
     try:
-        scored = _StagedParquet(output_path, outputs_schema)
-        staged.append(scored)
-        rejected = _StagedParquet(rejects_path, rejects_schema)
-        staged.append(rejected)
-        for batch in read_batches(Path(input_path), wanted, batch_size):
-            problems = find_problems(batch, engine.table)
-            if problems.count:
-                bad = np.flatnonzero(problems.rejected)
-                rejected.write(pa.table({**_keys(batch.take(pa.array(bad)), key_fields),
-                                         "input_row": pa.array(bad + read, pa.int64()),
-                                         "fields": problems.fields, "reason": problems.reasons}))
-            good = np.flatnonzero(~problems.rejected)
-            if len(good):
-                kept = batch if len(good) == batch.num_rows else batch.take(pa.array(good))
-                outputs = engine.score(kept.to_pandas())
-                scored.write(pa.table({**_keys(kept, key_fields), **_arrow_columns(outputs, engine),
-                                       **{name: pa.repeat(value, len(good)) for name, value in models.items()}}))
+        scored_file = _StagedParquet(output_path, plan.outputs_schema)
+        staged.append(scored_file)
+        rejected_file = _StagedParquet(rejects_path, plan.rejects_schema)
+        staged.append(rejected_file)
+        for batch in read_batches(Path(input_path), plan.wanted, batch_size):
+            rows = pa.array(np.arange(read, read + batch.num_rows, dtype=np.int64))
+            scored, rejected = run_record_batch(plan, batch, rows)
+            if rejected is not None:
+                rejected_file.write(rejected)
+                n_rejected += rejected.num_rows
+            if scored is not None:
+                scored_file.write(scored)
+                n_scored += scored.num_rows
             read += batch.num_rows
-            n_scored += len(good)
-            n_rejected += problems.count
             if progress is not None:
                 progress(batch.num_rows)
         for file in staged:
@@ -287,7 +319,8 @@ def score_batch(model: str, input_path: Path, output_path: Path, kind: str | Non
             file.discard()  # the error itself propagates
         raise
     seconds = time.perf_counter() - started
-    summary = BatchSummary(engine.name, engine.version, kind, read, n_scored, n_rejected, seconds,
+    engine = plan.engine
+    summary = BatchSummary(engine.name, engine.version, plan.kind, read, n_scored, n_rejected, seconds,
                            output_path, rejects_path)
     log.info("scored %d of %d rows with %s v%s in %.1f s (%d rejected, see %s)", n_scored, read,
              engine.name, engine.version, seconds, n_rejected, rejects_path)
