@@ -55,8 +55,9 @@ class ScorecardScorer:
 
     def score_frame(self, rows: pd.DataFrame) -> pd.DataFrame:
         features = self.build(rows)
-        score = self.scorecard.score_frame(features)
-        return pd.DataFrame({"score": score, "pd": self.scorecard.pd_frame(features),
+        points = self.scorecard.score_frame(features, clip=False)  # once: the PD is of the unclipped score
+        score = self.scorecard.scale.clip(points)
+        return pd.DataFrame({"score": score, "pd": self.scorecard.pd_from_score(points),
                              "risk_class": self.bands.assign(score)}, index=rows.index)
 
 
