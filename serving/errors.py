@@ -8,6 +8,7 @@ any personal value quoted back is masked.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -77,7 +78,9 @@ def describe(errors: Sequence[Mapping[str, Any]]) -> list[ErrorItem]:
         path = field_path(error.get("loc", ()))
         item = ErrorItem(field=path, rule=rule_for(error))
         value = error.get("input")
-        if error["type"] != "missing" and isinstance(value, _SCALARS):
+        if isinstance(value, float) and not math.isfinite(value):
+            item.got = repr(value)  # JSON has no NaN or infinity: quoted as text ("nan", "inf")
+        elif error["type"] != "missing" and isinstance(value, _SCALARS):
             item.got = mask_value(path.rsplit(".", 1)[-1].split("]")[-1], value)
         items.append(item)
     return items

@@ -1,17 +1,15 @@
-"""What the service tells about its models: the listing of ``GET /v1/models`` and the 503s of
-the models that are not deployed yet."""
+"""What the service tells about its models: the listing of ``GET /v1/models``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
-
-from fastapi import HTTPException
+from typing import TYPE_CHECKING
 
 from riskmodels.config import REGISTERED_MODELS
 from serving.schemas import ModelInfo
 
 if TYPE_CHECKING:
     from riskmodels.decision import ModelBundle
+    from serving.accounts import AccountModels
 
 CHAMPION = "champion"
 
@@ -33,8 +31,7 @@ def describe_bundle(bundle: ModelBundle) -> tuple[ModelInfo, ...]:
     return tuple(infos)
 
 
-def not_deployed(kind: Literal["behavior", "collection"]) -> HTTPException:
-    """The 503 of a model kind that has no champion yet: an honest "no", never a made-up score."""
-    name = REGISTERED_MODELS[kind]
-    return HTTPException(503, f"the {kind} scorecard is not deployed: no `{CHAMPION}` of {name} "
-                              "is served yet; nothing was scored")
+def describe_accounts(accounts: AccountModels) -> tuple[ModelInfo, ...]:
+    """The B and C champions that are served, in the same form."""
+    return tuple(ModelInfo(kind=m.kind, name=m.name, version=m.version, alias=CHAMPION, run_id=m.run_id,
+                           metrics=dict(m.metrics)) for m in accounts.models.values())

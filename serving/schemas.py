@@ -174,6 +174,8 @@ class ModelsResponse(BaseModel):
     problem: str | None = Field(None, description="Why the service is not ready, when it is not")
     loaded_at: dt.datetime | None = Field(None, description="When the models were loaded (UTC)")
     models: list[ModelInfo]
+    not_deployed: dict[str, str] = Field(
+        default_factory=dict, description="Optional models (behavior, collection) not served, and why")
 
 
 class ReloadResponse(ModelsResponse):

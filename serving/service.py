@@ -11,7 +11,6 @@ so they share its state: the models, loaded once at start-up and swapped whole o
 
 import logging
 import threading
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -26,7 +25,11 @@ from riskmodels.config import Settings, apply_offline_environment
 from riskmodels.decision import Decision, ModelBundle, decide
 from riskmodels.privacy import PiiLogFilter
 from serving import SERVICE_CONFIG, errors, guard
-from serving.models import describe_bundle, not_deployed
+from serving.accounts import (
+    AccountModels, BehaviorResult, CollectionResult, audit_records, load_account_models, score_behavior,
+    score_collection,
+)
+from serving.models import describe_accounts, describe_bundle
 from serving.schemas import (
     MAX_BODY_BYTES, MAX_BATCH_BODY_BYTES, ApplicationRequest, BehaviorRequest, CollectionRequest,
     ErrorResponse, ModelInfo, ModelsResponse, ReloadResponse, batch_of, reference_examples,
@@ -66,10 +69,12 @@ class Loaded:
     models: tuple[ModelInfo, ...] = ()
     problem: str | None = None
     loaded_at: datetime | None = None
+    accounts: AccountModels = AccountModels()  # B and C cards: optional, each served once it has a champion
 
     def report(self) -> dict[str, Any]:
         return {"ready": self.bundle is not None, "problem": self.problem,
-                "loaded_at": self.loaded_at, "models": list(self.models)}
+                "loaded_at": self.loaded_at, "models": list(self.models),
+                "not_deployed": dict(self.accounts.problems)}
 
 
 def load_models(settings: Settings) -> Loaded:
@@ -81,9 +86,10 @@ def load_models(settings: Settings) -> Loaded:
     except ChampionsUnavailable as exc:
         log.warning("not ready: %s", exc)
         return Loaded(None, problem=f"champion models unavailable: {exc}")
-    models = describe_bundle(bundle)
+    accounts = load_account_models(settings)
+    models = (*describe_bundle(bundle), *describe_accounts(accounts))
     log.info("loaded %s", ", ".join(f"{m.name} v{m.version}" for m in models))
-    return Loaded(bundle, models, None, datetime.now(UTC))
+    return Loaded(bundle, models, None, datetime.now(UTC), accounts)
 
 
 def _mask_logs() -> None:
@@ -160,23 +166,35 @@ class ScoringService:
         decisions = self._decide("fraud/batch", [a.model_dump(mode="json") for a in applications])
         return [{"request_id": d.request_id, "fraud": d.fraud, "models": d.models} for d in decisions]
 
-    @v1.post("/score/behavior", responses=_ERRORS,
-             summary="Behavioural score of one account (not deployed yet)")
+    def _accounts(self, kind: str, endpoint: str, rows: list[dict[str, Any]]) -> list[Any]:
+        self._bundle()  # not ready (no A card or fraud model): nothing is scored, on any route
+        accounts = self.loaded.accounts
+        results = (score_behavior if kind == "behavior" else score_collection)(accounts, rows)
+        self.audit.append(audit_records(endpoint, rows, results))
+        return results
+
+    @v1.post("/score/behavior", response_model=BehaviorResult, responses=_ERRORS,
+             summary="Behavioural score of one account-month: action and limit change")
     def score_behavior(self, account: BehaviorRequest) -> Any:
-        raise not_deployed("behavior")
+        """B score, PD, class, action (renew, keep, reduce, freeze), new limit, reasons."""
+        return self._accounts("behavior", "behavior", [account.model_dump(mode="json")])[0]
 
-    @v1.post("/score/behavior/batch", responses=_ERRORS, summary="Behavioural scores (not deployed yet)")
+    @v1.post("/score/behavior/batch", response_model=list[BehaviorResult], responses=_ERRORS,
+             summary="Behavioural scores of up to 500 account-months")
     def score_behavior_batch(self, accounts: batch_of(BehaviorRequest)) -> Any:  # type: ignore[valid-type]
-        raise not_deployed("behavior")
+        return self._accounts("behavior", "behavior/batch", [a.model_dump(mode="json") for a in accounts])
 
-    @v1.post("/score/collection", responses=_ERRORS,
-             summary="Collection score of one case (not deployed yet)")
+    @v1.post("/score/collection", response_model=CollectionResult, responses=_ERRORS,
+             summary="Collection score of one case: cure probability and treatment")
     def score_collection(self, case: CollectionRequest) -> Any:
-        raise not_deployed("collection")
+        """C score, cure probability, expected recovery, treatment, reasons."""
+        return self._accounts("collection", "collection", [case.model_dump(mode="json")])[0]
 
-    @v1.post("/score/collection/batch", responses=_ERRORS, summary="Collection scores (not deployed yet)")
+    @v1.post("/score/collection/batch", response_model=list[CollectionResult], responses=_ERRORS,
+             summary="Collection scores of up to 500 cases, with their call priority")
     def score_collection_batch(self, cases: batch_of(CollectionRequest)) -> Any:  # type: ignore[valid-type]
-        raise not_deployed("collection")
+        """Priority orders the cases of the request by expected recovery (1 = call first)."""
+        return self._accounts("collection", "collection/batch", [c.model_dump(mode="json") for c in cases])
 
     @v1.get("/models", response_model=ModelsResponse, responses=_ERRORS, summary="The loaded models")
     def models(self) -> dict[str, Any]:

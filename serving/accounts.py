@@ -1,0 +1,237 @@
+"""The post-loan scorecards in the service: the B card (an account's month) and the C card (a
+delinquent account's collection case).
+
+Neither is required for the service to be ready: an application decision needs only the A card
+and the fraud model. Each is served once its ``champion`` is registered; until then its route
+answers 503 and says which model is missing, never a made-up score.
+
+Scoring runs the same code as training and the portfolio monitor: the champion's spec through
+``scorer_from_spec`` (features, compiled scorecard, risk classes), then the post-loan policy
+(``behavior_actions``, ``collection_plan``) over the request's rows as one frame.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+import pandas as pd
+from fastapi import HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from riskmodels.audit import AuditRecord, canonical_json, input_sha256
+from riskmodels.config import REGISTERED_MODELS, Settings
+from riskmodels.decision import ModelVersion
+from riskmodels.features.behavior import BEHAVIOR_FEATURES
+from riskmodels.features.catalogue import FeatureInfo
+from riskmodels.features.collection import COLLECTION_FEATURES
+from riskmodels.model_specs import ScorecardScorer
+from riskmodels.post_loan import Action, PostLoanPolicy, Treatment, behavior_actions, collection_plan
+from riskmodels.privacy import mask_record
+
+log = logging.getLogger("riskmodels.serving")
+
+AccountKind = Literal["behavior", "collection"]
+ACCOUNT_KINDS: tuple[AccountKind, ...] = ("behavior", "collection")
+_INPUT_TABLE = {"behavior": "behavior_snapshots", "collection": "collection_cases"}
+_CATALOGUE: dict[str, Mapping[str, FeatureInfo]] = {"behavior": BEHAVIOR_FEATURES, "collection": COLLECTION_FEATURES}
+TOP_REASONS = 4
+_TOLERANCE = 1e-9
+
+
+class AccountReason(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="Stable reason code, e.g. R_BH_WORST_DPD_6M")
+    feature: str = Field(description="The characteristic")
+    value: float | str | None = Field(description="The account's value (null when missing)")
+    contribution: float = Field(description="SHAP value in points: points minus the development mean (adverse < 0)")
+    points_lost: float = Field(description="Points below the characteristic's best bin")
+    text_zh: str
+    text_en: str
+
+
+class BehaviorResult(BaseModel):
+    """The B card's answer for one account-month."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    account_id: str
+    snapshot_date: date
+    score: float = Field(description="B-card score 0-100, higher is safer")
+    pd: float = Field(description="Probability of 90+ days past due in the next 6 months")
+    risk_class: str
+    action: Action = Field(description="renew (续贷 without repaying first), keep, reduce or freeze the unused limit")
+    limit_amount: float = Field(description="Current limit (CNY)")
+    new_limit: float = Field(description="Limit after this month's adjustment (CNY)")
+    limit_change_share: float = Field(description="new_limit / limit_amount - 1")
+    unused_limit_frozen: bool
+    available_limit: float = Field(description="What the account may still draw (CNY)")
+    reasons: list[AccountReason] = Field(description="Top adverse characteristics")
+    models: list[ModelVersion]
+
+
+class CollectionResult(BaseModel):
+    """The C card's answer for one collection case."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    case_id: str
+    account_id: str
+    score: float = Field(description="C-card score 0-100, higher is likelier to cure")
+    cure_probability: float = Field(description="Probability the case cures within 30 days")
+    expected_recovery: float = Field(description="cure_probability x balance (CNY)")
+    treatment: Treatment
+    priority: int = Field(description="Call order among the cases of this request (1 = first)")
+    reasons: list[AccountReason] = Field(description="Top adverse characteristics")
+    models: list[ModelVersion]
+
+
+@dataclass(frozen=True)
+class AccountModel:
+    kind: AccountKind
+    scorer: ScorecardScorer
+    name: str
+    version: str
+    run_id: str | None
+    metrics: Mapping[str, float]
+
+    @property
+    def model_versions(self) -> list[ModelVersion]:
+        return [ModelVersion(name=self.name, version=self.version)]
+
+
+@dataclass(frozen=True)
+class AccountModels:
+    """The B and C champions that loaded, and why the others are not served."""
+
+    models: Mapping[str, AccountModel] = field(default_factory=dict)
+    problems: Mapping[str, str] = field(default_factory=dict)
+    policy: PostLoanPolicy | None = None
+
+    def get(self, kind: AccountKind) -> tuple[AccountModel, PostLoanPolicy]:
+        model = self.models.get(kind)
+        if model is None or self.policy is None:
+            problem = self.problems.get(kind, "not loaded")
+            raise HTTPException(503, f"the {kind} scorecard is not deployed: {problem}; nothing was scored")
+        return model, self.policy
+
+
+def _load_one(kind: AccountKind) -> AccountModel:
+    from mlflow.exceptions import MlflowException
+
+    from riskmodels import tracking
+    from riskmodels.model_specs import scorer_from_spec
+
+    name = REGISTERED_MODELS[kind]
+    try:
+        spec, version = tracking.load_spec(name, tracking.CHAMPION)
+    except MlflowException as exc:
+        raise LookupError(f"no `champion` of {name} in the registry ({exc.error_code})") from exc
+    where = f"{name} v{version.version}"
+    if spec.get("input_table") != _INPUT_TABLE[kind]:
+        raise LookupError(f"{where} must read {_INPUT_TABLE[kind]}; got {spec.get('input_table')!r}")
+    try:
+        scorer = scorer_from_spec(spec)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise LookupError(f"{where} has a spec this code cannot load: {exc}") from exc
+    if not isinstance(scorer, ScorecardScorer):
+        raise LookupError(f"{where} must be a scorecard; got {spec.get('model_type')!r}")
+    unknown = sorted(set(scorer.scorecard.features) - set(_CATALOGUE[kind]))
+    if unknown:
+        raise LookupError(f"{where} has characteristics without a reason text: {unknown}")
+    return AccountModel(kind, scorer, name, version.version, version.run_id, dict(version.metrics))
+
+
+def load_account_models(settings: Settings) -> AccountModels:
+    """Each post-loan champion that is registered and loads; the reason for each that does not."""
+    from riskmodels import tracking
+    from riskmodels.post_loan import load_post_loan_policy
+
+    tracking.configure(settings)
+    models, problems = {}, {}
+    for kind in ACCOUNT_KINDS:
+        try:
+            models[kind] = _load_one(kind)
+        except LookupError as exc:
+            problems[kind] = str(exc)
+            log.info("%s scorecard not served: %s", kind, exc)
+    return AccountModels(models, problems, load_post_loan_policy() if models else None)
+
+
+def _value(value: Any) -> float | str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value if isinstance(value, str) else float(value)
+
+
+def _reasons(model: AccountModel, features: pd.DataFrame) -> list[list[AccountReason]]:
+    card, catalogue = model.scorer.scorecard, _CATALOGUE[model.kind]
+    points = card.characteristic_points(features)
+    means, bests = card.mean_points, card.max_points
+    out = []
+    for (_, row), (_, values) in zip(points.iterrows(), features[card.features].iterrows(), strict=True):
+        adverse = sorted(((row[n] - means[n], n) for n in card.features if row[n] - means[n] < -_TOLERANCE))
+        out.append([AccountReason(code="R_" + n.upper(), feature=n, value=_value(values[n]), contribution=shap,
+                                  points_lost=bests[n] - row[n], text_zh=catalogue[n].adverse_zh,
+                                  text_en=catalogue[n].adverse_en)
+                    for shap, n in adverse[:TOP_REASONS]])
+    return out
+
+
+def _scored(model: AccountModel, rows: Sequence[Mapping[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                             list[list[AccountReason]]]:
+    frame = pd.DataFrame(list(rows))
+    features = model.scorer.build(frame)
+    scores = model.scorer.score_frame(frame)
+    return frame, scores, _reasons(model, features)
+
+
+def score_behavior(models: AccountModels, rows: Sequence[Mapping[str, Any]]) -> list[BehaviorResult]:
+    model, policy = models.get("behavior")
+    frame, scores, reasons = _scored(model, rows)
+    actions = behavior_actions(frame, scores["score"].to_numpy(), policy)
+    versions = model.model_versions
+    return [BehaviorResult(request_id=uuid.uuid4().hex, account_id=row["account_id"], snapshot_date=row["snapshot_date"],
+                           score=s.score, pd=s.pd, risk_class=str(a.risk_class), action=a.action,
+                           limit_amount=a.limit_amount, new_limit=a.new_limit,
+                           limit_change_share=a.limit_change_share, unused_limit_frozen=bool(a.unused_limit_frozen),
+                           available_limit=a.available_limit, reasons=r, models=versions)
+            for row, s, a, r in zip(rows, scores.itertuples(), actions.itertuples(), reasons, strict=True)]
+
+
+def score_collection(models: AccountModels, rows: Sequence[Mapping[str, Any]]) -> list[CollectionResult]:
+    model, policy = models.get("collection")
+    frame, scores, reasons = _scored(model, rows)
+    cure = 1.0 - scores["pd"].to_numpy()  # the C card's bad event is "not cured within 30 days"
+    plan = collection_plan(frame, cure, policy).sort_index()  # back to request order
+    versions = model.model_versions
+    return [CollectionResult(request_id=uuid.uuid4().hex, case_id=row["case_id"], account_id=row["account_id"],
+                             score=s.score, cure_probability=p.cure_prob, expected_recovery=p.expected_recovery,
+                             treatment=p.treatment, priority=int(p.priority), reasons=r, models=versions)
+            for row, s, p, r in zip(rows, scores.itertuples(), plan.itertuples(), reasons, strict=True)]
+
+
+def audit_records(endpoint: str, rows: Sequence[Mapping[str, Any]],
+                  results: Sequence[BehaviorResult | CollectionResult]) -> list[AuditRecord]:
+    """One audit record per answer, as for applications: input hash, masked input, the outcome."""
+    when = datetime.now(UTC).isoformat(timespec="microseconds")
+    records = []
+    for row, result in zip(rows, results, strict=True):
+        behavior = isinstance(result, BehaviorResult)
+        records.append(AuditRecord(
+            request_id=result.request_id, created_at=when, endpoint=endpoint, input_sha256=input_sha256(row),
+            models={m.name: m.version for m in result.models}, score=result.score,
+            risk_class=result.risk_class if behavior else None,
+            limit_cny=result.new_limit if behavior else None, rate=None,
+            decision=result.action if behavior else result.treatment,
+            reason_codes=[r.code for r in result.reasons],
+            input_masked=json.loads(canonical_json(mask_record(row)))))
+    return records
