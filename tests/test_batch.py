@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from riskmodels import batch
+from riskmodels import batch_engines
 from riskmodels.batch import BatchSummary, ModelRef, parse_model_ref, read_batches, score_batch
 from riskmodels.config import REGISTERED_MODELS, Settings
 
@@ -133,10 +133,10 @@ def test_a_failure_midway_leaves_the_previous_output_untouched(trained_store: Se
     target = tmp_path / "scores.parquet"
     previous = score_batch(A_CARD, input_file, target)
     before = target.read_bytes()
-    real = batch._score_engine
+    real = batch_engines.score_engine
     calls = {"n": 0}
 
-    def failing(ref: ModelRef) -> batch._Engine:
+    def failing(ref: ModelRef) -> batch_engines.Engine:
         engine = real(ref)
 
         def score(rows: pd.DataFrame) -> pd.DataFrame:
@@ -145,9 +145,9 @@ def test_a_failure_midway_leaves_the_previous_output_untouched(trained_store: Se
                 raise RuntimeError("disk full")
             return engine.score(rows)
 
-        return batch._Engine(engine.table, engine.name, engine.version, score, engine.output_types)
+        return batch_engines.Engine(engine.table, engine.name, engine.version, score, engine.output_types)
 
-    monkeypatch.setattr(batch, "_score_engine", failing)
+    monkeypatch.setattr(batch_engines, "score_engine", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         score_batch(A_CARD, input_file, target, batch_size=500)
     assert target.read_bytes() == before

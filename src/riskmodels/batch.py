@@ -18,7 +18,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from importlib import import_module
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +25,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from riskmodels.contract import table as contract_table
-from riskmodels.contract_types import Table
+from riskmodels import batch_engines
+from riskmodels.batch_engines import Engine, ModelRef, parse_model_ref  # noqa: F401  (ModelRef: public here too)
 from riskmodels.rejects import check_schema, find_problems, input_columns
 
 log = logging.getLogger(__name__)
@@ -37,36 +36,7 @@ KINDS = ("score", "decision")
 # Read buffered instead of pre-buffering whole column chunks: a part written as one huge row
 # group must not be loaded at once.
 _READ_BUFFER = 1 << 20
-# The columns of each kind of model, typed up front so that even an empty output has them.
-_OUTPUT_TYPES = {"scorecard": {"score": pa.float64(), "pd": pa.float64(), "risk_class": pa.string()},
-                 "fraud": {"fraud_probability": pa.float64(), "fraud_score": pa.float64(),
-                           "fraud_verdict": pa.string()},
-                 "application_challenger": {"pd": pa.float64()}}
-_NO_DECISION = "kind 'decision' needs riskmodels.decision, which this build does not have yet"
 _MODEL_FIELDS = [pa.field("model_name", pa.string()), pa.field("model_version", pa.string())]
-
-
-@dataclass(frozen=True)
-class ModelRef:
-    name: str
-    version_or_alias: str
-
-    def __str__(self) -> str:
-        sep = ":" if self.version_or_alias.isdigit() else "@"
-        return f"{self.name}{sep}{self.version_or_alias}"
-
-
-def parse_model_ref(ref: str, default_alias: str = "champion") -> ModelRef:
-    """``NAME`` (the champion), ``NAME@alias`` or ``NAME:VERSION``."""
-    name, alias_sep, alias = ref.partition("@")
-    if not alias_sep:
-        name, version_sep, version = ref.partition(":")
-        if version_sep and not version.isdigit():
-            raise ValueError(f"model must be NAME, NAME@alias or NAME:VERSION (a number); got {ref!r}")
-        alias = version if version_sep else default_alias
-    if not name.strip() or not alias.strip():
-        raise ValueError(f"model must be NAME, NAME@alias or NAME:VERSION; got {ref!r}")
-    return ModelRef(name.strip(), alias.strip())
 
 
 @dataclass(frozen=True)
@@ -140,68 +110,6 @@ class _StagedParquet:
         self.tmp.unlink(missing_ok=True)
 
 
-@dataclass(frozen=True)
-class _Engine:
-    """What scores a batch: the contract table it reads, the model, and its output types."""
-
-    table: Table
-    name: str
-    version: str
-    score: Callable[[pd.DataFrame], pd.DataFrame]
-    output_types: dict[str, pa.DataType]
-
-
-def _score_engine(ref: ModelRef) -> _Engine:
-    from mlflow.exceptions import MlflowException
-
-    from riskmodels import tracking
-    from riskmodels.model_specs import scorer_from_spec
-
-    tracking.configure()
-    try:
-        spec, version = tracking.load_spec(ref.name, ref.version_or_alias)
-    except MlflowException as exc:
-        raise LookupError(f"model must be a registered model version; {ref} is not in the registry "
-                          f"({exc.error_code})") from exc
-    return _Engine(contract_table(spec["input_table"]), version.name, version.version,
-                   scorer_from_spec(spec).score_frame, _OUTPUT_TYPES[spec["model_type"]])
-
-
-def _decision_engine(ref: ModelRef) -> _Engine:
-    from riskmodels.config import REGISTERED_MODELS
-    from riskmodels.tracking import CHAMPION
-
-    application = REGISTERED_MODELS["application"]
-    if ref.name != application or ref.version_or_alias != CHAMPION:
-        raise ValueError(f"kind 'decision' runs the champions of every model; model must be {application} "
-                         f"or {application}@{CHAMPION}; got {ref}")
-    try:
-        decision = import_module("riskmodels.decision")
-    except ModuleNotFoundError as exc:
-        if exc.name != "riskmodels.decision":
-            raise  # a dependency of the module is missing: a real error, not "not built yet"
-        raise NotImplementedError(_NO_DECISION) from exc
-    from riskmodels.champions import load_champions
-
-    bundle = load_champions()
-    versions = ",".join(f"{v.name}:{v.version}" for v in bundle.model_versions)  # the policy's too
-    return _Engine(contract_table("applications"), "decision", versions,
-                   lambda rows: decision.decide_frame(rows, bundle), _decision_types(decision.ROW_COLUMNS))
-
-
-def _decision_types(columns: Sequence[str]) -> dict[str, pa.DataType]:
-    """Arrow types of ``decide_frame``'s columns, fixed up front: a batch where a column is null
-    throughout (no rate when every application is rejected) must not decide the file's schema."""
-    def of(name: str) -> pa.DataType:
-        if name in ("rules", "reason_codes", "fraud_reason_codes"):
-            return pa.list_(pa.string())
-        text = name in ("request_id", "application_id", "decision", "fraud_verdict", "risk_class",
-                        "requested_product", "recommended_product") or name.endswith("_reason")
-        return pa.string() if text else pa.float64()  # a new non-numeric column fails loudly here
-
-    return {name: of(name) for name in columns}
-
-
 def _check_paths(files: list[Path], input_path: Path, output_path: Path) -> None:
     out = output_path.resolve()
     if out.is_dir():
@@ -217,7 +125,7 @@ def _keys(batch: pa.RecordBatch, fields: list[pa.Field]) -> dict[str, pa.Array]:
     return {f.name: batch.column(f.name).cast(f.type) for f in fields}
 
 
-def _arrow_columns(frame: pd.DataFrame, engine: _Engine) -> dict[str, pa.Array]:
+def _arrow_columns(frame: pd.DataFrame, engine: Engine) -> dict[str, pa.Array]:
     # NaN is null; a key the engine echoes (decide_frame's application_id) is written once.
     return {name: pa.array(frame[name].to_numpy(), type=t, from_pandas=True)
             for name, t in engine.output_types.items() if name not in engine.table.key}
@@ -227,7 +135,7 @@ def _arrow_columns(frame: pd.DataFrame, engine: _Engine) -> dict[str, pa.Array]:
 class BatchPlan:
     """What every engine runs: the model, the columns it reads and the two output schemas."""
 
-    engine: _Engine
+    engine: Engine
     kind: str
     key_fields: list[pa.Field]
     wanted: list[str]
@@ -241,7 +149,7 @@ def plan_batch(model: str, kind: str | None, schemas: Sequence[tuple[str, pa.Sch
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {list(KINDS)}; got {kind!r}")
     ref = parse_model_ref(model)
-    engine = _decision_engine(ref) if kind == "decision" else _score_engine(ref)
+    engine = batch_engines.decision_engine(ref) if kind == "decision" else batch_engines.score_engine(ref)
     # Every part is checked before anything is written: a broken export fails whole, at once.
     for where, schema in schemas:
         check_schema(schema, engine.table, where)
