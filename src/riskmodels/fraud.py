@@ -116,8 +116,12 @@ class FraudModel(CalibratedGBM):
     def assess_one(self, row: Mapping[str, Any]) -> FraudRow:
         """``assess`` for one row given as a dict of features, with the same floating-point
         steps (so the same answer) but scalar arithmetic after the one LightGBM call: on a
-        single row numpy's per-call overhead costs more than the sums themselves."""
-        contributions = self.contribution_matrix(row)
+        single row numpy's per-call overhead costs more than the sums themselves.
+
+        LightGBM runs on one thread here whatever ``num_threads`` says: it parallelises over
+        rows, so a second thread has no work for one row, and waking it costs more than the
+        prediction (milliseconds when the cores are busy with other work)."""
+        contributions = self.booster_.predict(self._encode(row), pred_contrib=True, num_threads=1)
         raw = float(contributions.sum(axis=1)[0])  # as assess sums, so the rounding is the same
         slope, intercept = self.calibration_
         logit = float(slope * raw + intercept)

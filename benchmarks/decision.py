@@ -1,0 +1,204 @@
+"""Decision latency: ``riskmodels.decide`` on one application, end to end, beside its parts.
+
+    python -m benchmarks.decision [--calls 2000] [--repeats 3]
+
+An A card and a fraud model are fitted once on generated applications with the pipelines'
+configurations, the fraud model round-tripped through its persisted form, and both loaded
+into a ``ModelBundle`` with the default policy, as the service loads them. Before timing, every
+sample application's ``decide`` answer is checked against ``decide_frame``'s (the batch path).
+
+Each call answers one of a fixed set of applications (the three reference customers and
+generated ones) and times decide() and each of its steps on it, interleaved call by call so
+that the load of a shared machine falls on all of them alike. The same-run baselines are the
+bare compiled A card (``score_one``) and the fraud model's LightGBM prediction alone; the
+fraud model's frame path on a one-row dict (what decide() used before ``assess_one``) is
+timed beside its replacement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from benchmarks.common import ROOT, a_card_config, booked, print_table, quiet, write_results
+
+APPS, SEED, SAMPLE = 50_000, 20, 100
+TOLERANCE = 1e-12  # relative, on the floats decide and decide_frame both compute
+
+
+def fit_bundle() -> tuple[Any, list[dict[str, Any]]]:
+    """(ModelBundle as the service loads it, sample applications as dicts of contract columns)."""
+    import pandas as pd
+
+    from pipelines.fraud import FraudConfig
+    from riskmodels.contract import APPLICATIONS
+    from riskmodels.decision import ModelBundle
+    from riskmodels.features import build_features
+    from riskmodels.fraud import FraudModel, load_model
+    from riskmodels.policy import load_policy, with_class_pds
+    from riskmodels.risk_classes import RiskBands
+    from riskmodels.scorecard import ScorecardModel
+    from riskmodels.synth import generate_portfolio
+    from riskmodels.training import load_config
+
+    portfolio = generate_portfolio(APPS, SEED)
+    sample = booked(portfolio.applications, portfolio.outcomes)
+    card = ScorecardModel.from_config(a_card_config().scorecard).fit(sample.features, sample.event)
+    bands = RiskBands.default().with_pds(sample.event, card.predict_score(sample.features))
+    joined = portfolio.applications.merge(portfolio.outcomes[["application_id", "is_fraud"]], on="application_id")
+    fraud_cfg = load_config(FraudConfig, "fraud")
+    fraud = FraudModel(**fraud_cfg.fraud.model_dump()).fit(build_features(joined[APPLICATIONS.names]),
+                                                           joined["is_fraud"].to_numpy(dtype=int))
+    served = load_model(json.loads(json.dumps(fraud.to_dict())))  # the persisted form the service loads
+    policy = with_class_pds(load_policy(), {b.name: b.pd for b in bands.bands})
+    bundle = ModelBundle(scorecard=card.compiled_, fraud=served, policy=policy,
+                         versions={"sme-application-scorecard": 1, "sme-fraud": 1})
+    generated = portfolio.applications[APPLICATIONS.names].sample(SAMPLE - 3, random_state=SEED)
+    references = [json.loads(f.read_text(encoding="utf-8")) for f in sorted((ROOT / "data" / "reference").glob("*.json"))]
+    rows = pd.concat([generated, pd.DataFrame(references)], ignore_index=True)
+    return bundle, rows.to_dict(orient="records")
+
+
+def check_same_answers(bundle: Any, applications: list[dict[str, Any]]) -> int:
+    """decide() must give decide_frame()'s answer on every sample row; returns the rows checked."""
+    import pandas as pd
+
+    from riskmodels.decision import ROW_COLUMNS, decide, decide_frame, decision_row
+
+    frame = decide_frame(pd.DataFrame(applications), bundle)
+    for i, application in enumerate(applications):
+        one, batch = decision_row(decide(application, bundle)), frame.iloc[i].to_dict()
+        for key in ROW_COLUMNS[1:]:  # not the request id, fresh per answer
+            expected, got = one[key], batch[key]
+            if isinstance(expected, float) and not np.isnan(expected):
+                same = abs(got - expected) <= TOLERANCE * max(abs(expected), 1.0)
+            else:
+                same = got == expected or (expected is None and pd.isna(got))
+            if not same:
+                raise AssertionError(f"decide and decide_frame differ on row {i}, {key}: {expected!r} vs {got!r}")
+    return len(applications)
+
+
+class Prepared(NamedTuple):
+    """One application and what each step takes as input, computed before the timing."""
+
+    application: dict[str, Any]
+    features: dict[str, Any]
+    contributions: list[Any]
+    fraud: Any  # FraudRow
+    score: float
+
+
+def steps(bundle: Any) -> dict[str, Callable[[Prepared], object]]:
+    """Each step as fn(prepared application): decide() end to end, then its parts alone."""
+    from riskmodels.decision import decide
+    from riskmodels.explain import gbm_reasons, scorecard_reasons
+    from riskmodels.features import build_features_one
+    from riskmodels.policy import apply_policy, facts_from
+
+    card, fraud, policy = bundle.scorecard, bundle.fraud, bundle.policy
+    top_n = policy.reasons.top_n
+    return {
+        "decide (end to end)": lambda p: decide(p.application, bundle),
+        "build_features_one": lambda p: build_features_one(p.application),
+        "fraud.assess_one": lambda p: fraud.assess_one(p.features),
+        # The LightGBM call alone, one thread as assess_one runs it (encoding included).
+        "fraud LightGBM raw score (baseline)": lambda p: fraud.booster_.predict(
+            fraud._encode(p.features), raw_score=True, num_threads=1),
+        "A card contributions_one": lambda p: card.contributions_one(p.features),
+        "A card score_one (baseline)": lambda p: card.score_one(p.features),
+        "policy: facts_from + apply_policy": lambda p: apply_policy(
+            facts_from(p.application, p.features), p.score, card.scale.to_pd(p.score), p.fraud.score,
+            p.fraud.verdict, policy),
+        "reasons: A card + fraud": lambda p: (
+            scorecard_reasons(p.contributions, p.features, top_n),
+            gbm_reasons(p.fraud.contributions, fraud.features_, p.features, "fraud", top_n)),
+    }
+
+
+def latencies(bundle: Any, applications: list[dict[str, Any]], calls: int) -> dict[str, list[float]]:
+    """Seconds of each step on each of ``calls`` calls, steps interleaved call by call."""
+    from riskmodels.features import build_features_one
+
+    prepared = []
+    for application in applications:
+        features = build_features_one(application)
+        prepared.append(Prepared(application, features, bundle.scorecard.contributions_one(features),
+                                 bundle.fraud.assess_one(features), bundle.scorecard.score_one(features)))
+    timed = steps(bundle)
+    out: dict[str, list[float]] = {name: [] for name in timed}
+    clock = time.perf_counter
+    for call in range(-len(prepared), calls):  # the first pass over the sample is warm-up
+        p = prepared[call % len(prepared)]
+        for name, fn in timed.items():
+            start = clock()
+            fn(p)
+            if call >= 0:
+                out[name].append(clock() - start)
+    return out
+
+
+def before_change(bundle: Any, applications: list[dict[str, Any]], calls: int) -> dict[str, Any]:
+    """The fraud step as decide() ran it before ``assess_one``: the frame path on a one-row dict,
+    with the model's own ``num_threads`` (the pipeline trains with 2)."""
+    from riskmodels.features import build_features_one
+
+    features = [build_features_one(a) for a in applications]
+    seconds = []
+    for call in range(-len(features), calls):
+        start = time.perf_counter()
+        bundle.fraud.assess(features[call % len(features)])
+        if call >= 0:
+            seconds.append(time.perf_counter() - start)
+    return {"calls": calls, "num_threads": bundle.fraud.num_threads, "median_us": statistics.median(seconds) * 1e6,
+            "p95_us": float(np.percentile(seconds, 95)) * 1e6}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=2000, help="calls per round")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds")
+    args = parser.parse_args(argv)
+    quiet()
+    bundle, applications = fit_bundle()
+    checked = check_same_answers(bundle, applications)
+    rounds = [latencies(bundle, applications, args.calls) for _ in range(args.repeats)]
+    before = before_change(bundle, applications, max(args.calls // 10, 50))
+    names = list(rounds[0])
+    pooled = {name: [s for r in rounds for s in r[name]] for name in names}
+    decide_median = statistics.median(pooled["decide (end to end)"])
+    results: dict[str, Any] = {
+        "fitted_on_applications": APPS, "sample_applications": len(applications), "checked_against_frame": checked,
+        "calls_per_round": args.calls, "rounds": args.repeats, "fraud_trees": bundle.fraud.n_trees_,
+        "fraud_features": len(bundle.fraud.features_), "a_card_characteristics": len(bundle.scorecard.features),
+        "steps": {name: {"median_us": statistics.median(pooled[name]) * 1e6,
+                         "p95_us": float(np.percentile(pooled[name], 95)) * 1e6,
+                         "round_medians_us": [statistics.median(r[name]) * 1e6 for r in rounds],
+                         "share_of_decide": statistics.median(pooled[name]) / decide_median}
+                  for name in names},
+    }
+    results["before_assess_one"] = before
+    path = write_results("decision", results)
+    print_table(f"decide() on one application, µs per call ({args.repeats} rounds of {args.calls:,} calls, "
+                f"{len(applications)} applications; fraud model {bundle.fraud.n_trees_} trees)",
+                ["step", "median µs", "p95 µs", "x decide", "round medians"],
+                [[name, r["median_us"], r["p95_us"], r["share_of_decide"],
+                  " ".join(f"{m:.0f}" for m in r["round_medians_us"])] for name, r in results["steps"].items()])
+    print(f"\nbefore assess_one, fraud.assess on a one-row dict with the model's num_threads="
+          f"{bundle.fraud.num_threads}: median {before['median_us']:.0f} µs, p95 {before['p95_us']:.0f} µs "
+          f"(timed alone, after the rounds: its idle OpenMP threads would slow the steps timed after it)")
+    verdict = "met" if decide_median <= 300e-6 else "NOT met"
+    print(f"\ndecide() median {decide_median * 1e6:.0f} µs; target <= 300 µs: {verdict}; "
+          f"same answers as decide_frame on {checked} applications; written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
