@@ -237,9 +237,10 @@ def _champion_b_card() -> object | None:
 @score_app.command("batch")
 def score_batch(
     model: Annotated[str, typer.Option(help="NAME, NAME@alias or NAME:VERSION (default alias champion).")],
-    input: Annotated[Path, typer.Option("--input", help="Parquet file or folder of parts.")],
-    output: Annotated[Path, typer.Option(help="Parquet file to write (a folder of parts with Spark); "
-                                              "rejects go beside it.")],
+    # Text, not Path: with Spark these may be URIs (hdfs://, s3a://) that Path would mangle.
+    input: Annotated[str, typer.Option("--input", help="Parquet file or folder of parts.")],
+    output: Annotated[str, typer.Option(help="Parquet file to write (a folder of parts with Spark); "
+                                             "rejects go beside it.")],
     kind: Annotated[str | None, typer.Option(help="decision: the full decision per row.")] = None,
     engine: Annotated[str, typer.Option(help="embedded (this process) or spark.")] = "embedded",
     master: Annotated[str | None, typer.Option(help="Spark master URL (local[*], yarn, spark://..., k8s://...); "
@@ -250,8 +251,8 @@ def score_batch(
         raise _fail(f"--engine must be embedded or spark; got {engine!r}")
     if master is not None and engine != "spark":
         raise _fail(f"--master needs --engine spark; got --engine {engine}")
-    if engine == "embedded" and not input.exists():
-        raise _fail(f"--input must be a Parquet file or folder; got {str(input)!r}")
+    if engine == "embedded" and not Path(input).exists():
+        raise _fail(f"--input must be a Parquet file or folder; got {input!r}")
     if engine == "spark":
         try:
             from riskmodels.batch_spark import DEFAULT_MASTER, score_batch_spark
@@ -259,14 +260,14 @@ def score_batch(
         except ModuleNotFoundError as exc:
             raise _fail(f"--engine spark needs pyspark: pip install 'riskmodels[spark]' ({exc})") from exc
         # Spark shows its own progress bar per stage.
-        summary = score_batch_spark(model, str(input), str(output), kind=kind, master=master or DEFAULT_MASTER)
+        summary = score_batch_spark(model, input, output, kind=kind, master=master or DEFAULT_MASTER)
     else:
         from tqdm import tqdm
 
         from riskmodels.batch import score_batch as run_batch
 
         with tqdm(unit="row", desc="scoring", disable=None) as bar:
-            summary = run_batch(model, input, output, kind=kind, progress=bar.update)
+            summary = run_batch(model, Path(input), Path(output), kind=kind, progress=bar.update)
     typer.echo(f"{summary.model} v{summary.version}: read {summary.rows_read:,}, scored {summary.rows_scored:,}, "
                f"rejected {summary.rows_rejected:,} in {summary.seconds:.1f} s "
                f"({summary.rows_per_second:,.0f} rows/s) -> {summary.output_path}; rejects: {summary.rejects_path}")
