@@ -17,7 +17,9 @@ import time
 
 from benchmarks.common import ROOT
 
-BENCHMARKS = ("generator", "training", "scoring")
+# In this order; decision and monitor as soon as their modules are there.
+BENCHMARKS = tuple(name for name in ("generator", "training", "scoring", "decision", "monitor")
+                   if (ROOT / "benchmarks" / f"{name}.py").exists())
 
 
 def champions_available() -> tuple[bool, str]:

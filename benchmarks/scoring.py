@@ -7,8 +7,11 @@ An A card is fitted once on generated applications with the pipeline's configura
 features are repeated to ``--rows`` rows for the throughput race, after checking that both
 scorers give the same points (1e-6). The batch scorer runs in a fresh process per run (so each
 peak RSS is its own) on 100k and 1M raw applications registered under a throw-away MLflow store,
-beside an I/O floor: the same streaming read and write with no checks, features or scoring.
-``--full`` adds 10M rows (one run).
+beside an I/O floor: the same streaming read and write with no checks, features or scoring,
+and the same job on the Spark engine (``local[2]``, one run a size up to 1M rows; its session's
+start is timed apart, its peak RSS is the Python driver's only). ``--full`` adds 10M rows on
+the embedded engine (one run). The full decision (``decide_frame``: features, fraud model, A
+card, policy) is timed per row beside the A card alone on the same rows.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from benchmarks.common import (
 APPS, SEED = 50_000, 20
 A_CARD = "sme-application-scorecard"
 TOLERANCE = 1e-6
+SPARK_MAX_ROWS = 1_000_000  # beyond, minutes a run on 2 cores: the embedded engine's 10M run says more
 
 
 def fit_a_card() -> tuple[Any, Any, pd.DataFrame, pd.DataFrame]:
@@ -91,6 +95,21 @@ def one_row(model: Any, features: pd.DataFrame, repeats: int) -> dict[str, Any]:
             "speedup": statistics.median(theirs) / statistics.median(ours)}
 
 
+def full_decision(rows: int, repeats: int) -> dict[str, Any]:
+    """rows/s of ``decide_frame`` (the full decision) and, as the baseline, of the A card alone
+    (features + compiled scorecard) on the same applications."""
+    from benchmarks.decision import fit_bundle
+    from riskmodels.decision import decide_frame
+    from riskmodels.features import build_features
+
+    bundle, sample = fit_bundle()
+    frame = pd.DataFrame(sample)
+    frame = frame.iloc[np.resize(np.arange(len(frame)), rows)].reset_index(drop=True)
+    card = bundle.scorecard
+    return {"decide_frame": summary(timings(lambda: decide_frame(frame, bundle), repeats), rows),
+            "a_card_alone": summary(timings(lambda: card.score_frame(build_features(frame)), repeats), rows)}
+
+
 def register_champion(model: Any, bands: Any, raw: pd.DataFrame, home: Path) -> None:
     """The fitted card as the champion of a throw-away MLflow store under ``home``."""
     os.environ["RISKMODELS_HOME"] = str(home)
@@ -118,7 +137,8 @@ def write_input(raw: pd.DataFrame, rows: int, path: Path) -> None:
                                                "application_id", fresh))
 
 
-def batch_runs(raw: pd.DataFrame, sizes: list[int], repeats: dict[int, int], tmp: Path) -> dict[str, Any]:
+def batch_runs(raw: pd.DataFrame, sizes: list[int], repeats: dict[int, int], tmp: Path,
+               spark: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for rows in sizes:
         source = tmp / f"applications_{rows}.parquet"
@@ -131,9 +151,14 @@ def batch_runs(raw: pd.DataFrame, sizes: list[int], repeats: dict[int, int], tmp
                 if result["rows"] != rows:
                     raise AssertionError(f"{mode} read {result['rows']} of {rows} rows")
                 runs[mode].append(result)
+        if spark and rows <= SPARK_MAX_ROWS:
+            runs["spark"] = [run_child(["benchmarks.scoring", "--child", "spark", str(source),
+                                        str(tmp / "out_spark.parquet")],
+                                       env={"RISKMODELS_HOME": os.environ["RISKMODELS_HOME"]})]
         out[str(rows)] = {mode: {**summary([r["seconds"] for r in rs], rows),
                                  "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
-                                 "rss_before_mb": statistics.median(r["rss_before_mb"] for r in rs)}
+                                 "rss_before_mb": statistics.median(r["rss_before_mb"] for r in rs),
+                                 **({"session_start_s": rs[0]["session_start_s"]} if mode == "spark" else {})}
                           for mode, rs in runs.items()}
         source.unlink()
     return out
@@ -148,6 +173,20 @@ def child(mode: str, source: str, target: str) -> None:
     from riskmodels.rejects import input_columns
 
     before = current_rss_mb()
+    extra: dict[str, float] = {}
+    if mode == "spark":
+        from riskmodels.batch_spark import score_batch_spark, spark_session
+
+        start = time.perf_counter()
+        session = spark_session("local[2]", app_name="riskmodels benchmark")
+        session.sparkContext.setLogLevel("ERROR")
+        extra["session_start_s"] = time.perf_counter() - start
+        start = time.perf_counter()
+        rows = score_batch_spark(A_CARD, source, target, spark=session).rows_read
+        report_child({"seconds": time.perf_counter() - start, "rows": rows, "peak_rss_mb": peak_rss_mb(),
+                      "rss_before_mb": before, **extra})
+        session.stop()
+        return
     start = time.perf_counter()
     if mode == "score_batch":
         done = score_batch(A_CARD, Path(source), Path(target))
@@ -171,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-rows", type=int, nargs="+", default=[100_000, 1_000_000],
                         help="input sizes of the batch scorer")
     parser.add_argument("--full", action="store_true", help="also the batch scorer on 10M rows")
+    parser.add_argument("--no-spark", action="store_true", help="leave the Spark engine out")
+    parser.add_argument("--decision-rows", type=int, default=20_000, help="rows of the full-decision run (0: none)")
     parser.add_argument("--child", nargs=3, metavar=("MODE", "INPUT", "OUTPUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -185,7 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-scoring-") as tmp:
         register_champion(model, bands, raw, Path(tmp) / "home")
         repeats = {rows: 1 if rows >= 10_000_000 else args.repeats for rows in sizes}  # 10M: minutes a run
-        results["batch"] = batch = batch_runs(raw, sizes, repeats, Path(tmp))
+        results["batch"] = batch = batch_runs(raw, sizes, repeats, Path(tmp), spark=not args.no_spark)
+    if args.decision_rows:
+        results["full_decision"] = full_decision(args.decision_rows, args.repeats)
     path = write_results("scoring", results)
 
     print_table(f"Compiled scorecard vs optbinning Scorecard.score, {args.rows:,} rows "
@@ -198,12 +241,22 @@ def main(argv: list[str] | None = None) -> int:
     print_table("One row (median µs per call)", ["scorer", "µs", "ratio"],
                 [["optbinning Scorecard.score, 1-row frame (baseline)", single["optbinning_us"], 1.0],
                  ["CompiledScorecard.score_one", single["score_one_us"], single["speedup"]]])
-    labels = {"io_floor": "I/O floor: stream read + write keys (baseline)", "score_batch": "score_batch"}
+    labels = {"io_floor": "I/O floor: stream read + write keys (baseline)", "score_batch": "score_batch",
+              "spark": "score_batch_spark, local[2] (session start apart)"}
     print_table("End-to-end batch scoring (fresh process per run; RSS in MB, 'before' = after imports)",
                 ["rows", "step", "median s", "rows/s", "x baseline", "peak RSS", "RSS before", "runs"],
                 [[int(rows), labels[mode], r["median_s"], r["rows_per_s"],
                   r["median_s"] / part["io_floor"]["median_s"], r["peak_rss_mb"], r["rss_before_mb"], len(r["runs"])]
                  for rows, part in batch.items() for mode, r in sorted(part.items())], left=2)
+    if "full_decision" in results:
+        decision = results["full_decision"]
+        base = decision["a_card_alone"]["median_s"]
+        print_table(f"Full decision per row, {args.decision_rows:,} applications (median of {args.repeats})",
+                    ["step", "median s", "rows/s", "x baseline"],
+                    [["A card alone: build_features + score_frame (baseline)", base,
+                      decision["a_card_alone"]["rows_per_s"], 1.0],
+                     ["decide_frame: features, fraud, A card, policy, reasons", decision["decide_frame"]["median_s"],
+                      decision["decide_frame"]["rows_per_s"], decision["decide_frame"]["median_s"] / base]])
     target = "met" if race["speedup"] >= 10 else "NOT met"
     print(f"\ntarget compiled >= 10x optbinning: {target} ({race['speedup']:.1f}x); written to {path}")
     return 0
