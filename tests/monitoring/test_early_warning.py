@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+import pandas as pd
 import pytest
 from pydantic import ValidationError
 
@@ -73,3 +76,30 @@ def test_config_defaults_follow_the_seeds_and_reject_nonsense() -> None:
         ew.EarlyWarningConfig.model_validate({"flow_drop": {"min_drop": 1.5, "severity": "yellow", "action": "x"}})
     with pytest.raises(ValidationError, match="severity"):
         ew.EarlyWarningConfig.model_validate({"co_debt": {"severity": "purple", "action": "x"}})
+
+
+def test_a_disabled_rule_stays_quiet_in_the_batch_and_the_others_still_fire(
+        panel: Callable[..., pd.DataFrame]) -> None:
+    # A bank may switch a seed rule off in the policy: its accounts get no alert (and, for the
+    # no-flow rule with the freeze switched off, keep their unused limit), the rest are unchanged.
+    from riskmodels.monitoring.portfolio import run_portfolio_monitor
+    from riskmodels.post_loan import load_post_loan_policy
+
+    snapshots = panel({
+        "codebt": [{}, {}, {"new_large_loan_other_bank": True}],
+        "noflow": [{}, {}, {"inflow_month": 0.0}],
+        "short": [{}, {}, {"balance_before_due": 9_000.0}],
+    })
+    default = load_post_loan_policy()
+    switched = default.early_warning.model_copy(update={
+        "co_debt": default.early_warning.co_debt.model_copy(update={"enabled": False}),
+        "no_flow": default.early_warning.no_flow.model_copy(update={"freeze_unused_limit": False})})
+    policy = default.model_copy(update={"early_warning": switched})
+    result = run_portfolio_monitor(snapshots, None, policy=policy)
+    fired = result.alerts.groupby("account_id")["signal"].agg(sorted).to_dict()
+    assert fired == {"noflow": ["no_flow"], "short": ["instalment_shortfall"]}
+    assert not result.accounts["unused_limit_frozen"].any()
+    codebt = result.accounts.set_index("account_id").loc["codebt"]
+    assert codebt["n_signals"] == 0 and pd.isna(codebt["worst_severity"])
+    default_run = run_portfolio_monitor(snapshots, None, policy=default)
+    assert set(default_run.alerts["account_id"]) == {"codebt", "noflow", "short"}
