@@ -1,7 +1,9 @@
 """Post-loan policy: what the B card and the C card scores turn into (DOMAIN.md §3, steps 4-5).
 
 - B card: one **action** per account (renew without repaying first 续贷 / keep / reduce /
-  freeze the unused limit) and the month's **limit adjustment**.
+  freeze the unused limit) and the month's **limit adjustment**. "renew" says the account is
+  selected for renewal, not that it is due: the snapshots carry no maturity date (the term is
+  on the application), so the timing of the offer is the loan system's.
 - C card: cure probability -> **treatment** (SMS, phone call, field visit, legal) by DPD
   bucket, and the **priority** order of the day's cases (expected recovery, largest first),
   beside the seed's rule order (amount, grade, industry risk) it is measured against.
