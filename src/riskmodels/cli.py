@@ -217,6 +217,28 @@ def monitor_drift(
     typer.echo(f"report: {paths[0]}\nsummary: {paths[1]}")
 
 
+@report_app.command("model")
+def report_model(
+    name: Annotated[str, typer.Option(help="Registered model name, e.g. sme-application-scorecard.")],
+    version: Annotated[str, typer.Option(help="Version number, or an alias such as champion.")] = "champion",
+    out: Annotated[Path, typer.Option(help="Folder for model_document_NAME_vN.html.")] = Path("reports/models"),
+) -> None:
+    """Write the model document of a registered scorecard from its training run's evidence."""
+    from riskmodels import tracking
+    from riskmodels.evaluation.model_document import check_evidence, write_model_document
+
+    out_dir = _writable_dir(out)
+    try:
+        evidence = tracking.load_run_evidence(name, version)
+        check_evidence(evidence)
+    except tracking.ModelNotFound as exc:
+        raise _fail(str(exc).replace("model must", "--name/--version must")) from exc
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    path = write_model_document(evidence, out_dir)
+    typer.echo(f"{evidence.version.name} v{evidence.version.version} (run {evidence.version.run_id}): {path}")
+
+
 def _champion_b_card() -> object | None:
     """The champion B card's compiled scorecard, or None (rules only) when there is none."""
     from mlflow.exceptions import MlflowException
