@@ -2,7 +2,7 @@
 
 Each report the project writes (the A card's validation report logged to MLflow, the data-quality
 report of ``riskmodels quality check``, the portfolio early-warning report of ``riskmodels monitor
-portfolio``) must be one self-contained page that renders: a title, no reference to any other file
+portfolio``, the drift and back-testing report of ``riskmodels monitor drift``) must be one self-contained page that renders: a title, no reference to any other file
 or server, every embedded plot a decodable PNG with data drawn on it, and a screenshot that is not
 blank and shows those plots in colour. Screenshots are left in the test's tmp folder for a person
 to look at (``pytest --basetemp=DIR``).
@@ -85,10 +85,11 @@ def test_validation_report_of_the_a_card_renders(trained_store: Settings, tmp_pa
         run_id=champion.run_id, artifact_path="report/validation_report.html", dst_path=str(tmp_path))
     html_file = Path(local)
     page = html_file.read_text(encoding="utf-8")
-    for heading in ("ROC", "KS", "Score distribution", "calibration"):
-        assert heading.lower() in page.lower(), f"the validation report must show {heading}"
-    # ROC, KS and score distributions at least (tests/evaluation checks each plot's content).
-    check_report(html_file, tmp_path / "validation_report.png", min_plots=3)
+    headings = [h.strip().lower() for h in re.findall(r"<h2>([^<]+)</h2>", page)]
+    for heading in ("discrimination", "stability", "calibration", "discrimination plots", "variable selection"):
+        assert heading in headings, f"the validation report must have a section {heading!r}; got {headings}"
+    # PSI, calibration, bad rate by class, ROC, KS, score distributions (tests/evaluation checks their content).
+    check_report(html_file, tmp_path / "validation_report.png", min_plots=5)
 
 
 def test_quality_report_renders(portfolio_dir: Path, tmp_path: Path) -> None:
@@ -116,3 +117,18 @@ def test_portfolio_report_renders(portfolio_dir: Path, tmp_path: Path) -> None:
                                  "--no-b-card"])
     assert result.exit_code == 0, result.output
     check_report(out / "portfolio_report.html", tmp_path / "portfolio_report.png", min_plots=1)
+
+
+@pytest.mark.slow
+def test_drift_report_renders(trained_store: Settings, portfolio_dir: Path, tmp_path: Path) -> None:
+    from riskmodels.synth import generate_portfolio, write_portfolio
+
+    # A small shifted population after the development window: a report with amber/red checks.
+    current = tmp_path / "drifted"
+    write_portfolio(generate_portfolio(3000, 5, drift=True, start="2025-01", months=6), current)
+    out = tmp_path / "drift"
+    result = runner.invoke(app, ["monitor", "drift", "--model", f"{REGISTERED_MODELS['application']}@champion",
+                                 "--baseline", str(portfolio_dir), "--current", str(current), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    # Score PSI, score distributions, PSI by month, CSI bars at least.
+    check_report(out / "drift_report.html", tmp_path / "drift_report.png", min_plots=4)
