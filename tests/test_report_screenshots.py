@@ -132,3 +132,48 @@ def test_drift_report_renders(trained_store: Settings, portfolio_dir: Path, tmp_
     assert result.exit_code == 0, result.output
     # Score PSI, score distributions, PSI by month, CSI bars at least.
     check_report(out / "drift_report.html", tmp_path / "drift_report.png", min_plots=4)
+
+
+def _page_with(png: bytes) -> str:
+    import base64
+
+    src = base64.b64encode(png).decode("ascii")
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>t</title></head><body>'
+            f'<h1>A report</h1>{"<p>Text a validator reads, line after line of it.</p>" * 40}'
+            f'<img alt="plot" src="data:image/png;base64,{src}"></body></html>')
+
+
+def _figure_png(draw: bool) -> bytes:
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5, 4), dpi=80)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.set(title="PSI", xlabel="bin", ylabel="share")
+    if draw:
+        ax.bar(range(10), [0.1] * 10)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def test_the_check_fails_on_an_empty_plot_a_broken_image_or_a_hidden_plot(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    page.write_text(_page_with(_figure_png(draw=True)), encoding="utf-8")
+    check_report(page, tmp_path / "ok.png", min_plots=1)  # the control: a drawn plot passes
+
+    page.write_text(_page_with(_figure_png(draw=False)), encoding="utf-8")
+    with pytest.raises(AssertionError, match="coloured"):  # axes, title and ticks but no data
+        check_report(page, tmp_path / "empty.png", min_plots=1)
+
+    page.write_text(_page_with(_figure_png(draw=True)[:200]), encoding="utf-8")
+    with pytest.raises(AssertionError, match="decodable"):
+        check_report(page, tmp_path / "broken.png", min_plots=1)
+
+    page.write_text(_page_with(_figure_png(draw=True)).replace('<img alt', '<img style="display:none" alt'),
+                    encoding="utf-8")
+    with pytest.raises(AssertionError, match="visible in the browser"):
+        check_report(page, tmp_path / "hidden.png", min_plots=1)
