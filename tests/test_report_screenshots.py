@@ -177,3 +177,14 @@ def test_the_check_fails_on_an_empty_plot_a_broken_image_or_a_hidden_plot(tmp_pa
                     encoding="utf-8")
     with pytest.raises(AssertionError, match="visible in the browser"):
         check_report(page, tmp_path / "hidden.png", min_plots=1)
+
+
+@pytest.mark.slow
+def test_model_document_renders(trained_store: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "models"
+    result = runner.invoke(app, ["report", "model", "--name", REGISTERED_MODELS["application"],
+                                 "--version", "champion", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (html_file,) = out.glob("model_document_*.html")
+    # Binning plots of the selected characteristics at least.
+    check_report(html_file, tmp_path / "model_document.png", min_plots=3)
