@@ -26,7 +26,8 @@ app = typer.Typer(
 )
 quality_app = typer.Typer(help="Data-quality checks built from the data contract.", no_args_is_help=True)
 app.add_typer(quality_app, name="quality")
-monitor_app = typer.Typer(help="Post-loan monitoring: the nightly early-warning batch.", no_args_is_help=True)
+monitor_app = typer.Typer(help="Monitoring: the nightly early-warning batch, drift and back-testing of a model.",
+                          no_args_is_help=True)
 app.add_typer(monitor_app, name="monitor")
 score_app = typer.Typer(help="Score files of applications, accounts or cases.", no_args_is_help=True)
 app.add_typer(score_app, name="score")

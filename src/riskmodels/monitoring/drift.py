@@ -82,7 +82,7 @@ def _stability(base: ScoredSample, now: ScoredSample, features: list[Mapping[str
     return score, csi, checks
 
 
-def _data_changes(base: ScoredSample, now: ScoredSample, features: list[Mapping[str, Any]],
+def _data_changes(base: ScoredSample, now: ScoredSample, features: list[Mapping[str, Any]], input_table: str,
                   t: DriftThresholds) -> tuple[pd.DataFrame, list[Check]]:
     rows, checks = [], []
     for f in features:
@@ -96,6 +96,16 @@ def _data_changes(base: ScoredSample, now: ScoredSample, features: list[Mapping[
         if s0 is not None and s1 is not None:
             checks.append(banded(f"special_codes.{name}", "data", abs(s1 - s0), t.special_code_change,
                                  f"special codes {s0:.1%} -> {s1:.1%}"))
+    # The contract's special codes of raw columns too, for those no characteristic carries.
+    for column in contract_table(input_table).columns:
+        if not column.special_codes or f"special_codes.{column.name}" in {c.name for c in checks}:
+            continue
+        codes = list(column.special_codes)
+        s0, s1 = (float(x.sample.rows[column.name].isin(codes).mean()) for x in (base, now))
+        rows.append({"characteristic": f"{column.name} (raw input)", "baseline_missing": None,
+                     "current_missing": None, "baseline_special": s0, "current_special": s1})
+        checks.append(banded(f"special_codes.{column.name}", "data", abs(s1 - s0), t.special_code_change,
+                             f"raw input special codes {codes} {s0:.1%} -> {s1:.1%}"))
     return pd.DataFrame(rows), checks
 
 
@@ -163,9 +173,8 @@ def compute_drift(version: tracking.RegisteredVersion, spec: Mapping[str, Any], 
     features = list(spec["model"]["features"])
     order = list(scorer.bands.names)
     key = list(contract_table(spec["input_table"]).key)
-    key = [k for k in key if k not in {"snapshot_date"}]  # the date joins the key separately
     score, csi, checks = _stability(baseline, current, features, thresholds)
-    changes, data_checks = _data_changes(baseline, current, features, thresholds)
+    changes, data_checks = _data_changes(baseline, current, features, spec["input_table"], thresholds)
     shift, matrix, class_checks, skipped = _classes(baseline, current, order, key, thresholds)
     monthly, month_checks, month_skipped = _monthly(baseline, current, score.edges, thresholds)
     result, back_checks, back_skipped = backtest(baseline, current, scorer.bands, thresholds, version.metrics)

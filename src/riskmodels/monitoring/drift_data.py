@@ -26,6 +26,7 @@ class Sample:
     rows: pd.DataFrame
     outcome: np.ndarray
     dates: pd.Series | None
+    date_column: str | None = None
 
     @property
     def n_outcomes(self) -> int:
@@ -77,7 +78,7 @@ def load_sample(name: str, path: Path, input_table: str, target: str | None,
     if bad.any():
         raise ValueError(f"--{name}: target {target!r} must be 0, 1 or missing; got {sorted(set(outcome[bad]))[:5]}")
     dates = pd.to_datetime(rows[date_column]) if date_column and date_column in rows.columns else None
-    return Sample(name, str(path), rows[contract.names], outcome, dates)
+    return Sample(name, str(path), rows[contract.names], outcome, dates, date_column if dates is not None else None)
 
 
 def score_sample(sample: Sample, scorer: ScorecardScorer) -> ScoredSample:
@@ -90,10 +91,7 @@ def score_sample(sample: Sample, scorer: ScorecardScorer) -> ScoredSample:
 
 def row_keys(scored: ScoredSample, key: list[str]) -> pd.Series:
     """One string per row from the contract key and the date, to find the same rows in both samples."""
-    parts = [scored.sample.rows[c].astype(str) for c in key]
-    if scored.sample.dates is not None:
-        parts.append(scored.sample.dates.dt.strftime("%Y-%m-%d"))
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + "|" + part
-    return joined
+    date = scored.sample.date_column
+    columns = [*key, date] if date is not None and date not in key else list(key)
+    frame = scored.sample.rows[columns].astype(str)
+    return frame.apply("|".join, axis=1) if len(columns) > 1 else frame[columns[0]]
