@@ -9,6 +9,7 @@ needs no `ipykernel install` and a user's own `python3` kernel is never picked u
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from _browser import assert_not_blank
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
@@ -70,5 +72,8 @@ def test_notebook_runs_top_to_bottom(path: Path, kernel_dir: Path, notebook_home
 
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code), f"every cell of {path.name} must run"
-    images = sum("image/png" in o.get("data", {}) for c in code for o in c.outputs)
-    assert images >= 1, f"{path.name} must show its plots; got no image output"
+    images = [(i, o["data"]["image/png"]) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+              for o in c.outputs if "image/png" in o.get("data", {})]
+    assert images, f"{path.name} must show its plots; got no image output"
+    for i, png in images:  # an empty axes has no coloured marks (tests/_browser.py)
+        assert_not_blank(base64.b64decode(png), min_colours=20, min_chroma=0.002, what=f"plot of cell {i} in {path.name}")
