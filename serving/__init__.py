@@ -33,10 +33,18 @@ def server_command(port: int = 3000, host: str = "127.0.0.1") -> list[str]:
             "--working-dir", str(ROOT)]
 
 
+# One OpenMP thread for LightGBM: a request scores one row (a batch, at most 500), far too
+# little to share out, and on a busy machine waking a team of OpenMP threads per request cost
+# more than the prediction (p50 of /v1/score/application 20 -> 15 ms under load; see
+# benchmarks/serving.py). An operator's own setting wins.
+SERVER_THREADS = {"OMP_NUM_THREADS": "1"}
+
+
 def server_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The current environment with telemetry off, plus ``extra`` (e.g. RISKMODELS_* settings)."""
+    """The current environment with telemetry off and one OpenMP thread, plus ``extra``
+    (e.g. RISKMODELS_* settings)."""
     apply_offline_environment()
-    return {**os.environ, **(extra or {})}
+    return {**SERVER_THREADS, **os.environ, **(extra or {})}
 
 
 def serve(port: int = 3000, host: str = "127.0.0.1") -> int:

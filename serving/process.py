@@ -57,6 +57,26 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
         proc.wait(grace)
 
 
+def server_pids(base: str) -> list[int]:
+    """The processes listening on the port of ``base`` (BentoML's arbiter and its worker)."""
+    import psutil
+
+    port = int(base.rsplit(":", 1)[1])
+    return sorted({c.pid for c in psutil.net_connections(kind="tcp")
+                   if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid})
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by ``pids``."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        times = psutil.Process(pid).cpu_times()
+        total += times.user + times.system
+    return total
+
+
 @contextmanager
 def running(env: dict[str, str], port: int | None = None, target: str | None = None,
             log_file: Path | None = None, wait_path: str = "/livez", timeout: float = 90.0,

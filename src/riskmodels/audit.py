@@ -160,7 +160,8 @@ class AuditLog:
 
 
 def _row(record: AuditRecord) -> tuple[Any, ...]:
-    data = asdict(record)
+    # Attributes, not ``asdict``: its deep copy of the masked input cost as much as a decision.
+    data = {c: getattr(record, c) for c in _COLUMNS}
     for name in ("models", "reason_codes", "input_masked"):
         data[name] = json.dumps(data[name], ensure_ascii=False, sort_keys=True)
     return tuple(data[c] for c in _COLUMNS)
