@@ -205,6 +205,15 @@ def test_cli_refuses_an_unknown_model_or_version(trained_store: Settings, portfo
     assert not (tmp_path / "o" / "drift_report.html").exists()
 
 
+def test_cli_refuses_a_model_that_is_not_a_scorecard(trained_store: Settings, portfolio_dir: Path,
+                                                     tmp_path: Path) -> None:
+    result = runner.invoke(app, ["monitor", "drift", "--model", f"{REGISTERED_MODELS['challenger']}@challenger",
+                                 "--baseline", str(portfolio_dir), "--current", str(portfolio_dir),
+                                 "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "model must be a scorecard" in result.output and "application_challenger" in result.output
+
+
 def test_cli_refuses_a_missing_current_sample(trained_store: Settings, portfolio_dir: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["monitor", "drift", "--model", MODEL, "--baseline", str(portfolio_dir),
                                  "--current", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
