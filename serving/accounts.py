@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from fastapi import HTTPException
 from pydantic import BaseModel, ConfigDict, Field
@@ -172,51 +173,60 @@ def _value(value: Any) -> float | str | None:
     return value if isinstance(value, str) else float(value)
 
 
-def _reasons(model: AccountModel, features: pd.DataFrame) -> list[list[AccountReason]]:
+def _reasons(model: AccountModel, features: pd.DataFrame, points: np.ndarray) -> list[list[AccountReason]]:
+    """Top adverse characteristics per row: SHAP (points minus development mean) below zero."""
     card, catalogue = model.scorer.scorecard, _CATALOGUE[model.kind]
-    points = card.characteristic_points(features)
-    means, bests = card.mean_points, card.max_points
+    names = card.features
+    shap = points - np.array([card.mean_points[n] for n in names])
+    lost = np.array([card.max_points[n] for n in names]) - points
+    values = features[names].to_numpy(dtype=object)
     out = []
-    for (_, row), (_, values) in zip(points.iterrows(), features[card.features].iterrows(), strict=True):
-        adverse = sorted(((row[n] - means[n], n) for n in card.features if row[n] - means[n] < -_TOLERANCE))
-        out.append([AccountReason(code="R_" + n.upper(), feature=n, value=_value(values[n]), contribution=shap,
-                                  points_lost=bests[n] - row[n], text_zh=catalogue[n].adverse_zh,
-                                  text_en=catalogue[n].adverse_en)
-                    for shap, n in adverse[:TOP_REASONS]])
+    for i in range(len(points)):
+        order = [j for j in np.argsort(shap[i], kind="stable") if shap[i, j] < -_TOLERANCE][:TOP_REASONS]
+        out.append([AccountReason(code="R_" + names[j].upper(), feature=names[j], value=_value(values[i, j]),
+                                  contribution=float(shap[i, j]), points_lost=float(lost[i, j]),
+                                  text_zh=catalogue[names[j]].adverse_zh, text_en=catalogue[names[j]].adverse_en)
+                    for j in order])
     return out
 
 
-def _scored(model: AccountModel, rows: Sequence[Mapping[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame,
+def _scored(model: AccountModel, rows: Sequence[Mapping[str, Any]]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray,
                                                                              list[list[AccountReason]]]:
+    """The rows as a frame, their scores, PDs and reasons: features and points computed once
+    (``ScorecardScorer.score_frame`` would build both twice), the same sums as the scorer's."""
     frame = pd.DataFrame(list(rows))
     features = model.scorer.build(frame)
-    scores = model.scorer.score_frame(frame)
-    return frame, scores, _reasons(model, features)
+    card = model.scorer.scorecard
+    points = card.characteristic_points(features).to_numpy()
+    total = np.zeros(len(points))
+    for j in range(points.shape[1]):  # in spec order, as the scorer sums: the same rounding
+        total += points[:, j]
+    return frame, card.scale.clip(total), card.scale.to_pd(total), _reasons(model, features, points)
 
 
 def score_behavior(models: AccountModels, rows: Sequence[Mapping[str, Any]]) -> list[BehaviorResult]:
     model, policy = models.get("behavior")
-    frame, scores, reasons = _scored(model, rows)
-    actions = behavior_actions(frame, scores["score"].to_numpy(), policy)
+    frame, scores, pds, reasons = _scored(model, rows)
+    actions = behavior_actions(frame, scores, policy)
     versions = model.model_versions
     return [BehaviorResult(request_id=uuid.uuid4().hex, account_id=row["account_id"], snapshot_date=row["snapshot_date"],
-                           score=s.score, pd=s.pd, risk_class=str(a.risk_class), action=a.action,
+                           score=float(score), pd=float(pd_), risk_class=str(a.risk_class), action=a.action,
                            limit_amount=a.limit_amount, new_limit=a.new_limit,
                            limit_change_share=a.limit_change_share, unused_limit_frozen=bool(a.unused_limit_frozen),
                            available_limit=a.available_limit, reasons=r, models=versions)
-            for row, s, a, r in zip(rows, scores.itertuples(), actions.itertuples(), reasons, strict=True)]
+            for row, score, pd_, a, r in zip(rows, scores, pds, actions.itertuples(), reasons, strict=True)]
 
 
 def score_collection(models: AccountModels, rows: Sequence[Mapping[str, Any]]) -> list[CollectionResult]:
     model, policy = models.get("collection")
-    frame, scores, reasons = _scored(model, rows)
-    cure = 1.0 - scores["pd"].to_numpy()  # the C card's bad event is "not cured within 30 days"
+    frame, scores, pds, reasons = _scored(model, rows)
+    cure = 1.0 - pds  # the C card's bad event is "not cured within 30 days"
     plan = collection_plan(frame, cure, policy).sort_index()  # back to request order
     versions = model.model_versions
     return [CollectionResult(request_id=uuid.uuid4().hex, case_id=row["case_id"], account_id=row["account_id"],
-                             score=s.score, cure_probability=p.cure_prob, expected_recovery=p.expected_recovery,
+                             score=float(score), cure_probability=p.cure_prob, expected_recovery=p.expected_recovery,
                              treatment=p.treatment, priority=int(p.priority), reasons=r, models=versions)
-            for row, s, p, r in zip(rows, scores.itertuples(), plan.itertuples(), reasons, strict=True)]
+            for row, score, p, r in zip(rows, scores, plan.itertuples(), reasons, strict=True)]
 
 
 def audit_records(endpoint: str, rows: Sequence[Mapping[str, Any]],

@@ -109,6 +109,11 @@ def test_health_is_open_and_the_models_list_their_registered_versions(server: Se
     assert server.client.get("/readyz").status_code == 200
     assert server.client.get("/livez").status_code == 200
     assert server.client.get("/metrics").status_code == 200
+    docs = server.client.get("/docs.json").json()  # BentoML's OpenAPI page, with the mounted API
+    assert {"/v1/score/application", "/v1/score/behavior/batch", "/v1/models", "/v1/admin/reload"} <= set(docs["paths"])
+    route = docs["paths"]["/v1/score/application"]["post"]
+    assert "parameters" not in route  # the service instance is injected, never asked of the caller
+    assert "laowang" in route["requestBody"]["content"]["application/json"]["examples"]
     listing = server.client.get("/v1/models", headers=AUTH).json()
     assert listing["ready"] is True and listing["problem"] is None
     served = {m["name"]: m for m in listing["models"]}
