@@ -91,3 +91,23 @@ def test_the_cli_checks_engine_and_master() -> None:
     lonely = runner.invoke(app, ["score", "batch", "--model", A_CARD, "--input", "x", "--output", "y",
                                  "--master", "yarn"])
     assert lonely.exit_code == 2 and "--master needs --engine spark" in lonely.output
+
+
+def test_the_full_decision_on_spark_equals_the_embedded_one(trained_store: Settings, spark: Any, planted: Path,
+                                                            tmp_path: Path) -> None:
+    embedded = score_batch(A_CARD, planted, tmp_path / "embedded.parquet", kind="decision", batch_size=700)
+    on_spark = score_batch_spark(A_CARD, planted, str(tmp_path / "spark.parquet"), kind="decision", spark=spark,
+                                 batch_size=700)
+    assert (on_spark.rows_scored, on_spark.rows_rejected, on_spark.version) == \
+        (embedded.rows_scored, embedded.rows_rejected, embedded.version)
+    want = pd.read_parquet(embedded.output_path)
+    got = pd.read_parquet(on_spark.output_path).set_index("application_id").loc[want["application_id"]].reset_index()
+    assert list(got.columns) == list(want.columns)
+    for column in want.columns.drop("request_id"):  # a fresh request id per decision
+        if pd.api.types.is_float_dtype(want[column]):
+            np.testing.assert_allclose(got[column], want[column], rtol=0, atol=1e-12, err_msg=column)
+        else:
+            def plain(values: pd.Series) -> list[object]:
+                return [list(v) if isinstance(v, np.ndarray) else v for v in values.where(values.notna(), None)]
+
+            assert plain(got[column]) == plain(want[column]), column
