@@ -17,14 +17,12 @@ from riskmodels.config import REGISTERED_MODELS, Settings
 ORACLE_RATIO = 0.95
 
 
-# The A card is not in this list: on today's simulator its OOT AUC is about 0.89 x the oracle,
-# because the sources reveal too little of the latent risk (issue 3 stays open on this). It is
-# held instead to its challenger below, which sees the same sources.
-@pytest.mark.parametrize("kind", ["fraud"])
+@pytest.mark.parametrize("kind", ["application", "fraud"])
 def test_model_reaches_the_oracle_on_out_of_time_rows(trained_store: Settings, kind: str) -> None:
-    # The requirement is AUC >= 0.95 x oracle on the same OOT rows. A test sample has a few
-    # dozen frauds, so the AUC is measured with error: the model fails when it is significantly
-    # (two DeLong standard errors) below the bar, not when sampling noise grazes it.
+    # The requirement is AUC >= 0.95 x oracle on the same OOT rows. A test sample has a couple
+    # of hundred defaults and a few dozen frauds, so the AUC is measured with error: the model
+    # fails when it is significantly (two DeLong standard errors) below the bar, not when
+    # sampling noise grazes it. The 200k run of the benchmark measures the ratio itself.
     metrics = tracking.describe(REGISTERED_MODELS[kind], "champion").metrics
     bar = ORACLE_RATIO * metrics["oracle_oot_auc"]
     assert metrics["oot_auc"] + 2 * metrics["oot_auc_se"] >= bar, metrics

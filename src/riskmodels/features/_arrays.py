@@ -54,6 +54,12 @@ class Monthly(NamedTuple):
         total = np.where(missing, 0.0, self.values[:, :months]).sum(axis=1)
         return ratio(total, months - missing.sum(axis=1))
 
+    def older_mean(self, months: int) -> np.ndarray:
+        """Mean over the reported months older than the ``months`` most recent."""
+        missing = self.missing[:, months:]
+        total = np.where(missing, 0.0, self.values[:, months:]).sum(axis=1)
+        return ratio(total, MONTHS - months - missing.sum(axis=1))
+
     def months_where(self, condition: np.ndarray) -> np.ndarray:
         """Months meeting ``condition`` (False where not reported); NaN without the source."""
         return np.where(self.count > 0, condition.sum(axis=1), np.nan)

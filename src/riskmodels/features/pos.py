@@ -13,6 +13,7 @@ POS_VOLUME = monthly_names("pos_volume")
 POS_COUNT = monthly_names("pos_count")
 COLUMNS = (*POS_VOLUME, *POS_COUNT)
 _BIT = 1 << np.arange(MONTHS)
+HALF_YEAR = 6  # pos_growth_6v6: the last half-year of card volume against the one before
 
 
 @cache
@@ -39,5 +40,6 @@ def pos_features(cols: Columns, annual_inflow: np.ndarray) -> Features:
         "pos_active_months": volume.months_where(volume.values > 0),
         "pos_longest_gap": np.where(volume.count > 0, gap, np.nan),
         "pos_volatility": volume.variation(),
+        "pos_growth_6v6": ratio(volume.recent_mean(HALF_YEAR), volume.older_mean(HALF_YEAR)),
         "pos_share_of_inflow": ratio(volume_12m, annual_inflow),
     }

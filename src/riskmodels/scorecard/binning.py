@@ -84,6 +84,9 @@ def make_binning_process(cfg: ScorecardConfig, variables: Sequence[str]) -> Binn
         variable_names=list(variables),
         categorical_variables=[v for v in variables if v in cfg.categorical_features] or None,
         min_bin_size=cfg.min_bin_size,
+        # optbinning pre-bins at 5% by default, which would hide a rarer but strong flag
+        # (tax arrears, enforcements) whatever min_bin_size allows.
+        min_prebin_size=cfg.min_bin_size,
         binning_fit_params={v: variable_fit_params(cfg, v) for v in variables},
     )
 

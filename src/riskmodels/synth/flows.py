@@ -26,9 +26,9 @@ def add_revenue(chunk: Chunk) -> None:
     month_of_lag = h["month_number"][:, None] - LAGS[None, :]
     season = seasonality(month_of_lag, industry[:, None])
     # Weak businesses decline (negative slope), strong ones grow; lag m is m months back.
-    slope = 0.004 + 0.012 * health
+    slope = 0.004 + 0.025 * health
     trend = np.exp(-slope[:, None] * (LAGS[None, :] - 6.5))
-    volatility = profile_array("volatility")[industry] + 0.08 * np.maximum(0.0, -health)
+    volatility = profile_array("volatility")[industry] * np.exp(-0.3 * health)
     noise = np.exp(volatility[:, None] * rng.standard_normal((n, MONTHS)) - volatility[:, None] ** 2 / 2)
     h["monthly_revenue"] = h["revenue"][:, None] / 12 * season * trend * noise
     h["slope"] = slope
@@ -46,9 +46,9 @@ def add_settlement_flow(chunk: Chunk) -> None:
     inflow = h["monthly_revenue"] * account_share[:, None]
     # Weak businesses (and lumpy trades) have months without any flow.
     lumpy = np.isin(industry, [INDUSTRIES.index("technology"), INDUSTRIES.index("construction")]) * 0.03
-    no_flow = rng.random((n, MONTHS)) < (sigmoid(-6.0 - 1.3 * health) + lumpy)[:, None]
+    no_flow = rng.random((n, MONTHS)) < (sigmoid(-5.5 - 1.5 * health) + lumpy)[:, None]
     inflow = np.where(no_flow, 0.0, inflow)
-    margin = np.clip(0.93 - 0.03 * health + 0.03 * rng.standard_normal(n), 0.75, 1.15)
+    margin = np.clip(0.93 - 0.05 * health + 0.02 * rng.standard_normal(n), 0.75, 1.15)
     fixed_costs = 0.15 * h["monthly_revenue"]
     outflow = np.where(no_flow, fixed_costs, inflow * margin[:, None] * np.exp(0.08 * rng.standard_normal((n, MONTHS))))
     ticket = profile_array("flow_ticket")[industry][:, None]
@@ -58,7 +58,7 @@ def add_settlement_flow(chunk: Chunk) -> None:
     _wide(c, "inflow", np.round(inflow, 2) * nan)
     _wide(c, "outflow", np.round(outflow, 2) * nan)
     _wide(c, "txn_count", txn * nan)
-    balance_share = np.exp(np.log(0.12) + 0.15 * health + 0.3 * rng.standard_normal(n))
+    balance_share = np.exp(np.log(0.12) + 0.4 * health + 0.2 * rng.standard_normal(n))
     mean_inflow = inflow.mean(axis=1)
     h["balance_share"] = balance_share
     c["avg_daily_balance"] = np.where(present, np.round(mean_inflow * balance_share, 2), np.nan)
@@ -79,7 +79,7 @@ def add_pos(chunk: Chunk) -> None:
     h["has_pos"] = present
     volume = h["monthly_revenue"] * profile_array("pos_share")[industry][:, None] * np.exp(
         0.1 * rng.standard_normal((n, MONTHS)))
-    gap = rng.random((n, MONTHS)) < sigmoid(-4.5 - 1.5 * health)[:, None]
+    gap = rng.random((n, MONTHS)) < sigmoid(-4.0 - 1.6 * health)[:, None]
     volume = np.where(gap, 0.0, volume)
     count = rng.poisson(volume / profile_array("pos_ticket")[industry][:, None])
     nan = np.where(present[:, None], 1.0, np.nan)

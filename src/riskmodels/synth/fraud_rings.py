@@ -83,10 +83,11 @@ def add_antifraud_signals(chunk: Chunk) -> None:
     integrity, appetite = h["integrity"], h["appetite"]
 
     max_tenure = np.minimum((c["owner_age"] - 16) * 12, 600)
-    phone_tenure = np.exp(rng.normal(np.log(72) + 0.2 * integrity, 0.8))
+    phone_tenure = np.exp(rng.normal(np.log(72) + 0.6 * integrity, 0.5))
     phone_tenure = np.where(in_ring, rng.integers(0, 7, n), np.where(bust, rng.integers(1, 37, n), phone_tenure))
     c["phone_tenure_months"] = np.minimum(np.round(phone_tenure), max_tenure).astype(np.int64)
-    stability = np.minimum(h["years"] * 12, 600) * rng.uniform(0.3, 1.0, n)
+    # Honest owners stay put: the share of the firm's life at this address rises with integrity.
+    stability = np.minimum(h["years"] * 12, 600) * sigmoid(0.8 + 0.8 * integrity + 0.6 * rng.standard_normal(n))
     stability = np.where(in_ring, rng.integers(0, 5, n), np.where(bust, rng.integers(1, 25, n), stability))
     c["address_stability_months"] = np.round(stability).astype(np.int64)
 

@@ -72,7 +72,9 @@ def phone_numbers(rng: np.random.Generator, serials: np.ndarray, prefixes: np.nd
     serials = np.asarray(serials, dtype=np.int64)
     if len(serials) and (serials.min() < 0 or serials.max() >= _SUBSCRIBERS):
         raise ValueError(f"serials must lie in [0, {_SUBSCRIBERS}); got {serials.min()} .. {serials.max()}")
-    prefix = prefixes[rng.integers(0, len(prefixes), len(serials))]
+    # One prefix per distinct serial: members of a ring who share a serial share the whole number.
+    distinct, which = np.unique(serials, return_inverse=True)
+    prefix = prefixes[rng.integers(0, len(prefixes), len(distinct))][which]
     subscriber = (serials * 48_271 + 9_176_543) % _SUBSCRIBERS
     number = prefix.astype(np.int64) * _SUBSCRIBERS + subscriber
     return ascii_strings(digits(number, 11).astype(np.uint8) + ord("0"))

@@ -104,7 +104,7 @@ def _registry(chunk: Chunk) -> None:
 
     # A share of applicants are new to the bank: no account, hence no settlement flow.
     # Shell companies of fraud rings mostly open no account before applying.
-    new_to_bank = (rng.random(n) < 0.15 + 0.5 * chunk.config.thin_file_shift) | (h["ring"] & (rng.random(n) < 0.7))
+    new_to_bank = (rng.random(n) < 0.10 + 0.5 * chunk.config.thin_file_shift) | (h["ring"] & (rng.random(n) < 0.7))
     tenure = np.ceil(np.sqrt(rng.random(n)) * np.minimum(years * 12, 240)).astype(np.int64)
     c["account_tenure_months"] = np.where(new_to_bank, 0, np.maximum(tenure, 1))
     share = 100 - 45 * rng.beta(1.0, 5.0, n)

@@ -22,18 +22,20 @@ def add_tax(chunk: Chunk) -> None:
     h["has_tax"] = present
 
     # Under-reporting of sales, worse for less honest owners.
-    reported = np.clip(0.85 + 0.08 * integrity + 0.08 * rng.standard_normal(n), 0.3, 1.05)
+    reported = np.clip(0.85 + 0.10 * integrity + 0.06 * rng.standard_normal(n), 0.3, 1.05)
     sales_y1 = h["monthly_revenue"].sum(axis=1) * reported
     growth = np.exp(12 * h["slope"] + 0.1 * rng.standard_normal(n))
     # Firms younger than two years have no (or only part of a) previous tax year.
     sales_y2 = sales_y1 / growth * np.clip(years - 1, 0, 1)
     rate = profile_array("tax_rate")[h["industry"]]
-    tax_y1 = sales_y1 * rate * np.exp(0.15 * rng.standard_normal(n))
-    tax_y2 = sales_y2 * rate * np.exp(0.15 * rng.standard_normal(n))
+    # Income tax follows profit and VAT the value added: profitable firms pay more per unit of sales.
+    burden = rate * np.exp(0.25 * health)
+    tax_y1 = sales_y1 * burden * np.exp(0.12 * rng.standard_normal(n))
+    tax_y2 = sales_y2 * burden * np.exp(0.12 * rng.standard_normal(n))
 
     arrears = rng.random(n) < sigmoid(-3.2 - 0.9 * integrity - 0.6 * health)
     penalties = rng.poisson(np.exp(-2.8 - 0.8 * integrity - 0.5 * health))
-    score = 0.9 * integrity + 0.4 * health + 0.6 * rng.standard_normal(n) - 0.5 * arrears - 0.4 * penalties
+    score = 0.9 * integrity + 0.5 * health + 0.25 * rng.standard_normal(n) - 0.5 * arrears - 0.4 * penalties
     grade_of = TAX_GRADES.index
     grade = np.select([score > 0.55, score > -0.75, score > -1.7], [grade_of("A"), grade_of("B"), grade_of("C")],
                       default=grade_of("D"))
@@ -63,8 +65,8 @@ def add_bureau(chunk: Chunk) -> None:
     debt = c["pb_lenders"] * h["revenue"] * 0.05 * np.exp(0.8 * rng.standard_normal(n))
     c["pb_outstanding_debt"] = np.round(debt, -2)
 
-    short = rng.poisson(np.exp(-1.6 - 0.8 * integrity - 0.4 * health))
-    long = rng.random(n) < sigmoid(-4.2 - 1.0 * integrity - 0.6 * health)
+    short = rng.poisson(np.exp(-0.9 - 1.2 * integrity - 0.7 * health))
+    long = rng.random(n) < sigmoid(-4.0 - 1.2 * integrity - 0.7 * health)
     long_dpd = np.minimum(31 + rng.exponential(45, n), 3650).astype(np.int64)
     c["pb_overdue_le30_24m"] = np.minimum(short, 200)
     c["pb_max_dpd_24m"] = np.where(long, long_dpd, np.where(short > 0, rng.integers(1, 31, n), 0))
@@ -78,7 +80,7 @@ def add_bureau(chunk: Chunk) -> None:
     present = (rng.random(n) >= thin_p) & (h["years"] >= 1)
     h["has_enterprise_file"] = present
     eb_lenders = rng.poisson(np.exp(-0.2 + 0.35 * appetite + 0.3 * (h["entity"] == ENTITY_TYPES.index("small"))))
-    eb_overdue = rng.poisson(np.exp(-2.5 - 0.7 * integrity - 0.6 * health))
+    eb_overdue = rng.poisson(np.exp(-1.8 - 0.9 * integrity - 0.7 * health))
     bad = rng.random(n) < sigmoid(-5.0 - 1.0 * integrity - 0.8 * health)
     eb_dpd = np.where(bad, 90 + rng.integers(0, 300, n), np.where(eb_overdue > 0, rng.integers(1, 90, n), 0))
     eb_debt = eb_lenders * h["revenue"] * 0.15 * np.exp(0.7 * rng.standard_normal(n))
