@@ -165,10 +165,19 @@ class BadRateByClass:
     violations: tuple[tuple[object, object], ...]  # (better, worse) neighbours whose bad rate does not rise
 
 
+# A class this small has a bad rate too uncertain to call the scale broken on (a fraud model
+# that separates well leaves a handful of rows in its review band); it is still tabulated.
+MIN_CLASS_ROWS = 30
+
+
 def bad_rate_by_class(y: ArrayLike, classes: ArrayLike, order: Sequence[object], *,
-                      strict: bool = False) -> BadRateByClass:
+                      strict: bool = False, min_rows: int = MIN_CLASS_ROWS) -> BadRateByClass:
     """Bad rate per class from best to worst, and whether it rises along the rating scale.
-    ``strict`` also rejects equal neighbouring rates (classes that do not separate risk)."""
+    ``strict`` also rejects equal neighbouring rates (classes that do not separate risk).
+    Classes with fewer than ``min_rows`` rows are shown but not judged: their neighbours are
+    compared with each other."""
+    if isinstance(min_rows, bool) or not isinstance(min_rows, (int, np.integer)) or min_rows < 1:
+        raise ValueError(f"min_rows must be a positive integer; got {min_rows!r}")
     y_arr, cls = binary_target(y), labels(classes)
     check_lengths(y=y_arr, classes=cls)
     rows = []
@@ -178,7 +187,7 @@ def bad_rate_by_class(y: ArrayLike, classes: ArrayLike, order: Sequence[object],
         rows.append({"class": name, "n": n, "share": n / len(cls) if len(cls) else float("nan"),
                      "bads": bads, "bad_rate": bads / n if n else float("nan")})
     table = pd.DataFrame(rows)
-    filled = table[table["n"] > 0]
+    filled = table[table["n"] >= min_rows]
     pairs = list(zip(filled["class"], filled["bad_rate"]))
     violations = tuple((a, b) for (a, ra), (b, rb) in zip(pairs, pairs[1:]) if not is_monotone([ra, rb], strict))
     return BadRateByClass(table, not violations, violations)
