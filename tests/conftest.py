@@ -49,35 +49,13 @@ def trained_store(portfolio_dir: Path) -> Iterator[Settings]:
 
 
 @pytest.fixture(scope="session")
-def served_store(request: pytest.FixtureRequest) -> Settings:
-    """``trained_store``, with its fraud model and A card as champions even when a promotion
-    gate refuses them (as it may while the simulator is being tuned): the service's tests judge
-    the service, not the models, so the challengers just trained are then made champion."""
-    from riskmodels import tracking
-    from riskmodels.config import REGISTERED_MODELS
-    from riskmodels.promotion import PromotionRefused
-
-    try:
-        return request.getfixturevalue("trained_store")  # type: ignore[no-any-return]
-    except PromotionRefused:
-        for kind in ("fraud", "application"):
-            name = REGISTERED_MODELS[kind]
-            version = tracking.describe(name, tracking.CHALLENGER).version
-            tracking.set_alias(name, tracking.CHAMPION, version)
-        return get_settings()
-
-
-@pytest.fixture(scope="session")
-def post_loan_store(served_store: Settings, portfolio_dir: Path) -> Settings:
-    """``served_store`` plus the B and C cards, trained by their pipelines and made champion.
-
-    The alias is set directly: what depends on this (the service) needs a champion to serve,
-    whatever the promotion gates say of this small portfolio (their own tests judge them).
-    """
+def post_loan_store(trained_store: Settings, portfolio_dir: Path) -> Settings:
+    """``trained_store`` plus the B and C cards, trained by their pipelines and promoted to
+    champion through their gates, as a risk manager would."""
     from pipelines import run_training
-    from riskmodels import tracking
+    from riskmodels.promotion import promote
 
     for kind in ("behavior", "collection"):
         result = run_training(kind, portfolio_dir)
-        tracking.set_alias(result.model_name, tracking.CHAMPION, str(result.version))
-    return served_store
+        promote(result.model_name, result.version)
+    return trained_store

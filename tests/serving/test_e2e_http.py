@@ -53,8 +53,8 @@ def _start(home: Path, tmp: Path, wait_path: str) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def server(served_store: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    yield from _start(served_store.home, tmp_path_factory.mktemp("e2e-server"), "/readyz")
+def server(trained_store: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from _start(trained_store.home, tmp_path_factory.mktemp("e2e-server"), "/readyz")
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +64,10 @@ def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def bundle(served_store: Settings) -> Any:
+def bundle(trained_store: Settings) -> Any:
     from riskmodels.champions import load_champions
 
-    return load_champions(served_store)
+    return load_champions(trained_store)
 
 
 def _plain(value: Any) -> Any:
@@ -103,7 +103,7 @@ def without_request_id(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- ready, models, reference customers ---------------------------------------------------
-def test_health_is_open_and_the_models_list_their_registered_versions(server: Server, served_store: Settings) -> None:
+def test_health_is_open_and_the_models_list_their_registered_versions(server: Server, trained_store: Settings) -> None:
     from riskmodels import tracking
 
     assert server.client.get("/readyz").status_code == 200
@@ -271,7 +271,7 @@ def test_each_answer_is_audited_without_raw_id_or_phone_numbers(server: Server) 
             assert body[field].encode() not in text, field
 
 
-def test_audit_show_replays_a_served_decision(server: Server, served_store: Settings) -> None:
+def test_audit_show_replays_a_served_decision(server: Server, trained_store: Settings) -> None:
     import os
 
     answer = post(server, "/v1/score/application", REFERENCES["shendu"]).json()
