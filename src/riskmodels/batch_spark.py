@@ -48,10 +48,14 @@ def spark_session(master: str | None = DEFAULT_MASTER, app_name: str = "riskmode
     """A session on ``master`` (None: whatever spark-submit or spark-defaults configured)."""
     from pyspark.sql import SparkSession
 
+    builder = SparkSession.builder.appName(app_name)
     if master is not None and master.startswith("local"):
         # Local workers are Python processes of their own: the one running this, with riskmodels.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.appName(app_name)
+        # Nothing but this machine talks to a local session: driver and UI on loopback only
+        # (the UI binds to SPARK_LOCAL_IP, else to every interface).
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
     if master is not None:
         builder = builder.master(master)
     return (builder.config("spark.ui.showConsoleProgress", "true")
