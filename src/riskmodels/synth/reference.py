@@ -60,7 +60,8 @@ LAOWANG = {
     "owner_financial_assets": 180_000.0, "owner_private_banking": False,
     **_flow(120_000, "catering", 0.92, 2_000, 15_000),
     "tax_paid_y1": 30_000.0, "tax_paid_y2": 28_000.0, "declared_sales_y1": 1_500_000.0,
-    "declared_sales_y2": 1_420_000.0, "tax_grade": 1, "tax_arrears_3y": 0.0, "tax_penalties_3y": 0,
+    # Grade A: the seed's "clean file" (steady tax, no arrears or penalties); it gives no grade.
+    "declared_sales_y2": 1_420_000.0, "tax_grade": 0, "tax_arrears_3y": 0.0, "tax_penalties_3y": 0,
     **_pos(1_500_000 * 0.55 / 12, "catering"),
     "pb_overdue_le30_24m": 0, "pb_max_dpd_24m": 0, "pb_months_since_overdue": -1, "pb_inquiries_3m": 2,
     "pb_inquiries_6m": 2, "pb_lenders": 1, "pb_outstanding_debt": 60_000.0, **_NO_ENTERPRISE,
