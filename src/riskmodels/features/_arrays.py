@@ -1,42 +1,96 @@
-"""NaN-aware numpy helpers shared by the source modules; none of them warns or loops per row.
+"""NaN-aware helpers shared by the source modules: one formula per feature, two kinds of batch.
 
-Every source function takes a column batch (raw column name -> 1-D array, floats with NaN for
-nulls, categoricals as object arrays with None) and returns feature name -> 1-D array. One row
-is a batch of length 1, so training, batch scoring and the live API run the same code. On a
-single row each numpy call costs about a microsecond whatever its size, so the helpers keep
-the number of calls low rather than the arithmetic.
+Every source function takes a column batch (raw column name -> values) and returns feature
+name -> values, written once with these helpers and plain arithmetic. A batch is either
+
+- arrays (training, batch scoring): 1-D float arrays with NaN for nulls, categoricals as object
+  arrays with None; the helpers are vectorised numpy and none of them warns or loops per row;
+- one row (the live API): Python floats (NaN for nulls) and str/None for categoricals; the
+  helpers do the same IEEE arithmetic on scalars, because on one row each numpy call costs
+  about a microsecond whatever its size and a feature set takes a few hundred of them.
+
+The helpers dispatch on the kind of their input, so the feature formulas never know which
+batch they run on. Sums over months run from the most recent month to the oldest in both
+kinds (numpy reduces a column batch's strided month axis in that order), so a row gives the
+same floats whichever way it is computed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import NamedTuple
+import math
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from riskmodels.contract import MONTHS
 
-Columns = Mapping[str, np.ndarray]
-Features = dict[str, np.ndarray]
+Value = Any  # np.ndarray on a column batch, float (or str/None for a category) on one row
+Columns = Mapping[str, Value]
+Features = dict[str, Value]
+NAN = float("nan")
 
 
-def numeric(cols: Columns, name: str) -> np.ndarray:
-    return np.asarray(cols[name], dtype=float)
+def _scalar(value: Value) -> bool:
+    return isinstance(value, float)
 
 
-def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def numeric(cols: Columns, name: str) -> Value:
+    value = cols[name]
+    return value if _scalar(value) else np.asarray(value, dtype=float)
+
+
+def categorical(cols: Columns, name: str) -> Value:
+    value = cols[name]
+    return np.asarray(value, dtype=object) if isinstance(value, np.ndarray) else value
+
+
+def ratio(num: Value, den: Value) -> Value:
     """num / den, NaN where den is 0 or NaN: a ratio over nothing is unknown, not infinite."""
+    if _scalar(den):
+        return num / den if den != 0 and den == den else NAN  # den == den: not NaN
     safe = np.array(den, dtype=float)  # a copy; cheaper than np.where on one row
     safe[safe == 0] = np.nan  # dividing by NaN is silent, by 0 is not
     return num / safe
+
+
+def isnan(value: Value) -> Value:
+    return math.isnan(value) if _scalar(value) else np.isnan(value)
+
+
+def where(condition: Value, if_true: Value, if_false: Value) -> Value:
+    """Elementwise choice (both sides are computed, as numpy does)."""
+    if isinstance(condition, bool):
+        return if_true if condition else if_false
+    return np.where(condition, if_true, if_false)
+
+
+def fmax(a: Value, b: Value) -> Value:
+    """The larger of the two, ignoring a NaN on one side (NaN only when both are)."""
+    if _scalar(a) and _scalar(b):
+        return b if a != a else a if b != b else max(a, b)  # x != x: NaN
+    return np.fmax(a, b)
+
+
+def null_as_zero(values: Value) -> Value:
+    if _scalar(values):
+        return 0.0 if values != values else values
+    out = np.array(values, dtype=float)
+    out[np.isnan(out)] = 0.0
+    return out
 
 
 def monthly_names(prefix: str) -> tuple[str, ...]:
     return tuple(f"{prefix}_m{m:02d}" for m in range(1, MONTHS + 1))
 
 
+Predicate = Callable[[Value], Value]  # elementwise, e.g. ``lambda v: v > 0`` (False on NaN)
+
+
 class Monthly(NamedTuple):
-    """A 12-month series (rows x months, m01 the most recent) and its NaN-aware summaries."""
+    """A 12-month series of a column batch (rows x months, m01 the most recent) and its
+    NaN-aware summaries; ``RowMonthly`` is the same for one row."""
 
     values: np.ndarray
     missing: np.ndarray  # month not reported
@@ -60,9 +114,14 @@ class Monthly(NamedTuple):
         total = np.where(missing, 0.0, self.values[:, months:]).sum(axis=1)
         return ratio(total, MONTHS - months - missing.sum(axis=1))
 
-    def months_where(self, condition: np.ndarray) -> np.ndarray:
-        """Months meeting ``condition`` (False where not reported); NaN without the source."""
-        return np.where(self.count > 0, condition.sum(axis=1), np.nan)
+    def months_where(self, predicate: Predicate) -> np.ndarray:
+        """Months meeting ``predicate`` (False where not reported); NaN without the source."""
+        return np.where(self.count > 0, predicate(self.values).sum(axis=1), np.nan)
+
+    def longest_run(self, predicate: Predicate) -> np.ndarray:
+        """Longest run of consecutive months meeting ``predicate``; NaN without the source."""
+        run = longest_run_by_pattern()[predicate(self.values).astype(np.int64) @ _BIT]
+        return np.where(self.count > 0, run, np.nan)
 
     def variation(self) -> np.ndarray:
         """Coefficient of variation: population standard deviation over the mean."""
@@ -70,20 +129,81 @@ class Monthly(NamedTuple):
         return ratio(np.sqrt(ratio(np.square(deviation).sum(axis=1), self.count)), self.mean)
 
 
-def monthly(cols: Columns, *series: tuple[str, ...]) -> list[Monthly]:
-    """One ``Monthly`` per tuple of 12 month columns (from ``monthly_names``).
+class RowMonthly(NamedTuple):
+    """``Monthly`` for one row: the same summaries in the same order of operations, on floats."""
+
+    values: tuple[float, ...]
+    count: float
+    mean: float
+
+    @classmethod
+    def of(cls, values: tuple[float, ...]) -> RowMonthly:
+        reported = [v for v in values if v == v]
+        return cls(values, float(len(reported)), ratio(_sum(reported), float(len(reported))))
+
+    @property
+    def per_year(self) -> float:
+        return self.mean * MONTHS
+
+    def recent_mean(self, months: int) -> float:
+        reported = [v for v in self.values[:months] if v == v]
+        return ratio(_sum(reported), float(len(reported)))
+
+    def older_mean(self, months: int) -> float:
+        reported = [v for v in self.values[months:] if v == v]
+        return ratio(_sum(reported), float(len(reported)))
+
+    def months_where(self, predicate: Predicate) -> float:
+        return float(sum(1 for v in self.values if predicate(v))) if self.count > 0 else NAN
+
+    def longest_run(self, predicate: Predicate) -> float:
+        if not self.count > 0:
+            return NAN
+        run = longest = 0
+        for v in self.values:
+            run = run + 1 if predicate(v) else 0
+            longest = max(longest, run)
+        return float(longest)
+
+    def variation(self) -> float:
+        mean = self.mean
+        squares = _sum([(v - mean) * (v - mean) if v == v else 0.0 for v in self.values])
+        return ratio(math.sqrt(squares / self.count) if self.count > 0 else NAN, mean)
+
+
+def _sum(values: list[float]) -> float:
+    """Left to right from 0.0, as numpy sums a column batch's month axis (not ``math.fsum``)."""
+    total = 0.0
+    for v in values:
+        total += v
+    return total
+
+
+_BIT = 1 << np.arange(MONTHS)
+
+
+@cache
+def longest_run_by_pattern() -> np.ndarray:
+    """Longest run of set bits for every 12-bit pattern: one lookup replaces a per-month loop."""
+    patterns = (np.arange(1 << MONTHS)[:, None] & _BIT) > 0
+    run = np.zeros(len(patterns), dtype=np.int64)
+    longest = np.zeros_like(run)
+    for month in range(MONTHS):
+        run = (run + 1) * patterns[:, month]
+        np.maximum(longest, run, out=longest)
+    return longest.astype(float)
+
+
+def monthly(cols: Columns, *series: tuple[str, ...]) -> list[Any]:
+    """One ``Monthly`` (or ``RowMonthly`` for one row) per tuple of 12 month columns.
 
     The series of a source are stacked and summarised together: one numpy call per step for
     all of them instead of one per series.
     """
+    if _scalar(cols[series[0][0]]):
+        return [RowMonthly.of(tuple(cols[name] for name in names)) for names in series]
     values = np.array([[cols[name] for name in names] for names in series], dtype=float).transpose(0, 2, 1)
     missing = np.isnan(values)
     count = MONTHS - missing.sum(axis=2)
     mean = ratio(np.where(missing, 0.0, values).sum(axis=2), count)
     return [Monthly(values[i], missing[i], count[i], mean[i]) for i in range(len(series))]
-
-
-def null_as_zero(values: np.ndarray) -> np.ndarray:
-    out = np.array(values, dtype=float)
-    out[np.isnan(out)] = 0.0
-    return out

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from riskmodels.features._arrays import Columns, Features, numeric, ratio
+from riskmodels.features._arrays import Columns, Features, Value, numeric, ratio
 
 COLUMNS = (
     "phone_tenure_months", "address_stability_months", "device_shared_count", "phone_shared_count",
@@ -12,7 +10,7 @@ COLUMNS = (
 )
 
 
-def antifraud_features(cols: Columns, annual_revenue: np.ndarray) -> Features:
+def antifraud_features(cols: Columns, annual_revenue: Value) -> Features:
     """``annual_revenue`` is the best observed annual revenue: the check on what was declared."""
     return {
         "af_phone_tenure_months": numeric(cols, "phone_tenure_months"),

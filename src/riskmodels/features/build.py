@@ -1,7 +1,8 @@
 """Raw applications -> model features, for a frame (training, batch) or one dict (live API).
 
-Both entry points turn their input into the same column batch and call the same source
-functions, so there is no training/serving skew to test for, only one code path.
+Both entry points call the same source functions, each feature's formula written once: a
+frame becomes a batch of column arrays, one dict a batch of Python scalars (see ``_arrays``:
+numpy's per-call cost would be most of the live path's budget on a single row).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 
 from riskmodels.contract import APPLICATIONS
 from riskmodels.features import antifraud, bureau, flow, judicial, pos, registry, tax
-from riskmodels.features._arrays import Columns, Features
+from riskmodels.features._arrays import Columns, Features, Value, fmax
 from riskmodels.features.catalogue import FEATURES
 
 INPUT_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys((
@@ -29,18 +30,18 @@ _REQUIRED = tuple(n for n in INPUT_COLUMNS if not APPLICATIONS.column(n).nullabl
 _CATEGORICAL_FEATURES = frozenset(n for n, info in FEATURES.items() if info.kind == "categorical")
 
 
-def observed_annual_revenue(flow_annual_inflow: np.ndarray, tax_sales_last_year: np.ndarray) -> np.ndarray:
+def observed_annual_revenue(flow_annual_inflow: Value, tax_sales_last_year: Value) -> Value:
     """The best observed annual revenue: the larger of account inflow and declared sales.
 
     Each source understates a small business (sales paid in cash or to another bank never
     reach the account; sales are under-declared to the tax bureau), so the larger one is the
     better estimate. NaN when neither source is present.
     """
-    return np.fmax(flow_annual_inflow, tax_sales_last_year)
+    return fmax(flow_annual_inflow, tax_sales_last_year)
 
 
 def build_feature_arrays(cols: Columns) -> Features:
-    """Column batch (raw name -> 1-D array) -> feature batch (feature name -> 1-D array)."""
+    """Column batch (raw name -> 1-D array, or one row's scalars) -> feature batch (name -> the same)."""
     flow_part = flow.flow_features(cols)
     tax_part = tax.tax_features(cols)
     revenue = observed_annual_revenue(flow_part["flow_annual_inflow"], tax_part["tax_sales_last_year"])
@@ -91,26 +92,17 @@ def build_features(applications: pd.DataFrame) -> pd.DataFrame:
 def build_features_one(application: Mapping[str, Any]) -> dict[str, float | str | None]:
     """Features of one application given as a dict of raw columns (the live API's path)."""
     _check_required(application, "application")
-    try:
-        # One conversion for every number: per-column arrays would cost most of the budget.
-        numbers = np.array([application.get(name) for name in _NUMERIC_INPUTS], dtype=float)[:, None]
-    except (TypeError, ValueError) as exc:
-        bad = [name for name in _NUMERIC_INPUTS if not _is_number(application.get(name))]
-        if not bad:
-            raise
-        raise ValueError(f"{bad[0]} must be a number, a boolean or null; got {application.get(bad[0])!r}") from exc
-    cols: dict[str, np.ndarray] = dict(zip(_NUMERIC_INPUTS, numbers))
+    cols: dict[str, Value] = {}
+    for name in _NUMERIC_INPUTS:
+        value = application.get(name)
+        try:
+            # As numpy converts a column: None -> NaN, booleans -> 0/1, numeric strings parsed.
+            cols[name] = math.nan if value is None else float(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name} must be a number, a boolean or null; got {value!r}") from exc
     for name in _CATEGORICAL:
         value = application.get(name)
         # A NaN category (from a pandas row's to_dict) is a missing one, like None.
-        cols[name] = np.array([None if isinstance(value, float) and math.isnan(value) else value], dtype=object)
-    return {name: values[0] if name in _CATEGORICAL_FEATURES else float(values[0])
-            for name, values in build_feature_arrays(cols).items()}
-
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(np.nan if value is None else value)
-    except (TypeError, ValueError):
-        return False
-    return True
+        cols[name] = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+    return {name: value if name in _CATEGORICAL_FEATURES else float(value)
+            for name, value in build_feature_arrays(cols).items()}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from riskmodels.features._arrays import Columns, Features, null_as_zero, numeric, ratio
+from riskmodels.features._arrays import Columns, Features, Value, null_as_zero, numeric, ratio
 
 COLUMNS = (
     "pb_overdue_le30_24m", "pb_max_dpd_24m", "pb_months_since_overdue", "pb_inquiries_3m",
@@ -13,7 +11,7 @@ COLUMNS = (
 )
 
 
-def bureau_features(cols: Columns, annual_revenue: np.ndarray) -> Features:
+def bureau_features(cols: Columns, annual_revenue: Value) -> Features:
     """``annual_revenue`` is the best observed annual revenue (see ``observed_annual_revenue``)."""
     # Totals run over the reports that exist: an individual business has no enterprise report,
     # its borrowing is all in the owner's personal one, so a missing enterprise file adds nothing.

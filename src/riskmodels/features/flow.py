@@ -20,8 +20,8 @@ def flow_features(cols: Columns) -> Features:
         "flow_annual_inflow": annual,
         "flow_inflow_volatility": inflow.variation(),
         "flow_trend_3v12": ratio(inflow.recent_mean(RECENT_MONTHS), inflow.mean),
-        "flow_months_no_inflow": inflow.months_where(inflow.values == 0),
-        "flow_active_months": txn.months_where(txn.values > 0),
+        "flow_months_no_inflow": inflow.months_where(lambda v: v == 0),
+        "flow_active_months": txn.months_where(lambda v: v > 0),
         "flow_max_inflow_share": ratio(numeric(cols, "max_single_inflow"), annual),
         "flow_avg_daily_balance": numeric(cols, "avg_daily_balance"),
         # Balance held against takings: a cushion that scale alone (the balance itself) hides.

@@ -7,9 +7,7 @@ learns the bank's past decisions rather than the borrower.
 
 from __future__ import annotations
 
-import numpy as np
-
-from riskmodels.features._arrays import Columns, Features, numeric, ratio
+from riskmodels.features._arrays import Columns, Features, Value, categorical, numeric, ratio
 
 COLUMNS = (
     "years_in_business", "entity_type", "industry", "employees", "account_tenure_months",
@@ -18,12 +16,12 @@ COLUMNS = (
 )
 
 
-def registry_features(cols: Columns, annual_revenue: np.ndarray) -> Features:
+def registry_features(cols: Columns, annual_revenue: Value) -> Features:
     amount = numeric(cols, "requested_amount")
     return {
         "years_in_business": numeric(cols, "years_in_business"),
-        "entity_type": np.asarray(cols["entity_type"], dtype=object),
-        "industry": np.asarray(cols["industry"], dtype=object),
+        "entity_type": categorical(cols, "entity_type"),
+        "industry": categorical(cols, "industry"),
         "employees": numeric(cols, "employees"),
         "owner_age": numeric(cols, "owner_age"),
         "owner_experience_years": numeric(cols, "owner_experience_years"),

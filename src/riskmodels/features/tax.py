@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from riskmodels.features._arrays import Columns, Features, numeric, ratio
+from riskmodels.features._arrays import Columns, Features, categorical, isnan, numeric, ratio, where
 
 COLUMNS = (
     "tax_paid_y1", "tax_paid_y2", "declared_sales_y1", "declared_sales_y2",
@@ -20,15 +18,15 @@ def tax_features(cols: Columns) -> Features:
     last_year = numeric(cols, "tax_paid_y1")
     year_before = numeric(cols, "tax_paid_y2")
     # A taxpayer with one year on record gets that year as its mean rather than nothing.
-    mean_yearly = np.where(
-        np.isnan(year_before), last_year,
-        np.where(np.isnan(last_year), year_before, (last_year + year_before) / 2),
+    mean_yearly = where(
+        isnan(year_before), last_year,
+        where(isnan(last_year), year_before, (last_year + year_before) / 2),
     )
     sales = numeric(cols, "declared_sales_y1")
     return {
         "tax_mean_yearly": mean_yearly,
         "tax_growth": ratio(last_year - year_before, year_before),
-        "tax_grade": np.asarray(cols["tax_grade"], dtype=object),
+        "tax_grade": categorical(cols, "tax_grade"),
         "tax_arrears": numeric(cols, "tax_arrears_3y"),
         "tax_penalties": numeric(cols, "tax_penalties_3y"),
         "tax_sales_last_year": sales,
