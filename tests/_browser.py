@@ -7,6 +7,8 @@ Functions
 ``find_chromium() -> str | None``
     Path of Debian's Chromium (``/usr/bin/chromium``, else ``chromium`` / ``chromium-browser`` on
     ``PATH``), or ``None`` when it is not installed (``make test`` installs it; see the Makefile).
+``require_chromium() -> str``
+    ``find_chromium()`` for a test: skips when Chromium is missing, but fails under CI (``CI`` set).
 ``screenshot(html: Path, png: Path, *, width=1280, height=2000, timeout=60.0) -> Path``
     Render a local HTML file in headless Chromium with a fresh profile and no network chatter, and
     write a PNG of the first ``width`` x ``height`` pixels. Raises ``RuntimeError`` (with
@@ -31,6 +33,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -39,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 _CHROMIUM_FLAGS = (
@@ -73,6 +77,18 @@ def find_chromium() -> str | None:
         if found:
             return found
     return None
+
+
+def require_chromium() -> str:
+    """Chromium's path. Without it a developer's run skips the page checks, but CI fails:
+    ``make test`` installs Chromium, so its absence there is a broken set-up, not a choice."""
+    found = find_chromium()
+    if found is not None:
+        return found
+    message = "Debian's chromium is not installed (make test installs it: apt-get install chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def screenshot(

@@ -22,11 +22,15 @@ from typer.testing import CliRunner
 
 from riskmodels.cli import app
 from riskmodels.config import REGISTERED_MODELS, Settings
-from _browser import assert_not_blank, embedded_pngs, find_chromium, image_stats, screenshot
+from _browser import assert_not_blank, embedded_pngs, image_stats, require_chromium, screenshot
 
-pytestmark = pytest.mark.skipif(
-    find_chromium() is None, reason="chromium is not installed; `make test` installs it (apt-get install chromium)"
-)
+
+
+@pytest.fixture(autouse=True)
+def _chromium() -> str:
+    return require_chromium()
+
+
 runner = CliRunner()
 
 # A plot with its data drawn has coloured marks; an empty matplotlib axes has none (tests/_browser.py).
