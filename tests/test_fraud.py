@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -179,6 +180,24 @@ def test_the_one_row_path_gives_the_frame_paths_answer_exactly(fraud_data: tuple
         model.assess_one({**sample.iloc[0].to_dict(), "af_phone_shared": "three"})
     with pytest.raises(ValueError, match="every model feature"):
         model.assess_one({k: v for k, v in sample.iloc[0].to_dict().items() if k != "industry"})
+
+
+def test_the_one_row_path_is_exact_from_many_threads(fraud_model: FraudModel, fraud_data: tuple) -> None:
+    """``assess_one`` keeps LightGBM's single-row predictor per thread (it must not be shared):
+    threads scoring at once, two models alternating in each, still get ``assess``'s answer."""
+    x, y, _ = fraud_data
+    other = FraudModel(n_estimators=20, num_threads=THREADS).fit(x.iloc[:3000], y[:3000])
+    sample = x.iloc[N_ROWS:N_ROWS + 120]
+    rows = sample.to_dict(orient="records")
+    expected = {id(m): m.assess(sample).contributions[:, :-1].tolist() for m in (fraud_model, other)}
+
+    def score(offset: int) -> list[bool]:
+        return [model.assess_one(rows[i]).contributions == expected[id(model)][i]
+                for i in range(offset, len(rows), 3) for model in (fraud_model, other)]
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(score, range(3)))
+    assert all(all(r) for r in results) and sum(len(r) for r in results) == 2 * len(rows)
 
 
 def test_persistence_round_trip_is_exact(fraud_model: FraudModel, fraud_data: tuple) -> None:
