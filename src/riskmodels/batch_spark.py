@@ -136,8 +136,6 @@ def score_batch_spark(model: str, input_path: str | Path, output_path: str | Pat
     started = time.perf_counter()
     if batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
-    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
-
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
