@@ -80,6 +80,8 @@ def test_a_broken_input_fails_whole_and_writes_nothing(trained_store: Settings, 
         score_batch_spark(A_CARD, broken, str(out / "scores.parquet"), spark=spark)
     with pytest.raises(LookupError, match="not in the registry"):
         score_batch_spark("no-such-model", planted, str(out / "scores.parquet"), spark=spark)
+    with pytest.raises(ValueError, match="output must be outside the input folder"):
+        score_batch_spark(A_CARD, planted, str(planted / "scores.parquet"), spark=spark)
     assert list(out.iterdir()) == []
 
 

@@ -140,6 +140,9 @@ def score_batch_spark(model: str, input_path: str | Path, output_path: str | Pat
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 
+    if Path(input_path).is_dir() and Path(input_path).resolve() in Path(output_path).resolve().parents:
+        # The next run would read this output as more input parts.
+        raise ValueError(f"output must be outside the input folder; got {str(output_path)!r}")
     session = spark if spark is not None else spark_session(master)
     try:
         session.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_size))
