@@ -24,7 +24,8 @@ def policy() -> PostLoanPolicy:
 # -- B card ---------------------------------------------------------------------------------
 def _accounts(*overrides: dict[str, Any]) -> pd.DataFrame:
     healthy = {"limit_amount": 200_000.0, "balance": 100_000.0, "dpd": 0, "worst_dpd_3m": 0, "worst_dpd_6m": 0,
-               "inflow_month": 100_000.0, "inflow_baseline": 100_000.0, "new_large_loan_other_bank": False}
+               "inflow_month": 100_000.0, "inflow_baseline": 100_000.0, "new_large_loan_other_bank": False,
+               "months_to_maturity": 1}
     return pd.DataFrame([{**healthy, **o} for o in overrides])
 
 
@@ -46,6 +47,25 @@ def test_actions_at_their_thresholds(policy: PostLoanPolicy) -> None:
     assert out["action"].tolist() == [c[2] for c in cases]
     assert out["unused_limit_frozen"].tolist() == [c[2] == "freeze" for c in cases]
     assert (out.loc[out["action"] == "freeze", "available_limit"] == 0).all()
+
+
+def test_renewal_only_inside_the_window_before_maturity(policy: PostLoanPolicy) -> None:
+    # A good account (class A, clean, flow steady) is offered 续贷 only when its term ends within
+    # renew.window_months (2); further out it is kept, and its limit is not touched by the timing.
+    assert policy.behavior.renew.window_months == 2
+    months = [0, 1, 2, 3, 11]
+    frame = _accounts(*({"months_to_maturity": m} for m in months))
+    out = behavior_actions(frame, np.full(len(months), 90.0), policy)
+    assert out["action"].tolist() == ["renew", "renew", "renew", "keep", "keep"]
+    assert (out["new_limit"] == out["limit_amount"]).all()
+    # Inside the window a weak account is still not renewed; a wider window reaches month 3.
+    weak = behavior_actions(_accounts({"months_to_maturity": 0, "worst_dpd_6m": 5}), np.array([90.0]), policy)
+    assert weak["action"].tolist() == ["keep"]
+    wide = policy.model_copy(update={"behavior": policy.behavior.model_copy(
+        update={"renew": policy.behavior.renew.model_copy(update={"window_months": 3})})})
+    assert behavior_actions(frame, np.full(len(months), 90.0), wide)["action"].tolist()[3] == "renew"
+    with pytest.raises(ValueError, match="behavior_snapshots must have column 'months_to_maturity'"):
+        behavior_actions(_accounts({}).drop(columns="months_to_maturity"), np.array([90.0]), policy)
 
 
 def test_monthly_limit_adjustment(policy: PostLoanPolicy) -> None:
@@ -148,6 +168,9 @@ def _write(tmp_path: Path, edit: dict[str, Any]) -> Path:
     ({"behavior.reduce.classes": ["E"]},
      r"behavior\.reduce\.classes must name classes of \['A', 'B', 'C', 'D'\]; got \['E'\]"),
     ({"behavior.renew.typo": 1}, r"behavior\.renew\.typo: Extra inputs are not permitted"),
+    ({"behavior.renew.window_months": -1},
+     r"behavior\.renew\.window_months: .*greater than or equal to 0; got -1"),
+    ({"behavior.renew.window_months": 1.5}, r"behavior\.renew\.window_months: .*valid integer.*; got 1\.5"),
     ({"classes": [{"name": "A", "min_score": 60}, {"name": "B", "min_score": 80}, {"name": "D", "min_score": 0}]},
      r"classes must run from best to worst .*got \[60\.0, 80\.0, 0\.0\]"),
     ({"collection.treatments.30-59": [{"min_cure_prob": 0.2, "treatment": "phone_call"},

@@ -206,6 +206,8 @@ BEHAVIOR_SNAPSHOTS = Table(
         Column("snapshot_date", "date", "Month-end date of the snapshot", "key"),
         Column("industry", "category", "Industry at booking", "registry", categories=INDUSTRIES),
         Column("months_on_book", "int", "Months since booking", "account", "months", 0, 120),
+        Column("months_to_maturity", "int", "Months until the current term matures (0 = matures this month; "
+               "a renewed loan starts a new term)", "account", "months", 0, 60),
         _money("limit_amount", "Credit limit", "account"),
         _money("balance", "Outstanding balance", "account"),
         _money("instalment_due", "Next instalment amount", "account"),
@@ -216,6 +218,9 @@ BEHAVIOR_SNAPSHOTS = Table(
         _count("times_dpd_1_29_6m", "Months with 1-29 days past due in the last 6 months", "account", 6),
         _money("inflow_month", "Account inflow in the month", "flow"),
         _money("inflow_baseline", "Mean monthly inflow in the 12 months before the application", "flow"),
+        _money("inflow_same_month_last_year", "Account inflow in the same month a year earlier; January and February "
+               "swap when the Spring Festival moved between them (null when that month's flow is unknown)", "flow",
+               nullable=True),
         _money("avg_balance_month", "Average daily balance in the month", "flow"),
         _money("avg_balance_baseline", "Average daily balance before the application", "flow"),
         _count("new_inquiries_since_booking", "Bureau inquiries by other lenders since booking", "bureau", 500),

@@ -1,9 +1,9 @@
 """Post-loan policy: what the B card and the C card scores turn into (DOMAIN.md §3, steps 4-5).
 
 - B card: one **action** per account (renew without repaying first 续贷 / keep / reduce /
-  freeze the unused limit) and the month's **limit adjustment**. "renew" says the account is
-  selected for renewal, not that it is due: the snapshots carry no maturity date (the term is
-  on the application), so the timing of the offer is the loan system's.
+  freeze the unused limit) and the month's **limit adjustment**. "renew" is offered only
+  before maturity (DOMAIN.md §3 step 4): inside ``renew.window_months`` of the snapshot's
+  ``months_to_maturity``; a good account further from maturity is kept.
 - C card: cure probability -> **treatment** (SMS, phone call, field visit, legal) by DPD
   bucket, and the **priority** order of the day's cases (expected recovery, largest first),
   beside the seed's rule order (amount, grade, industry risk) it is measured against.
@@ -55,6 +55,7 @@ class ReduceRule(_Strict):
 
 
 class RenewRule(_Strict):
+    window_months: int = Field(2, ge=0, le=60, description="Renew only this many months or fewer before maturity")
     min_score: float = Field(80, ge=0)
     max_worst_dpd_6m: int = Field(0, ge=0)
     min_inflow_ratio: float = Field(0.8, ge=0)
@@ -182,7 +183,8 @@ def behavior_actions(snapshots: pd.DataFrame, b_scores: np.ndarray, policy: Post
         freeze |= inflow == 0
     reduce = ~freeze & (np.isin(risk_class, rules.reduce.classes)
                         | (get("worst_dpd_3m") >= rules.reduce.min_worst_dpd_3m))
-    renew = (~freeze & ~reduce & (score >= rules.renew.min_score)
+    renew = (~freeze & ~reduce & (get("months_to_maturity") <= rules.renew.window_months)
+             & (score >= rules.renew.min_score)
              & (get("worst_dpd_6m") <= rules.renew.max_worst_dpd_6m) & (inflow_ratio >= rules.renew.min_inflow_ratio))
     if rules.renew.no_new_large_loan:
         renew &= ~(get("new_large_loan_other_bank") > 0)

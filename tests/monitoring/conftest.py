@@ -14,10 +14,10 @@ from riskmodels.contract import BEHAVIOR_SNAPSHOTS
 LAST_MONTH_END = pd.Timestamp("2025-03-31")
 # A healthy account: inflow at its baseline, the instalment set aside, no delinquency.
 HEALTHY: dict[str, Any] = {
-    "industry": "retail", "months_on_book": 6, "limit_amount": 200_000.0, "balance": 100_000.0,
+    "industry": "retail", "months_on_book": 6, "months_to_maturity": 6, "limit_amount": 200_000.0, "balance": 100_000.0,
     "instalment_due": 10_000.0, "balance_before_due": 15_000.0, "dpd": 0, "worst_dpd_3m": 0, "worst_dpd_6m": 0,
     "times_dpd_1_29_6m": 0, "inflow_month": 100_000.0, "inflow_baseline": 100_000.0,
-    "avg_balance_month": 20_000.0, "avg_balance_baseline": 20_000.0, "new_inquiries_since_booking": 0,
+    "inflow_same_month_last_year": 100_000.0, "avg_balance_month": 20_000.0, "avg_balance_baseline": 20_000.0, "new_inquiries_since_booking": 0,
     "new_lenders_since_booking": 0, "new_large_loan_other_bank": False, "tax_trend": 1.0, "pos_trend": 1.0,
     "a_score_origination": 75.0, "bad_6m_forward": np.nan,
 }

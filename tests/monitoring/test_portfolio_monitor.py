@@ -77,7 +77,8 @@ def test_bad_panels_are_refused(snapshots: pd.DataFrame) -> None:
 
 def test_b_score_change_migration_and_actions(panel: Panel, b_card: FrameScorer) -> None:
     snapshots = panel({
-        "steady_a": [{"a_score_origination": 85.0}, {"a_score_origination": 86.0}],
+        "steady_a": [{"a_score_origination": 85.0}, {"a_score_origination": 86.0, "months_to_maturity": 1}],
+        "far_a": [{"a_score_origination": 85.0}, {"a_score_origination": 86.0, "months_to_maturity": 6}],
         "b_to_c": [{"a_score_origination": 75.0}, {"a_score_origination": 65.0}],
         "c_to_b": [{"a_score_origination": 65.0}, {"a_score_origination": 75.0}],
         "new_d": [None, {"a_score_origination": 40.0}],
@@ -87,14 +88,15 @@ def test_b_score_change_migration_and_actions(panel: Panel, b_card: FrameScorer)
     assert accounts.loc["b_to_c", "b_score_change"] == pytest.approx(-10)
     assert (accounts.loc["b_to_c", "risk_class_prev"], accounts.loc["b_to_c", "risk_class"]) == ("B", "C")
     assert pd.isna(accounts.loc["new_d", "b_score_prev"])
-    assert accounts["action"].to_dict() == {"steady_a": "renew", "b_to_c": "keep", "c_to_b": "keep",
+    # 续贷 only inside the renewal window before maturity (policy: 2 months); further out, keep.
+    assert accounts["action"].to_dict() == {"steady_a": "renew", "far_a": "keep", "b_to_c": "keep", "c_to_b": "keep",
                                             "new_d": "reduce"}
     assert _signals(result) == {"b_to_c": ["class_downgrade"]}
     assert result.alerts.loc[0, "evidence"] == "B score 75.0 -> 65.0 (class B -> C)"
     migration = result.migration
-    assert migration is not None and int(migration.to_numpy().sum()) == 4
+    assert migration is not None and int(migration.to_numpy().sum()) == 5
     moves = [migration.loc[before, now] for before, now in (("A", "A"), ("B", "C"), ("C", "B"), ("new", "D"))]
-    assert moves == [1, 1, 1, 1]
+    assert moves == [2, 1, 1, 1]
 
 
 def test_monitor_portfolio_reads_and_writes(tmp_path: Path, snapshots: pd.DataFrame, b_card: FrameScorer) -> None:

@@ -20,13 +20,14 @@ from riskmodels.features.catalogue import SOURCE_MISSING, FeatureInfo
 NUMERIC_COLUMNS = (
     "months_on_book", "limit_amount", "balance", "instalment_due", "balance_before_due", "dpd",
     "worst_dpd_3m", "worst_dpd_6m", "times_dpd_1_29_6m", "inflow_month", "inflow_baseline",
+    "inflow_same_month_last_year",
     "avg_balance_month", "avg_balance_baseline", "new_inquiries_since_booking",
     "new_lenders_since_booking", "new_large_loan_other_bank", "tax_trend", "pos_trend",
     "a_score_origination",
 )
 CATEGORICAL_COLUMNS = ("industry",)
 # Sources a caller may leave out altogether: the trend is then missing, not an error.
-OPTIONAL_COLUMNS = frozenset({"tax_trend", "pos_trend"})
+OPTIONAL_COLUMNS = frozenset({"tax_trend", "pos_trend", "inflow_same_month_last_year"})
 
 
 def behavior_features(cols: Columns) -> Features:
@@ -39,6 +40,9 @@ def behavior_features(cols: Columns) -> Features:
         "bh_worst_dpd_6m": numeric(cols, "worst_dpd_6m"),
         "bh_times_dpd_1_29_6m": numeric(cols, "times_dpd_1_29_6m"),
         "bh_inflow_ratio": ratio(numeric(cols, "inflow_month"), numeric(cols, "inflow_baseline")),
+        # Like for like (同比): the same calendar month a year earlier carries the same season, so a
+        # Spring Festival or year-end swing does not move the score. Unknown without last year's flow.
+        "bh_inflow_yoy": ratio(numeric(cols, "inflow_month"), numeric(cols, "inflow_same_month_last_year")),
         "bh_avg_balance_ratio": ratio(numeric(cols, "avg_balance_month"), numeric(cols, "avg_balance_baseline")),
         # Money set aside before the due date over what is due: the seeds' SMS rule, as a ratio.
         "bh_instalment_cover": ratio(numeric(cols, "balance_before_due"), numeric(cols, "instalment_due")),
@@ -112,6 +116,8 @@ BEHAVIOR_FEATURES: Mapping[str, FeatureInfo] = feature_infos((
      "近6个月逾期1-29天的月数", "Repeated short delinquencies", "近6个月多次短期逾期"),
     ("bh_inflow_ratio", "flow", "ratio", -1, "Account inflow this month over the pre-loan monthly mean",
      "当月结算入账与贷前月均之比", "Account inflow down against the pre-loan level", "结算流水较贷前明显下降"),
+    ("bh_inflow_yoy", "flow", "ratio", -1, "Account inflow this month over the same month a year earlier",
+     "当月结算入账同比", "Account inflow down on the same month last year", "结算流水同比明显下降"),
     ("bh_avg_balance_ratio", "flow", "ratio", -1, "Average daily balance this month over the pre-loan level",
      "当月日均存款与贷前水平之比", "Deposit balance down against the pre-loan level", "日均存款较贷前明显下降"),
     ("bh_instalment_cover", "account", "ratio", -1, "Deposit 3 days before the due date over the instalment",

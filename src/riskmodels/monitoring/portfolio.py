@@ -23,8 +23,8 @@ from riskmodels.monitoring import early_warning as ew
 from riskmodels.post_loan import PostLoanPolicy, behavior_actions, load_post_loan_policy
 
 KEY_COLUMNS = ("account_id", "snapshot_date")
-RULE_COLUMNS = ("industry", "limit_amount", "balance", "instalment_due", "balance_before_due", "inflow_month",
-                "inflow_baseline", "new_large_loan_other_bank", "new_lenders_since_booking")
+RULE_COLUMNS = ("industry", "months_to_maturity", "limit_amount", "balance", "instalment_due", "balance_before_due",
+                "inflow_month", "inflow_baseline", "new_large_loan_other_bank", "new_lenders_since_booking")
 ALERT_COLUMNS = ("account_id", "snapshot_date", "signal", "severity", "action", "evidence")
 
 

@@ -4,7 +4,8 @@ Each booked loan is followed for ``dynamics.HORIZON_MONTHS`` months; snapshots a
 for its first ``SNAPSHOT_MONTHS`` months on book (a cap that keeps the table at about
 12 rows per loan), up to and including the month it first reaches 90+ days past due. A loan
 whose term ends earlier is taken as renewed (续贷) on the same terms, so every loan can be
-followed for 18 months.
+followed for 18 months; ``months_to_maturity`` counts down each term. Each snapshot also
+carries the inflow of last year's comparable month, for a like-for-like (同比) flow comparison.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from riskmodels.synth import dynamics
 from riskmodels.synth.dynamics import CURRENT, DEFAULT, DPD_1_29, DPD_30_59, HORIZON_MONTHS
 from riskmodels.synth.latent import Chunk, sigmoid
-from riskmodels.synth.segments import seasonality
+from riskmodels.synth.segments import seasonality, spring_festival_month
 
 SNAPSHOT_MONTHS = 12
 FORWARD_MONTHS = 6
@@ -101,6 +102,29 @@ def _rolling(values: np.ndarray, window: int, how: str) -> np.ndarray:
     return stacked.max(axis=0) if how == "max" else stacked.sum(axis=0)
 
 
+def comparable_month_last_year(month_number: np.ndarray) -> np.ndarray:
+    """The month a year before each absolute month, like for like: the same calendar month, but
+    January and February swap when the Spring Festival (春节) moved between them, so the
+    festival month meets last year's festival month (the lunar calendar is public)."""
+    year, month = np.divmod(np.asarray(month_number), 12)
+    moved = spring_festival_month(year) != spring_festival_month(year - 1)
+    shift = np.where(moved & (month == 0), 1, np.where(moved & (month == 1), -1, 0))
+    return month_number - 12 + shift
+
+
+def _same_month_last_year(c: dict[str, np.ndarray], h: dict[str, np.ndarray], loans: LoanMonths,
+                          loan: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Inflow of the comparable month a year before each snapshot: from the application's
+    statement (``m01`` is the month before it; null without one), else from the account itself."""
+    row = loans.rows[loan]
+    app_month = h["month_number"][row]
+    lag = app_month - comparable_month_last_year(app_month + t)  # 1..12 inside the statement
+    before = np.stack([c[f"inflow_m{m:02d}"] for m in range(1, 13)], axis=1)[row]
+    statement = before[np.arange(len(loan)), np.clip(lag, 1, 12) - 1]
+    on_book = loans.inflow[loan, np.clip(-lag, 0, None)]
+    return np.where(lag >= 1, statement, on_book)
+
+
 def snapshots(chunk: Chunk, loans: LoanMonths) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Snapshot columns (with ``row``, the chunk row) and each snapshot's true 6-month bad probability."""
     rng, h, c = chunk.rng, chunk.hidden, chunk.cols
@@ -131,11 +155,13 @@ def snapshots(chunk: Chunk, loans: LoanMonths) -> tuple[dict[str, np.ndarray], n
     forward = state[loan, np.minimum(t + FORWARD_MONTHS, months - 1)] == DEFAULT
     observable = (t + FORWARD_MONTHS <= loans.observed_until[loan]) & (state[loan, t] != DEFAULT)
     row = rows[loan]
+    term = c["requested_term_months"][row].astype(np.int64)
     cols = {
         "row": row,
         "snapshot_month": h["month_number"][row] + t,
         "industry": h["industry"][row],
         "months_on_book": t,
+        "months_to_maturity": (term - t % term) % term,  # renewed (续贷) on the same term at maturity
         "limit_amount": h["booked_amount"][row],
         "balance": loans.balance[loan, t],
         "instalment_due": loans.instalment[loan, t],
@@ -146,6 +172,7 @@ def snapshots(chunk: Chunk, loans: LoanMonths) -> tuple[dict[str, np.ndarray], n
         "times_dpd_1_29_6m": mild_6m[loan, t],
         "inflow_month": loans.inflow[loan, t],
         "inflow_baseline": loans.inflow_baseline[loan],
+        "inflow_same_month_last_year": _same_month_last_year(c, h, loans, loan, t),
         "avg_balance_month": loans.avg_balance[loan, t],
         "avg_balance_baseline": loans.avg_balance_baseline[loan],
         "new_inquiries_since_booking": np.minimum(inquiries[loan, t], 500),
