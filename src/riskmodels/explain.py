@@ -73,6 +73,12 @@ def _source_indicators() -> dict[str, str]:
 
 
 _SOURCE_INDICATOR = _source_indicators()
+# Per feature, (source, the feature telling whether that source is there): looked up once here,
+# not on every missing characteristic of every answer.
+_SOURCE_CHECKS: dict[str, tuple[tuple[str, str], ...]] = {
+    name: tuple((source, _SOURCE_INDICATOR.get(source, name)) for source in info.needs)
+    for name, info in FEATURES.items()
+}
 
 
 class ReasonCode(BaseModel):
@@ -97,8 +103,8 @@ def is_missing(value: Any) -> bool:
 def missing_source(feature: str, features: Mapping[str, Any]) -> str | None:
     """The missing source that leaves ``feature`` null, or None when every source it needs is
     there (a ratio over zero, say): then the characteristic's own reason applies."""
-    for source in FEATURES[feature].needs:
-        if is_missing(features.get(_SOURCE_INDICATOR.get(source, feature))):
+    for source, indicator in _SOURCE_CHECKS[feature]:
+        if is_missing(features.get(indicator)):
             return source
     return None
 
@@ -126,9 +132,9 @@ def top_adverse(items: Iterable[tuple[str, float, float | None]], features: Mapp
         value = features.get(feature)
         if value is not None and value == value:  # present (NaN != NaN): most characteristics
             if shap * adverse_sign > _TOLERANCE:
-                candidates.append([FEATURE_REASONS[_catalogued(feature)], value, shap, lost])
+                candidates.append([_reason_of(feature), value, shap, lost])
             continue
-        source = missing_source(_catalogued(feature), features)
+        source = missing_source(_reason_of(feature).characteristic, features)
         if source is None:  # missing while its sources are there (a ratio over zero)
             if shap * adverse_sign > _TOLERANCE:
                 candidates.append([FEATURE_REASONS[feature], None, shap, lost])
@@ -147,10 +153,11 @@ def top_adverse(items: Iterable[tuple[str, float, float | None]], features: Mapp
             for entry, value, shap, lost in adverse[:top_n]]
 
 
-def _catalogued(feature: str) -> str:
-    if feature not in FEATURES:
+def _reason_of(feature: str) -> ReasonEntry:
+    entry = FEATURE_REASONS.get(feature)
+    if entry is None:
         raise ValueError(f"characteristic must be in the feature catalogue; got {feature!r}")
-    return feature
+    return entry
 
 
 def check_catalogued(features: Iterable[str]) -> None:
