@@ -10,9 +10,12 @@ sample application's ``decide`` answer is checked against ``decide_frame``'s (th
 Each call answers one of a fixed set of applications (the three reference customers and
 generated ones) and times decide() and each of its steps on it, interleaved call by call so
 that the load of a shared machine falls on all of them alike. The same-run baselines are the
-bare compiled A card (``score_one``) and the fraud model's LightGBM prediction alone; the
-fraud model's frame path on a one-row dict (what decide() used before ``assess_one``) is
-timed beside its replacement.
+bare compiled A card (``score_one``), the fraud model's LightGBM prediction alone, and the
+steps as they were before the last rewrite ("before" rows): the one-row features through
+1-element numpy arrays, TreeSHAP through ``Booster.predict``, the audit record serialised three
+times. The fraud model's frame path on a one-row dict (what decide() used before
+``assess_one``) is timed beside its replacement, and the audit log's durable commit (WAL,
+``synchronous=FULL``) beside the ``NORMAL`` one it replaced.
 """
 
 from __future__ import annotations
@@ -96,10 +99,44 @@ class Prepared(NamedTuple):
     contributions: list[Any]
     fraud: Any  # FraudRow
     score: float
+    body: dict[str, Any]  # the application as the API hands it to the audit log (JSON values)
+    decision: Any  # Decision
+
+
+def features_as_arrays(application: dict[str, Any]) -> dict[str, Any]:
+    """``build_features_one`` as it was before the scalar batch: each column a 1-element array."""
+    from riskmodels.features.build import _CATEGORICAL, _CATEGORICAL_FEATURES, _NUMERIC_INPUTS, build_feature_arrays
+
+    numbers = np.array([application.get(name) for name in _NUMERIC_INPUTS], dtype=float)[:, None]
+    cols: dict[str, Any] = dict(zip(_NUMERIC_INPUTS, numbers))
+    for name in _CATEGORICAL:
+        value = application.get(name)
+        cols[name] = np.array([None if isinstance(value, float) and value != value else value], dtype=object)
+    return {name: values[0] if name in _CATEGORICAL_FEATURES else float(values[0])
+            for name, values in build_feature_arrays(cols).items()}
+
+
+def audit_row_before(body: dict[str, Any], decision: Any) -> tuple[Any, ...]:
+    """The audit record and row as they were built before: the input serialised three times."""
+    from riskmodels.audit import AuditRecord, canonical_json, input_sha256, outcome_of
+    from riskmodels.privacy import mask_record
+
+    record = AuditRecord(request_id=decision.request_id, created_at="now", endpoint="application",
+                         input_sha256=input_sha256(body),
+                         input_masked=json.loads(canonical_json(mask_record(body))), **outcome_of(decision))
+    return tuple(json.dumps(v, ensure_ascii=False, sort_keys=True) if isinstance(v, dict | list) else v
+                 for v in vars(record).values())
+
+
+def json_body(application: dict[str, Any]) -> dict[str, Any]:
+    """JSON values only (null for NaN, text for a date), as the API's ``model_dump(mode="json")``."""
+    plain = {k: None if isinstance(v, float) and v != v else v for k, v in application.items()}
+    return json.loads(json.dumps(plain, default=str))
 
 
 def steps(bundle: Any) -> dict[str, Callable[[Prepared], object]]:
     """Each step as fn(prepared application): decide() end to end, then its parts alone."""
+    from riskmodels.audit import _row, record_for
     from riskmodels.decision import decide
     from riskmodels.explain import gbm_reasons, scorecard_reasons
     from riskmodels.features import build_features_one
@@ -110,7 +147,10 @@ def steps(bundle: Any) -> dict[str, Callable[[Prepared], object]]:
     return {
         "decide (end to end)": lambda p: decide(p.application, bundle),
         "build_features_one": lambda p: build_features_one(p.application),
+        "build_features_one before (1-element arrays)": lambda p: features_as_arrays(p.application),
         "fraud.assess_one": lambda p: fraud.assess_one(p.features),
+        "fraud TreeSHAP via Booster.predict (before)": lambda p: fraud.booster_.predict(
+            fraud._encode(p.features), pred_contrib=True, num_threads=1),
         # The LightGBM call alone, one thread as assess_one runs it (encoding included).
         "fraud LightGBM raw score (baseline)": lambda p: fraud.booster_.predict(
             fraud._encode(p.features), raw_score=True, num_threads=1),
@@ -122,6 +162,9 @@ def steps(bundle: Any) -> dict[str, Callable[[Prepared], object]]:
         "reasons: A card + fraud": lambda p: (
             scorecard_reasons(p.contributions, p.features, top_n),
             gbm_reasons(p.fraud.contributions, fraud.features_, p.features, "fraud", top_n)),
+        "audit: record_for + row (after decide)": lambda p: _row(
+            record_for(p.decision.request_id, "application", p.body, p.decision)),
+        "audit: record + row before (3 serialisations)": lambda p: audit_row_before(p.body, p.decision),
     }
 
 
@@ -131,13 +174,15 @@ def latencies(bundle: Any, applications: list[dict[str, Any]], calls: int) -> di
     CPU time (the process's, every thread counted) leaves out the time the process waits for a
     core, so on a shared machine it is the steadier figure; wall time is what a caller waits.
     """
+    from riskmodels.decision import decide
     from riskmodels.features import build_features_one
 
     prepared = []
     for application in applications:
         features = build_features_one(application)
         prepared.append(Prepared(application, features, bundle.scorecard.contributions_one(features),
-                                 bundle.fraud.assess_one(features), bundle.scorecard.score_one(features)))
+                                 bundle.fraud.assess_one(features), bundle.scorecard.score_one(features),
+                                 json_body(application), decide(application, bundle)))
     timed = steps(bundle)
     out: dict[str, dict[str, list[float]]] = {"wall": {name: [] for name in timed}, "cpu": {name: [] for name in timed}}
     wall, cpu = time.perf_counter, time.process_time
@@ -172,6 +217,39 @@ def before_change(bundle: Any, applications: list[dict[str, Any]], calls: int) -
                for name, s in seconds.items()}}
 
 
+def audit_commits(bundle: Any, applications: list[dict[str, Any]], calls: int) -> dict[str, Any]:
+    """One decision's ``AuditLog.append`` (its commit), durable (WAL, ``synchronous=FULL``: the
+    record is fsynced before the answer leaves) against the ``NORMAL`` setting it replaced
+    (fsync deferred to checkpoints), alternating call by call, each in its own fresh database."""
+    import tempfile
+    import uuid
+    from pathlib import Path
+
+    from riskmodels.audit import AuditLog, record_for
+    from riskmodels.decision import decide
+
+    bodies = [json_body(a) for a in applications]
+    decisions = [decide(a, bundle) for a in applications]
+    seconds: dict[str, list[float]] = {"FULL (durable)": [], "NORMAL (before)": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        logs = {name: AuditLog(Path(tmp) / f"{i}.sqlite") for i, name in enumerate(seconds)}
+        logs["NORMAL (before)"]._conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            for call in range(-10, calls):
+                i = call % len(bodies)
+                for name, log in logs.items():
+                    record = record_for(uuid.uuid4().hex, "application", bodies[i], decisions[i])
+                    start = time.perf_counter()
+                    log.append([record])
+                    if call >= 0:
+                        seconds[name].append(time.perf_counter() - start)
+        finally:
+            for log in logs.values():
+                log.close()
+    return {"calls": calls, **{name: {"median_us": statistics.median(s) * 1e6,
+                                      "p95_us": float(np.percentile(s, 95)) * 1e6} for name, s in seconds.items()}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000, help="calls per round")
@@ -182,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     checked = check_same_answers(bundle, applications)
     rounds = [latencies(bundle, applications, args.calls) for _ in range(args.repeats)]
     before = before_change(bundle, applications, max(args.calls // 4, 100))
+    commits = audit_commits(bundle, applications, max(args.calls // 10, 100))
     names = list(rounds[0]["wall"])
     pooled = {name: [t for r in rounds for t in r["wall"][name]] for name in names}
     pooled_cpu = {name: [t for r in rounds for t in r["cpu"][name]] for name in names}
@@ -199,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
                   for name in names},
     }
     results["before_assess_one"] = before
+    results["audit_commit"] = commits
     path = write_results("decision", results)
     print_table(f"decide() on one application, µs per call ({args.repeats} rounds of {args.calls:,} calls, "
                 f"{len(applications)} applications; fraud model {bundle.fraud.n_trees_} trees)",
@@ -210,6 +290,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{before['before']['p95_us']:.0f} µs; assess_one beside it: median {before['assess_one']['median_us']:.0f} "
           f"µs, p95 {before['assess_one']['p95_us']:.0f} µs ({before['calls']} calls each, alternating, after the "
           f"rounds: idle OpenMP threads would slow the steps timed after them)")
+    durable, normal = commits["FULL (durable)"], commits["NORMAL (before)"]
+    print(f"\nAudit commit of one decision ({commits['calls']} each, alternating): durable (WAL, synchronous=FULL) "
+          f"median {durable['median_us']:.0f} µs, p95 {durable['p95_us']:.0f} µs; NORMAL (before: not durable "
+          f"across a power cut) median {normal['median_us']:.0f} µs, p95 {normal['p95_us']:.0f} µs")
     verdict = "met" if decide_median <= 300e-6 else "NOT met"
     print(f"\ndecide() median {decide_median * 1e6:.0f} µs wall, {decide_cpu * 1e6:.0f} µs CPU; "
           f"target <= 300 µs (wall): {verdict}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
