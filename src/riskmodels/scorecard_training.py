@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,51 @@ def split_data(sample: ScorecardSample, split: pd.Series, pds: np.ndarray, score
     return out
 
 
+NOT_APPLICABLE = "—"
+
+
+def bin_label(value: object) -> str:
+    """A bin as a person reads it: a categorical bin's categories joined by commas
+    (``catering, retail``); intervals, ``Special`` and ``Missing`` as optbinning writes them.
+
+    optbinning holds a categorical bin as an array, which pandas 3 writes as
+    ``<ArrowStringArray>[...]`` in a CSV cell.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple, np.ndarray, pd.api.extensions.ExtensionArray, pd.Index)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def binning_artefacts(model: ScorecardModel) -> dict[str, pd.DataFrame]:
+    """optbinning's binning table of every candidate, with readable bins, as logged."""
+    tables = {}
+    for name, table in model.binning_tables().items():
+        flat = table.reset_index()
+        tables[name] = flat.assign(Bin=flat["Bin"].map(bin_label))
+    return tables
+
+
+def readable_scorecard_table(model: ScorecardModel) -> pd.DataFrame:
+    """The scorecard table as logged: categorical bins written as their categories."""
+    return model.scorecard_table_.assign(bin=model.scorecard_table_["bin"].map(bin_label))
+
+
+def report_sections(model: ScorecardModel) -> list[tuple[str, str]]:
+    """The validation report's tables of the model: selection, coefficients, scorecard.
+
+    An undefined cell (the intercept's VIF, a variable dropped before VIF was computed) is a
+    dash, not "NaN", which reads as a failed computation.
+    """
+    def table_html(frame: pd.DataFrame, digits: int) -> str:
+        return frame.to_html(index=False, float_format=f"%.{digits}f", na_rep=NOT_APPLICABLE)
+
+    return [("Variable selection", table_html(model.selection_table_, 4)),
+            ("Coefficients (Wald statistics, VIF)", table_html(model.coef_table_, 4)),
+            ("Scorecard", table_html(readable_scorecard_table(model), 3))]
+
+
 def log_scorecard_evidence(fitted: FittedScorecard, evaluation: object, model_name: str,
                            extra_sections: list[tuple[str, str]] | None = None) -> None:
     """Every table and plot a validator asks for, as artefacts of the active MLflow run."""
@@ -99,18 +145,17 @@ def log_scorecard_evidence(fitted: FittedScorecard, evaluation: object, model_na
     model = fitted.model
     tracking.log_artifact_frame(model.selection_table_, "selection/variable_selection.csv")
     tracking.log_artifact_frame(model.coef_table_, "model/coefficients.csv")
-    tracking.log_artifact_frame(model.scorecard_table_, "model/scorecard_table.csv")
+    tracking.log_artifact_frame(readable_scorecard_table(model), "model/scorecard_table.csv")
     tracking.log_artifact_text(
         pd.DataFrame([{"class": b.name, "min_score": b.min_score, "pd": b.pd} for b in fitted.bands.bands])
         .to_csv(index=False), "model/risk_classes.csv")
-    for name, table in model.binning_tables().items():
-        tracking.log_artifact_frame(table.reset_index(), f"binning/{name}.csv")
-    sections = [
-        ("Variable selection", model.selection_table_.to_html(index=False, float_format="%.4f")),
-        ("Coefficients (Wald statistics, VIF)", model.coef_table_.to_html(index=False, float_format="%.4f")),
-        ("Scorecard", model.scorecard_table_.to_html(index=False, float_format="%.3f")),
-        *(extra_sections or []),
-    ]
+    with tempfile.TemporaryDirectory() as tmp:  # one upload for every candidate's table
+        for name, table in binning_artefacts(model).items():
+            table.to_csv(Path(tmp) / f"{name}.csv", index=False)
+            (Path(tmp) / f"{name}.html").write_text(table.to_html(index=False, na_rep=NOT_APPLICABLE),
+                                                    encoding="utf-8")
+        mlflow.log_artifacts(tmp, artifact_path="binning")
+    sections = [*report_sections(model), *(extra_sections or [])]
     html = validation_report(evaluation, title=f"Validation report: {model_name}", sections=sections)
     mlflow.log_text(html, "report/validation_report.html")
 
