@@ -38,7 +38,7 @@ def _scalar(value: Value) -> bool:
 
 def numeric(cols: Columns, name: str) -> Value:
     value = cols[name]
-    return value if _scalar(value) else np.asarray(value, dtype=float)
+    return value if isinstance(value, float) else np.asarray(value, dtype=float)
 
 
 def categorical(cols: Columns, name: str) -> Value:

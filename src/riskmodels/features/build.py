@@ -92,17 +92,25 @@ def build_features(applications: pd.DataFrame) -> pd.DataFrame:
 def build_features_one(application: Mapping[str, Any]) -> dict[str, float | str | None]:
     """Features of one application given as a dict of raw columns (the live API's path)."""
     _check_required(application, "application")
-    cols: dict[str, Value] = {}
-    for name in _NUMERIC_INPUTS:
-        value = application.get(name)
-        try:
-            # As numpy converts a column: None -> NaN, booleans -> 0/1, numeric strings parsed.
-            cols[name] = math.nan if value is None else float(value)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name} must be a number, a boolean or null; got {value!r}") from exc
+    raw = [application.get(name) for name in _NUMERIC_INPUTS]
+    try:
+        # As numpy converts a column: None -> NaN, booleans -> 0/1, numeric strings parsed.
+        numbers = [math.nan if value is None else float(value) for value in raw]
+    except (TypeError, ValueError) as exc:
+        name, value = next((n, v) for n, v in zip(_NUMERIC_INPUTS, raw, strict=True) if not _is_number(v))
+        raise ValueError(f"{name} must be a number, a boolean or null; got {value!r}") from exc
+    cols: dict[str, Value] = dict(zip(_NUMERIC_INPUTS, numbers, strict=True))
     for name in _CATEGORICAL:
         value = application.get(name)
         # A NaN category (from a pandas row's to_dict) is a missing one, like None.
         cols[name] = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
     return {name: value if name in _CATEGORICAL_FEATURES else float(value)
             for name, value in build_feature_arrays(cols).items()}
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(math.nan if value is None else value)
+    except (TypeError, ValueError):
+        return False
+    return True

@@ -109,11 +109,18 @@ CONVERTERS = {f.name: text if f.name in _TEXT else flag if f.name in _FLAGS else
               for f in fields(ApplicationFacts)}
 
 
+# Every field in the dataclass's order: (name, converter, read from the features?).
+_FIELDS = tuple((f.name, CONVERTERS[f.name], f.name not in RAW_FIELDS) for f in fields(ApplicationFacts))
+
+
 def facts_from(application: Mapping[str, Any], features: Mapping[str, Any]) -> ApplicationFacts:
     """The policy's view of one application (its raw fields) and its features."""
-    values = {name: CONVERTERS[name](application.get(name)) for name in RAW_FIELDS}
-    for name in FEATURE_FIELDS:
-        if name not in features:
+    values = []
+    for name, convert, is_feature in _FIELDS:  # positional: no keyword dict per application
+        if not is_feature:
+            values.append(convert(application.get(name)))
+        elif name in features:
+            values.append(convert(features[name]))
+        else:
             raise ValueError(f"features must include {name!r} (see riskmodels.features); got none")
-        values[name] = CONVERTERS[name](features[name])
-    return ApplicationFacts(**values)
+    return ApplicationFacts(*values)
