@@ -68,6 +68,20 @@ def test_renewal_only_inside_the_window_before_maturity(policy: PostLoanPolicy) 
         behavior_actions(_accounts({}).drop(columns="months_to_maturity"), np.array([90.0]), policy)
 
 
+def test_flow_rules_compare_with_last_years_comparable_month(policy: PostLoanPolicy) -> None:
+    # Festival month: flow at 60% of the pre-loan mean but level with last year's festival month.
+    festival = {"inflow_month": 60_000.0, "inflow_same_month_last_year": 60_000.0}
+    # Year-end peak: 15% over the pre-loan mean but under last December's.
+    peak = {"inflow_month": 115_000.0, "inflow_same_month_last_year": 120_000.0}
+    growing = {"inflow_month": 115_000.0, "inflow_same_month_last_year": 100_000.0}
+    frame = _accounts(festival, {"inflow_month": 60_000.0}, peak, {"inflow_month": 115_000.0}, growing,
+                      {"inflow_same_month_last_year": 0.0})
+    out = behavior_actions(frame, np.full(6, 90.0), policy)
+    assert out["action"].tolist() == ["renew", "keep", "renew", "renew", "renew", "renew"]
+    # Raise (+10%) only on flow rising like for like; without last year's month, the baseline decides.
+    assert out["new_limit"].tolist() == [200_000, 200_000, 200_000, 220_000, 220_000, 200_000]
+
+
 def test_monthly_limit_adjustment(policy: PostLoanPolicy) -> None:
     frame = _accounts(
         {"inflow_month": 110_000.0},                                   # A, flow up 10%: +10%

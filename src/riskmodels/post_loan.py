@@ -175,8 +175,12 @@ def behavior_actions(snapshots: pd.DataFrame, b_scores: np.ndarray, policy: Post
     score = _scores(b_scores, len(snapshots), "b_scores")
     risk_class = policy.bands.assign(score)
     limit, balance, inflow, baseline = get("limit_amount"), get("balance"), get("inflow_month"), get("inflow_baseline")
+    last_year = (get("inflow_same_month_last_year") if "inflow_same_month_last_year" in snapshots.columns
+                 else np.full(len(snapshots), np.nan))
     with np.errstate(divide="ignore", invalid="ignore"):  # no baseline: ratio unknown, rules below stay quiet
-        inflow_ratio = np.where(baseline > 0, inflow / baseline, np.nan)
+        # Like for like where last year's comparable month is known, so a festival dip does not
+        # block a renewal nor a year-end peak raise a limit; else against the pre-loan mean.
+        inflow_ratio = np.where(last_year > 0, inflow / last_year, np.where(baseline > 0, inflow / baseline, np.nan))
 
     freeze = get("dpd") >= rules.freeze.min_dpd
     if rules.freeze.on_no_flow:
