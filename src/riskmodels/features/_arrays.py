@@ -201,7 +201,7 @@ def monthly(cols: Columns, *series: tuple[str, ...]) -> list[Any]:
     all of them instead of one per series.
     """
     if _scalar(cols[series[0][0]]):
-        return [RowMonthly.of(tuple(cols[name] for name in names)) for names in series]
+        return [RowMonthly.of(tuple(map(cols.__getitem__, names))) for names in series]
     values = np.array([[cols[name] for name in names] for names in series], dtype=float).transpose(0, 2, 1)
     missing = np.isnan(values)
     count = MONTHS - missing.sum(axis=2)

@@ -92,7 +92,7 @@ def build_features(applications: pd.DataFrame) -> pd.DataFrame:
 def build_features_one(application: Mapping[str, Any]) -> dict[str, float | str | None]:
     """Features of one application given as a dict of raw columns (the live API's path)."""
     _check_required(application, "application")
-    raw = [application.get(name) for name in _NUMERIC_INPUTS]
+    raw = list(map(application.get, _NUMERIC_INPUTS))
     try:
         # As numpy converts a column: None -> NaN, booleans -> 0/1, numeric strings parsed.
         numbers = [math.nan if value is None else float(value) for value in raw]
