@@ -11,11 +11,9 @@ Each call answers one of a fixed set of applications (the three reference custom
 generated ones) and times decide() and each of its steps on it, interleaved call by call so
 that the load of a shared machine falls on all of them alike. The same-run baselines are the
 bare compiled A card (``score_one``), the fraud model's LightGBM prediction alone, and the
-steps as they were before the last rewrite ("before" rows): the one-row features through
-1-element numpy arrays, TreeSHAP through ``Booster.predict``, the audit record serialised three
-times. The fraud model's frame path on a one-row dict (what decide() used before
-``assess_one``) is timed beside its replacement, and the audit log's durable commit (WAL,
-``synchronous=FULL``) beside the ``NORMAL`` one it replaced.
+steps as they were before ("before" rows: one-row features through 1-element numpy arrays,
+TreeSHAP through ``Booster.predict``, the audit record serialised three times); then the fraud
+frame path on a one-row dict beside ``assess_one``, and the durable audit commit beside NORMAL.
 """
 
 from __future__ import annotations
@@ -107,10 +105,9 @@ def features_as_arrays(application: dict[str, Any]) -> dict[str, Any]:
     """``build_features_one`` as it was before the scalar batch: each column a 1-element array."""
     from riskmodels.features.build import _CATEGORICAL, _CATEGORICAL_FEATURES, _NUMERIC_INPUTS, build_feature_arrays
 
-    numbers = np.array([application.get(name) for name in _NUMERIC_INPUTS], dtype=float)[:, None]
-    cols: dict[str, Any] = dict(zip(_NUMERIC_INPUTS, numbers))
-    for name in _CATEGORICAL:
-        value = application.get(name)
+    cols: dict[str, Any] = dict(zip(_NUMERIC_INPUTS, np.array(
+        [application.get(name) for name in _NUMERIC_INPUTS], dtype=float)[:, None]))
+    for name, value in ((name, application.get(name)) for name in _CATEGORICAL):
         cols[name] = np.array([None if isinstance(value, float) and value != value else value], dtype=object)
     return {name: values[0] if name in _CATEGORICAL_FEATURES else float(values[0])
             for name, values in build_feature_arrays(cols).items()}
@@ -130,8 +127,7 @@ def audit_row_before(body: dict[str, Any], decision: Any) -> tuple[Any, ...]:
 
 def json_body(application: dict[str, Any]) -> dict[str, Any]:
     """JSON values only (null for NaN, text for a date), as the API's ``model_dump(mode="json")``."""
-    plain = {k: None if isinstance(v, float) and v != v else v for k, v in application.items()}
-    return json.loads(json.dumps(plain, default=str))
+    return json.loads(json.dumps({k: None if isinstance(v, float) and v != v else v for k, v in application.items()}, default=str))
 
 
 def steps(bundle: Any) -> dict[str, Callable[[Prepared], object]]:
@@ -218,9 +214,8 @@ def before_change(bundle: Any, applications: list[dict[str, Any]], calls: int) -
 
 
 def audit_commits(bundle: Any, applications: list[dict[str, Any]], calls: int) -> dict[str, Any]:
-    """One decision's ``AuditLog.append`` (its commit), durable (WAL, ``synchronous=FULL``: the
-    record is fsynced before the answer leaves) against the ``NORMAL`` setting it replaced
-    (fsync deferred to checkpoints), alternating call by call, each in its own fresh database."""
+    """``AuditLog.append`` of one decision, durable (WAL, ``synchronous=FULL``) against the ``NORMAL``
+    it replaced (fsync deferred to checkpoints), alternating, each log in a fresh database."""
     import tempfile
     import uuid
     from pathlib import Path
@@ -228,8 +223,7 @@ def audit_commits(bundle: Any, applications: list[dict[str, Any]], calls: int) -
     from riskmodels.audit import AuditLog, record_for
     from riskmodels.decision import decide
 
-    bodies = [json_body(a) for a in applications]
-    decisions = [decide(a, bundle) for a in applications]
+    bodies, decisions = [json_body(a) for a in applications], [decide(a, bundle) for a in applications]
     seconds: dict[str, list[float]] = {"FULL (durable)": [], "NORMAL (before)": []}
     with tempfile.TemporaryDirectory() as tmp:
         logs = {name: AuditLog(Path(tmp) / f"{i}.sqlite") for i, name in enumerate(seconds)}
