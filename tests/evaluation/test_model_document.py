@@ -126,9 +126,9 @@ def test_cli_refuses_a_model_without_scorecard_evidence(trained_store: Settings,
 
 
 def test_the_document_renders_in_a_browser(documented: tuple[str, str, str], tmp_path: Path) -> None:
-    browser = pytest.importorskip("_browser")
-    if browser.find_chromium() is None:
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    import _browser as browser
+
+    browser.require_chromium()
     page, _, _ = documented
     html_path = tmp_path / "doc.html"
     html_path.write_text(page, encoding="utf-8")

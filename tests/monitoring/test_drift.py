@@ -222,9 +222,9 @@ def test_cli_refuses_a_missing_current_sample(trained_store: Settings, portfolio
 
 
 def test_the_report_renders_in_a_browser(drifted: DriftResult, tmp_path: Path) -> None:
-    browser = pytest.importorskip("_browser")
-    if browser.find_chromium() is None:
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    import _browser as browser
+
+    browser.require_chromium()
     html_path, _ = write_drift_report(drifted, load_thresholds(), tmp_path)
     shot = browser.screenshot(html_path, tmp_path / "drift.png", height=2400)
     browser.assert_not_blank(shot, min_colours=20, what="drift report")
