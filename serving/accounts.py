@@ -7,13 +7,16 @@ answers 503 and says which model is missing, never a made-up score.
 
 Scoring runs the same code as training and the portfolio monitor: the champion's spec through
 ``scorer_from_spec`` (features, compiled scorecard, risk classes), then the post-loan policy
-(``behavior_actions``, ``collection_plan``) over the request's rows as one frame.
+(``behavior_actions``, ``collection_plan``) over the request's rows as one frame. A single row
+takes the same formulas on Python scalars (``*_features_one``, ``characteristic_points_one``,
+``behavior_action_one``): the same answer without the frames that cost ~3 ms a request.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,11 +31,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from riskmodels.audit import AuditRecord, canonical_json, input_sha256
 from riskmodels.config import REGISTERED_MODELS, Settings
 from riskmodels.decision import ModelVersion
-from riskmodels.features.behavior import BEHAVIOR_FEATURES
+from riskmodels.features.behavior import BEHAVIOR_FEATURES, behavior_features_one
 from riskmodels.features.catalogue import FeatureInfo
-from riskmodels.features.collection import COLLECTION_FEATURES
+from riskmodels.features.collection import COLLECTION_FEATURES, collection_features_one
 from riskmodels.model_specs import ScorecardScorer
-from riskmodels.post_loan import Action, PostLoanPolicy, Treatment, behavior_actions, collection_plan
+from riskmodels.post_loan import (
+    Action, PostLoanPolicy, Treatment, behavior_action_one, behavior_actions, collection_plan,
+    collection_treatment_one,
+)
 from riskmodels.privacy import mask_record
 
 log = logging.getLogger("riskmodels.serving")
@@ -41,6 +47,8 @@ AccountKind = Literal["behavior", "collection"]
 ACCOUNT_KINDS: tuple[AccountKind, ...] = ("behavior", "collection")
 _INPUT_TABLE = {"behavior": "behavior_snapshots", "collection": "collection_cases"}
 _CATALOGUE: dict[str, Mapping[str, FeatureInfo]] = {"behavior": BEHAVIOR_FEATURES, "collection": COLLECTION_FEATURES}
+# One request's features without a frame: the one-row forms of the builders _load_one checks.
+_ONE_ROW_FEATURES = {"behavior": behavior_features_one, "collection": collection_features_one}
 TOP_REASONS = 4
 _TOLERANCE = 1e-9
 
@@ -173,60 +181,91 @@ def _value(value: Any) -> float | str | None:
     return value if isinstance(value, str) else float(value)
 
 
-def _reasons(model: AccountModel, features: pd.DataFrame, points: np.ndarray) -> list[list[AccountReason]]:
-    """Top adverse characteristics per row: SHAP (points minus development mean) below zero."""
+def _reasons(model: AccountModel, values: Sequence[Any], points: Sequence[float]) -> list[AccountReason]:
+    """Top adverse characteristics of one row: SHAP (points minus development mean) below zero.
+
+    Plain Python on one row's values and points in spec order: the same code for a single
+    request and for each row of a batch, and cheaper than numpy on a few dozen numbers."""
     card, catalogue = model.scorer.scorecard, _CATALOGUE[model.kind]
-    names = card.features
-    shap = points - np.array([card.mean_points[n] for n in names])
-    lost = np.array([card.max_points[n] for n in names]) - points
-    values = features[names].to_numpy(dtype=object)
     out = []
-    for i in range(len(points)):
-        order = [j for j in np.argsort(shap[i], kind="stable") if shap[i, j] < -_TOLERANCE][:TOP_REASONS]
-        out.append([AccountReason(code="R_" + names[j].upper(), feature=names[j], value=_value(values[i, j]),
-                                  contribution=float(shap[i, j]), points_lost=float(lost[i, j]),
-                                  text_zh=catalogue[names[j]].adverse_zh, text_en=catalogue[names[j]].adverse_en)
-                    for j in order])
-    return out
+    for c, value, p in zip(card.characteristics, values, points, strict=True):
+        shap = p - c.mean_points
+        if shap < -_TOLERANCE:
+            out.append((shap, len(out), c.name, value, c.max_points - p))
+    out.sort()  # most adverse first; ties keep spec order (the position breaks them)
+    return [AccountReason(code="R_" + name.upper(), feature=name, value=_value(value), contribution=shap,
+                          points_lost=lost, text_zh=catalogue[name].adverse_zh, text_en=catalogue[name].adverse_en)
+            for shap, _, name, value, lost in out[:TOP_REASONS]]
 
 
-def _scored(model: AccountModel, rows: Sequence[Mapping[str, Any]]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray,
-                                                                             list[list[AccountReason]]]:
-    """The rows as a frame, their scores, PDs and reasons: features and points computed once
+def _scored(model: AccountModel, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[list[AccountReason]]]:
+    """Scores, PDs and reasons of the rows: features and points computed once
     (``ScorecardScorer.score_frame`` would build both twice), the same sums as the scorer's."""
-    frame = pd.DataFrame(list(rows))
     features = model.scorer.build(frame)
     card = model.scorer.scorecard
     points = card.characteristic_points(features).to_numpy()
     total = np.zeros(len(points))
     for j in range(points.shape[1]):  # in spec order, as the scorer sums: the same rounding
         total += points[:, j]
-    return frame, card.scale.clip(total), card.scale.to_pd(total), _reasons(model, features, points)
+    values = features[card.features].to_numpy(dtype=object)
+    reasons = [_reasons(model, values[i], points[i].tolist()) for i in range(len(points))]
+    return card.scale.clip(total), card.scale.to_pd(total), reasons
+
+
+def _scored_one(model: AccountModel, row: Mapping[str, Any]) -> tuple[float, float, list[AccountReason]]:
+    """``_scored`` of one row on Python scalars: the same feature formulas (``*_features_one``)
+    and bins (``characteristic_points_one``), summed in the same order, with no frame built:
+    pandas overhead was nearly all of a single request's time."""
+    features = _ONE_ROW_FEATURES[model.kind](row)
+    card = model.scorer.scorecard
+    points = list(card.characteristic_points_one(features).values())
+    total = 0.0
+    for p in points:  # in spec order, as ``_scored`` sums
+        total += p
+    return card.scale.clip(total), card.scale.to_pd(total), _reasons(model, [features[n] for n in card.features],
+                                                                     points)
 
 
 def score_behavior(models: AccountModels, rows: Sequence[Mapping[str, Any]]) -> list[BehaviorResult]:
     model, policy = models.get("behavior")
-    frame, scores, pds, reasons = _scored(model, rows)
-    actions = behavior_actions(frame, scores, policy)
+    if len(rows) == 1:
+        score, pd_, reasons = _scored_one(model, rows[0])
+        scores, pds, all_reasons = np.array([score]), np.array([pd_]), [reasons]
+        actions = [behavior_action_one(rows[0], score, policy)]
+    else:
+        frame = pd.DataFrame(list(rows))
+        scores, pds, all_reasons = _scored(model, frame)
+        actions = behavior_actions(frame, scores, policy).to_dict("records")
     versions = model.model_versions
     return [BehaviorResult(request_id=uuid.uuid4().hex, account_id=row["account_id"], snapshot_date=row["snapshot_date"],
-                           score=float(score), pd=float(pd_), risk_class=str(a.risk_class), action=a.action,
-                           limit_amount=a.limit_amount, new_limit=a.new_limit,
-                           limit_change_share=a.limit_change_share, unused_limit_frozen=bool(a.unused_limit_frozen),
-                           available_limit=a.available_limit, reasons=r, models=versions)
-            for row, score, pd_, a, r in zip(rows, scores, pds, actions.itertuples(), reasons, strict=True)]
+                           score=float(score), pd=float(pd_), risk_class=str(a["risk_class"]), action=a["action"],
+                           limit_amount=a["limit_amount"], new_limit=a["new_limit"],
+                           limit_change_share=a["limit_change_share"],
+                           unused_limit_frozen=bool(a["unused_limit_frozen"]),
+                           available_limit=a["available_limit"], reasons=r, models=versions)
+            for row, score, pd_, a, r in zip(rows, scores, pds, actions, all_reasons, strict=True)]
 
 
 def score_collection(models: AccountModels, rows: Sequence[Mapping[str, Any]]) -> list[CollectionResult]:
     model, policy = models.get("collection")
-    frame, scores, pds, reasons = _scored(model, rows)
-    cure = 1.0 - pds  # the C card's bad event is "not cured within 30 days"
-    plan = collection_plan(frame, cure, policy).sort_index()  # back to request order
+    if len(rows) == 1:
+        score, pd_, reasons = _scored_one(model, rows[0])
+        cure = 1.0 - pd_  # the C card's bad event is "not cured within 30 days"
+        balance = rows[0].get("balance")
+        plans = [{"cure_prob": cure, "priority": 1,  # the only case of the request
+                  "expected_recovery": cure * (math.nan if balance is None else float(balance)),
+                  "treatment": collection_treatment_one(rows[0].get("dpd_bucket"), cure, policy)}]
+        scores, all_reasons = np.array([score]), [reasons]
+    else:
+        frame = pd.DataFrame(list(rows))
+        scores, pds, all_reasons = _scored(model, frame)
+        plans = collection_plan(frame, 1.0 - pds, policy).sort_index().to_dict("records")
     versions = model.model_versions
     return [CollectionResult(request_id=uuid.uuid4().hex, case_id=row["case_id"], account_id=row["account_id"],
-                             score=float(score), cure_probability=p.cure_prob, expected_recovery=p.expected_recovery,
-                             treatment=p.treatment, priority=int(p.priority), reasons=r, models=versions)
-            for row, score, p, r in zip(rows, scores, plan.itertuples(), reasons, strict=True)]
+                             score=float(score), cure_probability=p["cure_prob"],
+                             expected_recovery=p["expected_recovery"], treatment=p["treatment"],
+                             priority=int(p["priority"]), reasons=r, models=versions)
+            for row, score, p, r in zip(rows, scores, plans, all_reasons, strict=True)]
 
 
 def audit_records(endpoint: str, rows: Sequence[Mapping[str, Any]],

@@ -13,10 +13,11 @@ The numbers live in ``post_loan_policy.yaml`` and are validated by ``PostLoanPol
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Literal, Self, get_args
+from typing import Any, Literal, Self, get_args
 
 import numpy as np
 import pandas as pd
@@ -170,13 +171,32 @@ def _scores(values: np.ndarray, n: int, name: str) -> np.ndarray:
 # -- B card -------------------------------------------------------------------------------
 def behavior_actions(snapshots: pd.DataFrame, b_scores: np.ndarray, policy: PostLoanPolicy) -> pd.DataFrame:
     """Action, new limit and frozen flag per snapshot row (same index), from its B score."""
-    rules, adj = policy.behavior, policy.behavior.limit_adjustment
     get = partial(_column, snapshots, table="behavior_snapshots")
-    score = _scores(b_scores, len(snapshots), "b_scores")
+    has_last_year = "inflow_same_month_last_year" in snapshots.columns
+    return pd.DataFrame(_actions(get, has_last_year, len(snapshots), b_scores, policy), index=snapshots.index)
+
+
+def behavior_action_one(snapshot: Mapping[str, Any], b_score: float, policy: PostLoanPolicy) -> dict[str, Any]:
+    """``behavior_actions`` of one snapshot given as a dict (the live API): the same numpy rules
+    on one-element arrays, without building frames (most of the time on one row)."""
+    def get(name: str) -> np.ndarray:
+        if name not in snapshot:
+            raise ValueError(f"behavior_snapshots must have column {name!r}; got {list(snapshot)}")
+        value = snapshot[name]
+        return np.array([np.nan if value is None else value], dtype=float)
+
+    has_last_year = "inflow_same_month_last_year" in snapshot
+    return {name: values.tolist()[0]  # Python scalars, as a frame's rows give them
+            for name, values in _actions(get, has_last_year, 1, np.array([b_score]), policy).items()}
+
+
+def _actions(get: Callable[[str], np.ndarray], has_last_year: bool, n: int, b_scores: np.ndarray,
+             policy: PostLoanPolicy) -> dict[str, np.ndarray]:
+    rules, adj = policy.behavior, policy.behavior.limit_adjustment
+    score = _scores(b_scores, n, "b_scores")
     risk_class = policy.bands.assign(score)
     limit, balance, inflow, baseline = get("limit_amount"), get("balance"), get("inflow_month"), get("inflow_baseline")
-    last_year = (get("inflow_same_month_last_year") if "inflow_same_month_last_year" in snapshots.columns
-                 else np.full(len(snapshots), np.nan))
+    last_year = get("inflow_same_month_last_year") if has_last_year else np.full(n, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):  # no baseline: ratio unknown, rules below stay quiet
         # Like for like where last year's comparable month is known, so a festival dip does not
         # block a renewal nor a year-end peak raise a limit; else against the pre-loan mean.
@@ -204,22 +224,31 @@ def behavior_actions(snapshots: pd.DataFrame, b_scores: np.ndarray, policy: Post
     cut = np.minimum(limit, np.maximum(balance, rounded(limit * (1 - adj.cut_share))))  # never below the balance
     new_limit = np.where(grow, raised, np.where(reduce, cut, limit))
     change = np.where(limit > 0, new_limit / np.where(limit > 0, limit, 1.0) - 1, 0.0)  # no 0/0 warning
-    return pd.DataFrame({
+    return {
         "b_score": score, "risk_class": risk_class, "action": action, "limit_amount": limit,
         "new_limit": new_limit, "limit_change_share": change,
         "unused_limit_frozen": freeze,
         "available_limit": np.where(freeze, 0.0, np.maximum(new_limit - balance, 0.0)),
-    }, index=snapshots.index)
+    }
 
 
 # -- C card -------------------------------------------------------------------------------
 def collection_treatments(cases: pd.DataFrame, cure_prob: np.ndarray, policy: PostLoanPolicy) -> np.ndarray:
     """Treatment of each case: the first step of its bucket's ladder whose threshold it reaches."""
-    p = _scores(cure_prob, len(cases), "cure_prob")
     bucket = cases["dpd_bucket"].to_numpy(dtype=object) if "dpd_bucket" in cases.columns else None
+    return _treatments(bucket, _scores(cure_prob, len(cases), "cure_prob"), policy)
+
+
+def collection_treatment_one(dpd_bucket: Any, cure_prob: float, policy: PostLoanPolicy) -> str:
+    """``collection_treatments`` of one case (the live API), without a frame."""
+    return str(_treatments(np.array([dpd_bucket], dtype=object), _scores(np.array([cure_prob]), 1, "cure_prob"),
+                           policy)[0])
+
+
+def _treatments(bucket: np.ndarray | None, p: np.ndarray, policy: PostLoanPolicy) -> np.ndarray:
     if bucket is None or not np.isin(bucket, DPD_BUCKETS).all():
         raise ValueError(f"cases must have a dpd_bucket column with values in {list(DPD_BUCKETS)}")
-    out = np.empty(len(cases), dtype=object)
+    out = np.empty(len(bucket), dtype=object)
     for name, steps in policy.collection.treatments.items():
         in_bucket = bucket == name
         for step in reversed(steps):  # lowest threshold first; higher thresholds overwrite

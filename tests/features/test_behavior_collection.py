@@ -158,3 +158,40 @@ def test_b_card_on_the_simulator_reaches_the_oracle(portfolio_dir: Path) -> None
 
     ordinary = np.mean([downgraded(date(2024, m, d)) for m, d in ((4, 30), (6, 30), (8, 31), (10, 31))])
     assert downgraded(date(2025, 1, 31)) < 1.5 * ordinary, ordinary
+
+
+def _same(one: dict[str, Any], frame_row: pd.Series) -> bool:
+    """Bit-for-bit: equal floats, NaN where NaN, the same category (None for missing)."""
+    return list(one) == list(frame_row.index) and all(
+        a == b or (isinstance(a, float) and a != a and b != b)  # x != x: NaN
+        for a, b in zip(one.values(), frame_row, strict=True))
+
+
+def test_one_row_features_equal_the_frames_exactly(portfolio_dir: Path) -> None:
+    # The live API builds one row's features on Python scalars; training on columns. Same floats.
+    from riskmodels.features.behavior import behavior_features_one
+    from riskmodels.features.collection import collection_features_one
+
+    snapshots = pd.read_parquet(portfolio_dir / "behavior_snapshots.parquet").sample(300, random_state=3)
+    cases = pd.read_parquet(portfolio_dir / "collection_cases.parquet").sample(300, random_state=3)
+    # Edge rows: zero denominators, missing optional sources, a missing industry, an odd bucket.
+    snapshots = pd.concat([snapshots, _rows(SNAPSHOT, {"limit_amount": 0.0, "inflow_baseline": 0.0, "industry": None},
+                                            {"tax_trend": None, "pos_trend": None, "instalment_due": 0.0})],
+                          ignore_index=True)
+    cases = pd.concat([cases, _rows(CASE, {"promises_made_6m": 0, "contact_success_rate": None},
+                                    {"dpd_bucket": "120+", "limit_amount": 0.0, "industry": None})], ignore_index=True)
+    for frame, build, one in ((snapshots, build_behavior_features, behavior_features_one),
+                              (cases, build_collection_features, collection_features_one)):
+        features = build(frame)
+        rows = frame.to_dict(orient="records")
+        differing = [i for i, row in enumerate(rows) if not _same(one(row), features.iloc[i])]
+        assert differing == []
+
+
+def test_one_row_features_reject_what_the_frame_rejects() -> None:
+    from riskmodels.features.behavior import behavior_features_one
+
+    with pytest.raises(ValueError, match=r"behavior_snapshots must have columns \['dpd'\]"):
+        behavior_features_one({k: v for k, v in SNAPSHOT.items() if k != "dpd"})
+    with pytest.raises(ValueError, match="behavior_snapshots.balance must be numeric or boolean; got 'lots'"):
+        behavior_features_one({**SNAPSHOT, "balance": "lots"})

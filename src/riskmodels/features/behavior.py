@@ -1,9 +1,10 @@
 """B-card features (行为评分卡): one month-end snapshot of a booked loan -> model features.
 
 Same column-batch style as the application sources: ``behavior_features`` takes raw column
-name -> 1-D array and returns feature name -> 1-D array, so the training pipeline, the daily
-monitoring batch and the live ``/v1/score/behavior`` call run one code path. Tax and POS trends
-are null for a borrower without those sources; the feature stays NaN (its own bin).
+name -> 1-D array (a frame) or -> float (one row, ``behavior_features_one``) and returns feature
+name -> values of the same kind, so the training pipeline, the daily monitoring batch and the
+live ``/v1/score/behavior`` call run one formula per feature (``_arrays`` dispatches). Tax and
+POS trends are null for a borrower without those sources; the feature stays NaN (its own bin).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import math
+
 import numpy as np
 import pandas as pd
 
-from riskmodels.features._arrays import Columns, Features, numeric, ratio
+from riskmodels.features._arrays import Columns, Features, Value, categorical, numeric, ratio
 from riskmodels.features.catalogue import SOURCE_MISSING, FeatureInfo
 
 NUMERIC_COLUMNS = (
@@ -52,7 +55,7 @@ def behavior_features(cols: Columns) -> Features:
         "bh_tax_trend": numeric(cols, "tax_trend"),
         "bh_pos_trend": numeric(cols, "pos_trend"),
         "bh_a_score": numeric(cols, "a_score_origination"),
-        "bh_industry": np.asarray(cols["industry"], dtype=object),
+        "bh_industry": categorical(cols, "industry"),
     }
 
 
@@ -78,6 +81,30 @@ def frame_columns(frame: pd.DataFrame, numeric_names: Iterable[str], categorical
     return cols
 
 
+def row_columns(row: Mapping[str, Any], numeric_names: Iterable[str], categorical_names: Iterable[str],
+                optional: frozenset[str], table: str) -> dict[str, Value]:
+    """One contract row (a dict) -> one-row column batch: what ``frame_columns`` gives, as scalars.
+
+    Numbers convert as numpy converts a column: None -> NaN, booleans -> 0/1; a NaN category
+    (from a pandas row's ``to_dict``) is missing, like None.
+    """
+    numeric_names, categorical_names = tuple(numeric_names), tuple(categorical_names)
+    missing = [n for n in (*numeric_names, *categorical_names) if n not in row and n not in optional]
+    if missing:
+        raise ValueError(f"{table} must have columns {missing}; got {list(row)}")
+    cols: dict[str, Value] = {}
+    for name in numeric_names:
+        value = row.get(name)
+        try:
+            cols[name] = math.nan if value is None else float(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{table}.{name} must be numeric or boolean; got {value!r}") from exc
+    for name in categorical_names:
+        value = row[name]
+        cols[name] = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+    return cols
+
+
 def features_frame(features: Features, index: pd.Index, categorical: Iterable[str]) -> pd.DataFrame:
     """Feature batch -> frame; categorical columns stay object so a missing one stays None."""
     categorical = frozenset(categorical)
@@ -89,6 +116,12 @@ def build_behavior_features(snapshots: pd.DataFrame) -> pd.DataFrame:
     """One B-card feature row per snapshot row, same index, columns in catalogue order."""
     cols = frame_columns(snapshots, NUMERIC_COLUMNS, CATEGORICAL_COLUMNS, OPTIONAL_COLUMNS, "behavior_snapshots")
     return features_frame(behavior_features(cols), snapshots.index, ("bh_industry",))
+
+
+def behavior_features_one(snapshot: Mapping[str, Any]) -> dict[str, Value]:
+    """B-card features of one snapshot given as a dict of raw columns (the live API's path)."""
+    return behavior_features(row_columns(snapshot, NUMERIC_COLUMNS, CATEGORICAL_COLUMNS, OPTIONAL_COLUMNS,
+                                         "behavior_snapshots"))
 
 
 def feature_infos(entries: Iterable[tuple[Any, ...]]) -> dict[str, FeatureInfo]:

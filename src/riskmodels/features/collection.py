@@ -9,13 +9,14 @@ own bin), as unknown is not the same as zero.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from riskmodels.contract import DPD_BUCKETS
-from riskmodels.features._arrays import Columns, Features, numeric, ratio
-from riskmodels.features.behavior import feature_infos, features_frame, frame_columns
+from riskmodels.features._arrays import NAN, Columns, Features, Value, categorical, numeric, ratio
+from riskmodels.features.behavior import feature_infos, features_frame, frame_columns, row_columns
 from riskmodels.features.catalogue import FeatureInfo
 
 NUMERIC_COLUMNS = (
@@ -26,11 +27,17 @@ CATEGORICAL_COLUMNS = ("dpd_bucket", "industry")
 OPTIONAL_COLUMNS = frozenset({"contact_success_rate"})
 
 
-def bucket_rank(buckets: np.ndarray) -> np.ndarray:
+_RANK = {bucket: float(rank) for rank, bucket in enumerate(DPD_BUCKETS, start=1)}
+
+
+def bucket_rank(buckets: Value) -> Value:
     """Delinquency bucket -> 1 ('1-29') ... 4 ('90+'); NaN for an unknown or missing bucket.
 
-    An ordinal, so the scorecard can hold it to a monotone trend like any number.
+    An ordinal, so the scorecard can hold it to a monotone trend like any number. A column
+    batch gives an array, one row (a str or None) a float.
     """
+    if not isinstance(buckets, np.ndarray):
+        return _RANK.get(buckets, NAN) if isinstance(buckets, str) else NAN
     values = np.asarray(buckets, dtype=object)
     out = np.full(len(values), np.nan)
     for rank, bucket in enumerate(DPD_BUCKETS, start=1):
@@ -43,7 +50,7 @@ def collection_features(cols: Columns) -> Features:
     made = numeric(cols, "promises_made_6m")
     return {
         "cl_dpd": numeric(cols, "dpd"),
-        "cl_dpd_bucket": bucket_rank(cols["dpd_bucket"]),
+        "cl_dpd_bucket": bucket_rank(categorical(cols, "dpd_bucket")),
         "cl_balance": numeric(cols, "balance"),
         "cl_balance_to_limit": ratio(numeric(cols, "balance"), numeric(cols, "limit_amount")),
         "cl_previous_delinquencies": numeric(cols, "previous_delinquencies_12m"),
@@ -51,7 +58,7 @@ def collection_features(cols: Columns) -> Features:
         "cl_promises_made": made,
         "cl_promise_kept_ratio": ratio(numeric(cols, "promises_kept_6m"), made),
         "cl_inflow_ratio": ratio(numeric(cols, "inflow_last_month"), numeric(cols, "inflow_baseline")),
-        "cl_industry": np.asarray(cols["industry"], dtype=object),
+        "cl_industry": categorical(cols, "industry"),
         "cl_latest_b_score": numeric(cols, "latest_b_score"),
     }
 
@@ -60,6 +67,12 @@ def build_collection_features(cases: pd.DataFrame) -> pd.DataFrame:
     """One C-card feature row per case row, same index, columns in catalogue order."""
     cols = frame_columns(cases, NUMERIC_COLUMNS, CATEGORICAL_COLUMNS, OPTIONAL_COLUMNS, "collection_cases")
     return features_frame(collection_features(cols), cases.index, ("cl_industry",))
+
+
+def collection_features_one(case: Mapping[str, Any]) -> dict[str, Value]:
+    """C-card features of one case given as a dict of raw columns (the live API's path)."""
+    return collection_features(row_columns(case, NUMERIC_COLUMNS, CATEGORICAL_COLUMNS, OPTIONAL_COLUMNS,
+                                           "collection_cases"))
 
 
 COLLECTION_FEATURES: Mapping[str, FeatureInfo] = feature_infos((
