@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from riskmodels.features.collection import COLLECTION_FEATURES, collection_featu
 from riskmodels.model_specs import ScorecardScorer
 from riskmodels.post_loan import (
     Action, PostLoanPolicy, Treatment, behavior_action_one, behavior_actions, collection_plan,
-    collection_treatment_one,
+    collection_plan_one,
 )
 from riskmodels.privacy import mask_record
 
@@ -250,11 +249,8 @@ def score_collection(models: AccountModels, rows: Sequence[Mapping[str, Any]]) -
     model, policy = models.get("collection")
     if len(rows) == 1:
         score, pd_, reasons = _scored_one(model, rows[0])
-        cure = 1.0 - pd_  # the C card's bad event is "not cured within 30 days"
-        balance = rows[0].get("balance")
-        plans = [{"cure_prob": cure, "priority": 1,  # the only case of the request
-                  "expected_recovery": cure * (math.nan if balance is None else float(balance)),
-                  "treatment": collection_treatment_one(rows[0].get("dpd_bucket"), cure, policy)}]
+        # The C card's bad event is "not cured within 30 days".
+        plans = [collection_plan_one(rows[0], 1.0 - pd_, policy)]
         scores, all_reasons = np.array([score]), [reasons]
     else:
         frame = pd.DataFrame(list(rows))

@@ -13,6 +13,7 @@ The numbers live in ``post_loan_policy.yaml`` and are validated by ``PostLoanPol
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -239,10 +240,14 @@ def collection_treatments(cases: pd.DataFrame, cure_prob: np.ndarray, policy: Po
     return _treatments(bucket, _scores(cure_prob, len(cases), "cure_prob"), policy)
 
 
-def collection_treatment_one(dpd_bucket: Any, cure_prob: float, policy: PostLoanPolicy) -> str:
-    """``collection_treatments`` of one case (the live API), without a frame."""
-    return str(_treatments(np.array([dpd_bucket], dtype=object), _scores(np.array([cure_prob]), 1, "cure_prob"),
-                           policy)[0])
+def collection_plan_one(case: Mapping[str, Any], cure_prob: float, policy: PostLoanPolicy) -> dict[str, Any]:
+    """``collection_plan`` of a request with one case (the live API), without a frame: the same
+    treatment rules and expected recovery; a lone case is called first."""
+    treatment = _treatments(np.array([case.get("dpd_bucket")], dtype=object),
+                            _scores(np.array([cure_prob]), 1, "cure_prob"), policy)[0]
+    balance = case.get("balance")
+    return {"cure_prob": cure_prob, "expected_recovery": cure_prob * (math.nan if balance is None else float(balance)),
+            "treatment": str(treatment), "priority": 1}
 
 
 def _treatments(bucket: np.ndarray | None, p: np.ndarray, policy: PostLoanPolicy) -> np.ndarray:
