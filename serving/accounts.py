@@ -14,7 +14,6 @@ takes the same formulas on Python scalars (``*_features_one``, ``characteristic_
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -27,7 +26,7 @@ import pandas as pd
 from fastapi import HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
-from riskmodels.audit import AuditRecord, canonical_json, input_sha256
+from riskmodels.audit import AuditRecord, input_sha256
 from riskmodels.config import REGISTERED_MODELS, Settings
 from riskmodels.decision import ModelVersion
 from riskmodels.features.behavior import BEHAVIOR_FEATURES, behavior_features_one
@@ -278,5 +277,5 @@ def audit_records(endpoint: str, rows: Sequence[Mapping[str, Any]],
             limit_cny=result.new_limit if behavior else None, rate=None,
             decision=result.action if behavior else result.treatment,
             reason_codes=[r.code for r in result.reasons],
-            input_masked=json.loads(canonical_json(mask_record(row)))))
+            input_masked=mask_record(row)))  # serialised once, when written, as for applications
     return records
