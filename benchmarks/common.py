@@ -150,7 +150,7 @@ def quiet() -> None:
 
 
 def a_card_config() -> Any:
-    """The A card's pipeline config (``pipelines/configs/application.yaml``)."""
+    """The A card's pipeline config (the packaged ``riskmodels/training/configs/application.yaml``)."""
     from pipelines.application import ApplicationConfig
     from riskmodels.training import load_config
 

@@ -43,9 +43,9 @@ def fit_bundle() -> tuple[Any, list[dict[str, Any]]]:
     from riskmodels.contract import APPLICATIONS
     from riskmodels.decision import ModelBundle
     from riskmodels.features import build_features
-    from riskmodels.fraud import FraudModel, load_model
+    from riskmodels.models.fraud import FraudModel, load_model
     from riskmodels.policy import load_policy, with_class_pds
-    from riskmodels.risk_classes import RiskBands
+    from riskmodels.policy.risk_classes import RiskBands
     from riskmodels.scorecard import ScorecardModel
     from riskmodels.synth import generate_portfolio
     from riskmodels.training import load_config
@@ -116,7 +116,7 @@ def features_as_arrays(application: dict[str, Any]) -> dict[str, Any]:
 def audit_row_before(body: dict[str, Any], decision: Any) -> tuple[Any, ...]:
     """The audit record and row as they were built before: the input serialised three times."""
     from riskmodels.audit import AuditRecord, canonical_json, input_sha256, outcome_of
-    from riskmodels.privacy import mask_record
+    from riskmodels.contract.privacy import mask_record
 
     record = AuditRecord(request_id=decision.request_id, created_at="now", endpoint="application",
                          input_sha256=input_sha256(body),
@@ -134,7 +134,7 @@ def steps(bundle: Any) -> dict[str, Callable[[Prepared], object]]:
     """Each step as fn(prepared application): decide() end to end, then its parts alone."""
     from riskmodels.audit import _row, record_for
     from riskmodels.decision import decide
-    from riskmodels.explain import gbm_reasons, scorecard_reasons
+    from riskmodels.decision.reasons import gbm_reasons, scorecard_reasons
     from riskmodels.features import build_features_one
     from riskmodels.policy import apply_policy, facts_from
 

@@ -44,7 +44,7 @@ def fit_b_card(snapshots: Any) -> dict[str, Any]:
     """The B card's compiled spec, fitted on (a sample of) the labelled snapshots."""
     from riskmodels.features.behavior import build_behavior_features
     from riskmodels.scorecard import ScorecardModel
-    from riskmodels.scorecard_training import ScorecardPipelineConfig
+    from riskmodels.training.scorecard import ScorecardPipelineConfig
     from riskmodels.training import load_config
 
     cfg = load_config(ScorecardPipelineConfig, "behavior")
@@ -97,7 +97,7 @@ def child(data_dir: str, spec_file: str, as_of: str, out_dir: str, mode: str) ->
     import datetime as dt
 
     from riskmodels.monitoring.portfolio import read_snapshots, run_portfolio_monitor, write_monitor_outputs
-    from riskmodels.post_loan import load_post_loan_policy
+    from riskmodels.policy.post_loan import load_post_loan_policy
     from riskmodels.scorecard.compiled import CompiledScorecard
 
     policy = load_post_loan_policy()
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         child(*args.child)
         return 0
     quiet()
-    from riskmodels.post_loan import load_post_loan_policy
+    from riskmodels.policy.post_loan import load_post_loan_policy
     from riskmodels.synth import generate_portfolio
 
     snapshots = generate_portfolio(APPS, SEED).behavior_snapshots

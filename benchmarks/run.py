@@ -31,11 +31,11 @@ def champions_available() -> tuple[bool, str]:
         return False, f"no MLflow store under {settings.mlruns_dir} (run `make demo` first)"
     from mlflow.exceptions import MlflowException
 
-    from riskmodels import tracking
+    from riskmodels import registry
 
     for kind in ("application", "fraud"):
         try:
-            tracking.describe(REGISTERED_MODELS[kind], tracking.CHAMPION)
+            registry.describe(REGISTERED_MODELS[kind], registry.CHAMPION)
         except MlflowException as exc:
             return False, f"no champion of {REGISTERED_MODELS[kind]} ({exc.error_code})"
     return True, "champions found"

@@ -53,7 +53,7 @@ SPARK_MAX_ROWS = 1_000_000  # beyond, minutes a run on 2 cores: the embedded eng
 def fit_a_card() -> tuple[Any, Any, pd.DataFrame, pd.DataFrame]:
     """(fitted ScorecardModel, risk bands, features of every application, raw applications)."""
     from riskmodels.features import build_features
-    from riskmodels.risk_classes import RiskBands
+    from riskmodels.policy.risk_classes import RiskBands
     from riskmodels.scorecard import ScorecardModel
     from riskmodels.synth import generate_portfolio
 
@@ -113,15 +113,15 @@ def full_decision(rows: int, repeats: int) -> dict[str, Any]:
 def register_champion(model: Any, bands: Any, raw: pd.DataFrame, home: Path) -> None:
     """The fitted card as the champion of a throw-away MLflow store under ``home``."""
     os.environ["RISKMODELS_HOME"] = str(home)
-    from riskmodels import tracking
+    from riskmodels import registry
     from riskmodels.config import get_settings
-    from riskmodels.model_specs import make_spec
+    from riskmodels.models.specs import make_spec
 
     get_settings.cache_clear()
-    with tracking.training_run("application", "benchmark") as run:
+    with registry.training_run("application", "benchmark") as run:
         spec = make_spec("scorecard", "applications", model.compiled_.to_spec(), bands)
-        uri = tracking.log_spec_model(spec, raw.head(5))
-        tracking.register(uri, A_CARD, run.info.run_id, alias=tracking.CHAMPION)
+        uri = registry.log_spec_model(spec, raw.head(5))
+        registry.register(uri, A_CARD, run.info.run_id, alias=registry.CHAMPION)
 
 
 def write_input(raw: pd.DataFrame, rows: int, path: Path) -> None:
@@ -170,12 +170,12 @@ def child(mode: str, source: str, target: str) -> None:
 
     from riskmodels.batch import DEFAULT_BATCH_ROWS, read_batches, score_batch
     from riskmodels.contract import APPLICATIONS
-    from riskmodels.rejects import input_columns
+    from riskmodels.data.rejects import input_columns
 
     before = current_rss_mb()
     extra: dict[str, float] = {}
     if mode == "spark":
-        from riskmodels.batch_spark import score_batch_spark, spark_session
+        from riskmodels.batch.spark import score_batch_spark, spark_session
 
         start = time.perf_counter()
         session = spark_session("local[2]", app_name="riskmodels benchmark")

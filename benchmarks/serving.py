@@ -139,7 +139,7 @@ def measure(targets: dict[str, Target], n: int, rounds: int) -> dict[str, dict[s
 
 def in_process(bodies: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
     """``decide()`` for one application in this process: the service's own work, no HTTP."""
-    from riskmodels.champions import load_champions
+    from riskmodels.registry.champions import load_champions
     from riskmodels.decision import decide
     from serving.schemas import ApplicationRequest
 

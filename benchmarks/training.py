@@ -35,8 +35,8 @@ def bench_account_card(portfolio: Any, n: int, name: str, kind: str, table: str,
     """Timings of one post-loan card on the rows of the first ``n`` applications' accounts."""
     from pipelines.post_loan import account_sample
     from riskmodels.scorecard import binning
-    from riskmodels.scorecard_training import ScorecardPipelineConfig, fit_scorecard
-    from riskmodels.splits import split_by_month
+    from riskmodels.training.scorecard import ScorecardPipelineConfig, fit_scorecard
+    from riskmodels.data.splits import split_by_month
     from riskmodels.training import load_config
 
     cfg = load_config(ScorecardPipelineConfig, kind)
@@ -65,10 +65,10 @@ def bench_size(portfolio: Any, n: int, repeats: int) -> dict[str, Any]:
 
     from pipelines.fraud import FraudConfig
     from riskmodels.features import build_features
-    from riskmodels.fraud import FraudModel
+    from riskmodels.models.fraud import FraudModel
     from riskmodels.scorecard import binning
-    from riskmodels.scorecard_training import fit_scorecard
-    from riskmodels.splits import split_by_month
+    from riskmodels.training.scorecard import fit_scorecard
+    from riskmodels.data.splits import split_by_month
     from riskmodels.training import load_config
 
     apps, outs = portfolio.applications.iloc[:n], portfolio.outcomes.iloc[:n]

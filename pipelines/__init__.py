@@ -1,7 +1,7 @@
 """Training pipelines: one thin module per model kind, configured by ``configs/KIND.yaml``.
 
 Each pipeline only composes library steps (``riskmodels.training``,
-``riskmodels.scorecard_training``), so what a model is trained on reads top to bottom.
+``riskmodels.training.scorecard``), so what a model is trained on reads top to bottom.
 """
 
 from __future__ import annotations

@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from riskmodels import tracking
+from riskmodels import registry
 from riskmodels.config import get_settings
 from riskmodels.features import build_features
-from riskmodels.fraud import GBMChallenger
-from riskmodels.model_specs import make_spec
+from riskmodels.models.fraud import GBMChallenger
+from riskmodels.models.specs import make_spec
 from riskmodels.policy import load_policy
-from riskmodels.promotion import GATES_ARTIFACT
-from riskmodels.scorecard_training import (FittedScorecard, ScorecardPipelineConfig, ScorecardSample,
+from riskmodels.registry.promotion import GATES_ARTIFACT
+from riskmodels.training.scorecard import (FittedScorecard, ScorecardPipelineConfig, ScorecardSample,
                                            train_and_register)
 from riskmodels.training import TrainingResult, data_fingerprint, load_config, read_optional, read_tables, require_clean
 
@@ -54,20 +54,20 @@ def run(data_dir: Path, config_path: Path | None = None) -> TrainingResult:
         """LightGBM on the same candidates and training rows, registered on its own."""
         train = (fitted.split == "train").to_numpy()
         model = GBMChallenger(features=cfg.scorecard.features).fit(sample.features[train], sample.event[train])
-        with tracking.training_run("application_challenger", "application-challenger") as run:
+        with registry.training_run("application_challenger", "application-challenger") as run:
             import mlflow
 
             mlflow.log_text(cfg.gates.model_dump_json(indent=1), GATES_ARTIFACT)
             pd_all = np.asarray(model.predict_pd(sample.features))
             from riskmodels.evaluation import evaluate_splits
-            from riskmodels.scorecard_training import split_data
+            from riskmodels.training.scorecard import split_data
 
             mlflow.log_metrics(evaluate_splits(split_data(sample, fitted.split, pd_all,
                                                           cfg.scorecard.scale.to_points(pd_all)),
                                                bands=fitted.bands).metrics)
-            uri = tracking.log_spec_model(make_spec("application_challenger", "applications", model.to_dict()),
+            uri = registry.log_spec_model(make_spec("application_challenger", "applications", model.to_dict()),
                                           sample.input_rows.head(5))
-            tracking.register(uri, cfg.challenger.model_name, run.info.run_id)
+            registry.register(uri, cfg.challenger.model_name, run.info.run_id)
         return pd_all, cfg.challenger.model_name
 
     # The risk classes are the lending policy's: one definition for training and decisions.

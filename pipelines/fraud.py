@@ -8,16 +8,16 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from riskmodels import tracking
+from riskmodels import registry
 from riskmodels.config import get_settings
 from riskmodels.evaluation import evaluate_splits, validation_report
 from riskmodels.features import build_features
-from riskmodels.fraud import FraudModel
-from riskmodels.model_specs import make_spec
-from riskmodels.promotion import GATES_ARTIFACT
-from riskmodels.risk_classes import RiskBand, RiskBands
-from riskmodels.scorecard_training import ScorecardSample, log_quality_reports, split_data
-from riskmodels.splits import split_by_month
+from riskmodels.models.fraud import FraudModel
+from riskmodels.models.specs import make_spec
+from riskmodels.registry.promotion import GATES_ARTIFACT
+from riskmodels.policy.risk_classes import RiskBand, RiskBands
+from riskmodels.training.scorecard import ScorecardSample, log_quality_reports, split_data
+from riskmodels.data.splits import split_by_month
 from riskmodels.training import (PipelineConfig, TrainingResult, data_fingerprint, flatten, load_config,
                                  read_optional, read_tables, require_clean)
 
@@ -64,7 +64,7 @@ def run(data_dir: Path, config_path: Path | None = None) -> TrainingResult:
                        RiskBand("reject", 0.0)))
     evaluation = evaluate_splits(split_data(sample, split, assessed.probability, assessed.score), bands=bands)
 
-    with tracking.training_run("fraud", "fraud-model") as run:
+    with registry.training_run("fraud", "fraud-model") as run:
         import mlflow
 
         mlflow.log_params({**flatten("", cfg), "data.hash": data_fingerprint(apps),
@@ -78,8 +78,8 @@ def run(data_dir: Path, config_path: Path | None = None) -> TrainingResult:
         mlflow.log_text(validation_report(evaluation, title=f"Validation report: {cfg.model_name}"),
                         "report/validation_report.html")
         mlflow.log_text(cfg.gates.model_dump_json(indent=1), GATES_ARTIFACT)
-        uri = tracking.log_spec_model(make_spec("fraud", "applications", model.to_dict()), raw.head(5))
-        version = tracking.register(uri, cfg.model_name, run.info.run_id).version
+        uri = registry.log_spec_model(make_spec("fraud", "applications", model.to_dict()), raw.head(5))
+        version = registry.register(uri, cfg.model_name, run.info.run_id).version
     log.info("fraud model v%s: oot_auc %.4f (%d trees, fraud rate %.2f%%)", version,
              evaluation.metrics["oot_auc"], model.booster_.num_trees(), 100 * np.mean(sample.event))
     return TrainingResult("fraud", cfg.model_name, run.info.run_id, version, evaluation.metrics)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from riskmodels.config import get_settings
-from riskmodels.model_specs import feature_builder
-from riskmodels.scorecard_training import ScorecardPipelineConfig, ScorecardSample, train_and_register
+from riskmodels.models.specs import feature_builder
+from riskmodels.training.scorecard import ScorecardPipelineConfig, ScorecardSample, train_and_register
 from riskmodels.training import TrainingResult, data_fingerprint, load_config, read_optional, read_tables, require_clean
 
 

@@ -32,12 +32,12 @@ from riskmodels.decision import ModelVersion
 from riskmodels.features.behavior import BEHAVIOR_FEATURES, behavior_features_one
 from riskmodels.features.catalogue import FeatureInfo
 from riskmodels.features.collection import COLLECTION_FEATURES, collection_features_one
-from riskmodels.model_specs import ScorecardScorer
-from riskmodels.post_loan import (
+from riskmodels.models.specs import ScorecardScorer
+from riskmodels.policy.post_loan import (
     Action, PostLoanPolicy, Treatment, behavior_action_one, behavior_actions, collection_plan,
     collection_plan_one,
 )
-from riskmodels.privacy import mask_record
+from riskmodels.contract.privacy import mask_record
 
 log = logging.getLogger("riskmodels.serving")
 
@@ -134,12 +134,12 @@ class AccountModels:
 def _load_one(kind: AccountKind) -> AccountModel:
     from mlflow.exceptions import MlflowException
 
-    from riskmodels import tracking
-    from riskmodels.model_specs import scorer_from_spec
+    from riskmodels import registry
+    from riskmodels.models.specs import scorer_from_spec
 
     name = REGISTERED_MODELS[kind]
     try:
-        spec, version = tracking.load_spec(name, tracking.CHAMPION)
+        spec, version = registry.load_spec(name, registry.CHAMPION)
     except MlflowException as exc:
         raise LookupError(f"no `champion` of {name} in the registry ({exc.error_code})") from exc
     where = f"{name} v{version.version}"
@@ -159,10 +159,10 @@ def _load_one(kind: AccountKind) -> AccountModel:
 
 def load_account_models(settings: Settings) -> AccountModels:
     """Each post-loan champion that is registered and loads; the reason for each that does not."""
-    from riskmodels import tracking
-    from riskmodels.post_loan import load_post_loan_policy
+    from riskmodels import registry
+    from riskmodels.policy.post_loan import load_post_loan_policy
 
-    tracking.configure(settings)
+    registry.configure(settings)
     models, problems = {}, {}
     for kind in ACCOUNT_KINDS:
         try:

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
-from riskmodels.privacy import mask_value
+from riskmodels.contract.privacy import mask_value
 from serving.schemas import MAX_BATCH, ErrorItem
 
 log = logging.getLogger("riskmodels.serving")

@@ -19,12 +19,12 @@ def describe_bundle(bundle: ModelBundle) -> tuple[ModelInfo, ...]:
 
     The metrics are read from the registry once, here (start-up or reload), never per request.
     """
-    from riskmodels import tracking
+    from riskmodels import registry
 
     by_name = {name: kind for kind, name in REGISTERED_MODELS.items()}
     infos = []
     for name, version in sorted(bundle.versions.items()):
-        registered = tracking.describe(name, str(version))
+        registered = registry.describe(name, str(version))
         infos.append(ModelInfo(kind=by_name.get(name, name), name=name, version=str(version), alias=CHAMPION,
                                run_id=bundle.runs.get(name) or registered.run_id,
                                metrics=dict(registered.metrics)))

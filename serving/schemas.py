@@ -2,7 +2,7 @@
 
 Every request field is one contract column: its type, description and unit, range (with the
 column's special codes, e.g. ``-1`` = never), allowed categories and nullability come from
-``riskmodels.contract``, so the API cannot drift from the tables the models were trained on.
+``riskmodels.contract.tables``, so the API cannot drift from the tables the models were trained on.
 Inputs are checked strictly: unknown fields, NaN and infinity, numbers sent as strings and
 booleans sent as numbers are all refused, each with a rule a person can read.
 """
@@ -21,7 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from riskmodels.contract import APPLICATIONS, BEHAVIOR_SNAPSHOTS, COLLECTION_CASES
-from riskmodels.contract_types import Column, Table
+from riskmodels.contract import Column, Table
 
 # Sizes: one application is about 4 KB of JSON; the limits leave room without inviting abuse.
 MAX_BATCH = 500

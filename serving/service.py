@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from riskmodels.audit import AuditLog, record_for
 from riskmodels.config import Settings, apply_offline_environment
 from riskmodels.decision import Decision, FraudResult, ModelBundle, ModelVersion, decide
-from riskmodels.privacy import PiiLogFilter
+from riskmodels.contract.privacy import PiiLogFilter
 from serving import SERVICE_CONFIG, errors, guard
 from serving.accounts import (
     AccountModels, BehaviorResult, CollectionResult, audit_records, load_account_models, score_behavior,
@@ -81,7 +81,7 @@ class Loaded:
 
 def load_models(settings: Settings) -> Loaded:
     """The champions, or the reason they cannot be served (the service then stays not ready)."""
-    from riskmodels.champions import ChampionsUnavailable, load_champions
+    from riskmodels.registry.champions import ChampionsUnavailable, load_champions
 
     try:
         bundle = load_champions(settings)

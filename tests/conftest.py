@@ -39,7 +39,7 @@ def trained_store(portfolio_dir: Path) -> Iterator[Settings]:
     registered and promoted to champion by the real pipelines."""
     from pipelines import run_training
     from riskmodels.config import REGISTERED_MODELS
-    from riskmodels.promotion import promote
+    from riskmodels.registry.promotion import promote
 
     for kind in ("fraud", "application"):
         run_training(kind, portfolio_dir)
@@ -53,7 +53,7 @@ def post_loan_store(trained_store: Settings, portfolio_dir: Path) -> Settings:
     """``trained_store`` plus the B and C cards, trained by their pipelines and promoted to
     champion through their gates, as a risk manager would."""
     from pipelines import run_training
-    from riskmodels.promotion import promote
+    from riskmodels.registry.promotion import promote
 
     for kind in ("behavior", "collection"):
         result = run_training(kind, portfolio_dir)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from riskmodels.audit import AuditLog, AuditRecord, canonical_json, input_sha256
-from riskmodels.privacy import mask_record
+from riskmodels.contract.privacy import mask_record
 
 ID, PHONE = "110101199003071234", "13812345678"
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from riskmodels import batch_engines
+from riskmodels.batch import scorers as batch_engines
 from riskmodels.batch import BatchSummary, ModelRef, parse_model_ref, read_batches, score_batch
 from riskmodels.config import REGISTERED_MODELS, Settings
 
@@ -35,10 +35,10 @@ def input_file(applications: pd.DataFrame, tmp_path: Path) -> Path:
 
 
 def _expected(name: str, rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    from riskmodels import tracking
-    from riskmodels.model_specs import scorer_from_spec
+    from riskmodels import registry
+    from riskmodels.models.specs import scorer_from_spec
 
-    spec, version = tracking.load_spec(name, "champion")
+    spec, version = registry.load_spec(name, "champion")
     return scorer_from_spec(spec).score_frame(rows), version.version
 
 
@@ -191,7 +191,7 @@ def test_model_references() -> None:
 
 def test_rules_hold_on_arrow_types_as_a_bank_exports_them(applications: pd.DataFrame) -> None:
     from riskmodels.contract import APPLICATIONS
-    from riskmodels.rejects import check_schema, find_problems
+    from riskmodels.data.rejects import check_schema, find_problems
 
     rows = applications.head(6).astype({"owner_age": "float64", "blacklist_hit": "int64"})
     rows.loc[0, "owner_age"] = 30.5
@@ -227,7 +227,7 @@ def test_decision_runs_the_champions_or_says_it_is_not_built(trained_store: Sett
             score_batch(A_CARD, input_file, out, kind="decision")
         assert not out.exists()
         return
-    from riskmodels.champions import load_champions
+    from riskmodels.registry.champions import load_champions
     from riskmodels.decision import decide_frame
 
     applications = applications.head(1_000)

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from riskmodels.batch import score_batch
-from riskmodels.batch_spark import score_batch_spark, spark_session
+from riskmodels.batch.spark import score_batch_spark, spark_session
 from riskmodels.cli import app
 from riskmodels.config import REGISTERED_MODELS, Settings
 

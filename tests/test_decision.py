@@ -3,6 +3,7 @@ for a frame; on small models fitted on the simulator, and on the three reference
 
 from __future__ import annotations
 
+import riskmodels.training
 import json
 import math
 from pathlib import Path
@@ -20,7 +21,7 @@ from riskmodels.features import build_features, build_features_one
 from riskmodels.policy import load_policy, with_class_pds
 
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
-CONFIG = Path(__file__).resolve().parents[1] / "pipelines" / "configs" / "application.yaml"
+CONFIG = Path(riskmodels.training.__file__).parent / "configs" / "application.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +35,8 @@ def portfolio() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def bundle(portfolio: pd.DataFrame) -> ModelBundle:
     """A small A card and fraud model, trained the way the pipelines train them (a few seconds)."""
-    from riskmodels.fraud import FraudModel
-    from riskmodels.risk_classes import RiskBands
+    from riskmodels.models.fraud import FraudModel
+    from riskmodels.policy.risk_classes import RiskBands
     from riskmodels.scorecard import ScorecardConfig, ScorecardModel
 
     features = build_features(portfolio[APPLICATIONS.names])

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskmodels.explain import (
+from riskmodels.decision.reasons import (
     FEATURE_REASONS, MISSING_SOURCE_REASONS, REASON_CATALOGUE, check_catalogued, gbm_reasons, missing_source,
     scorecard_reasons, top_adverse,
 )
@@ -155,7 +155,7 @@ def test_scorecard_reasons_equal_linear_explainer_in_points() -> None:
 def test_fraud_reasons_equal_tree_explainer() -> None:
     import shap
 
-    from riskmodels.fraud import FraudModel
+    from riskmodels.models.fraud import FraudModel
 
     rng = np.random.default_rng(4)
     n = 4000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import riskmodels.training
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskmodels import tracking
+from riskmodels import registry
 from riskmodels.config import REGISTERED_MODELS, Settings
 
 # A model may lose a little to the truth it cannot see (noise in the sources), but not more.
@@ -23,7 +24,7 @@ def test_model_reaches_the_oracle_on_out_of_time_rows(trained_store: Settings, k
     # of hundred defaults and a few dozen frauds, so the AUC is measured with error: the model
     # fails when it is significantly (two DeLong standard errors) below the bar, not when
     # sampling noise grazes it. The 200k run of the benchmark measures the ratio itself.
-    metrics = tracking.describe(REGISTERED_MODELS[kind], "champion").metrics
+    metrics = registry.describe(REGISTERED_MODELS[kind], "champion").metrics
     bar = ORACLE_RATIO * metrics["oracle_oot_auc"]
     assert metrics["oot_auc"] + 2 * metrics["oot_auc_se"] >= bar, metrics
     assert metrics["test_auc"] + 2 * metrics["test_auc_se"] >= ORACLE_RATIO * metrics["oracle_test_auc"], metrics
@@ -32,14 +33,14 @@ def test_model_reaches_the_oracle_on_out_of_time_rows(trained_store: Settings, k
 def test_scorecard_is_not_significantly_worse_than_its_lightgbm_challenger(trained_store: Settings) -> None:
     # Both models see the same candidates and training rows; a WOE scorecard that falls
     # significantly behind a gradient-boosted model has lost signal in binning or selection.
-    metrics = tracking.describe(REGISTERED_MODELS["application"], "champion").metrics
+    metrics = registry.describe(REGISTERED_MODELS["application"], "champion").metrics
     assert metrics["oot_auc"] + 2 * metrics["oot_auc_se"] >= metrics["challenger_oot_auc"], metrics
     assert metrics["oot_auc"] > 0.5 + 2 * metrics["oot_auc_se"], metrics
 
 
 def test_every_validator_artefact_is_logged(trained_store: Settings) -> None:
-    version = tracking.describe(REGISTERED_MODELS["application"], "champion")
-    client = tracking.configure()
+    version = registry.describe(REGISTERED_MODELS["application"], "champion")
+    client = registry.configure()
     listed = {a.path for folder in ("", "model", "report", "selection", "quality", "binning")
               for a in client.list_artifacts(version.run_id, folder or None)}
     for expected in ("model/coefficients.csv", "model/scorecard_table.csv", "model/compiled_spec.json",
@@ -53,43 +54,43 @@ def test_every_validator_artefact_is_logged(trained_store: Settings) -> None:
 
 
 def test_registered_pyfunc_scores_like_the_compiled_spec(trained_store: Settings, portfolio_dir: Path) -> None:
-    from riskmodels.model_specs import scorer_from_spec
+    from riskmodels.models.specs import scorer_from_spec
 
     name = REGISTERED_MODELS["application"]
     rows = pd.read_parquet(portfolio_dir / "applications.parquet").head(200)
     pyfunc = mlflow.pyfunc.load_model(f"models:/{name}@champion")
-    spec, _ = tracking.load_spec(name, "champion")
+    spec, _ = registry.load_spec(name, "champion")
     expected = scorer_from_spec(spec).score_frame(rows)
-    got = pyfunc.predict(tracking.as_signature_types(rows))
+    got = pyfunc.predict(registry.as_signature_types(rows))
     np.testing.assert_allclose(got["score"].to_numpy(), expected["score"].to_numpy(), atol=1e-9)
 
 
 def test_promotion_refuses_a_model_that_fails_a_gate(trained_store: Settings, portfolio_dir: Path,
                                                      tmp_path: Path) -> None:
     from pipelines import run_training
-    from riskmodels.promotion import PromotionRefused, promote
+    from riskmodels.registry.promotion import PromotionRefused, promote
 
     strict = tmp_path / "fraud.yaml"
-    text = (Path(__file__).parents[1] / "pipelines/configs/fraud.yaml").read_text(encoding="utf-8")
+    text = (Path(riskmodels.training.__file__).parent / "configs" / "fraud.yaml").read_text(encoding="utf-8")
     strict.write_text(text.replace("min_oot_auc: 0.85", "min_oot_auc: 0.9999"), encoding="utf-8")
     result = run_training("fraud", portfolio_dir, strict)
-    champion_before = tracking.describe(result.model_name, "champion").version
+    champion_before = registry.describe(result.model_name, "champion").version
     with pytest.raises(PromotionRefused, match="min_oot_auc"):
         promote(result.model_name, result.version)
-    assert tracking.describe(result.model_name, "champion").version == champion_before
+    assert registry.describe(result.model_name, "champion").version == champion_before
 
 
 def test_bad_data_stops_training_before_any_run(trained_store: Settings, portfolio_dir: Path,
                                                 tmp_path: Path) -> None:
     from pipelines import run_training
-    from riskmodels.quality import DataQualityError
+    from riskmodels.data.quality import DataQualityError
 
     broken = tmp_path / "broken"
     shutil.copytree(portfolio_dir, broken)
     apps = pd.read_parquet(broken / "applications.parquet")
     apps.loc[apps.index[:5], "owner_age"] = 150
     apps.to_parquet(broken / "applications.parquet")
-    client = tracking.configure()
+    client = registry.configure()
     experiment = client.get_experiment_by_name(trained_store.experiment)
     runs_before = len(client.search_runs([experiment.experiment_id], max_results=1000))
     with pytest.raises(DataQualityError, match="owner_age"):

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from riskmodels import tracking
+from riskmodels import registry
 from riskmodels.cli import app
 from riskmodels.config import REGISTERED_MODELS
 
@@ -39,23 +39,23 @@ def trained(portfolio_dir: Path) -> dict[str, dict[str, Any]]:
 def test_registered_as_challenger_with_its_evidence(trained: dict[str, dict[str, Any]], kind: str) -> None:
     name = REGISTERED_MODELS[kind]
     assert name == f"sme-{kind}-scorecard" and trained[kind]["model"] == name
-    version = tracking.describe(name, tracking.CHALLENGER)
-    assert version.version == trained[kind]["version"] and tracking.CHALLENGER in version.aliases
+    version = registry.describe(name, registry.CHALLENGER)
+    assert version.version == trained[kind]["version"] and registry.CHALLENGER in version.aliases
     for metric in METRICS:
         assert np.isfinite(version.metrics[metric]), metric
-    client = tracking.configure()
+    client = registry.configure()
     listed = {a.path for folder in (None, "model", "report", "selection", "quality", "binning")
               for a in client.list_artifacts(version.run_id, folder)}
     assert set(ARTEFACTS) <= listed, sorted(listed)
     assert any(p.startswith("binning/") for p in listed) and any(p.startswith("quality/") for p in listed)
-    spec, _ = tracking.load_spec(name, tracking.CHALLENGER)
+    spec, _ = registry.load_spec(name, registry.CHALLENGER)
     assert spec["input_table"] == {"behavior": "behavior_snapshots", "collection": "collection_cases"}[kind]
 
 
 def test_b_card_reaches_its_oracle_out_of_time(trained: dict[str, dict[str, Any]]) -> None:
     # Out-of-time snapshots number in the thousands, so two DeLong standard errors are a small
     # tolerance: the card fails when it is significantly below the bar, not when noise grazes it.
-    metrics = tracking.describe(REGISTERED_MODELS["behavior"], tracking.CHALLENGER).metrics
+    metrics = registry.describe(REGISTERED_MODELS["behavior"], registry.CHALLENGER).metrics
     bar = ORACLE_RATIO * metrics["oracle_oot_auc"]
     assert metrics["oot_auc"] + 2 * metrics["oot_auc_se"] >= bar, metrics
     assert metrics["oot_auc_se"] < 0.02, metrics  # the tolerance stays honest only on a large sample
@@ -63,8 +63,8 @@ def test_b_card_reaches_its_oracle_out_of_time(trained: dict[str, dict[str, Any]
 
 def _held_out_cases(portfolio_dir: Path) -> pd.DataFrame:
     """The collection pipeline's out-of-time cases (labelled, the latest months), as it splits them."""
-    from riskmodels.scorecard_training import ScorecardPipelineConfig
-    from riskmodels.splits import split_by_month
+    from riskmodels.training.scorecard import ScorecardPipelineConfig
+    from riskmodels.data.splits import split_by_month
     from riskmodels.training import load_config
 
     cfg = load_config(ScorecardPipelineConfig, "collection")
@@ -75,10 +75,10 @@ def _held_out_cases(portfolio_dir: Path) -> pd.DataFrame:
 
 def test_c_card_order_recovers_more_than_the_seeds_rule_order(trained: dict[str, dict[str, Any]],
                                                                portfolio_dir: Path) -> None:
-    from riskmodels.model_specs import scorer_from_spec
-    from riskmodels.post_loan import compare_orderings, load_post_loan_policy
+    from riskmodels.models.specs import scorer_from_spec
+    from riskmodels.policy.post_loan import compare_orderings, load_post_loan_policy
 
-    spec, _ = tracking.load_spec(REGISTERED_MODELS["collection"], tracking.CHALLENGER)
+    spec, _ = registry.load_spec(REGISTERED_MODELS["collection"], registry.CHALLENGER)
     cases = _held_out_cases(portfolio_dir)
     assert len(cases) >= 500  # enough held-out cases for the comparison to mean something
     cure_prob = 1.0 - scorer_from_spec(spec).score_frame(cases)["pd"].to_numpy()  # the event is "not cured"

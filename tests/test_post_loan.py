@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import riskmodels.training
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from riskmodels.post_loan import (
+from riskmodels.policy.post_loan import (
     DEFAULT_POLICY_PATH, PolicyError, PostLoanPolicy, behavior_actions, collection_plan, collection_treatments,
     compare_orderings, cure_order, load_post_loan_policy, recovered_balance_in_first_n, rule_order,
 )
@@ -216,10 +217,10 @@ def test_c_card_order_beats_the_rule_order_on_the_simulator(portfolio_dir: Path,
     held-out cases' calls than the seed's amount / grade / industry order."""
     from riskmodels.features.collection import build_collection_features
     from riskmodels.scorecard import ScorecardConfig, ScorecardModel
-    from riskmodels.splits import SplitConfig, split_by_month
+    from riskmodels.data.splits import SplitConfig, split_by_month
 
     cases = pd.read_parquet(portfolio_dir / "collection_cases.parquet")
-    raw = yaml.safe_load((Path(__file__).resolve().parents[1] / "pipelines" / "configs" / "collection.yaml")
+    raw = yaml.safe_load((Path(riskmodels.training.__file__).parent / "configs" / "collection.yaml")
                          .read_text(encoding="utf-8"))
     not_cured = (cases[raw["target"]].to_numpy(dtype=int) == raw["event_value"]).astype(int)
     train = (split_by_month(cases[raw["date_column"]], SplitConfig.model_validate(raw["split"])) == "train").to_numpy()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from riskmodels.quality import DataQualityError, check_table, require_quality, write_report
+from riskmodels.data.quality import DataQualityError, check_table, require_quality, write_report
 
 
 @pytest.fixture(scope="module")

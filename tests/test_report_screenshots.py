@@ -84,9 +84,9 @@ def check_report(html_file: Path, out_png: Path, *, min_plots: int) -> None:
 def test_validation_report_of_the_a_card_renders(trained_store: Settings, tmp_path: Path) -> None:
     import mlflow
 
-    from riskmodels import tracking
+    from riskmodels import registry
 
-    champion = tracking.describe(REGISTERED_MODELS["application"], tracking.CHAMPION)
+    champion = registry.describe(REGISTERED_MODELS["application"], registry.CHAMPION)
     assert champion.run_id, "the champion A card must know the run that trained it"
     local = mlflow.artifacts.download_artifacts(
         run_id=champion.run_id, artifact_path="report/validation_report.html", dst_path=str(tmp_path))

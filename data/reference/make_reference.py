@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from riskmodels.contract import APPLICATIONS
-from riskmodels.contract_types import Column
+from riskmodels.contract.tables import APPLICATIONS
+from riskmodels.contract.types import Column
 from riskmodels.synth import reference_applications
 
 OUT = Path(__file__).resolve().parent

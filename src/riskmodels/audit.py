@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskmodels.config import Settings, get_settings
-from riskmodels.privacy import mask_record
+from riskmodels.contract.privacy import mask_record
 
 if TYPE_CHECKING:
     from riskmodels.decision import Decision, ModelBundle

@@ -23,9 +23,9 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def documented(trained_store: Settings, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, str]:
     """(page, version, run id) written by the CLI for the champion's version number."""
-    from riskmodels import tracking
+    from riskmodels import registry
 
-    version = tracking.describe(NAME, tracking.CHAMPION)
+    version = registry.describe(NAME, registry.CHAMPION)
     out = tmp_path_factory.mktemp("docs")
     result = runner.invoke(app, ["report", "model", "--name", NAME, "--version", version.version, "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -41,9 +41,9 @@ def _cells(page: str) -> set[str]:
 def _artefact(run_id: str, path: str) -> pd.DataFrame:
     import mlflow
 
-    from riskmodels import tracking
+    from riskmodels import registry
 
-    tracking.configure()
+    registry.configure()
     return pd.read_csv(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=path))
 
 
@@ -55,11 +55,11 @@ def test_the_document_has_every_section(documented: tuple[str, str, str]) -> Non
 
 
 def test_performance_and_calibration_are_the_runs_metrics(documented: tuple[str, str, str]) -> None:
-    from riskmodels import tracking
+    from riskmodels import registry
 
     page, _, run_id = documented
-    metrics = tracking.configure().get_run(run_id).data.metrics
-    params = tracking.configure().get_run(run_id).data.params
+    metrics = registry.configure().get_run(run_id).data.metrics
+    params = registry.configure().get_run(run_id).data.params
     cells = _cells(page)
     for split in ("train", "test", "oot"):
         for name in ("auc", "gini", "ks", "hl_pvalue", "herfindahl", "bad_rate"):
@@ -99,10 +99,10 @@ def test_policy_cut_offs_come_from_the_default_policy(documented: tuple[str, str
 
 
 def test_limitations_state_the_recorded_evidence(documented: tuple[str, str, str]) -> None:
-    from riskmodels import tracking
+    from riskmodels import registry
 
     page, _, run_id = documented
-    metrics = tracking.configure().get_run(run_id).data.metrics
+    metrics = registry.configure().get_run(run_id).data.metrics
     limits = page.split("<h2>Limitations</h2>")[1]
     assert f"{metrics['oot_auc_to_oracle']:.1%}" in limits  # simulated data, against its oracle
     if metrics["oot_jeffreys_failures"] > 0:

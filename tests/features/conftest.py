@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from riskmodels.contract import APPLICATIONS, OPTIONAL_SOURCES
-from riskmodels.contract_types import Column
+from riskmodels.contract import Column
 
 MISSING_SHARE = 0.25  # share of rows without each optional source
 

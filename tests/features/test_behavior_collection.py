@@ -3,6 +3,7 @@ B card fitted on the simulator against the oracle."""
 
 from __future__ import annotations
 
+import riskmodels.training
 import warnings
 from datetime import date
 from pathlib import Path
@@ -20,9 +21,9 @@ from riskmodels.features.catalogue import FEATURES, SOURCE_MISSING, FeatureInfo
 from riskmodels.features.collection import COLLECTION_FEATURES, build_collection_features
 from riskmodels.monitoring.portfolio import run_portfolio_monitor
 from riskmodels.scorecard import ScorecardConfig, ScorecardModel
-from riskmodels.splits import SplitConfig, split_by_month
+from riskmodels.data.splits import SplitConfig, split_by_month
 
-CONFIGS = Path(__file__).resolve().parents[2] / "pipelines" / "configs"
+CONFIGS = Path(riskmodels.training.__file__).parent / "configs"
 
 SNAPSHOT = {
     "account_id": "A1", "snapshot_date": pd.Timestamp("2025-03-31"), "industry": "catering", "months_on_book": 7,

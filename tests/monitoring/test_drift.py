@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from riskmodels.cli import app
 from riskmodels.config import REGISTERED_MODELS, Settings
 from riskmodels.monitoring.drift import DriftResult, run_drift
-from riskmodels.monitoring.drift_config import DEFAULT_THRESHOLDS, Band, load_thresholds
-from riskmodels.monitoring.drift_report import write_drift_report
+from riskmodels.monitoring.drift.thresholds import DEFAULT_THRESHOLDS, Band, load_thresholds
+from riskmodels.monitoring.drift.report import write_drift_report
 
 MODEL = f"{REGISTERED_MODELS['application']}@champion"
 CURRENT_SIZE = 10_000
@@ -88,10 +88,10 @@ def _with_outcomes(rows: pd.DataFrame, pd_: np.ndarray, factor: float, seed: int
 
 def test_backtesting_passes_true_pds_and_flags_underestimated_ones(trained_store: Settings, stable_dir: Path,
                                                                   portfolio_dir: Path, tmp_path: Path) -> None:
-    from riskmodels import tracking
-    from riskmodels.model_specs import scorer_from_spec
+    from riskmodels import registry
+    from riskmodels.models.specs import scorer_from_spec
 
-    spec, _ = tracking.load_spec(REGISTERED_MODELS["application"], "champion")
+    spec, _ = registry.load_spec(REGISTERED_MODELS["application"], "champion")
     rows = pd.read_parquet(stable_dir / "applications.parquet")
     pd_ = scorer_from_spec(spec).score_frame(rows)["pd"].to_numpy()
     results = {}
@@ -133,9 +133,9 @@ def test_score_psi_uses_the_baseline_bins(stable: DriftResult, drifted: DriftRes
 
 
 def test_csi_counts_the_scorecard_bins(drifted: DriftResult, trained_store: Settings) -> None:
-    from riskmodels import tracking
+    from riskmodels import registry
 
-    spec, _ = tracking.load_spec(REGISTERED_MODELS["application"], "champion")
+    spec, _ = registry.load_spec(REGISTERED_MODELS["application"], "champion")
     features = {f["name"]: f for f in spec["model"]["features"]}
     assert set(drifted.csi) == set(features)
     for name, result in drifted.csi.items():
@@ -169,7 +169,7 @@ def test_thresholds_bands_read_both_ways(tmp_path: Path) -> None:
 
 def test_cli_writes_the_report_and_records_an_mlflow_run(trained_store: Settings, portfolio_dir: Path,
                                                          drift_dir: Path, tmp_path: Path) -> None:
-    from riskmodels import tracking
+    from riskmodels import registry
 
     out = tmp_path / "drift"
     result = runner.invoke(app, ["monitor", "drift", "--model", REGISTERED_MODELS["application"],
@@ -182,8 +182,8 @@ def test_cli_writes_the_report_and_records_an_mlflow_run(trained_store: Settings
     assert summary["thresholds"]["score_psi"] == {"amber": 0.1, "red": 0.25}
     page = (out / "drift_report.html").read_text()
     assert "PSI by month" in page and "data:image/png;base64," in page
-    version = tracking.describe(REGISTERED_MODELS["application"], "champion")
-    client = tracking.configure()
+    version = registry.describe(REGISTERED_MODELS["application"], "champion")
+    client = registry.configure()
     mv = client.get_model_version(version.name, version.version)
     run = client.get_run(mv.tags["drift.last_run_id"])
     assert mv.tags["drift.last_status"] == "red"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from riskmodels.monitoring import early_warning as ew
+from riskmodels.policy import early_warning as ew
 
 BASE = 100.0
 
@@ -83,7 +83,7 @@ def test_a_disabled_rule_stays_quiet_in_the_batch_and_the_others_still_fire(
     # A bank may switch a seed rule off in the policy: its accounts get no alert (and, for the
     # no-flow rule with the freeze switched off, keep their unused limit), the rest are unchanged.
     from riskmodels.monitoring.portfolio import run_portfolio_monitor
-    from riskmodels.post_loan import load_post_loan_policy
+    from riskmodels.policy.post_loan import load_post_loan_policy
 
     snapshots = panel({
         "codebt": [{}, {}, {"new_large_loan_other_bank": True}],

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pandas as pd
 
 from riskmodels.monitoring.portfolio import FrameScorer, run_portfolio_monitor
-from riskmodels.monitoring.portfolio_report import render_portfolio_report, worst_accounts
+from riskmodels.monitoring.portfolio.report import render_portfolio_report, worst_accounts
 
 Panel = Callable[..., pd.DataFrame]  # the ``panel`` fixture of conftest.py
 VOID = {"meta", "img", "br", "hr", "link", "input"}

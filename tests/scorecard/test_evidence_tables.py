@@ -9,7 +9,7 @@ import re
 import pandas as pd
 
 from riskmodels.scorecard.model import ScorecardModel
-from riskmodels.scorecard_training import (
+from riskmodels.training.scorecard import (
     NOT_APPLICABLE, bin_label, binning_artefacts, readable_scorecard_table, report_sections,
 )
 from .conftest import CATEGORY_RISK

@@ -65,7 +65,7 @@ def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def bundle(trained_store: Settings) -> Any:
-    from riskmodels.champions import load_champions
+    from riskmodels.registry.champions import load_champions
 
     return load_champions(trained_store)
 
@@ -104,7 +104,7 @@ def without_request_id(answer: dict[str, Any]) -> dict[str, Any]:
 
 # -- ready, models, reference customers ---------------------------------------------------
 def test_health_is_open_and_the_models_list_their_registered_versions(server: Server, trained_store: Settings) -> None:
-    from riskmodels import tracking
+    from riskmodels import registry
 
     assert server.client.get("/readyz").status_code == 200
     assert server.client.get("/livez").status_code == 200
@@ -119,7 +119,7 @@ def test_health_is_open_and_the_models_list_their_registered_versions(server: Se
     served = {m["name"]: m for m in listing["models"]}
     for kind in ("application", "fraud"):
         name = REGISTERED_MODELS[kind]
-        champion = tracking.describe(name, tracking.CHAMPION)
+        champion = registry.describe(name, registry.CHAMPION)
         assert served[name]["version"] == champion.version and served[name]["alias"] == "champion"
         assert served[name]["run_id"] == champion.run_id
         assert served[name]["metrics"]["oot_auc"] == pytest.approx(champion.metrics["oot_auc"])
@@ -242,7 +242,7 @@ def test_oversize_and_non_json_bodies_are_refused_before_scoring(server: Server)
 # -- audit --------------------------------------------------------------------------------
 def test_each_answer_is_audited_without_raw_id_or_phone_numbers(server: Server) -> None:
     from riskmodels.audit import AuditLog, input_sha256
-    from riskmodels.privacy import mask_id_number, mask_phone
+    from riskmodels.contract.privacy import mask_id_number, mask_phone
 
     answers = {}
     for name, body in REFERENCES.items():
@@ -293,10 +293,10 @@ def accounts(portfolio_dir: Path) -> dict[str, pd.DataFrame]:
 def _has_champion(kind: str) -> bool:
     from mlflow.exceptions import MlflowException
 
-    from riskmodels import tracking
+    from riskmodels import registry
 
     try:
-        tracking.describe(REGISTERED_MODELS[kind], tracking.CHAMPION)
+        registry.describe(REGISTERED_MODELS[kind], registry.CHAMPION)
     except MlflowException:
         return False
     return True
@@ -318,9 +318,9 @@ def test_post_loan_routes_say_which_champion_is_missing(server: Server, accounts
 
 def test_reload_serves_new_champions_and_a_failed_reload_keeps_the_old(
         server: Server, post_loan_store: Settings, accounts: dict[str, pd.DataFrame]) -> None:
-    from riskmodels import tracking
-    from riskmodels.model_specs import scorer_from_spec
-    from riskmodels.post_loan import behavior_actions, load_post_loan_policy
+    from riskmodels import registry
+    from riskmodels.models.specs import scorer_from_spec
+    from riskmodels.policy.post_loan import behavior_actions, load_post_loan_policy
 
     reloaded = post(server, "/v1/admin/reload", None)
     assert reloaded.status_code == 200, reloaded.text
@@ -328,7 +328,7 @@ def test_reload_serves_new_champions_and_a_failed_reload_keeps_the_old(
     served = {m["name"]: m["version"] for m in reloaded.json()["models"]}
     for kind, model in (("behavior", BehaviorRequest), ("collection", CollectionRequest)):
         name = REGISTERED_MODELS[kind]
-        spec, version = tracking.load_spec(name, tracking.CHAMPION)
+        spec, version = registry.load_spec(name, registry.CHAMPION)
         assert served[name] == version.version
         rows = accounts[kind]
         expected = scorer_from_spec(spec).score_frame(rows)
@@ -354,12 +354,12 @@ def test_reload_serves_new_champions_and_a_failed_reload_keeps_the_old(
     # A failed reload (the fraud champion's alias gone) keeps serving the models it had.
     fraud = REGISTERED_MODELS["fraud"]
     before = post(server, "/v1/score/application", REFERENCES["laowang"]).json()
-    version = tracking.describe(fraud, tracking.CHAMPION).version
-    tracking.configure().delete_registered_model_alias(fraud, tracking.CHAMPION)
+    version = registry.describe(fraud, registry.CHAMPION).version
+    registry.configure().delete_registered_model_alias(fraud, registry.CHAMPION)
     try:
         failed = post(server, "/v1/admin/reload", None)
     finally:
-        tracking.set_alias(fraud, tracking.CHAMPION, version)
+        registry.set_alias(fraud, registry.CHAMPION, version)
     assert failed.status_code == 503
     assert failed.json()["reloaded"] is False and fraud in failed.json()["problem"]
     assert "previous models kept" in failed.json()["problem"]

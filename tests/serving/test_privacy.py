@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from riskmodels.privacy import PII_COLUMNS, PiiLogFilter, mask_id_number, mask_phone, mask_record, mask_text
+from riskmodels.contract.privacy import PII_COLUMNS, PiiLogFilter, mask_id_number, mask_phone, mask_record, mask_text
 
 ID, PHONE = "110101199003071234", "13812345678"
 

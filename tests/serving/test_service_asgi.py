@@ -23,7 +23,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from riskmodels.config import REGISTERED_MODELS, Settings
 from riskmodels.contract import APPLICATIONS
-from riskmodels.contract_types import Column
+from riskmodels.contract import Column
 from serving.schemas import (
     MAX_BATCH, MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES, MAX_STRING, REFERENCE_DIR, ApplicationRequest, range_rule,
 )
@@ -83,7 +83,7 @@ def app(trained_store: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
 
 @pytest.fixture(scope="module")
 def bundle(trained_store: Settings) -> Any:
-    from riskmodels.champions import load_champions
+    from riskmodels.registry.champions import load_champions
 
     return load_champions(trained_store)
 
@@ -114,7 +114,7 @@ def test_reference_customers_get_decide_answer_and_their_audit_record(app: InPro
 
 
 def test_models_lists_what_the_decisions_report(app: InProcess, bundle: Any) -> None:
-    from riskmodels import tracking
+    from riskmodels import registry
 
     listing = app.get("/v1/models")
     assert listing.status_code == 200, listing.text
@@ -128,7 +128,7 @@ def test_models_lists_what_the_decisions_report(app: InProcess, bundle: Any) -> 
     assert named and named.items() <= {n: m["version"] for n, m in served.items()}.items()
     for kind in ("application", "fraud"):
         model = served[REGISTERED_MODELS[kind]]
-        registered = tracking.describe(model["name"], str(model["version"]))
+        registered = registry.describe(model["name"], str(model["version"]))
         assert model["kind"] == kind and model["alias"] == "champion"
         assert model["version"] == str(bundle.versions[model["name"]])
         assert model["run_id"] == registered.run_id and model["metrics"] == pytest.approx(registered.metrics)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskmodels.contract_types import Table
+from riskmodels.contract import Table
 from riskmodels.synth import Portfolio, read_portfolio
 from riskmodels.synth.schema import pandas_dtype
 

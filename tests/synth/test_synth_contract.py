@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from riskmodels.contract import APPLICATIONS, OPTIONAL_SOURCES, TABLES
-from riskmodels.contract_types import Table
+from riskmodels.contract import Table
 from riskmodels.synth import Portfolio
 from riskmodels.synth.schema import BEHAVIOR_TRUTH, COLLECTION_TRUTH
 

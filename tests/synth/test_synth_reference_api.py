@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from riskmodels.contract import APPLICATIONS
-from riskmodels.contract_types import Table
+from riskmodels.contract import Table
 from riskmodels.synth import generate_portfolio, reference_applications
 
 

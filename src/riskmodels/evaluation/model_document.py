@@ -18,7 +18,7 @@ from pathlib import Path
 from riskmodels.evaluation import _html
 from riskmodels.evaluation.metrics import psi_band
 from riskmodels.evaluation.model_document_parts import SPLITS, binning_section, limitations, policy_section
-from riskmodels.tracking import RunEvidence
+from riskmodels.registry.store import RunEvidence
 
 _PURPOSE = {
     "application": "Application scorecard (A card, 申请评分卡): ranks new small-business loan applications "

@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from riskmodels.risk_classes import RiskBand, RiskBands
+from riskmodels.policy.risk_classes import RiskBand, RiskBands
 
 from riskmodels.contract import INDUSTRIES, REGISTRY_STATUSES, TAX_GRADES
 

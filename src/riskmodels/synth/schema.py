@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from riskmodels.contract_types import Column, Table
+from riskmodels.contract import Column, Table
 
 # The two truth tables of the simulator that are not part of the bank's data contract.
 BEHAVIOR_TRUTH = Table(

@@ -1,0 +1,12 @@
+"""Batch scoring of Parquet books in bounded memory: the plan and per-batch step, the embedded
+engine (this process) and the Spark engine, over the same scorers."""
+
+from __future__ import annotations
+
+from riskmodels.batch.embedded import (
+    DEFAULT_BATCH_ROWS, BatchPlan, BatchSummary, plan_batch, read_batches, run_record_batch, score_batch,
+)
+from riskmodels.batch.scorers import ModelRef, parse_model_ref
+
+__all__ = ["DEFAULT_BATCH_ROWS", "BatchPlan", "BatchSummary", "ModelRef", "parse_model_ref", "plan_batch",
+           "read_batches", "run_record_batch", "score_batch"]

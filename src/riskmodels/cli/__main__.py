@@ -1,0 +1,5 @@
+"""``python -m riskmodels.cli``: the same command as ``riskmodels``."""
+
+from riskmodels.cli import app
+
+app()

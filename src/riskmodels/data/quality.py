@@ -1,0 +1,224 @@
+"""Data quality: great-expectations suites built from the data contract, and their reports.
+
+Every expectation comes from a ``Column`` or ``Table`` of ``contract.py``, never from a hand
+list, and carries a severity in its ``meta``: a critical failure stops training, a warning is
+reported. GX runs in an ephemeral context: it writes nothing to disk and sends nothing out.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from riskmodels.config import apply_offline_environment
+from riskmodels.contract import table as contract_table
+from riskmodels.contract import Column, Severity, Table
+
+log = logging.getLogger(__name__)
+
+# Column types are checked with pandas' dtype API, not GX's type-list expectation: in GX 1.24
+# that expectation compares against numpy dtypes and rejects pandas 3's ``str`` and nullable
+# ``Int64``/``boolean`` columns that are exactly what the contract asks for.
+_TYPE_CHECKS = {
+    "int": pd.api.types.is_integer_dtype,
+    "float": lambda d: pd.api.types.is_float_dtype(d) or pd.api.types.is_integer_dtype(d),
+    "bool": pd.api.types.is_bool_dtype,
+    "category": lambda d: pd.api.types.is_string_dtype(d) or isinstance(d, pd.CategoricalDtype),
+    "string": pd.api.types.is_string_dtype,
+    "date": pd.api.types.is_datetime64_any_dtype,
+}
+
+
+def _type_results(frame: pd.DataFrame, t: Table) -> list[CheckResult]:
+    out = []
+    for c in t.columns:
+        if c.name in frame.columns:
+            dtype = frame[c.name].dtype
+            out.append(CheckResult("column_type", c.name, f"{c.name} is of type {c.dtype}", "critical",
+                                   bool(_TYPE_CHECKS[c.dtype](dtype)), None, None,
+                                   () if _TYPE_CHECKS[c.dtype](dtype) else (f"found {dtype}",)))
+    return out
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    column: str | None
+    rule: str
+    severity: Severity
+    success: bool
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    table: str
+    n_rows: int
+    results: tuple[CheckResult, ...]
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        order = {"critical": 0, "warning": 1}
+        return sorted((r for r in self.results if not r.success), key=lambda r: order[r.severity])
+
+    @property
+    def passed(self) -> bool:
+        return not any(r.severity == "critical" for r in self.failures)
+
+    def summary(self) -> str:
+        critical = [r for r in self.failures if r.severity == "critical"]
+        if not critical:
+            return f"{self.table}: passed ({len(self.failures)} warnings)"
+        named = ", ".join(f"{r.rule} ({r.unexpected_count if r.unexpected_count is not None else '?'} rows)"
+                          for r in critical[:8])
+        return f"{self.table} failed {len(critical)} critical checks: {named}"
+
+    def to_html(self) -> str:
+        return _render_html(self)
+
+
+class DataQualityError(Exception):
+    """Critical checks failed; ``report`` says which, with counts and examples."""
+
+    def __init__(self, report: QualityReport) -> None:
+        super().__init__(report.summary())
+        self.report = report
+
+
+def _expectations(t: Table, present: set[str]) -> list[Any]:
+    import great_expectations as gx
+
+    E = gx.expectations
+    out: list[Any] = [E.ExpectTableColumnsToMatchSet(
+        column_set=t.names, exact_match=True,
+        meta={"severity": "critical", "rule": f"columns are exactly the contract's {len(t.names)}"})]
+    if len(t.key) == 1 and t.key[0] in present:
+        out.append(E.ExpectColumnValuesToBeUnique(column=t.key[0], meta={
+            "severity": "critical", "rule": f"{t.key[0]} unique"}))
+    elif t.key and set(t.key) <= present:
+        out.append(E.ExpectCompoundColumnsToBeUnique(column_list=list(t.key), meta={
+            "severity": "critical", "rule": f"({', '.join(t.key)}) unique"}))
+    for c in t.columns:
+        if c.name in present:
+            out.extend(_column_expectations(E, c))
+    for earlier, later in t.date_order:
+        if {earlier, later} <= present:
+            out.append(E.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=later, column_B=earlier, or_equal=True, ignore_row_if="either_value_is_missing",
+                meta={"severity": "critical", "rule": f"{earlier} on or before {later}"}))
+    return out
+
+
+def _column_expectations(E: Any, c: Column) -> list[Any]:
+    from great_expectations.expectations.row_conditions import Column as RowColumn
+
+    def meta(severity: Severity, rule: str) -> dict[str, str]:
+        return {"severity": severity, "rule": f"{c.name} {rule}"}
+
+    out = []
+    if not c.nullable:
+        out.append(E.ExpectColumnValuesToNotBeNull(column=c.name, meta=meta("critical", "is never null")))
+    elif c.max_null_share is not None:
+        out.append(E.ExpectColumnValuesToNotBeNull(
+            column=c.name, mostly=1 - c.max_null_share,
+            meta=meta("warning", f"null in at most {c.max_null_share:.0%} of rows")))
+    if c.is_numeric() and (c.minimum is not None or c.maximum is not None):
+        codes = sorted(c.special_codes)
+        rule = f"between {c.minimum:g} and {c.maximum:g}" + (f" or a special code {codes}" if codes else "")
+        condition = {"row_condition": RowColumn(c.name).is_not_in(codes)} if codes else {}
+        out.append(E.ExpectColumnValuesToBeBetween(column=c.name, min_value=c.minimum, max_value=c.maximum,
+                                                   meta=meta("critical", rule), **condition))
+    if c.categories:
+        out.append(E.ExpectColumnValuesToBeInSet(column=c.name, value_set=list(c.categories),
+                                                 meta=meta("critical", f"in {list(c.categories)}")))
+    return out
+
+
+def check_table(frame: pd.DataFrame, table: str | Table) -> QualityReport:
+    """Validate a frame against its contract table with great-expectations."""
+    apply_offline_environment()
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    t = contract_table(table) if isinstance(table, str) else table
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    asset = context.data_sources.add_pandas(f"contract_{t.name}").add_dataframe_asset(t.name)
+    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
+    suite = gx.ExpectationSuite(name=f"contract_{t.name}")
+    for expectation in _expectations(t, set(frame.columns)):
+        suite.add_expectation(expectation)
+    validation = batch.validate(suite, result_format="SUMMARY")
+    pii = {c.name for c in t.columns if c.pii}
+    results = (*_type_results(frame, t), *(_result(r, pii) for r in validation.results))
+    report = QualityReport(t.name, len(frame), results, validation.to_json_dict())
+    log.info("%s", report.summary())
+    return report
+
+
+def _result(r: Any, pii: set[str]) -> CheckResult:
+    cfg = r.expectation_config
+    column = cfg.kwargs.get("column")
+    res = r.result or {}
+    examples = [str(v) for v in (res.get("partial_unexpected_list") or [])[:5]]
+    if column in pii:
+        from riskmodels.contract.privacy import mask_text
+
+        examples = [mask_text(v) for v in examples]
+    if cfg.type == "expect_table_columns_to_match_set" and not r.success:
+        details = res.get("details", {}).get("mismatched", {})
+        examples = [f"missing: {details.get('missing', [])}", f"unexpected: {details.get('unexpected', [])}"]
+    if r.exception_info and r.exception_info.get("raised_exception"):
+        examples = [str(r.exception_info.get("exception_message", ""))[:200]]
+    return CheckResult(cfg.type, column, cfg.meta.get("rule", cfg.type), cfg.meta.get("severity", "critical"),
+                       bool(r.success), res.get("unexpected_count"), res.get("unexpected_percent"), tuple(examples))
+
+
+def require_quality(frame: pd.DataFrame, table: str | Table) -> QualityReport:
+    report = check_table(frame, table)
+    if not report.passed:
+        raise DataQualityError(report)
+    return report
+
+
+def write_report(report: QualityReport, out_dir: Path) -> list[Path]:
+    """``quality_TABLE.json`` (the GX result) and ``quality_TABLE.html`` (for people)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = out_dir / f"quality_{report.table}.json", out_dir / f"quality_{report.table}.html"
+    json_path.write_text(json.dumps(report.raw, default=str, indent=1), encoding="utf-8")
+    html_path.write_text(report.to_html(), encoding="utf-8")
+    return [json_path, html_path]
+
+
+def _render_html(report: QualityReport) -> str:
+    def row(r: CheckResult) -> str:
+        pct = "" if r.unexpected_percent is None else f"{r.unexpected_percent:.2f}%"
+        cells = [r.severity, r.rule, r.check, "" if r.unexpected_count is None else str(r.unexpected_count),
+                 pct, "; ".join(r.examples)]
+        return f"<tr class='{r.severity if not r.success else 'ok'}'>" + "".join(
+            f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
+
+    head = "<tr><th>severity</th><th>rule</th><th>check</th><th>rows</th><th>share</th><th>examples</th></tr>"
+    failures, passed = report.failures, [r for r in report.results if r.success]
+    status = "PASSED" if report.passed else "FAILED"
+    critical = sum(r.severity == "critical" for r in failures)
+    body = (f"<h1>Data quality: {html.escape(report.table)} — <span class='{status}'>{status}</span></h1>"
+            f"<p>{report.n_rows:,} rows; {critical} critical and {len(failures) - critical} warning "
+            f"failures of {len(report.results)} checks.</p>"
+            f"<h2>Failed checks</h2><table>{head}{''.join(map(row, failures)) or '<tr><td>none</td></tr>'}</table>"
+            f"<details><summary>{len(passed)} passed checks</summary><table>{head}"
+            f"{''.join(map(row, passed))}</table></details>")
+    style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+             "padding:3px 8px}.critical{background:#fde0e0}.warning{background:#fff4d6}.PASSED{color:#1a7f37}"
+             ".FAILED{color:#c62828}")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Data quality: "
+            f"{html.escape(report.table)}</title><style>{style}</style></head><body>{body}</body></html>")

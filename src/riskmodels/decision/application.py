@@ -1,0 +1,187 @@
+"""One call for the whole answer: features -> fraud model -> A card -> policy -> reason codes.
+
+``decide`` answers one application (the live API: a dict of contract columns, no pandas work);
+``decide_frame`` answers a frame (batch scoring) with the features and both models run once
+over all rows, then the same per-row policy and reasons as ``decide``: the same answers, row
+for row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from riskmodels.contract import PRODUCTS
+from riskmodels.decision.reasons import ReasonCode, check_catalogued, gbm_reasons, scorecard_reasons
+from riskmodels.features import build_features, build_features_one
+from riskmodels.models.fraud import FraudModel
+from riskmodels.policy import LimitDecision, Policy, PriceQuote, RuleHit, apply_policy, facts_from
+from riskmodels.policy.facts import RAW_FIELDS
+from riskmodels.scorecard.compiled import CompiledScorecard, Contribution
+
+
+class FraudResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    score: float = Field(description="Fraud score 0-100, higher is safer")
+    probability: float = Field(description="Calibrated probability of fraud")
+    verdict: Literal["pass", "review", "reject"]
+    reasons: list[ReasonCode] = Field(description="Top adverse SHAP contributions (log-odds of fraud)")
+
+
+class CreditResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    score: float = Field(description="A-card score 0-100, higher is safer")
+    pd: float = Field(description="The applicant's probability of default from the A card")
+    risk_class: str
+    class_pd: float | None = Field(description="Calibrated PD of the risk class")
+
+
+class ModelVersion(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    version: str
+
+
+class Decision(BaseModel):
+    """The answer the API and batch scoring return for one application."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    application_id: str | None
+    decision: Literal["approve", "review", "reject"]
+    fraud: FraudResult
+    credit: CreditResult
+    limit: LimitDecision
+    rate: float | None = Field(description="Quoted rate, percent a year (null on a rejection)")
+    pricing: PriceQuote | None = Field(description="Every component of the rate (null on a rejection)")
+    rules: list[RuleHit] = Field(description="Every policy rule that fired: knock-outs, fraud, bands, limits")
+    reasons: list[ReasonCode] = Field(description="A-card reason codes: top adverse contributions")
+    models: list[ModelVersion] = Field(description="Registered models and the policy that answered")
+
+
+@dataclass(frozen=True)
+class ModelBundle:
+    """What ``decide`` needs, loaded once: the A card, the fraud model, the policy, their versions
+    (registered model name -> version) and the training runs behind them."""
+
+    scorecard: CompiledScorecard
+    fraud: FraudModel
+    policy: Policy
+    versions: Mapping[str, str | int] = field(default_factory=dict)
+    runs: Mapping[str, str | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.scorecard, CompiledScorecard):
+            raise TypeError(f"scorecard must be a CompiledScorecard; got {type(self.scorecard).__name__}")
+        if not hasattr(self.fraud, "features_"):
+            raise TypeError(f"fraud must be a fitted FraudModel; got {type(self.fraud).__name__}")
+        if not isinstance(self.policy, Policy):
+            raise TypeError(f"policy must be a Policy (see riskmodels.policy.load_policy); got "
+                            f"{type(self.policy).__name__}")
+        check_catalogued([*self.scorecard.features, *self.fraud.features_])
+
+    @cached_property
+    def model_versions(self) -> list[ModelVersion]:
+        """Each registered model's version, and the policy's (a replay with another policy differs)."""
+        named = [ModelVersion(name=name, version=str(version)) for name, version in self.versions.items()]
+        return [*named, ModelVersion(name="policy", version=self.policy.version)]
+
+
+def _answer(application: Mapping[str, Any], features: Mapping[str, Any], contributions: Sequence[Contribution],
+            fraud: tuple[float, float, str, Sequence[float]], bundle: ModelBundle, request_id: str) -> Decision:
+    """The policy and the reasons, given the models' outputs for one row (both paths end here)."""
+    scale = bundle.scorecard.scale
+    total = 0.0
+    for contribution in contributions:  # summed in the scorecard's order, as score_one does
+        total += contribution.points
+    score = min(max(total, scale.min_score), scale.max_score)
+    applicant_pd = float(scale.to_pd(total))
+    fraud_score, fraud_probability, model_verdict, fraud_shap = fraud
+    policy = bundle.policy
+    outcome = apply_policy(facts_from(application, features), score, applicant_pd, fraud_score, model_verdict, policy)
+    top_n = policy.reasons.top_n
+    return Decision(
+        request_id=request_id, application_id=_text(application.get("application_id")), decision=outcome.decision,
+        fraud=FraudResult(score=fraud_score, probability=fraud_probability, verdict=outcome.fraud_verdict,
+                          reasons=gbm_reasons(fraud_shap, bundle.fraud.features_, features, "fraud", top_n)),
+        credit=CreditResult(score=score, pd=applicant_pd, risk_class=outcome.risk_class, class_pd=outcome.class_pd),
+        limit=outcome.limit, rate=outcome.pricing.rate_pct if outcome.pricing else None, pricing=outcome.pricing,
+        rules=outcome.rules, reasons=scorecard_reasons(contributions, features, top_n),
+        models=bundle.model_versions)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value != value else str(value)  # value != value: NaN
+
+
+def decide(application: Mapping[str, Any], bundle: ModelBundle, request_id: str | None = None) -> Decision:
+    """The full answer for one application given as a dict of contract columns."""
+    features = build_features_one(application)
+    return _answer(application, features, bundle.scorecard.contributions_one(features),
+                   bundle.fraud.assess_one(features), bundle,
+                   request_id or uuid.uuid4().hex)
+
+
+# The columns of ``decide_frame``: scalars, then the ids of the rules and reasons that fired.
+ROW_COLUMNS = [
+    "request_id", "application_id", "decision", "fraud_score", "fraud_probability", "fraud_verdict", "score", "pd",
+    "risk_class", "class_pd", "requested_product", "requested_amount", "recommended_product", "pre_approved_limit",
+    "final_limit", "rate", *(f"limit_{p}{s}" for p in PRODUCTS for s in ("", "_reason")), "rules", "reason_codes",
+    "fraud_reason_codes",
+]
+
+
+def decision_row(decision: Decision) -> dict[str, Any]:
+    """A decision flattened to one row of scalars (and id lists), as ``decide_frame`` returns it."""
+    row: dict[str, Any] = {
+        "request_id": decision.request_id, "application_id": decision.application_id,
+        "decision": decision.decision, "fraud_score": decision.fraud.score,
+        "fraud_probability": decision.fraud.probability, "fraud_verdict": decision.fraud.verdict,
+        "score": decision.credit.score, "pd": decision.credit.pd, "risk_class": decision.credit.risk_class,
+        "class_pd": decision.credit.class_pd, "requested_product": decision.limit.requested_product,
+        "requested_amount": decision.limit.requested_amount,
+        "recommended_product": decision.limit.recommended_product,
+        "pre_approved_limit": decision.limit.pre_approved, "final_limit": decision.limit.final,
+        "rate": decision.rate,
+    }
+    for product in decision.limit.by_product:
+        row[f"limit_{product.product}"] = product.limit
+        row[f"limit_{product.product}_reason"] = (
+            product.binding_constraint if product.eligible else product.failed_admission[0].id)
+    row["rules"] = [rule.id for rule in decision.rules]
+    row["reason_codes"] = [reason.code for reason in decision.reasons]
+    row["fraud_reason_codes"] = [reason.code for reason in decision.fraud.reasons]
+    return row
+
+
+def decide_frame(applications: pd.DataFrame, bundle: ModelBundle) -> pd.DataFrame:
+    """``decide`` for every row of a frame of contract columns: one row of answers per application,
+    same index. Features, the fraud model and the scorecard's binning run once over all rows."""
+    if applications.empty:  # no rows: the columns still say what an answer holds
+        return pd.DataFrame(columns=ROW_COLUMNS, index=applications.index)
+    features = build_features(applications)
+    assessed = bundle.fraud.assess(features)
+    points = bundle.scorecard.characteristic_points(features)
+    means, bests = bundle.scorecard.mean_points, bundle.scorecard.max_points
+    characteristics = [(name, means[name], bests[name]) for name in bundle.scorecard.features]
+    raw = applications.reindex(columns=[*RAW_FIELDS, "application_id"]).to_dict(orient="records")
+    rows = []
+    for i, (application, feature_row, point_row) in enumerate(
+            zip(raw, features.to_dict(orient="records"), points.itertuples(index=False, name=None), strict=True)):
+        # As contributions_one: SHAP = points - development mean; points lost = best bin - points.
+        contributions = [Contribution(name, p, p - mean, best - p)
+                         for (name, mean, best), p in zip(characteristics, point_row, strict=True)]
+        fraud = (float(assessed.score[i]), float(assessed.probability[i]), str(assessed.verdict[i]),
+                 assessed.contributions[i, :-1].tolist())
+        rows.append(decision_row(_answer(application, feature_row, contributions, fraud, bundle, uuid.uuid4().hex)))
+    return pd.DataFrame(rows, index=applications.index, columns=ROW_COLUMNS)

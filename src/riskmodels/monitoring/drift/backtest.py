@@ -1,0 +1,111 @@
+"""Back-testing: the model on outcomes it never saw, against its development values.
+
+Every statistic is the evaluation package's (``evaluate_splits``): AUC, Gini, KS, DeLong's
+one-sided drop test against the development value, Hosmer-Lemeshow on the current sample as an
+independent one, Jeffreys and exact binomial tests per class, bad rate by class, Herfindahl.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+from scipy import stats
+
+from riskmodels.evaluation import EvaluationResult, SplitData, evaluate_splits, metrics
+from riskmodels.monitoring.drift.checks import Check, Skipped, banded
+from riskmodels.monitoring.drift.thresholds import DriftThresholds
+from riskmodels.monitoring.drift.data import ScoredSample
+from riskmodels.policy.risk_classes import RiskBands
+
+
+def _split(scored: ScoredSample) -> SplitData | None:
+    seen = np.isfinite(scored.sample.outcome)
+    y = scored.sample.outcome[seen]
+    if len(np.unique(y)) < 2:
+        return None
+    return SplitData(y=y, pd=scored.pd[seen], score=scored.score[seen])
+
+
+# The development value the drop is measured from: the run's out-of-sample (test) split.
+REFERENCE_SPLIT = "test"
+
+
+def _reference(recorded: Mapping[str, float], result: EvaluationResult) -> tuple[str, float, float, float] | None:
+    """(where from, AUC, its DeLong SE, KS) of the development reference, or None."""
+    names = [f"{REFERENCE_SPLIT}_{m}" for m in ("auc", "auc_se", "ks")]
+    if all(n in recorded for n in names):
+        auc, se, ks = (float(recorded[n]) for n in names)
+        return f"the training run's {REFERENCE_SPLIT} split", auc, se, ks
+    if "baseline" in result.details:
+        b = result.details["baseline"]
+        return "the baseline sample", b.auc.auc, b.auc.se, b.ks.statistic
+    return None
+
+
+def _drop(auc_dev: float, se_dev: float, current: metrics.AucConfidence) -> metrics.AucDropTest:
+    """DeLong's drop test between independent samples (``metrics.auc_drop_test``), from the
+    development AUC and standard error as recorded rather than from its rows."""
+    diff, se = auc_dev - current.auc, math.hypot(se_dev, current.se)
+    z = diff / se if se > 0 else 0.0
+    return metrics.AucDropTest(auc_dev, current.auc, float(z), float(stats.norm.sf(z)))
+
+
+def backtest(baseline: ScoredSample, current: ScoredSample, bands: RiskBands,
+             thresholds: DriftThresholds, recorded: Mapping[str, float]) -> tuple[EvaluationResult | None, list[Check], list[Skipped]]:
+    """The back-testing checks, or why they could not run."""
+    n = current.sample.n_outcomes
+    if n < thresholds.min_outcomes:
+        return None, [], [Skipped("backtest", f"the current sample has {n:,} rows with outcomes; "
+                                              f"back-testing needs at least {thresholds.min_outcomes:,}")]
+    now = _split(current)
+    if now is None:
+        return None, [], [Skipped("backtest", "the current sample's outcomes hold only one class")]
+    base = _split(baseline) if baseline.sample.n_outcomes >= thresholds.min_outcomes else None
+    splits = {"baseline": base, "current": now} if base is not None else {"current": now}
+    result = evaluate_splits(splits, bands=bands, baseline="baseline", psi_bins=thresholds.score_bins,
+                             alpha=thresholds.class_test_alpha)
+    e = result.details["current"]
+    checks, skipped = [], []
+    reference = _reference(recorded, result)
+    if reference is not None:
+        where, auc_dev, se_dev, ks_dev = reference
+        drop = _drop(auc_dev, se_dev, e.auc)
+        checks.append(banded("backtest.auc_drop", "backtest", drop.p_value, thresholds.auc_drop_pvalue,
+                             f"AUC {drop.auc_new:.4f} against {auc_dev:.4f} on {where} "
+                             f"(Gini {2 * drop.auc_new - 1:.4f} against {2 * auc_dev - 1:.4f}); "
+                             f"one-sided DeLong p-value of a drop (z {drop.z:.2f})"))
+        relative = (ks_dev - e.ks.statistic) / ks_dev if ks_dev > 0 else 0.0
+        checks.append(banded("backtest.ks_drop", "backtest", relative, thresholds.ks_relative_drop,
+                             f"KS {e.ks.statistic:.4f} against {ks_dev:.4f} on {where} "
+                             f"(relative drop {relative:.1%})"))
+    else:
+        skipped.append(Skipped("backtest.auc_drop", "no development AUC: the run recorded none and the "
+                                                    "baseline sample has too few outcomes"))
+    hl = e.hosmer_lemeshow
+    checks.append(banded("backtest.hosmer_lemeshow", "backtest", hl.p_value, thresholds.hosmer_lemeshow_pvalue,
+                         f"statistic {hl.statistic:.2f} on {hl.dof} dof over {hl.groups} PD groups"))
+    for name, test, band in (("jeffreys", e.jeffreys, thresholds.jeffreys_failures),
+                             ("binomial", e.binomial, thresholds.binomial_failures)):
+        failed = ", ".join(str(c) for c in test.failures) or "none"
+        checks.append(banded(f"backtest.{name}", "backtest", len(test.failures), band,
+                             f"classes whose PD looks underestimated at alpha {test.alpha}: {failed}"))
+    monotone = e.bad_rates.monotone
+    pairs = "; ".join(f"{a} -> {b}" for a, b in e.bad_rates.violations)
+    checks.append(Check("backtest.class_monotone", "backtest", "green" if monotone else thresholds.not_monotone,
+                        float(monotone), None, None,
+                        "bad rate rises from the best class to the worst" if monotone
+                        else f"bad rate does not rise between {pairs}"))
+    return result, checks, skipped
+
+
+def development_values(metrics: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    """The training run's AUC, Gini and KS per split, as recorded in MLflow."""
+    out: dict[str, dict[str, float]] = {}
+    for split in ("train", "test", "oot"):
+        values = {m: metrics[f"{split}_{m}"] for m in ("auc", "gini", "ks", "bad_rate", "n")
+                  if f"{split}_{m}" in metrics}
+        if values:
+            out[split] = values
+    return out

@@ -1,0 +1,127 @@
+"""Step functions the training pipelines compose: config, inputs, quality gate, records.
+
+Each step is a plain function of its inputs, so a pipeline in ``pipelines/`` reads as the list
+of steps it runs, and a notebook can run any step alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from riskmodels.registry.promotion import PromotionGates
+from riskmodels.data.splits import SplitConfig
+
+log = logging.getLogger(__name__)
+
+# The default YAML of each kind ships inside the package (``riskmodels/training/configs``), so an
+# installed wheel finds it; a bank's own file is passed as ``path``.
+
+
+class PipelineConfig(BaseModel):
+    """What every pipeline YAML holds besides its model's own section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_name: str = Field(description="Registered model name (the contract's)")
+    target: str = Field(description="Label column (see contract.LABELS)")
+    split: SplitConfig = Field(default_factory=SplitConfig)
+    gates: PromotionGates = Field(default_factory=PromotionGates)
+
+
+ConfigT = TypeVar("ConfigT", bound=PipelineConfig)
+
+
+def load_config(config_class: type[ConfigT], kind: str, path: Path | None = None) -> ConfigT:
+    """The pipeline's YAML (default: the packaged ``KIND.yaml``), validated by its class."""
+    if path is None:
+        text = resources.files("riskmodels.training").joinpath("configs", f"{kind}.yaml").read_text(encoding="utf-8")
+        return config_class.model_validate(yaml.safe_load(text))
+    if not path.exists():
+        raise FileNotFoundError(f"config must be an existing YAML file; got {str(path)!r}")
+    with open(path, encoding="utf-8") as handle:
+        return config_class.model_validate(yaml.safe_load(handle))
+
+
+def read_tables(data_dir: Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """Read the portfolio tables a pipeline needs; a clear error names a missing one."""
+    tables = {}
+    for name in names:
+        path = Path(data_dir) / f"{name}.parquet"
+        if not path.exists():
+            raise FileNotFoundError(f"data must hold {name}.parquet; not found in {str(data_dir)!r}")
+        tables[name] = pd.read_parquet(path)
+    return tables
+
+
+def require_clean(tables: dict[str, pd.DataFrame], report_dir: Path) -> list[Path]:
+    """Run the contract's quality suite on every contract table; stop on a critical failure.
+
+    Reports are written whatever the outcome, so the person whose training stopped can read
+    why; the MLflow run is only opened after this passes, so bad data leaves no half run.
+    """
+    from riskmodels.contract import TABLES
+    from riskmodels.data.quality import DataQualityError, check_table, write_report
+
+    written: list[Path] = []
+    failures = []
+    for name, frame in tables.items():
+        if name not in TABLES:
+            continue
+        report = check_table(frame, name)
+        written.extend(write_report(report, report_dir))
+        if not report.passed:
+            failures.append(report)
+    if failures:
+        raise DataQualityError(failures[0])
+    return written
+
+
+def data_fingerprint(frame: pd.DataFrame) -> str:
+    """A SHA-256 of the rows' content, recorded with the run to tie a model to its data."""
+    row_hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    return hashlib.sha256(row_hashes.tobytes()).hexdigest()
+
+
+def flatten(prefix: str, value: Any) -> dict[str, str]:
+    """Nested config → MLflow params ``a.b.c`` (values as short strings)."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    if isinstance(value, dict):
+        out: dict[str, str] = {}
+        for key, item in value.items():
+            out.update(flatten(f"{prefix}.{key}" if prefix else str(key), item))
+        return out
+    text = str(value)
+    return {prefix: text if len(text) <= 500 else text[:497] + "..."}
+
+
+@dataclass
+class TrainingResult:
+    """What a pipeline run produced: the run, the registered version and its key metrics."""
+
+    kind: str
+    model_name: str
+    run_id: str
+    version: str
+    metrics: dict[str, float]
+    artifacts: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        keys = [k for k in self.metrics if k.startswith(("oot_", "test_auc", "psi_", "oracle_"))]
+        return {"model": self.model_name, "version": self.version, "run_id": self.run_id,
+                **{k: round(self.metrics[k], 4) for k in sorted(keys)}}
+
+
+def read_optional(data_dir: Path, name: str) -> pd.DataFrame | None:
+    """A table that may be absent (the simulator's truth, for instance)."""
+    path = Path(data_dir) / f"{name}.parquet"
+    return pd.read_parquet(path) if path.exists() else None
