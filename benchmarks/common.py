@@ -151,14 +151,14 @@ def quiet() -> None:
 
 def a_card_config() -> Any:
     """The A card's pipeline config (the packaged ``riskmodels/training/configs/application.yaml``)."""
-    from pipelines.application import ApplicationConfig
     from riskmodels.training import load_config
+    from riskmodels.training.application import ApplicationConfig
 
     return load_config(ApplicationConfig, "application")
 
 
 def booked(applications: Any, outcomes: Any, target: str = "bad_12m") -> Any:
     """The A card's development sample, as the pipeline builds it."""
-    from pipelines.application import booked_sample
+    from riskmodels.training.samples import booked_sample
 
     return booked_sample(applications, outcomes, None, target)

@@ -39,16 +39,17 @@ def fit_bundle() -> tuple[Any, list[dict[str, Any]]]:
     """(ModelBundle as the service loads it, sample applications as dicts of contract columns)."""
     import pandas as pd
 
-    from pipelines.fraud import FraudConfig
     from riskmodels.contract import APPLICATIONS
     from riskmodels.decision import ModelBundle
     from riskmodels.features import build_features
-    from riskmodels.models.fraud import FraudModel, load_model
+    from riskmodels.models.fraud import FraudModel
+    from riskmodels.models.specs import load_model
     from riskmodels.policy import load_policy, with_class_pds
     from riskmodels.policy.risk_classes import RiskBands
     from riskmodels.scorecard import ScorecardModel
     from riskmodels.synth import generate_portfolio
     from riskmodels.training import load_config
+    from riskmodels.training.fraud import FraudConfig
 
     portfolio = generate_portfolio(APPS, SEED)
     sample = booked(portfolio.applications, portfolio.outcomes)

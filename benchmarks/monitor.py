@@ -44,8 +44,8 @@ def fit_b_card(snapshots: Any) -> dict[str, Any]:
     """The B card's compiled spec, fitted on (a sample of) the labelled snapshots."""
     from riskmodels.features.behavior import build_behavior_features
     from riskmodels.scorecard import ScorecardModel
-    from riskmodels.training.scorecard import ScorecardPipelineConfig
     from riskmodels.training import load_config
+    from riskmodels.training.scorecard import ScorecardPipelineConfig
 
     cfg = load_config(ScorecardPipelineConfig, "behavior")
     labelled = snapshots[snapshots[cfg.target].notna()]

@@ -29,15 +29,13 @@ def champions_available() -> tuple[bool, str]:
     settings = get_settings()
     if settings.tracking_uri is None and not (settings.mlruns_dir / "mlflow.db").exists():
         return False, f"no MLflow store under {settings.mlruns_dir} (run `make demo` first)"
-    from mlflow.exceptions import MlflowException
-
     from riskmodels import registry
 
     for kind in ("application", "fraud"):
         try:
             registry.describe(REGISTERED_MODELS[kind], registry.CHAMPION)
-        except MlflowException as exc:
-            return False, f"no champion of {REGISTERED_MODELS[kind]} ({exc.error_code})"
+        except registry.ModelNotFound as exc:
+            return False, f"no champion of {REGISTERED_MODELS[kind]} ({exc.reason})"
     return True, "champions found"
 
 

@@ -118,10 +118,10 @@ def register_champion(model: Any, bands: Any, raw: pd.DataFrame, home: Path) -> 
     from riskmodels.models.specs import make_spec
 
     get_settings.cache_clear()
-    with registry.training_run("application", "benchmark") as run:
+    with registry.training_run("application", "benchmark") as run_id:
         spec = make_spec("scorecard", "applications", model.compiled_.to_spec(), bands)
         uri = registry.log_spec_model(spec, raw.head(5))
-        registry.register(uri, A_CARD, run.info.run_id, alias=registry.CHAMPION)
+        registry.register(uri, A_CARD, run_id, alias=registry.CHAMPION)
 
 
 def write_input(raw: pd.DataFrame, rows: int, path: Path) -> None:

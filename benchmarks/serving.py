@@ -35,8 +35,8 @@ import httpx
 from fastapi import Body, FastAPI
 
 from serving import SERVICE_CONFIG
-from serving.process import cpu_seconds, running, server_pids
 from serving.schemas import reference_examples
+from tests._server import cpu_seconds, running, server_pids
 
 RESULTS = Path(__file__).resolve().parent / "results" / "serving.json"
 CONCURRENCY = (1, 8, 32)
@@ -139,8 +139,8 @@ def measure(targets: dict[str, Target], n: int, rounds: int) -> dict[str, dict[s
 
 def in_process(bodies: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
     """``decide()`` for one application in this process: the service's own work, no HTTP."""
-    from riskmodels.registry.champions import load_champions
     from riskmodels.decision import decide
+    from riskmodels.registry.champions import load_champions
     from serving.schemas import ApplicationRequest
 
     bundle = load_champions()

@@ -7,7 +7,7 @@ Both models train with the pipelines' own steps and configuration: ``fit_scoreca
 month, fit on the training months, score every row, class PDs) and ``FraudModel`` on the
 training months. The behavioural (B) and collection (C) cards fit the same way on the month-end
 snapshots and collection cases of those N applications' accounts (``account_sample``, as
-``pipelines/post_loan.py`` builds them; account_id is the application_id). Baselines, in the
+``riskmodels.training.samples`` builds them; account_id is the application_id). Baselines, in the
 same run on the same training rows: optbinning's ``BinningProcess`` alone (each card's binning,
 without selection, logistic fit or points), and plain LightGBM growing as many trees as the
 fitted fraud model kept (no monotone constraints, early stopping or calibration). Building the
@@ -33,11 +33,11 @@ ACCOUNT_CARDS = (("b_card", "behavior", "behavior_snapshots", ["account_id", "sn
 def bench_account_card(portfolio: Any, n: int, name: str, kind: str, table: str, keys: list[str],
                        repeats: int) -> tuple[dict[str, list[float]], dict[str, int], int]:
     """Timings of one post-loan card on the rows of the first ``n`` applications' accounts."""
-    from pipelines.post_loan import account_sample
-    from riskmodels.scorecard import binning
-    from riskmodels.training.scorecard import ScorecardPipelineConfig, fit_scorecard
     from riskmodels.data.splits import split_by_month
+    from riskmodels.scorecard import binning
     from riskmodels.training import load_config
+    from riskmodels.training.samples import account_sample
+    from riskmodels.training.scorecard import ScorecardPipelineConfig, fit_scorecard
 
     cfg = load_config(ScorecardPipelineConfig, kind)
     ids = portfolio.applications["application_id"].iloc[:n]
@@ -63,13 +63,13 @@ def bench_account_card(portfolio: Any, n: int, name: str, kind: str, table: str,
 def bench_size(portfolio: Any, n: int, repeats: int) -> dict[str, Any]:
     import lightgbm as lgb
 
-    from pipelines.fraud import FraudConfig
+    from riskmodels.data.splits import split_by_month
     from riskmodels.features import build_features
     from riskmodels.models.fraud import FraudModel
     from riskmodels.scorecard import binning
-    from riskmodels.training.scorecard import fit_scorecard
-    from riskmodels.data.splits import split_by_month
     from riskmodels.training import load_config
+    from riskmodels.training.fraud import FraudConfig
+    from riskmodels.training.scorecard import fit_scorecard
 
     apps, outs = portfolio.applications.iloc[:n], portfolio.outcomes.iloc[:n]
     a_cfg, f_cfg = a_card_config(), load_config(FraudConfig, "fraud")

@@ -1,13 +1,12 @@
-"""Behavioural scorecard (B card): monthly snapshots → 90+ DPD in the next 6 months."""
+"""Behavioural scorecard (B card), monthly snapshots → 90+ DPD in the next 6 months:
+``configs/behavior.yaml``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.post_loan import run_account_scorecard
-from riskmodels.training import TrainingResult
+from riskmodels.training import ScorecardPipelineConfig, TrainingResult, load_config, train_behavior
 
 
 def run(data_dir: Path, config_path: Path | None = None) -> TrainingResult:
-    return run_account_scorecard("behavior", "behavior_snapshots", ["account_id", "snapshot_date"],
-                                 "behavior_truth", "true_bad_6m_prob", True, data_dir, config_path)
+    return train_behavior(data_dir, load_config(ScorecardPipelineConfig, "behavior", config_path))

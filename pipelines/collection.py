@@ -1,14 +1,12 @@
-"""Collection scorecard (C card): collection cases → not cured within 30 days (the bad event);
-cure probability = 1 - PD."""
+"""Collection scorecard (C card), collection cases → not cured within 30 days (the bad event;
+cure probability = 1 - PD): ``configs/collection.yaml``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.post_loan import run_account_scorecard
-from riskmodels.training import TrainingResult
+from riskmodels.training import ScorecardPipelineConfig, TrainingResult, load_config, train_collection
 
 
 def run(data_dir: Path, config_path: Path | None = None) -> TrainingResult:
-    return run_account_scorecard("collection", "collection_cases", ["case_id"], "collection_truth",
-                                 "true_cure_prob", False, data_dir, config_path)
+    return train_collection(data_dir, load_config(ScorecardPipelineConfig, "collection", config_path))

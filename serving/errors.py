@@ -1,4 +1,5 @@
-"""Bad input → a 4xx that names each field at fault and the rule it broke.
+"""Bad input → a 4xx that names each field at fault and the rule it broke; a card that is not
+deployed → 503 saying which and why.
 
 Pydantic's messages are written for programmers ("Input should be a valid integer"); the loan
 system's developers and the risk team read these, so each error type gets a plain rule, and
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from riskmodels.contract.privacy import mask_value
+from riskmodels.decision import ModelNotDeployed
 from serving.schemas import MAX_BATCH, ErrorItem
 
 log = logging.getLogger("riskmodels.serving")
@@ -105,6 +107,11 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
 
+async def _not_deployed(request: Request, exc: ModelNotDeployed) -> JSONResponse:
+    # An optional card (B or C) without a champion: the service is up, this route is not.
+    return JSONResponse({"detail": str(exc)}, status_code=503)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # A bug of ours, never a rejected input: log it whole (the PII filter masks it) and say
     # nothing of the models to the caller.
@@ -116,4 +123,5 @@ def install(app: FastAPI) -> None:
     """Route the app's errors through the handlers above."""
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ModelNotDeployed, _not_deployed)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from riskmodels.config import REGISTERED_MODELS
+from riskmodels.config import CHAMPION, REGISTERED_MODELS
 from serving.schemas import ModelInfo
 
 if TYPE_CHECKING:
-    from riskmodels.decision import ModelBundle
-    from serving.accounts import AccountModels
-
-CHAMPION = "champion"
+    from riskmodels.decision import AccountModels, ModelBundle
 
 
 def describe_bundle(bundle: ModelBundle) -> tuple[ModelInfo, ...]:
@@ -21,7 +18,7 @@ def describe_bundle(bundle: ModelBundle) -> tuple[ModelInfo, ...]:
     """
     from riskmodels import registry
 
-    by_name = {name: kind for kind, name in REGISTERED_MODELS.items()}
+    by_name = {name: str(kind) for kind, name in REGISTERED_MODELS.items()}
     infos = []
     for name, version in sorted(bundle.versions.items()):
         registered = registry.describe(name, str(version))
@@ -33,5 +30,5 @@ def describe_bundle(bundle: ModelBundle) -> tuple[ModelInfo, ...]:
 
 def describe_accounts(accounts: AccountModels) -> tuple[ModelInfo, ...]:
     """The B and C champions that are served, in the same form."""
-    return tuple(ModelInfo(kind=m.kind, name=m.name, version=m.version, alias=CHAMPION, run_id=m.run_id,
+    return tuple(ModelInfo(kind=str(m.kind), name=m.name, version=m.version, alias=CHAMPION, run_id=m.run_id,
                            metrics=dict(m.metrics)) for m in accounts.models.values())

@@ -10,25 +10,28 @@ booleans sent as numbers are all refused, each with a rule a person can read.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, create_model,
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    create_model,
 )
 from pydantic_core import PydanticCustomError
 
-from riskmodels.contract import APPLICATIONS, BEHAVIOR_SNAPSHOTS, COLLECTION_CASES
-from riskmodels.contract import Column, Table
+from riskmodels.contract import APPLICATIONS, BEHAVIOR_SNAPSHOTS, COLLECTION_CASES, Column, Table
+from riskmodels.synth import reference_bodies
 
 # Sizes: one application is about 4 KB of JSON; the limits leave room without inviting abuse.
 MAX_BATCH = 500
 MAX_BODY_BYTES = 64 * 1024
 MAX_BATCH_BODY_BYTES = MAX_BATCH * 8 * 1024
 MAX_STRING = 200
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
 
 # Formats of the string columns that have one: (pattern, the rule in words).
 _STRING_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
@@ -183,10 +186,6 @@ class ReloadResponse(ModelsResponse):
 
 
 def reference_examples() -> dict[str, dict[str, Any]]:
-    """The three reference customers as OpenAPI examples (empty until the files exist)."""
-    files = sorted(REFERENCE_DIR.glob("*.json")) if REFERENCE_DIR.is_dir() else []
-    examples: dict[str, dict[str, Any]] = {}
-    for path in files:
-        body = json.loads(path.read_text(encoding="utf-8"))
-        examples[path.stem] = {"summary": str(body.get("business_name", path.stem)), "value": body}
-    return examples
+    """The three reference customers as OpenAPI examples."""
+    return {name: {"summary": str(body.get("business_name", name)), "value": body}
+            for name, body in reference_bodies().items()}

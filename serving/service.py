@@ -22,23 +22,38 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 
-from riskmodels.audit import AuditLog, record_for
+from riskmodels.audit import AuditLog, account_records, record_for
 from riskmodels.config import Settings, apply_offline_environment
-from riskmodels.decision import Decision, FraudResult, ModelBundle, ModelVersion, decide
 from riskmodels.contract.privacy import PiiLogFilter
-from serving import SERVICE_CONFIG, errors, guard
-from serving.accounts import (
-    AccountModels, BehaviorResult, CollectionResult, audit_records, load_account_models, score_behavior,
+from riskmodels.decision import (
+    AccountModels,
+    BehaviorResult,
+    CollectionResult,
+    Decision,
+    FraudResult,
+    ModelBundle,
+    ModelVersion,
+    decide,
+    score_behavior,
     score_collection,
 )
+from serving import SERVICE_CONFIG, errors, guard
 from serving.models import describe_accounts, describe_bundle
 from serving.schemas import (
-    MAX_BODY_BYTES, MAX_BATCH_BODY_BYTES, ApplicationRequest, BehaviorRequest, CollectionRequest,
-    ErrorResponse, ModelInfo, ModelsResponse, ReloadResponse, batch_of, reference_examples,
+    MAX_BATCH_BODY_BYTES,
+    MAX_BODY_BYTES,
+    ApplicationRequest,
+    BehaviorRequest,
+    CollectionRequest,
+    ErrorResponse,
+    ModelInfo,
+    ModelsResponse,
+    ReloadResponse,
+    batch_of,
+    reference_examples,
 )
 
 log = logging.getLogger("riskmodels.serving")
-
 
 
 def _body_limit(path: str) -> int:
@@ -81,7 +96,7 @@ class Loaded:
 
 def load_models(settings: Settings) -> Loaded:
     """The champions, or the reason they cannot be served (the service then stays not ready)."""
-    from riskmodels.registry.champions import ChampionsUnavailable, load_champions
+    from riskmodels.registry.champions import ChampionsUnavailable, load_account_models, load_champions
 
     try:
         bundle = load_champions(settings)
@@ -163,10 +178,16 @@ class ScoringService:
                           for row, d in zip(rows, decisions, strict=True))
         return decisions
 
-    def score_accounts(self, kind: str, endpoint: str, rows: list[dict[str, Any]]) -> list[Any]:
+    def behavior_answers(self, endpoint: str, rows: list[dict[str, Any]]) -> list[BehaviorResult]:
         self._bundle()  # not ready (no A card or fraud model): nothing is scored, on any route
-        results = (score_behavior if kind == "behavior" else score_collection)(self.loaded.accounts, rows)
-        self.audit.append(audit_records(endpoint, rows, results))
+        results = score_behavior(self.loaded.accounts, rows)  # ModelNotDeployed -> 503 (errors.py)
+        self.audit.append(account_records(endpoint, rows, results))
+        return results
+
+    def collection_answers(self, endpoint: str, rows: list[dict[str, Any]]) -> list[CollectionResult]:
+        self._bundle()
+        results = score_collection(self.loaded.accounts, rows)
+        self.audit.append(account_records(endpoint, rows, results))
         return results
 
     def reload(self) -> Response:
@@ -232,27 +253,27 @@ def score_fraud_batch(svc: Svc, applications: batch_of(ApplicationRequest)) -> R
          summary="Behavioural score of one account-month: action and limit change")
 async def score_behavior_one(svc: Svc, account: BehaviorRequest) -> Response:
     """B score, PD, class, action (renew, keep, reduce, freeze), new limit, reasons."""
-    return _json(svc.score_accounts("behavior", "behavior", [account.model_dump(mode="json")])[0])
+    return _json(svc.behavior_answers("behavior", [account.model_dump(mode="json")])[0])
 
 
 @v1.post("/score/behavior/batch", response_model=list[BehaviorResult], responses=_ERRORS,
          summary="Behavioural scores of up to 500 account-months")
 def score_behavior_batch(svc: Svc, accounts: batch_of(BehaviorRequest)) -> Response:  # type: ignore[valid-type]
-    return _json(svc.score_accounts("behavior", "behavior/batch", [a.model_dump(mode="json") for a in accounts]))
+    return _json(svc.behavior_answers("behavior/batch", [a.model_dump(mode="json") for a in accounts]))
 
 
 @v1.post("/score/collection", response_model=CollectionResult, responses=_ERRORS,
          summary="Collection score of one case: cure probability and treatment")
 async def score_collection_one(svc: Svc, case: CollectionRequest) -> Response:
     """C score, cure probability, expected recovery, treatment, reasons."""
-    return _json(svc.score_accounts("collection", "collection", [case.model_dump(mode="json")])[0])
+    return _json(svc.collection_answers("collection", [case.model_dump(mode="json")])[0])
 
 
 @v1.post("/score/collection/batch", response_model=list[CollectionResult], responses=_ERRORS,
          summary="Collection scores of up to 500 cases, with their call priority")
 def score_collection_batch(svc: Svc, cases: batch_of(CollectionRequest)) -> Response:  # type: ignore[valid-type]
     """Priority orders the cases of the request by expected recovery (1 = call first)."""
-    return _json(svc.score_accounts("collection", "collection/batch", [c.model_dump(mode="json") for c in cases]))
+    return _json(svc.collection_answers("collection/batch", [c.model_dump(mode="json") for c in cases]))
 
 
 @v1.get("/models", response_model=ModelsResponse, responses=_ERRORS, summary="The loaded models")

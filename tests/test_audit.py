@@ -86,3 +86,57 @@ def test_a_group_commit_fails_only_the_caller_whose_records_fail(tmp_path: Path)
             log.get("d1")
     finally:
         log.close()
+
+
+# -- B and C answers: the same records as applications ------------------------------------
+def _account_answers() -> tuple[list[dict[str, object]], list[object]]:
+    from riskmodels.decision import BehaviorResult, CollectionResult, ModelVersion, ReasonCode
+
+    reason = ReasonCode(code="R_BH_DPD", model="behavior", feature="bh_dpd", value=12.0, contribution=-3.0,
+                        unit="points", points_lost=9.0, text_zh="当前处于逾期状态", text_en="Currently past due")
+    snapshot = {"account_id": "ACC-1", "snapshot_date": "2025-03-31", "owner_phone": PHONE, "limit_amount": 200000.0}
+    case = {"case_id": "CASE-1", "account_id": "ACC-2", "owner_id_number": ID, "balance": 50000.0}
+    behavior = BehaviorResult(
+        request_id="b-1", account_id="ACC-1", snapshot_date="2025-03-31", score=61.5, pd=0.04, risk_class="C",
+        action="reduce", limit_amount=200000.0, new_limit=150000.0, limit_change_share=-0.25,
+        unused_limit_frozen=False, available_limit=20000.0, reasons=[reason],
+        models=[ModelVersion(name="sme-behavior-scorecard", version="4")])
+    collection = CollectionResult(
+        request_id="c-1", case_id="CASE-1", account_id="ACC-2", score=48.0, cure_probability=0.35,
+        expected_recovery=17500.0, treatment="phone_call", priority=1, reasons=[],
+        models=[ModelVersion(name="sme-collection-scorecard", version="2")])
+    return [snapshot, case], [behavior, collection]
+
+
+def test_account_records_keep_hash_masked_input_and_outcome_of_each_answer() -> None:
+    from datetime import UTC, datetime
+
+    from riskmodels.audit import account_records
+
+    rows, answers = _account_answers()
+    at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    behavior, collection = account_records("behavior/batch", rows, answers, at=at)
+    assert behavior == AuditRecord(
+        request_id="b-1", created_at="2026-12-01T08:00:00.000000+00:00", endpoint="behavior/batch",
+        input_sha256=input_sha256(rows[0]), models={"sme-behavior-scorecard": "4"}, score=61.5, risk_class="C",
+        limit_cny=150000.0, rate=None, decision="reduce", reason_codes=["R_BH_DPD"], input_masked=mask_record(rows[0]))
+    assert (collection.request_id, collection.decision, collection.risk_class, collection.limit_cny) == (
+        "c-1", "phone_call", None, None)
+    assert collection.outcome()["models"] == {"sme-collection-scorecard": "2"} and collection.reason_codes == []
+    assert ID not in collection.to_json() and PHONE not in behavior.to_json()
+    with pytest.raises(ValueError):  # an answer without its input (or the reverse) is a bug, never skipped
+        account_records("behavior", rows[:1], answers)
+
+
+def test_account_records_are_written_like_application_records(tmp_path: Path) -> None:
+    from riskmodels.audit import account_records
+
+    rows, answers = _account_answers()
+    log = AuditLog(tmp_path / "audit.sqlite")
+    try:
+        records = account_records("collection", rows, answers)
+        log.append(records)
+        assert [log.get(r.request_id) for r in records] == records
+        assert records[0].created_at == records[1].created_at  # one call, one time
+    finally:
+        log.close()

@@ -1,4 +1,5 @@
-"""The audit log: every decision the service makes, appended to one SQLite table.
+"""The audit log: every decision the service makes, appended to one SQLite table: application
+and fraud decisions (``record_for``) and B and C account answers (``account_records``) alike.
 
 Each row keeps what a reviewer or a regulator asks for: when, which models (name and version),
 the SHA-256 of the exact input (canonical JSON, sorted keys), the answer (score, class, limit,
@@ -36,7 +37,7 @@ from riskmodels.config import Settings, get_settings
 from riskmodels.contract.privacy import mask_record
 
 if TYPE_CHECKING:
-    from riskmodels.decision import Decision, ModelBundle
+    from riskmodels.decision import BehaviorResult, CollectionResult, Decision, ModelBundle
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -111,15 +112,47 @@ def outcome_of(decision: Decision) -> dict[str, Any]:
     }
 
 
+def account_outcome_of(result: BehaviorResult | CollectionResult) -> dict[str, Any]:
+    """What the audit log keeps of a B or C answer (the fields of ``AuditRecord.outcome``): the
+    B card's class, new limit and action; the C card's treatment. Neither has a rate."""
+    from riskmodels.decision import BehaviorResult  # at call time: reading the log needs no models
+
+    common = {"models": {m.name: m.version for m in result.models}, "score": result.score, "rate": None,
+              "reason_codes": [r.code for r in result.reasons]}
+    if isinstance(result, BehaviorResult):
+        return {**common, "risk_class": result.risk_class, "limit_cny": result.new_limit, "decision": result.action}
+    return {**common, "risk_class": None, "limit_cny": None, "decision": result.treatment}
+
+
+def _timestamp(at: datetime | None) -> str:
+    return (at or datetime.now(UTC)).isoformat(timespec="microseconds")
+
+
+def _new_record(request_id: str, created_at: str, endpoint: str, sent: Mapping[str, Any],
+            outcome: Mapping[str, Any]) -> AuditRecord:
+    """One record: ``sent`` is the input as the API received it (JSON values: the hash is of its
+    canonical JSON, serialised once, here); the masked copy is serialised once too, when it is
+    written (``_row``)."""
+    return AuditRecord(request_id=request_id, created_at=created_at, endpoint=endpoint,
+                       input_sha256=input_sha256(sent), input_masked=mask_record(sent), **outcome)
+
+
 def record_for(request_id: str, endpoint: str, application: Mapping[str, Any],
                decision: Decision, at: datetime | None = None) -> AuditRecord:
-    """The audit record of one decision; ``application`` is the input as the API received it
-    (JSON values: the hash is of its canonical JSON, which is serialised once, here)."""
-    when = (at or datetime.now(UTC)).isoformat(timespec="microseconds")
-    # The masked copy is serialised once too, when it is written (``_row``).
-    return AuditRecord(request_id=request_id, created_at=when, endpoint=endpoint,
-                       input_sha256=input_sha256(application), input_masked=mask_record(application),
-                       **outcome_of(decision))
+    """The audit record of one application decision; ``application`` is the input as the API
+    received it."""
+    return _new_record(request_id, _timestamp(at), endpoint, application, outcome_of(decision))
+
+
+def account_records(endpoint: str, rows: Sequence[Mapping[str, Any]],
+                    results: Sequence[BehaviorResult | CollectionResult],
+                    at: datetime | None = None) -> list[AuditRecord]:
+    """One audit record per B or C answer, as for applications (input hash, masked input, the
+    outcome); ``rows`` are the inputs as the API received them, in the order of ``results``.
+    The records of one call share its timestamp."""
+    when = _timestamp(at)
+    return [_new_record(result.request_id, when, endpoint, row, account_outcome_of(result))
+            for row, result in zip(rows, results, strict=True)]
 
 
 class _Pending:

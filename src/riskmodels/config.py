@@ -7,12 +7,13 @@ environment with the ``RISKMODELS_`` prefix, e.g. ``RISKMODELS_HOME=/srv/risk``.
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
 
 # Switches that stop the libraries we use from phoning home. The machines this runs on have
 # no network, and a bank's production servers must not send anything out either.
@@ -25,13 +26,40 @@ OFFLINE_ENVIRONMENT = {
     "HF_HUB_OFFLINE": "1",
 }
 
-REGISTERED_MODELS = {
-    "application": "sme-application-scorecard",
-    "behavior": "sme-behavior-scorecard",
-    "collection": "sme-collection-scorecard",
-    "fraud": "sme-fraud",
-    "challenger": "sme-application-challenger",
+
+
+class ModelKind(StrEnum):
+    """The models the platform registers, by what they do. The one list of them: the CLI, the
+    training dispatch, the registry and the service all read it from here."""
+
+    APPLICATION = "application"
+    FRAUD = "fraud"
+    BEHAVIOR = "behavior"
+    COLLECTION = "collection"
+    CHALLENGER = "challenger"  # LightGBM beside the A card, trained with it
+
+    @property
+    def registered_name(self) -> str:
+        """The name in the model registry (the contract's)."""
+        return REGISTERED_MODELS[self]
+
+
+REGISTERED_MODELS: dict[ModelKind, str] = {
+    ModelKind.APPLICATION: "sme-application-scorecard",
+    ModelKind.BEHAVIOR: "sme-behavior-scorecard",
+    ModelKind.COLLECTION: "sme-collection-scorecard",
+    ModelKind.FRAUD: "sme-fraud",
+    ModelKind.CHALLENGER: "sme-application-challenger",
 }
+# What `train all` runs, in order (the challenger is trained with the A card).
+TRAINED_KINDS = (ModelKind.FRAUD, ModelKind.APPLICATION, ModelKind.BEHAVIOR, ModelKind.COLLECTION)
+# An application decision needs both; the B and C cards are served once each has a champion.
+DECISION_KINDS = (ModelKind.APPLICATION, ModelKind.FRAUD)
+ACCOUNT_KINDS = (ModelKind.BEHAVIOR, ModelKind.COLLECTION)
+
+# Registry aliases: every training run registers a `challenger`; promotion moves `champion`.
+CHAMPION = "champion"
+CHALLENGER = "challenger"
 
 
 def apply_offline_environment() -> None:
@@ -44,11 +72,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RISKMODELS_", extra="ignore")
 
     home: Path = Field(default_factory=Path.cwd, description="Project folder holding data/ and mlruns/")
-    tracking_uri: str | None = Field(None, description="MLflow tracking URI; default SQLite under mlruns/")
-    audit_db: Path | None = Field(None, description="SQLite file of the decision audit log")
-    policy_path: Path | None = Field(None, description="Policy YAML; default the packaged policy")
+    tracking_uri: str | None = Field(default=None, description="MLflow tracking URI; default SQLite under mlruns/")
+    audit_db: Path | None = Field(default=None, description="SQLite file of the decision audit log")
+    policy_path: Path | None = Field(default=None, description="Policy YAML; default the packaged policy")
     api_keys: Annotated[tuple[str, ...], NoDecode] = Field(
-        (), description="Keys accepted by the scoring API (RISKMODELS_API_KEYS, comma-separated)")
+        default=(), description="Keys accepted by the scoring API (RISKMODELS_API_KEYS, comma-separated)")
     experiment: str = "riskmodels"
 
     @field_validator("api_keys", mode="before")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import simulate
+from _evaluation_samples import simulate
 from scipy.stats import ks_2samp
 from sklearn.metrics import roc_auc_score
 

@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskmodels.contract import APPLICATIONS, OPTIONAL_SOURCES
-from riskmodels.contract import Column
+from riskmodels.contract import APPLICATIONS, OPTIONAL_SOURCES, Column
 
 MISSING_SHARE = 0.25  # share of rows without each optional source
 

@@ -3,7 +3,6 @@ B card fitted on the simulator against the oracle."""
 
 from __future__ import annotations
 
-import riskmodels.training
 import warnings
 from datetime import date
 from pathlib import Path
@@ -15,13 +14,14 @@ import pytest
 import yaml
 from sklearn.metrics import roc_auc_score
 
+import riskmodels.training
 from riskmodels.contract import BEHAVIOR_SNAPSHOTS, COLLECTION_CASES
+from riskmodels.data.splits import SplitConfig, split_by_month
 from riskmodels.features.behavior import BEHAVIOR_FEATURES, build_behavior_features
 from riskmodels.features.catalogue import FEATURES, SOURCE_MISSING, FeatureInfo
 from riskmodels.features.collection import COLLECTION_FEATURES, build_collection_features
 from riskmodels.monitoring.portfolio import run_portfolio_monitor
 from riskmodels.scorecard import ScorecardConfig, ScorecardModel
-from riskmodels.data.splits import SplitConfig, split_by_month
 
 CONFIGS = Path(riskmodels.training.__file__).parent / "configs"
 

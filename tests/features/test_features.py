@@ -11,7 +11,12 @@ import pytest
 
 from riskmodels.contract import APPLICATIONS
 from riskmodels.features import (
-    APPLICATION_FEATURES, FEATURES, FRAUD_FEATURES, SOURCE_MISSING, build_features, build_features_one,
+    APPLICATION_FEATURES,
+    FEATURES,
+    FRAUD_FEATURES,
+    SOURCE_MISSING,
+    build_features,
+    build_features_one,
 )
 from riskmodels.features.pos import _longest_run_by_pattern
 

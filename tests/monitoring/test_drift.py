@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from riskmodels.cli import app
 from riskmodels.config import REGISTERED_MODELS, Settings
 from riskmodels.monitoring.drift import DriftResult, run_drift
-from riskmodels.monitoring.drift.thresholds import DEFAULT_THRESHOLDS, Band, load_thresholds
 from riskmodels.monitoring.drift.report import write_drift_report
+from riskmodels.monitoring.drift.thresholds import DEFAULT_THRESHOLDS, Band, load_thresholds
 
 MODEL = f"{REGISTERED_MODELS['application']}@champion"
 CURRENT_SIZE = 10_000

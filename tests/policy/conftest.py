@@ -7,7 +7,6 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-
 from policy_cases import CLASS_PDS, CLEAN
 
 from riskmodels.policy import ApplicationFacts, Policy, load_policy, parse_policy, with_class_pds

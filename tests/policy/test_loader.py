@@ -64,7 +64,7 @@ def test_a_bad_value_is_named_by_its_full_path() -> None:
     (("knockouts", "blacklist"), "maybe", "policy.knockouts.blacklist must be true or false; got 'maybe'"),
     (("products", "tax_loan", "max_term_months"), 6.5, "policy.products.tax_loan.max_term_months must be a whole"),
     (("pricing", "method"), "cost_plus", "policy.pricing.method must be one of 'risk_based' or 'band_multiplier'"),
-    (("bands", "approve_form"), 80, "policy.bands.approve_form is not a policy setting"),
+    (("bands", "approve_form"), 80, "policy.bands.approve_form is not a known setting"),
 ])
 def test_each_kind_of_mistake_reads_plainly(path: tuple, value: object, message: str) -> None:
     data = default_settings()

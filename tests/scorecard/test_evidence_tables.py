@@ -10,8 +10,13 @@ import pandas as pd
 
 from riskmodels.scorecard.model import ScorecardModel
 from riskmodels.training.scorecard import (
-    NOT_APPLICABLE, bin_label, binning_artefacts, readable_scorecard_table, report_sections,
+    NOT_APPLICABLE,
+    bin_label,
+    binning_artefacts,
+    readable_scorecard_table,
+    report_sections,
 )
+
 from .conftest import CATEGORY_RISK
 
 OPTBINNING_LABELS = {"Special", "Missing", ""}  # and "" on the totals row

@@ -111,3 +111,48 @@ def test_labels_and_truth_never_become_request_fields() -> None:
 
     fields = request_model(BEHAVIOR_SNAPSHOTS).model_fields
     assert "bad_6m_forward" not in fields and "dpd" in fields
+
+
+def test_openapi_examples_are_the_reference_files_built_by_the_library() -> None:
+    # The examples come from riskmodels.synth (an installed wheel has no data/ folder), and are
+    # the very bodies of data/reference/*.json, in the same order.
+    import json
+    from pathlib import Path
+
+    from serving.schemas import reference_examples
+
+    files = sorted((Path(__file__).resolve().parents[2] / "data" / "reference").glob("*.json"))
+    examples = reference_examples()
+    assert list(examples) == [p.stem for p in files] == ["jingcheng", "laowang", "shendu"]
+    for path in files:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        assert json.dumps(examples[path.stem]["value"], ensure_ascii=False) == json.dumps(body, ensure_ascii=False)
+        assert examples[path.stem]["summary"] == body["business_name"]
+        ApplicationRequest.model_validate(body)
+
+
+def test_a_card_not_deployed_is_a_503_saying_which_and_why() -> None:
+    import anyio
+    import httpx
+    from fastapi import FastAPI
+
+    from riskmodels.config import ModelKind
+    from riskmodels.decision import AccountModels
+    from serving import errors
+
+    app = FastAPI()
+    errors.install(app)
+    missing = AccountModels(problems={ModelKind.BEHAVIOR: "no `champion` of sme-behavior-scorecard in the registry"})
+
+    @app.get("/b")
+    def b() -> None:
+        missing.get(ModelKind.BEHAVIOR)
+
+    async def call() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+            return await client.get("/b")
+
+    response = anyio.run(call)
+    assert response.status_code == 503
+    assert response.json() == {"detail": "the behavior scorecard is not deployed: no `champion` of "
+                                          "sme-behavior-scorecard in the registry; nothing was scored"}

@@ -22,14 +22,19 @@ import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from riskmodels.config import REGISTERED_MODELS, Settings
-from riskmodels.contract import APPLICATIONS
-from riskmodels.contract import Column
+from riskmodels.contract import APPLICATIONS, Column
 from serving.schemas import (
-    MAX_BATCH, MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES, MAX_STRING, REFERENCE_DIR, ApplicationRequest, range_rule,
+    MAX_BATCH,
+    MAX_BATCH_BODY_BYTES,
+    MAX_BODY_BYTES,
+    MAX_STRING,
+    ApplicationRequest,
+    range_rule,
 )
 
 KEYS = ("asgi-key-one", "asgi-key-two")
 AUTH = {"Authorization": f"Bearer {KEYS[0]}"}
+REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
 REFERENCES = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(REFERENCE_DIR.glob("*.json"))}
 LAOWANG = REFERENCES["laowang"]
 FIELDS = [APPLICATIONS.column(name) for name in ApplicationRequest.model_fields]

@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskmodels.contract import APPLICATIONS, OPTIONAL_SOURCES, TABLES
-from riskmodels.contract import Table
+from riskmodels.contract import APPLICATIONS, OPTIONAL_SOURCES, TABLES, Table
 from riskmodels.synth import Portfolio
 from riskmodels.synth.schema import BEHAVIOR_TRUTH, COLLECTION_TRUTH
 

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskmodels.synth import generate_portfolio, portfolio as portfolio_module, write_portfolio
+from riskmodels.synth import generate_portfolio, write_portfolio
+from riskmodels.synth import portfolio as portfolio_module
 
 PSI_SHIFTED = 0.25  # the usual "significant shift" threshold of population stability
 

@@ -8,8 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from riskmodels.contract import APPLICATIONS
-from riskmodels.contract import Table
+from riskmodels.contract import APPLICATIONS, Table
 from riskmodels.synth import generate_portfolio, reference_applications
 
 

@@ -1,4 +1,4 @@
-"""Batch scoring of Parquet files with a registered model, in bounded memory.
+"""The embedded engine: batch scoring of Parquet files in this process, in bounded memory.
 
     summary = score_batch("sme-application-scorecard@champion", Path("applications/"), Path("scores.parquet"))
 
@@ -17,43 +17,20 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from riskmodels.batch import scorers as batch_engines
-from riskmodels.batch.scorers import Engine, ModelRef, parse_model_ref  # noqa: F401  (ModelRef: public here too)
-from riskmodels.data.rejects import check_schema, find_problems, input_columns
+from riskmodels.batch.plan import BatchSummary, plan_batch, run_record_batch
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_ROWS = 50_000  # applications: peak RSS ~0.5 GB above the imports (benchmarks/scoring.py)
-KINDS = ("score", "decision")
 # Read buffered instead of pre-buffering whole column chunks: a part written as one huge row
 # group must not be loaded at once.
 _READ_BUFFER = 1 << 20
-_MODEL_FIELDS = [pa.field("model_name", pa.string()), pa.field("model_version", pa.string())]
-
-
-@dataclass(frozen=True)
-class BatchSummary:
-    model: str
-    version: str
-    kind: str
-    rows_read: int
-    rows_scored: int
-    rows_rejected: int
-    seconds: float
-    output_path: Path
-    rejects_path: Path
-
-    @property
-    def rows_per_second(self) -> float:
-        return self.rows_read / self.seconds if self.seconds > 0 else float("nan")
 
 
 def parquet_files(input_path: Path) -> list[Path]:
@@ -121,69 +98,6 @@ def _check_paths(files: list[Path], input_path: Path, output_path: Path) -> None
         raise ValueError(f"output must be outside the input folder; got {str(output_path)!r}")
 
 
-def _keys(batch: pa.RecordBatch, fields: list[pa.Field]) -> dict[str, pa.Array]:
-    return {f.name: batch.column(f.name).cast(f.type) for f in fields}
-
-
-def _arrow_columns(frame: pd.DataFrame, engine: Engine) -> dict[str, pa.Array]:
-    # NaN is null; a key the engine echoes (decide_frame's application_id) is written once.
-    return {name: pa.array(frame[name].to_numpy(), type=t, from_pandas=True)
-            for name, t in engine.output_types.items() if name not in engine.table.key}
-
-
-@dataclass(frozen=True)
-class BatchPlan:
-    """What every engine runs: the model, the columns it reads and the two output schemas."""
-
-    engine: Engine
-    kind: str
-    key_fields: list[pa.Field]
-    wanted: list[str]
-    outputs_schema: pa.Schema
-    rejects_schema: pa.Schema
-
-
-def plan_batch(model: str, kind: str | None, schemas: Sequence[tuple[str, pa.Schema]]) -> BatchPlan:
-    """Load the model and check every input schema (``(where, schema)``) before anything runs."""
-    kind = kind or "score"
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {list(KINDS)}; got {kind!r}")
-    ref = parse_model_ref(model)
-    engine = batch_engines.decision_engine(ref) if kind == "decision" else batch_engines.score_engine(ref)
-    # Every part is checked before anything is written: a broken export fails whole, at once.
-    for where, schema in schemas:
-        check_schema(schema, engine.table, where)
-    key_fields = [schemas[0][1].field(k) for k in engine.table.key]
-    outputs_schema = pa.schema([*key_fields, *(pa.field(n, t) for n, t in engine.output_types.items()
-                                               if n not in engine.table.key), *_MODEL_FIELDS])
-    rejects_schema = pa.schema([*key_fields, pa.field("input_row", pa.int64()), pa.field("fields", pa.string()),
-                                pa.field("reason", pa.string())])
-    return BatchPlan(engine, kind, key_fields, [c.name for c in input_columns(engine.table)],
-                     outputs_schema, rejects_schema)
-
-
-def run_record_batch(plan: BatchPlan, batch: pa.RecordBatch,
-                     input_rows: pa.Array) -> tuple[pa.Table | None, pa.Table | None]:
-    """One batch through the contract and the model: (scored rows, rejected rows), either None
-    when empty. ``input_rows`` is each row's number in the input, for the rejects file. Both
-    engines run exactly this."""
-    engine, keys = plan.engine, plan.key_fields
-    problems = find_problems(batch, engine.table)
-    rejected = scored = None
-    if problems.count:
-        bad = pa.array(np.flatnonzero(problems.rejected))
-        rejected = pa.table({**_keys(batch.take(bad), keys), "input_row": input_rows.take(bad),
-                             "fields": problems.fields, "reason": problems.reasons})
-    good = np.flatnonzero(~problems.rejected)
-    if len(good):
-        kept = batch if len(good) == batch.num_rows else batch.take(pa.array(good))
-        outputs = engine.score(kept.to_pandas())
-        scored = pa.table({**_keys(kept, keys), **_arrow_columns(outputs, engine),
-                           "model_name": pa.repeat(pa.scalar(engine.name, pa.string()), len(good)),
-                           "model_version": pa.repeat(pa.scalar(engine.version, pa.string()), len(good))})
-    return scored, rejected
-
-
 def score_batch(model: str, input_path: Path, output_path: Path, kind: str | None = None,
                 progress: Callable[[int], None] | None = None, *,
                 batch_size: int = DEFAULT_BATCH_ROWS) -> BatchSummary:
@@ -227,9 +141,9 @@ def score_batch(model: str, input_path: Path, output_path: Path, kind: str | Non
             file.discard()  # the error itself propagates
         raise
     seconds = time.perf_counter() - started
-    engine = plan.engine
-    summary = BatchSummary(engine.name, engine.version, plan.kind, read, n_scored, n_rejected, seconds,
+    scorer = plan.scorer
+    summary = BatchSummary(scorer.name, scorer.version, plan.kind, read, n_scored, n_rejected, seconds,
                            output_path, rejects_path)
     log.info("scored %d of %d rows with %s v%s in %.1f s (%d rejected, see %s)", n_scored, read,
-             engine.name, engine.version, seconds, n_rejected, rejects_path)
+             scorer.name, scorer.version, seconds, n_rejected, rejects_path)
     return summary

@@ -1,6 +1,7 @@
-"""What scores a batch: a model reference, and the engine built from the registry for it.
+"""What scores a batch: the scorer built from the registry for a model reference (the engines,
+embedded and Spark, are what run it).
 
-``score_engine`` loads one registered model's spec; ``decision_engine`` the champions of every
+``model_scorer`` loads one registered model's spec; ``decision_scorer`` the champions of every
 model with the lending policy. Both engines (embedded and Spark) run what these return.
 """
 
@@ -12,8 +13,12 @@ from dataclasses import dataclass
 import pandas as pd
 import pyarrow as pa
 
-from riskmodels.contract import table as contract_table
 from riskmodels.contract import Table
+from riskmodels.contract import table as contract_table
+from riskmodels.registry.store import ModelRef, parse_model_ref
+
+__all__ = ["OUTPUT_TYPES", "BatchScorer", "ModelRef", "decision_scorer", "decision_types", "model_scorer",
+           "parse_model_ref"]
 
 # The columns of each kind of model, typed up front so that even an empty output has them.
 OUTPUT_TYPES = {"scorecard": {"score": pa.float64(), "pd": pa.float64(), "risk_class": pa.string()},
@@ -23,30 +28,7 @@ OUTPUT_TYPES = {"scorecard": {"score": pa.float64(), "pd": pa.float64(), "risk_c
 
 
 @dataclass(frozen=True)
-class ModelRef:
-    name: str
-    version_or_alias: str
-
-    def __str__(self) -> str:
-        sep = ":" if self.version_or_alias.isdigit() else "@"
-        return f"{self.name}{sep}{self.version_or_alias}"
-
-
-def parse_model_ref(ref: str, default_alias: str = "champion") -> ModelRef:
-    """``NAME`` (the champion), ``NAME@alias`` or ``NAME:VERSION``."""
-    name, alias_sep, alias = ref.partition("@")
-    if not alias_sep:
-        name, version_sep, version = ref.partition(":")
-        if version_sep and not version.isdigit():
-            raise ValueError(f"model must be NAME, NAME@alias or NAME:VERSION (a number); got {ref!r}")
-        alias = version if version_sep else default_alias
-    if not name.strip() or not alias.strip():
-        raise ValueError(f"model must be NAME, NAME@alias or NAME:VERSION; got {ref!r}")
-    return ModelRef(name.strip(), alias.strip())
-
-
-@dataclass(frozen=True)
-class Engine:
+class BatchScorer:
     """What scores a batch: the contract table it reads, the model, and its output types."""
 
     table: Table
@@ -56,27 +38,23 @@ class Engine:
     output_types: dict[str, pa.DataType]
 
 
-def score_engine(ref: ModelRef) -> Engine:
-    from mlflow.exceptions import MlflowException
-
+def model_scorer(ref: ModelRef) -> BatchScorer:
     from riskmodels import registry
     from riskmodels.models.specs import scorer_from_spec
 
-    registry.configure()
     try:
         spec, version = registry.load_spec(ref.name, ref.version_or_alias)
-    except MlflowException as exc:
-        raise LookupError(f"model must be a registered model version; {ref} is not in the registry "
-                          f"({exc.error_code})") from exc
-    return Engine(contract_table(spec["input_table"]), version.name, version.version,
+    except registry.ModelNotFound as exc:
+        raise registry.ModelNotFound(f"model must be a registered model version; {ref} is not in the registry "
+                                     f"({exc.reason})", exc.reason) from exc
+    return BatchScorer(contract_table(spec["input_table"]), version.name, version.version,
                   scorer_from_spec(spec).score_frame, OUTPUT_TYPES[spec["model_type"]])
 
 
-def decision_engine(ref: ModelRef) -> Engine:
-    from riskmodels.config import REGISTERED_MODELS
-    from riskmodels.registry.store import CHAMPION
+def decision_scorer(ref: ModelRef) -> BatchScorer:
+    from riskmodels.config import CHAMPION, ModelKind
 
-    application = REGISTERED_MODELS["application"]
+    application = ModelKind.APPLICATION.registered_name
     if ref.name != application or ref.version_or_alias != CHAMPION:
         raise ValueError(f"kind 'decision' runs the champions of every model; model must be {application} "
                          f"or {application}@{CHAMPION}; got {ref}")
@@ -85,7 +63,7 @@ def decision_engine(ref: ModelRef) -> Engine:
 
     bundle = load_champions()
     versions = ",".join(f"{v.name}:{v.version}" for v in bundle.model_versions)  # the policy's too
-    return Engine(contract_table("applications"), "decision", versions,
+    return BatchScorer(contract_table("applications"), "decision", versions,
                   lambda rows: decision.decide_frame(rows, bundle), decision_types(decision.ROW_COLUMNS))
 
 

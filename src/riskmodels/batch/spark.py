@@ -68,7 +68,7 @@ def spark_session(master: str | None = DEFAULT_MASTER, app_name: str = "riskmode
 def _as_contract(batch: pa.RecordBatch, date_columns: set[str]) -> pa.RecordBatch:
     """Spark's Arrow types back to the Parquet file's: date columns read as int64 nanoseconds."""
     columns = [pc.cast(col, pa.timestamp("ns")) if name in date_columns and pa.types.is_integer(col.type) else col
-               for name, col in zip(batch.schema.names, batch.columns)]
+               for name, col in zip(batch.schema.names, batch.columns, strict=True)]
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
@@ -99,7 +99,7 @@ def _rows_of(plan: BatchPlan, schema: pa.Schema, date_columns: set[str]) -> Any:
                     table = table.append_column("input_file", pc.take(batch.column(_FILE), at))
                 table = table.append_column(_STATUS, pa.repeat(pa.scalar(status), table.num_rows))
                 full = {name: table[name] if name in table.column_names else pa.nulls(table.num_rows, field.type)
-                        for name, field in zip(schema.names, schema)}
+                        for name, field in zip(schema.names, schema, strict=True)}
                 yield from pa.table(full, schema=schema).to_batches()
 
     return run
@@ -183,11 +183,11 @@ def score_batch_spark(model: str, input_path: str | Path, output_path: str | Pat
     finally:
         if spark is None:
             session.stop()
-    engine = plan.engine
+    scorer = plan.scorer
     seconds = time.perf_counter() - started
     log.info("spark scored %d of %d rows with %s v%s in %.1f s (%d rejected, see %s)", counts["scored"], read,
-             engine.name, engine.version, seconds, counts["rejected"], rejects)
-    return BatchSummary(engine.name, engine.version, plan.kind, read, counts["scored"], counts["rejected"],
+             scorer.name, scorer.version, seconds, counts["rejected"], rejects)
+    return BatchSummary(scorer.name, scorer.version, plan.kind, read, counts["scored"], counts["rejected"],
                         seconds, Path(output), Path(rejects))
 
 

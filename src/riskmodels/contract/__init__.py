@@ -4,9 +4,26 @@ personal data in them. Depends on nothing else in the package."""
 from __future__ import annotations
 
 from riskmodels.contract.tables import (
-    APPLICATIONS, BEHAVIOR_SNAPSHOTS, COLLATERAL_TYPES, COLLECTION_CASES, DPD_BUCKETS, ENTITY_TYPES, INDUSTRIES,
-    LABELS, MAX_CNY, MONTHS, NEVER, OPTIONAL_SOURCES, OUTCOMES, PRODUCTS, PURPOSES, REGISTRY_STATUSES, TABLES,
-    TAX_GRADES, TRUTH, table,
+    APPLICATIONS,
+    BEHAVIOR_SNAPSHOTS,
+    COLLATERAL_TYPES,
+    COLLECTION_CASES,
+    DPD_BUCKETS,
+    ENTITY_TYPES,
+    INDUSTRIES,
+    LABELS,
+    MAX_CNY,
+    MONTHS,
+    NEVER,
+    OPTIONAL_SOURCES,
+    OUTCOMES,
+    PRODUCTS,
+    PURPOSES,
+    REGISTRY_STATUSES,
+    TABLES,
+    TAX_GRADES,
+    TRUTH,
+    table,
 )
 from riskmodels.contract.types import Column, Label, Severity, Table
 

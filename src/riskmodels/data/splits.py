@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 class SplitConfig(BaseModel):
     """The last ``oot_months`` months are out-of-time; the rest is split at random."""
 
-    oot_months: int = Field(4, ge=1, description="Most recent months held out as out-of-time")
-    test_share: float = Field(0.25, gt=0, lt=1, description="Share of in-time rows used for testing")
+    oot_months: int = Field(default=4, ge=1, description="Most recent months held out as out-of-time")
+    test_share: float = Field(default=0.25, gt=0, lt=1, description="Share of in-time rows used for testing")
     seed: int = 7
 
 

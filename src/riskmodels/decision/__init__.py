@@ -3,9 +3,28 @@ their reasons and the bundle of models they run."""
 
 from __future__ import annotations
 
-from riskmodels.decision.application import (
-    ROW_COLUMNS, CreditResult, Decision, FraudResult, ModelBundle, ModelVersion, decide, decide_frame, decision_row,
+from riskmodels.decision.accounts import (
+    AccountModel,
+    AccountModels,
+    BehaviorResult,
+    CollectionResult,
+    ModelNotDeployed,
+    score_behavior,
+    score_collection,
 )
+from riskmodels.decision.application import (
+    ROW_COLUMNS,
+    CreditResult,
+    Decision,
+    FraudResult,
+    ModelBundle,
+    ModelVersion,
+    decide,
+    decide_frame,
+    decision_row,
+)
+from riskmodels.decision.reasons import ReasonCode
 
-__all__ = ["ROW_COLUMNS", "CreditResult", "Decision", "FraudResult", "ModelBundle", "ModelVersion", "decide",
-           "decide_frame", "decision_row"]
+__all__ = ["ROW_COLUMNS", "AccountModel", "AccountModels", "BehaviorResult", "CollectionResult", "CreditResult",
+           "Decision", "FraudResult", "ModelBundle", "ModelNotDeployed", "ModelVersion", "ReasonCode", "decide",
+           "decide_frame", "decision_row", "score_behavior", "score_collection"]

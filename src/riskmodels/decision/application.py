@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,13 +25,15 @@ from riskmodels.policy import LimitDecision, Policy, PriceQuote, RuleHit, apply_
 from riskmodels.policy.facts import RAW_FIELDS
 from riskmodels.scorecard.compiled import CompiledScorecard, Contribution
 
+FraudVerdict = Literal["pass", "review", "reject"]
+
 
 class FraudResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     score: float = Field(description="Fraud score 0-100, higher is safer")
     probability: float = Field(description="Calibrated probability of fraud")
-    verdict: Literal["pass", "review", "reject"]
+    verdict: FraudVerdict
     reasons: list[ReasonCode] = Field(description="Top adverse SHAP contributions (log-odds of fraud)")
 
 
@@ -110,9 +112,10 @@ def _answer(application: Mapping[str, Any], features: Mapping[str, Any], contrib
     policy = bundle.policy
     outcome = apply_policy(facts_from(application, features), score, applicant_pd, fraud_score, model_verdict, policy)
     top_n = policy.reasons.top_n
+    fraud_verdict = cast(FraudVerdict, outcome.fraud_verdict)  # the policy's str; FraudResult validates it
     return Decision(
         request_id=request_id, application_id=_text(application.get("application_id")), decision=outcome.decision,
-        fraud=FraudResult(score=fraud_score, probability=fraud_probability, verdict=outcome.fraud_verdict,
+        fraud=FraudResult(score=fraud_score, probability=fraud_probability, verdict=fraud_verdict,
                           reasons=gbm_reasons(fraud_shap, bundle.fraud.features_, features, "fraud", top_n)),
         credit=CreditResult(score=score, pd=applicant_pd, risk_class=outcome.risk_class, class_pd=outcome.class_pd),
         limit=outcome.limit, rate=outcome.pricing.rate_pct if outcome.pricing else None, pricing=outcome.pricing,
@@ -174,10 +177,13 @@ def decide_frame(applications: pd.DataFrame, bundle: ModelBundle) -> pd.DataFram
     points = bundle.scorecard.characteristic_points(features)
     means, bests = bundle.scorecard.mean_points, bundle.scorecard.max_points
     characteristics = [(name, means[name], bests[name]) for name in bundle.scorecard.features]
-    raw = applications.reindex(columns=[*RAW_FIELDS, "application_id"]).to_dict(orient="records")
+    # Records of frames with string column names: str keys (pandas-stubs type them Hashable).
+    raw = cast(list[dict[str, Any]],
+               applications.reindex(columns=[*RAW_FIELDS, "application_id"]).to_dict(orient="records"))
+    feature_rows = cast(list[dict[str, Any]], features.to_dict(orient="records"))
     rows = []
     for i, (application, feature_row, point_row) in enumerate(
-            zip(raw, features.to_dict(orient="records"), points.itertuples(index=False, name=None), strict=True)):
+            zip(raw, feature_rows, points.itertuples(index=False, name=None), strict=True)):
         # As contributions_one: SHAP = points - development mean; points lost = best bin - points.
         contributions = [Contribution(name, p, p - mean, best - p)
                          for (name, mean, best), p in zip(characteristics, point_row, strict=True)]

@@ -11,8 +11,10 @@ authorisation) is reported as that source's reason, "无POS收单记录 / No POS
 its contribution the sum over the source's characteristics: SHAP values add up, so the sum is
 the source's own SHAP value.
 
-The texts are the feature catalogue's (``riskmodels.features.catalogue``); this module only
-gives each a stable code, e.g. ``R_BUREAU_INQ_3M``.
+The texts are the feature catalogues' (``riskmodels.features.catalogue`` for the application
+and fraud models, ``BEHAVIOR_FEATURES`` and ``COLLECTION_FEATURES`` for the B and C cards); this
+module only gives each a stable code, e.g. ``R_BUREAU_INQ_3M`` or ``R_BH_WORST_DPD_6M``, and
+runs the same choice of the top adverse contributions for all four models.
 """
 
 from __future__ import annotations
@@ -21,14 +23,17 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from riskmodels.features.catalogue import FEATURES, SOURCE_MISSING
+from riskmodels.features.behavior import BEHAVIOR_FEATURES
+from riskmodels.features.catalogue import FEATURES, SOURCE_MISSING, FeatureInfo
+from riskmodels.features.collection import COLLECTION_FEATURES
 from riskmodels.scorecard.compiled import Contribution
 
-ModelKind = Literal["application", "fraud"]
+# The models that give reasons (the challenger is compared, never explained to a customer).
+ReasonModel = Literal["application", "fraud", "behavior", "collection"]
 Unit = Literal["points", "log_odds"]
 # Shorter words in codes; codes are keys in downstream systems, so they never change silently
 # (a test pins every code).
@@ -47,47 +52,98 @@ class ReasonEntry:
     text_en: str
 
 
-def _code(name: str) -> str:
-    return "R_" + "_".join(_ABBREVIATIONS.get(part, part) for part in name.upper().split("_"))
+def _code(name: str, abbreviations: Mapping[str, str] = _ABBREVIATIONS) -> str:
+    return "R_" + "_".join(abbreviations.get(part, part) for part in name.upper().split("_"))
 
 
-FEATURE_REASONS: dict[str, ReasonEntry] = {
-    name: ReasonEntry(_code(name), name, info.source, info.adverse_zh, info.adverse_en)
-    for name, info in FEATURES.items()
-}
-MISSING_SOURCE_REASONS: dict[str, ReasonEntry] = {
-    source: ReasonEntry(_code(f"no_{source}"), source, source, zh, en) for source, (zh, en) in SOURCE_MISSING.items()
-}
-REASON_CATALOGUE: dict[str, ReasonEntry] = {
-    entry.code: entry for entry in (*FEATURE_REASONS.values(), *MISSING_SOURCE_REASONS.values())
-}
+@dataclass(frozen=True)
+class ReasonCatalogue:
+    """The reasons one feature catalogue can give: one per characteristic and, where the
+    catalogue groups them, one per missing source."""
+
+    features: dict[str, ReasonEntry]
+    missing_sources: dict[str, ReasonEntry]
+    # Per feature, (source, the feature telling whether that source is there): looked up once
+    # here, not on every missing characteristic of every answer. Empty: never grouped.
+    source_checks: dict[str, tuple[tuple[str, str], ...]]
+
+    @property
+    def codes(self) -> dict[str, ReasonEntry]:
+        """Every reason by its code."""
+        return {entry.code: entry for entry in (*self.features.values(), *self.missing_sources.values())}
+
+    def entry(self, feature: str) -> ReasonEntry:
+        entry = self.features.get(feature)
+        if entry is None:
+            raise ValueError(f"characteristic must be in the feature catalogue; got {feature!r}")
+        return entry
+
+    def missing_source(self, feature: str, features: Mapping[str, Any]) -> str | None:
+        """The missing source that leaves ``feature`` null, or None when every source it needs is
+        there (a ratio over zero, say) or the catalogue does not group: then the
+        characteristic's own reason applies."""
+        for source, indicator in self.source_checks[feature]:
+            if is_missing(features.get(indicator)):
+                return source
+        return None
+
+    def uncatalogued(self, features: Iterable[str]) -> list[str]:
+        """The features without a reason here, sorted."""
+        return sorted(set(features) - set(self.features))
 
 
-def _source_indicators() -> dict[str, str]:
-    """Per source, the feature that tells whether it is there at all: the first needing it alone."""
-    indicators: dict[str, str] = {}
-    for name, info in FEATURES.items():
-        if len(info.needs) == 1:
+def reason_catalogue(infos: Mapping[str, FeatureInfo], abbreviations: Mapping[str, str],
+                     missing_sources: Mapping[str, tuple[str, str]]) -> ReasonCatalogue:
+    """The reasons of a feature catalogue: codes from the names (with ``abbreviations``), texts
+    from the catalogue; a characteristic left null by one of ``missing_sources`` is reported
+    as that source (``{}``: each characteristic is always its own reason)."""
+    indicators: dict[str, str] = {}  # per source, the feature that tells whether it is there at all:
+    for name, info in infos.items():  # the first needing it alone
+        if len(info.needs) == 1 and info.needs[0] in missing_sources:
             indicators.setdefault(info.needs[0], name)
-    return indicators
+    return ReasonCatalogue(
+        features={name: ReasonEntry(_code(name, abbreviations), name, info.source, info.adverse_zh, info.adverse_en)
+                  for name, info in infos.items()},
+        missing_sources={source: ReasonEntry(_code(f"no_{source}", abbreviations), source, source, zh, en)
+                         for source, (zh, en) in missing_sources.items()},
+        source_checks={name: tuple((source, indicators.get(source, name)) for source in info.needs
+                                   if source in missing_sources)
+                       for name, info in infos.items()})
 
 
-_SOURCE_INDICATOR = _source_indicators()
-# Per feature, (source, the feature telling whether that source is there): looked up once here,
-# not on every missing characteristic of every answer.
-_SOURCE_CHECKS: dict[str, tuple[tuple[str, str], ...]] = {
-    name: tuple((source, _SOURCE_INDICATOR.get(source, name)) for source in info.needs)
-    for name, info in FEATURES.items()
+APPLICATION_REASONS = reason_catalogue(FEATURES, _ABBREVIATIONS, SOURCE_MISSING)
+# The post-loan cards' codes were published as "R_" + the name (R_BH_NEW_INQUIRIES, unabbreviated)
+# and each missing characteristic as its own reason (R_BH_TAX_TREND, never R_NO_TAX): downstream
+# systems key on them, so their catalogues neither abbreviate nor group.
+BEHAVIOR_REASONS = reason_catalogue(BEHAVIOR_FEATURES, {}, {})
+COLLECTION_REASONS = reason_catalogue(COLLECTION_FEATURES, {}, {})
+CATALOGUES: dict[ReasonModel, ReasonCatalogue] = {
+    "application": APPLICATION_REASONS, "fraud": APPLICATION_REASONS,  # A card and fraud share the features
+    "behavior": BEHAVIOR_REASONS, "collection": COLLECTION_REASONS,
 }
+_MODELS: dict[str, ReasonModel] = {model: model for model in get_args(ReasonModel)}
+
+# The application catalogue under the names it has always had.
+FEATURE_REASONS = APPLICATION_REASONS.features
+MISSING_SOURCE_REASONS = APPLICATION_REASONS.missing_sources
+REASON_CATALOGUE = APPLICATION_REASONS.codes
+
+
+def catalogue_of(model: str) -> tuple[ReasonModel, ReasonCatalogue]:
+    """The model as a plain ``ReasonModel`` (a ``config.ModelKind`` works too) and its catalogue."""
+    kind = _MODELS.get(model)
+    if kind is None:
+        raise ValueError(f"model must be one of {list(_MODELS)}; got {model!r}")
+    return kind, CATALOGUES[kind]
 
 
 class ReasonCode(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    code: str = Field(description="Stable reason code, e.g. R_BUREAU_INQ_3M or R_NO_POS")
-    model: ModelKind
+    code: str = Field(description="Stable reason code, e.g. R_BUREAU_INQ_3M, R_NO_POS or R_BH_WORST_DPD_6M")
+    model: ReasonModel
     feature: str = Field(description="The characteristic, or the missing source")
-    value: float | str | None = Field(description="The applicant's value (null when missing)")
+    value: float | str | None = Field(description="The applicant's (or account's) value (null when missing)")
     contribution: float = Field(description="SHAP value: points (scorecard, adverse < 0) or log-odds "
                                             "of the bad event (LightGBM, adverse > 0)")
     unit: Unit
@@ -101,12 +157,10 @@ def is_missing(value: Any) -> bool:
 
 
 def missing_source(feature: str, features: Mapping[str, Any]) -> str | None:
-    """The missing source that leaves ``feature`` null, or None when every source it needs is
-    there (a ratio over zero, say): then the characteristic's own reason applies."""
-    for source, indicator in _SOURCE_CHECKS[feature]:
-        if is_missing(features.get(indicator)):
-            return source
-    return None
+    """The missing source that leaves the application feature ``feature`` null, or None when
+    every source it needs is there (a ratio over zero, say): then the characteristic's own
+    reason applies."""
+    return APPLICATION_REASONS.missing_source(feature, features)
 
 
 def _plain(value: Any) -> float | str | None:
@@ -115,14 +169,17 @@ def _plain(value: Any) -> float | str | None:
     return value if isinstance(value, str) else float(value)
 
 
-def top_adverse(items: Iterable[tuple[str, float, float | None]], features: Mapping[str, Any], model: ModelKind,
+def top_adverse(items: Iterable[tuple[str, float, float | None]], features: Mapping[str, Any], model: str,
                 unit: Unit, adverse_sign: int, top_n: int = 4) -> list[ReasonCode]:
     """The ``top_n`` most adverse contributions as reason codes, most adverse first.
 
-    ``items`` are (feature, SHAP value, points lost or None); ``adverse_sign`` is -1 when a
-    negative value is adverse (points) and +1 when a positive one is (log-odds of the bad).
-    A missing source's characteristics are summed into one reason; ties keep model order.
+    ``items`` are (feature, SHAP value, points lost or None); ``model`` picks the catalogue
+    (application, fraud, behavior or collection); ``adverse_sign`` is -1 when a negative value
+    is adverse (points) and +1 when a positive one is (log-odds of the bad). A missing source's
+    characteristics are summed into one reason where the catalogue groups them; ties keep
+    model order.
     """
+    kind, catalogue = catalogue_of(model)
     # [entry, value, contribution, points lost]; only adverse or missing ones are kept, and a
     # value is made plain only for the top ones (the live path runs this twice per application,
     # so the common case stays cheap).
@@ -132,50 +189,49 @@ def top_adverse(items: Iterable[tuple[str, float, float | None]], features: Mapp
         value = features.get(feature)
         if value is not None and value == value:  # present (NaN != NaN): most characteristics
             if shap * adverse_sign > _TOLERANCE:
-                candidates.append([_reason_of(feature), value, shap, lost])
+                candidates.append([catalogue.entry(feature), value, shap, lost])
             continue
-        source = missing_source(_reason_of(feature).characteristic, features)
-        if source is None:  # missing while its sources are there (a ratio over zero)
+        entry = catalogue.entry(feature)
+        source = catalogue.missing_source(feature, features)
+        if source is None:  # missing while its sources are there (a ratio over zero), or not grouped
             if shap * adverse_sign > _TOLERANCE:
-                candidates.append([FEATURE_REASONS[feature], None, shap, lost])
+                candidates.append([entry, None, shap, lost])
             continue
         group = by_source.get(source)
         if group is None:
-            group = by_source[source] = [MISSING_SOURCE_REASONS[source], None, 0.0, None]
+            group = by_source[source] = [catalogue.missing_sources[source], None, 0.0, None]
             candidates.append(group)
         group[2] += shap
         if lost is not None:
             group[3] = (group[3] or 0.0) + lost
     adverse = [c for c in candidates if c[2] * adverse_sign > _TOLERANCE]
     adverse.sort(key=lambda c: -c[2] * adverse_sign)  # stable: ties keep their order
-    return [ReasonCode(code=entry.code, model=model, feature=entry.characteristic, value=_plain(value),
+    return [ReasonCode(code=entry.code, model=kind, feature=entry.characteristic, value=_plain(value),
                        contribution=shap, unit=unit, points_lost=lost, text_zh=entry.text_zh, text_en=entry.text_en)
             for entry, value, shap, lost in adverse[:top_n]]
 
 
-def _reason_of(feature: str) -> ReasonEntry:
-    entry = FEATURE_REASONS.get(feature)
-    if entry is None:
-        raise ValueError(f"characteristic must be in the feature catalogue; got {feature!r}")
-    return entry
+def uncatalogued(features: Iterable[str], model: str = "application") -> list[str]:
+    """The model features without a reason code in ``model``'s catalogue, sorted."""
+    return catalogue_of(model)[1].uncatalogued(features)
 
 
-def check_catalogued(features: Iterable[str]) -> None:
+def check_catalogued(features: Iterable[str], model: str = "application") -> None:
     """Raise unless every model feature has a reason code (checked once, when models load)."""
-    unknown = sorted(set(features) - set(FEATURES))
+    unknown = uncatalogued(features, model)
     if unknown:
         raise ValueError(f"model features must be in the feature catalogue (for reason codes); got {unknown}")
 
 
 def scorecard_reasons(contributions: Sequence[Contribution], features: Mapping[str, Any],
-                      top_n: int = 4) -> list[ReasonCode]:
+                      top_n: int = 4, model: str = "application") -> list[ReasonCode]:
     """Reason codes of a scorecard: characteristics scoring most below their development mean."""
     return top_adverse(((c.characteristic, c.shap, c.points_lost) for c in contributions), features,
-                       "application", "points", -1, top_n)
+                       model, "points", -1, top_n)
 
 
 def gbm_reasons(shap_values: Sequence[float], names: Sequence[str], features: Mapping[str, Any],
-                model: ModelKind = "fraud", top_n: int = 4) -> list[ReasonCode]:
+                model: str = "fraud", top_n: int = 4) -> list[ReasonCode]:
     """Reason codes of a LightGBM model from one row of ``pred_contrib`` (bias column excluded)."""
     if len(shap_values) != len(names):
         raise ValueError(f"shap_values must have one value per feature ({len(names)}); got {len(shap_values)}")

@@ -21,7 +21,7 @@ def decision_summary(d: Decision) -> str:
                  f"recommended {limit.recommended_product})")
     for p in limit.by_product:
         why = p.binding_constraint if p.eligible else "; ".join(f.text_en for f in p.failed_admission)
-        lines.append(f"     {p.product:<15} {'%12s' % f'{p.limit:,.0f}' if p.eligible else '   not eligible'}  {why}")
+        lines.append(f"     {p.product:<15} {f'{p.limit:>12,.0f}' if p.eligible else '   not eligible'}  {why}")
     if d.pricing is not None:
         parts = " + ".join(f"{k} {v:.2f}" for k, v in d.pricing.components.items())
         lines.append(f"   rate   {d.rate:.2f}% a year ({d.pricing.method}: {parts} = {d.pricing.unrounded_pct:.2f})")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Real
+from typing import Any, TypeGuard
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -13,8 +14,14 @@ def _shown(values: np.ndarray, limit: int = 10) -> list[Any]:
     shown = values[:limit]
     if np.issubdtype(shown.dtype, np.floating) and np.all(np.isfinite(shown)) and np.all(shown == np.round(shown)):
         shown = shown.astype(int)
-    out = shown.tolist()
+    out: list[Any] = shown.tolist()
     return out + ["..."] if len(values) > limit else out
+
+
+def is_real(value: object) -> TypeGuard[float]:
+    """``isinstance(value, numbers.Real)`` (a Python or numpy int or float, a Fraction, ...), in a
+    form mypy can narrow: typeshed registers neither int nor float with ``numbers.Real``."""
+    return isinstance(value, Real)
 
 
 def as_1d(values: ArrayLike, name: str) -> np.ndarray:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Real
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from riskmodels.evaluation._checks import as_1d, binary_target, check_lengths, labels, target_and_pd
+from riskmodels.evaluation._checks import as_1d, binary_target, check_lengths, is_real, labels, target_and_pd
 
 
 def _calibrated(y: ArrayLike, pd_: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -37,7 +37,7 @@ def calibration_table(y: ArrayLike, pd_: ArrayLike, bins: int | ArrayLike = 10) 
     the given PD cut points. Columns: group, pd_range, n, bads, expected_bads, mean_pd, bad_rate,
     lower and upper (95% Jeffreys interval of the bad rate)."""
     y_arr, p = _calibrated(y, pd_)
-    if isinstance(bins, Real):
+    if is_real(bins):
         if not 1 <= int(bins) <= len(p):
             raise ValueError(f"bins must be between 1 and the number of rows ({len(p)}); got {bins}")
         # Equal-count groups by rank: quantile edges would merge groups when many PDs tie.
@@ -155,7 +155,7 @@ def binomial_test(y: ArrayLike, pd_: ArrayLike, classes: ArrayLike, order: Seque
 def is_monotone(bad_rates: Sequence[float], strict: bool = False) -> bool:
     """Bad rate rises from the best class to the worst (empty classes, NaN, are skipped)."""
     rates = [r for r in bad_rates if not np.isnan(r)]
-    return all((b > a) if strict else (b >= a) for a, b in zip(rates, rates[1:]))
+    return all((b > a) if strict else (b >= a) for a, b in pairwise(rates))
 
 
 @dataclass(frozen=True)
@@ -188,8 +188,8 @@ def bad_rate_by_class(y: ArrayLike, classes: ArrayLike, order: Sequence[object],
                      "bads": bads, "bad_rate": bads / n if n else float("nan")})
     table = pd.DataFrame(rows)
     filled = table[table["n"] >= min_rows]
-    pairs = list(zip(filled["class"], filled["bad_rate"]))
-    violations = tuple((a, b) for (a, ra), (b, rb) in zip(pairs, pairs[1:]) if not is_monotone([ra, rb], strict))
+    pairs = list(zip(filled["class"], filled["bad_rate"], strict=True))
+    violations = tuple((a, b) for (a, ra), (b, rb) in pairwise(pairs) if not is_monotone([ra, rb], strict))
     return BadRateByClass(table, not violations, violations)
 
 

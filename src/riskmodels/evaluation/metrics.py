@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from numbers import Real
 
 import numpy as np
@@ -18,7 +19,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from riskmodels.evaluation._checks import as_1d, labels, target_and_pd
+from riskmodels.evaluation._checks import as_1d, is_real, labels, target_and_pd
 
 EPS = 1e-4  # share given to a bin empty on one side, so the log ratio stays finite
 MISSING = "missing"  # the bin of missing values, as in a scorecard
@@ -160,14 +161,14 @@ def psi(expected: ArrayLike, actual: ArrayLike, bins: int | ArrayLike = 10, *, e
     cut points themselves (e.g. the scorecard's own). The outer bins are open, so values beyond the
     baseline's range still count; missing values get their own bin."""
     exp_arr, act_arr = as_1d(expected, "expected"), as_1d(actual, "actual")
-    if isinstance(bins, Real):
+    if is_real(bins):
         edges = baseline_edges(exp_arr, int(bins))
     else:
         edges = as_1d(bins, "bins")
         if np.isnan(edges).any() or np.any(np.diff(edges) <= 0):
             raise ValueError(f"bins must be strictly increasing cut points; got {edges.tolist()}")
     bounds = [-np.inf, *edges.tolist(), np.inf]
-    names: list[object] = [f"[{lo:.4g}, {hi:.4g})" for lo, hi in zip(bounds[:-1], bounds[1:])] + [MISSING]
+    names: list[object] = [*(f"[{lo:.4g}, {hi:.4g})" for lo, hi in pairwise(bounds)), MISSING]
 
     def counts(x: np.ndarray) -> np.ndarray:
         codes = np.where(np.isnan(x), len(edges) + 1, np.searchsorted(edges, x, side="right"))

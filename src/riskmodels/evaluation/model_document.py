@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-
 
 from riskmodels.evaluation import _html
 from riskmodels.evaluation.metrics import psi_band
 from riskmodels.evaluation.model_document_parts import SPLITS, binning_section, limitations, policy_section
-from riskmodels.registry.store import RunEvidence
+from riskmodels.registry.evidence import RunEvidence
 
 _PURPOSE = {
     "application": "Application scorecard (A card, 申请评分卡): ranks new small-business loan applications "
@@ -58,11 +57,12 @@ def _split_table(ev: RunEvidence, rows: tuple[tuple[str, str, int] | tuple[str, 
 def _purpose(ev: RunEvidence) -> str:
     p, v = ev.params, ev.version
     kind = ev.tags.get("riskmodels.kind", "")
-    started = datetime.fromtimestamp(ev.start_time_ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    facts = [["registered model", v.name], ["version", v.version], ["aliases", ", ".join(v.aliases) or "none"],
-             ["training run", v.run_id], ["trained", started], ["code commit", ev.tags.get("git_commit")],
-             ["target (bad event)", f"{p.get('target')} = {p.get('event_value', '1')}"],
-             ["calendar of the split", p.get("date_column")], ["data SHA-256", p.get("data.hash")]]
+    started = datetime.fromtimestamp(ev.start_time_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+    facts: list[list[object]] = [
+        ["registered model", v.name], ["version", v.version], ["aliases", ", ".join(v.aliases) or "none"],
+        ["training run", v.run_id], ["trained", started], ["code commit", ev.tags.get("git_commit")],
+        ["target (bad event)", f"{p.get('target')} = {p.get('event_value', '1')}"],
+        ["calendar of the split", p.get("date_column")], ["data SHA-256", p.get("data.hash")]]
     return _html.section("Purpose and data", f"<p>{html.escape(_PURPOSE.get(kind, kind))}</p>"
                          + _html.table(["item", "value"], facts))
 

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from riskmodels.evaluation import _html, plots
 from riskmodels.evaluation.metrics import psi_band
-from riskmodels.registry.store import RunEvidence
+from riskmodels.registry.evidence import RunEvidence
 
 SPLITS = ("train", "test", "oot")
 ALPHA = 0.05  # the significance level the evaluation package tests at (evaluate_splits' default)

@@ -107,7 +107,7 @@ def score_distribution_plot(groups: Mapping[str, ArrayLike], title: str = "Score
     edges = np.histogram_bin_edges(np.concatenate(list(values.values())), bins=bins)
     fig, ax = _axes()
     for name, v in values.items():
-        ax.hist(v, bins=edges, density=True, alpha=0.5, label=f"{name} (n={len(v):,})")
+        ax.hist(v, bins=edges.tolist(), density=True, alpha=0.5, label=f"{name} (n={len(v):,})")
     ax.set(xlabel="score", ylabel="density", title=title)
     ax.legend(fontsize="small")
     return _png(fig)
@@ -139,7 +139,7 @@ def bad_rate_plot(table: pd.DataFrame, violations: Sequence[tuple[object, object
     fig, ax = _axes()
     colours = [_BAD if c in flagged else _GOOD for c in table["class"]]
     ax.bar(x, table["bad_rate"].fillna(0.0), color=colours)
-    for i, (rate, n) in enumerate(zip(table["bad_rate"], table["n"])):
+    for i, (rate, n) in enumerate(zip(table["bad_rate"], table["n"], strict=True)):
         ax.annotate(f"{rate:.1%}\nn={n:,}" if n else "empty", (i, 0 if np.isnan(rate) else rate),
                     ha="center", va="bottom", fontsize="x-small")
     ax.set_xticks(x, [str(c) for c in table["class"]])

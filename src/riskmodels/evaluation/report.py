@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike
 
 from riskmodels.evaluation import _html, calibration, metrics, plots
 from riskmodels.evaluation._checks import as_1d, check_lengths
+from riskmodels.evaluation.metrics import AucDropTest, StabilityResult  # EvaluationResult.metrics hides the module
 
 # Risk classes by score, best first: (label, lowest score of the class). Higher score = safer.
 DEFAULT_BANDS: tuple[tuple[str, float], ...] = (("A", 80.0), ("B", 70.0), ("C", 60.0), ("D", -math.inf))
@@ -81,8 +82,8 @@ class EvaluationResult:
     metrics: dict[str, float]  # flat, ``{split}_{metric}``: ready for mlflow.log_metrics
     splits: dict[str, SplitData]
     details: dict[str, SplitEvaluation]
-    stability: dict[str, metrics.StabilityResult]  # score PSI from the baseline to each other split
-    auc_drops: dict[str, metrics.AucDropTest]  # AUC drop from the baseline to each other split
+    stability: dict[str, StabilityResult]  # score PSI from the baseline to each other split
+    auc_drops: dict[str, AucDropTest]  # AUC drop from the baseline to each other split
     class_order: tuple[object, ...]  # best to worst
     baseline: str | None
 
@@ -219,7 +220,7 @@ def _calibration(result: EvaluationResult, current: str) -> str:
     bt = e.binomial.table
     class_rows = [[r["class"], r["n"], r["bads"], r["mean_pd"], r["bad_rate"], r["p_value"],
                    _html.verdict(bool(r["passed"])), bp, _html.verdict(bool(bpass))]
-                  for (_, r), bp, bpass in zip(jt.iterrows(), bt["p_value"], bt["passed"])]
+                  for (_, r), bp, bpass in zip(jt.iterrows(), bt["p_value"], bt["passed"], strict=True)]
     png = plots.calibration_plot(jt["class"].tolist(), jt["mean_pd"], jt["bad_rate"], jt["lower"], jt["upper"],
                                  f"Calibration by class ({current})")
     body = ("<h3>Hosmer-Lemeshow (PD deciles)</h3>"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -94,7 +94,7 @@ class Monthly(NamedTuple):
 
     values: np.ndarray
     missing: np.ndarray  # month not reported
-    count: np.ndarray  # months reported; 0 means the source is missing for the row
+    reported: np.ndarray  # months reported; 0 means the source is missing for the row
     mean: np.ndarray  # mean over reported months, NaN when none
 
     @property
@@ -106,34 +106,34 @@ class Monthly(NamedTuple):
         """Mean over the ``months`` most recent months reported."""
         missing = self.missing[:, :months]
         total = np.where(missing, 0.0, self.values[:, :months]).sum(axis=1)
-        return ratio(total, months - missing.sum(axis=1))
+        return cast(np.ndarray, ratio(total, months - missing.sum(axis=1)))
 
     def older_mean(self, months: int) -> np.ndarray:
         """Mean over the reported months older than the ``months`` most recent."""
         missing = self.missing[:, months:]
         total = np.where(missing, 0.0, self.values[:, months:]).sum(axis=1)
-        return ratio(total, MONTHS - months - missing.sum(axis=1))
+        return cast(np.ndarray, ratio(total, MONTHS - months - missing.sum(axis=1)))
 
     def months_where(self, predicate: Predicate) -> np.ndarray:
         """Months meeting ``predicate`` (False where not reported); NaN without the source."""
-        return np.where(self.count > 0, predicate(self.values).sum(axis=1), np.nan)
+        return np.where(self.reported > 0, predicate(self.values).sum(axis=1), np.nan)
 
     def longest_run(self, predicate: Predicate) -> np.ndarray:
         """Longest run of consecutive months meeting ``predicate``; NaN without the source."""
         run = longest_run_by_pattern()[predicate(self.values).astype(np.int64) @ _BIT]
-        return np.where(self.count > 0, run, np.nan)
+        return np.where(self.reported > 0, run, np.nan)
 
     def variation(self) -> np.ndarray:
         """Coefficient of variation: population standard deviation over the mean."""
         deviation = np.where(self.missing, 0.0, self.values - self.mean[:, None])
-        return ratio(np.sqrt(ratio(np.square(deviation).sum(axis=1), self.count)), self.mean)
+        return cast(np.ndarray, ratio(np.sqrt(ratio(np.square(deviation).sum(axis=1), self.reported)), self.mean))
 
 
 class RowMonthly(NamedTuple):
     """``Monthly`` for one row: the same summaries in the same order of operations, on floats."""
 
     values: tuple[float, ...]
-    count: float
+    reported: float
     mean: float
 
     @classmethod
@@ -147,17 +147,17 @@ class RowMonthly(NamedTuple):
 
     def recent_mean(self, months: int) -> float:
         reported = [v for v in self.values[:months] if v == v]
-        return ratio(_sum(reported), float(len(reported)))
+        return cast(float, ratio(_sum(reported), float(len(reported))))
 
     def older_mean(self, months: int) -> float:
         reported = [v for v in self.values[months:] if v == v]
-        return ratio(_sum(reported), float(len(reported)))
+        return cast(float, ratio(_sum(reported), float(len(reported))))
 
     def months_where(self, predicate: Predicate) -> float:
-        return float(sum(1 for v in self.values if predicate(v))) if self.count > 0 else NAN
+        return float(sum(1 for v in self.values if predicate(v))) if self.reported > 0 else NAN
 
     def longest_run(self, predicate: Predicate) -> float:
-        if not self.count > 0:
+        if not self.reported > 0:
             return NAN
         run = longest = 0
         for v in self.values:
@@ -168,7 +168,7 @@ class RowMonthly(NamedTuple):
     def variation(self) -> float:
         mean = self.mean
         squares = _sum([(v - mean) * (v - mean) if v == v else 0.0 for v in self.values])
-        return ratio(math.sqrt(squares / self.count) if self.count > 0 else NAN, mean)
+        return cast(float, ratio(math.sqrt(squares / self.reported) if self.reported > 0 else NAN, mean))
 
 
 def _sum(values: list[float]) -> float:

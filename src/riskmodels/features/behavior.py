@@ -9,10 +9,9 @@ POS trends are null for a borrower without those sources; the feature stays NaN 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
-
-import math
 
 import numpy as np
 import pandas as pd
@@ -77,7 +76,8 @@ def frame_columns(frame: pd.DataFrame, numeric_names: Iterable[str], categorical
             raise ValueError(f"{table}.{name} must be numeric or boolean; got dtype {frame[name].dtype}") from exc
     for name in categorical_names:
         values = frame[name].to_numpy(dtype=object)
-        cols[name] = np.where(pd.isna(values), None, values)
+        # numpy's stubs leave None out of the scalars np.where takes; it is the object null here.
+        cols[name] = np.where(pd.isna(values), None, values)  # type: ignore[call-overload]
     return cols
 
 

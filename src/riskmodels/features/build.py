@@ -68,7 +68,9 @@ def _frame_column(frame: pd.DataFrame, name: str) -> np.ndarray:
     series = frame[name]
     if name in _CATEGORICAL:
         values = series.to_numpy(dtype=object)
-        return np.where(pd.isna(values), None, values)
+        # numpy's stubs leave None out of the scalars np.where takes; it is the object null here.
+        nulled: np.ndarray = np.where(pd.isna(values), None, values)  # type: ignore[call-overload]
+        return nulled
     try:
         return series.to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError) as exc:

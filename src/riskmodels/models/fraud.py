@@ -1,7 +1,5 @@
-"""The fraud model and the LightGBM challenger of the application scorecard.
-
-Both are ``CalibratedGBM``s (see ``gbm.py``): LightGBM, monotone where the catalogue knows the
-risk direction, Platt-calibrated, explained by native TreeSHAP, persisted as plain data.
+"""The fraud model: a ``CalibratedGBM`` (see ``gbm.py``): LightGBM, monotone where the catalogue
+knows the risk direction, Platt-calibrated, explained by native TreeSHAP, persisted as plain data.
 
 Fraud score. The same log-odds scale as the scorecards: ``score_offset`` points at odds of
 ``score_anchor_odds`` : 1 against fraud, ``score_pdo`` more points each time the odds double,
@@ -19,22 +17,18 @@ should be moved with real review capacity and loss data.
 
 from __future__ import annotations
 
-import ctypes
 import math
-import threading
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from lightgbm.basic import _LIB, _safe_call
 from scipy.special import expit
 
-from riskmodels.features.catalogue import APPLICATION_FEATURES, FRAUD_FEATURES
+from riskmodels.features.catalogue import FRAUD_FEATURES
 from riskmodels.models.gbm import CalibratedGBM, Rows
+from riskmodels.models.lgb_fast import one_row_contributions
 
 VERDICTS = ("pass", "review", "reject")  # best first
 
@@ -126,7 +120,7 @@ class FraudModel(CalibratedGBM):
         LightGBM runs on one thread here whatever ``num_threads`` says: it parallelises over
         rows, so a second thread has no work for one row, and waking it costs more than the
         prediction (milliseconds when the cores are busy with other work)."""
-        contributions = _one_row_contributions(self.booster_, self._encode(row))
+        contributions = one_row_contributions(self.booster_, self._encode(row))
         raw = float(contributions.sum(axis=1)[0])  # as assess sums, so the rounding is the same
         slope, intercept = self.calibration_
         logit = float(slope * raw + intercept)
@@ -151,69 +145,3 @@ class FraudModel(CalibratedGBM):
             return np.array([row], dtype=float)
         except (TypeError, ValueError):
             return super()._encode(X)  # the base names the offending feature in its error
-
-
-class _RowPredictor:
-    """LightGBM's single-row fast path (``LGBM_BoosterPredictForMatSingleRowFast``) for
-    ``pred_contrib``: ``Booster.predict`` sets up a predictor and checks its input on every
-    call, about a third of the fraud step on one row; this sets one up per thread, once.
-
-    The same C++ TreeSHAP as ``Booster.predict``, on one thread (tests hold the two equal).
-    A fast configuration must not be shared between threads, hence one per thread.
-    """
-
-    _CONTRIB, _FLOAT64 = 3, 1  # C_API_PREDICT_CONTRIB, C_API_DTYPE_FLOAT64
-
-    def __init__(self, booster: lgb.Booster) -> None:
-        self.booster = booster  # kept alive as long as the configuration that points into it
-        self.n_features = booster.num_feature()
-        self.handle = ctypes.c_void_p()
-        _safe_call(_LIB.LGBM_BoosterPredictForMatSingleRowFastInit(
-            booster._handle, ctypes.c_int(self._CONTRIB), ctypes.c_int(0), ctypes.c_int(booster.best_iteration),
-            ctypes.c_int(self._FLOAT64), ctypes.c_int32(self.n_features), ctypes.c_char_p(b"num_threads=1"),
-            ctypes.byref(self.handle)))
-        weakref.finalize(self, _LIB.LGBM_FastConfigFree, self.handle)
-        self.out_len = ctypes.c_int64()
-
-    def predict(self, row: np.ndarray) -> np.ndarray:
-        if row.shape != (1, self.n_features):
-            raise ValueError(f"row must have shape (1, {self.n_features}); got {row.shape}")
-        data = np.ascontiguousarray(row, dtype=np.float64)
-        out = np.empty((1, self.n_features + 1), dtype=np.float64)  # one SHAP value per feature, then the bias
-        _safe_call(_LIB.LGBM_BoosterPredictForMatSingleRowFast(
-            self.handle, data.ctypes.data_as(ctypes.c_void_p), ctypes.byref(self.out_len),
-            out.ctypes.data_as(ctypes.POINTER(ctypes.c_double))))
-        return out
-
-
-# Per thread, the predictor of the last booster it scored with (a reload replaces it on the
-# next call; holding it here rather than on the model keeps the model plain, picklable data).
-_ROW_PREDICTOR = threading.local()
-
-
-def _one_row_contributions(booster: lgb.Booster, row: np.ndarray) -> np.ndarray:
-    """``booster.predict(row, pred_contrib=True, num_threads=1)`` for a (1, n_features) row."""
-    predictor: _RowPredictor | None = getattr(_ROW_PREDICTOR, "last", None)
-    if predictor is None or predictor.booster is not booster:
-        predictor = _ROW_PREDICTOR.last = _RowPredictor(booster)
-    return predictor.predict(row)
-
-
-class GBMChallenger(CalibratedGBM):
-    """LightGBM challenger of the A card: credit default (e.g. ``bad_12m``) on
-    ``APPLICATION_FEATURES``, monotone where known; reported beside the champion's AUC."""
-
-    default_features = APPLICATION_FEATURES
-    kind = "application_challenger"
-
-    def predict_pd(self, X: Rows) -> np.ndarray:
-        """Calibrated probability of default."""
-        return self.predict_bad_probability(X)
-
-
-def load_model(data: dict[str, Any]) -> FraudModel | GBMChallenger:
-    """Rebuild whichever model ``to_dict`` produced."""
-    for cls in (FraudModel, GBMChallenger):
-        if data.get("kind") == cls.kind:
-            return cls.from_dict(data)
-    raise ValueError(f"kind must be 'fraud' or 'application_challenger'; got {data.get('kind')!r}")

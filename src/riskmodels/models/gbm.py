@@ -16,7 +16,7 @@ log-odds = slope x (sum of contributions) + intercept.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 import lightgbm as lgb
 import numpy as np
@@ -93,7 +93,7 @@ def _stratified_parts(y: np.ndarray, shares: tuple[float, float], seed: int) -> 
         rows = rng.permutation(np.flatnonzero(y == label))
         stop_end = int(round(len(rows) * shares[0]))
         calibration_end = stop_end + int(round(len(rows) * shares[1]))
-        for part, chunk in zip(parts, (rows[calibration_end:], rows[:stop_end], rows[stop_end:calibration_end])):
+        for part, chunk in zip(parts, (rows[calibration_end:], rows[:stop_end], rows[stop_end:calibration_end]), strict=True):
             part.append(chunk)
     return [np.sort(np.concatenate(chunks)) for chunks in parts]
 
@@ -106,7 +106,7 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-class CalibratedGBM(BaseEstimator):
+class CalibratedGBM(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
     """LightGBM binary classifier, monotone where the catalogue knows the direction, with a
     Platt-calibrated probability. Subclasses fix the default features and the model kind."""
 
@@ -194,7 +194,7 @@ class CalibratedGBM(BaseEstimator):
             try:
                 return np.array([row], dtype=float)
             except (TypeError, ValueError) as exc:
-                bad = [name for name, value in zip(self.features_, row) if not _is_number(value)]
+                bad = [name for name, value in zip(self.features_, row, strict=True) if not _is_number(value)]
                 if not bad:
                     raise
                 raise ValueError(f"{bad[0]} must be numeric; got {X[bad[0]]!r}") from exc
@@ -210,7 +210,8 @@ class CalibratedGBM(BaseEstimator):
         return np.column_stack(columns)
 
     def _raw(self, matrix: np.ndarray) -> np.ndarray:
-        return self.booster_.predict(matrix, raw_score=True, num_threads=self.num_threads)
+        # A dense matrix in, so a dense array out (not one of the sparse forms predict may return).
+        return cast(np.ndarray, self.booster_.predict(matrix, raw_score=True, num_threads=self.num_threads))
 
     def predict_raw(self, X: Rows) -> np.ndarray:
         """LightGBM's raw log-odds (before calibration)."""
@@ -218,10 +219,10 @@ class CalibratedGBM(BaseEstimator):
 
     def calibrated_logit(self, raw: np.ndarray) -> np.ndarray:
         slope, intercept = self.calibration_
-        return slope * raw + intercept
+        return cast(np.ndarray, slope * raw + intercept)
 
     def predict_bad_probability(self, X: Rows) -> np.ndarray:
-        return expit(self.calibrated_logit(self.predict_raw(X)))
+        return cast(np.ndarray, expit(self.calibrated_logit(self.predict_raw(X))))
 
     def predict_proba(self, X: Rows) -> np.ndarray:
         """scikit-learn form: columns P(good), P(bad)."""
@@ -234,7 +235,8 @@ class CalibratedGBM(BaseEstimator):
         Rows sum to ``predict_raw``. The calibrated log-odds are ``slope * raw + intercept``
         with a positive slope, so the ranking of reasons is the same in either space.
         """
-        return self.booster_.predict(self._encode(X), pred_contrib=True, num_threads=self.num_threads)
+        contributions = self.booster_.predict(self._encode(X), pred_contrib=True, num_threads=self.num_threads)
+        return cast(np.ndarray, contributions)  # dense input, so a dense array
 
     def contributions(self, X: Rows) -> pd.DataFrame:
         index = X.index if isinstance(X, pd.DataFrame) else None

@@ -10,12 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from riskmodels.policy.risk_classes import RiskBands
+
+if TYPE_CHECKING:
+    from riskmodels.models.challenger import GBMChallenger
+    from riskmodels.models.fraud import FraudModel
+    from riskmodels.scorecard.compiled import CompiledScorecard
 
 SPEC_VERSION = 1
 ModelType = Literal["scorecard", "fraud", "application_challenger"]
@@ -32,7 +37,8 @@ def feature_builder(input_table: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
     if input_table not in FEATURE_BUILDERS:
         raise ValueError(f"input_table must be one of {sorted(FEATURE_BUILDERS)}; got {input_table!r}")
     module, name = FEATURE_BUILDERS[input_table]
-    return getattr(import_module(module), name)
+    build: Callable[[pd.DataFrame], pd.DataFrame] = getattr(import_module(module), name)
+    return build
 
 
 def make_spec(model_type: ModelType, input_table: str, model: dict[str, Any],
@@ -49,7 +55,7 @@ def make_spec(model_type: ModelType, input_table: str, model: dict[str, Any],
 class ScorecardScorer:
     """A compiled scorecard with its feature builder and risk classes."""
 
-    scorecard: Any  # CompiledScorecard
+    scorecard: CompiledScorecard
     bands: RiskBands
     build: Callable[[pd.DataFrame], pd.DataFrame]
 
@@ -65,7 +71,7 @@ class ScorecardScorer:
 class GBMScorer:
     """The fraud model or the A-card challenger, on raw rows."""
 
-    model: Any  # FraudModel | GBMChallenger
+    model: FraudModel | GBMChallenger
     build: Callable[[pd.DataFrame], pd.DataFrame]
 
     def score_frame(self, rows: pd.DataFrame) -> pd.DataFrame:
@@ -75,6 +81,19 @@ class GBMScorer:
             return pd.DataFrame({"fraud_probability": assessed.probability, "fraud_score": assessed.score,
                                  "fraud_verdict": assessed.verdict}, index=rows.index)
         return pd.DataFrame({"pd": np.asarray(self.model.predict_pd(features))}, index=rows.index)
+
+
+def load_model(data: dict[str, Any]) -> FraudModel | GBMChallenger:
+    """Rebuild whichever gradient-boosted model ``to_dict`` produced: a ``FraudModel`` or a
+    ``GBMChallenger``."""
+    # Imported here: a scorecard-only process (the B and C cards) never loads LightGBM.
+    from riskmodels.models.challenger import GBMChallenger
+    from riskmodels.models.fraud import FraudModel
+
+    for cls in (FraudModel, GBMChallenger):
+        if data.get("kind") == cls.kind:
+            return cls.from_dict(data)
+    raise ValueError(f"kind must be 'fraud' or 'application_challenger'; got {data.get('kind')!r}")
 
 
 def scorer_from_spec(spec: dict[str, Any]) -> ScorecardScorer | GBMScorer:
@@ -87,8 +106,6 @@ def scorer_from_spec(spec: dict[str, Any]) -> ScorecardScorer | GBMScorer:
         return ScorecardScorer(CompiledScorecard.from_spec(spec["model"]),
                                RiskBands.from_spec(spec["risk_classes"]), build)
     if spec["model_type"] in ("fraud", "application_challenger"):
-        from riskmodels.models.fraud import load_model
-
         return GBMScorer(load_model(spec["model"]), build)
     raise ValueError(f"model_type must be one of scorecard, fraud, application_challenger; "
                      f"got {spec['model_type']!r}")

@@ -10,7 +10,7 @@ Thresholds and the severity and action of each signal live in ``EarlyWarningConf
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,21 +34,21 @@ class SignalRule(BaseModel):
 class FlowDropRule(SignalRule):
     """Flow down more than ``min_drop`` against the pre-loan baseline for ``months`` months in a row."""
 
-    min_drop: float = Field(0.5, gt=0, lt=1, description="Share of the baseline lost; strictly more fires")
-    months: int = Field(3, ge=1, le=12)
+    min_drop: float = Field(default=0.5, gt=0, lt=1, description="Share of the baseline lost; strictly more fires")
+    months: int = Field(default=3, ge=1, le=12)
 
 
 class NoFlowRule(SignalRule):
     """No account inflow for ``months`` months: a risk-check task and the unused limit frozen."""
 
-    months: int = Field(1, ge=1, le=12)
+    months: int = Field(default=1, ge=1, le=12)
     freeze_unused_limit: bool = True
 
 
 class ClassDowngradeRule(SignalRule):
     """B-score class at least ``min_classes`` classes worse than last month."""
 
-    min_classes: int = Field(1, ge=1)
+    min_classes: int = Field(default=1, ge=1)
 
 
 class EarlyWarningConfig(BaseModel):
@@ -93,7 +93,8 @@ def flow_drop(inflow: np.ndarray, baseline: np.ndarray, min_drop: float = 0.5, m
 
 def no_flow(inflow: np.ndarray, months: int = 1) -> np.ndarray:
     """No account inflow at all in each of the last ``months`` months."""
-    return (_recent(inflow, months, "inflow") == 0).all(axis=1)
+    # numpy types ndarray == scalar as Any; it is a boolean array.
+    return cast(np.ndarray, (_recent(inflow, months, "inflow") == 0).all(axis=1))
 
 
 def co_debt(new_large_loan_other_bank: np.ndarray) -> np.ndarray:
@@ -111,4 +112,4 @@ def class_downgrade(class_rank_before: np.ndarray, class_rank_now: np.ndarray, m
     """Risk class ``min_classes`` or more worse than last month (rank 0 is the best class;
     NaN: no score last month, nothing to compare)."""
     steps = np.asarray(class_rank_now, dtype=float) - np.asarray(class_rank_before, dtype=float)
-    return steps >= min_classes
+    return cast(np.ndarray, steps >= min_classes)  # numpy types the comparison as Any

@@ -115,7 +115,7 @@ _FIELDS = tuple((f.name, CONVERTERS[f.name], f.name not in RAW_FIELDS) for f in 
 
 def facts_from(application: Mapping[str, Any], features: Mapping[str, Any]) -> ApplicationFacts:
     """The policy's view of one application (its raw fields) and its features."""
-    values = []
+    values: list[Any] = []  # each converted to its field's type by CONVERTERS
     for name, convert, is_feature in _FIELDS:  # positional: no keyword dict per application
         if not is_feature:
             values.append(convert(application.get(name)))

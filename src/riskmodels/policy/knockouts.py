@@ -6,7 +6,7 @@ A missing source never fires a rule: no enterprise credit report is not a bad re
 from __future__ import annotations
 
 from riskmodels.policy.facts import ApplicationFacts
-from riskmodels.policy.rules import RuleHit, shown
+from riskmodels.policy.rules import Evidence, RuleHit, shown
 from riskmodels.policy.schema import Policy
 
 FraudVerdict = str  # "pass", "review" or "reject"
@@ -60,7 +60,7 @@ def knockouts(facts: ApplicationFacts, policy: Policy) -> list[RuleHit]:
 
 def fraud_rules(score: float, verdict: FraudVerdict, policy: Policy) -> list[RuleHit]:
     """The fraud stage: reject band (a knock-out) or review band."""
-    evidence = {"fraud_score": round(score, 2), "fraud_verdict": verdict}
+    evidence: Evidence = {"fraud_score": round(score, 2), "fraud_verdict": verdict}
     if verdict == "reject" and policy.knockouts.fraud_reject:
         return [RuleHit(id="KO_FRAUD", stage="fraud", action="reject", text_zh="反欺诈评分处于拒绝区间",
                         text_en="Fraud score in the reject band", evidence=evidence)]

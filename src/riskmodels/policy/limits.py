@@ -88,7 +88,8 @@ def debt_service_capacity(monthly_payment: float, rate_pct: float, term_months: 
         return monthly_payment * term_months if repayment == "amortising" else math.inf
     if repayment == "interest_only":
         return monthly_payment / monthly_rate
-    return monthly_payment * (1 - (1 + monthly_rate) ** -term_months) / monthly_rate
+    discount: float = (1 + monthly_rate) ** -term_months  # typeshed: float ** float may be complex
+    return monthly_payment * (1 - discount) / monthly_rate
 
 
 def _general_credit(facts: ApplicationFacts, risk_class: RiskClass, rate_pct: float,

@@ -68,7 +68,7 @@ def quote_rate(risk_class: RiskClass, applicant_pd: float, policy: Policy) -> Pr
         multiplier = None
     unrounded = sum(components.values())
     rate = min(max(_on_step(unrounded, p.step_pct, p.rounding), p.floor_pct), p.cap_pct)
-    bound = "floor" if unrounded < p.floor_pct else "cap" if unrounded > p.cap_pct else None
+    bound: Literal["floor", "cap"] | None = "floor" if unrounded < p.floor_pct else "cap" if unrounded > p.cap_pct else None
     return PriceQuote(method=p.method, rate_pct=rate, unrounded_pct=unrounded, components=components, pd=pd,
                       pd_source=source, lgd=p.lgd if pd is not None else None, multiplier=multiplier,
                       floor_pct=p.floor_pct, cap_pct=p.cap_pct, step_pct=p.step_pct, bound=bound)

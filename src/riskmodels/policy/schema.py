@@ -12,9 +12,8 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from riskmodels.policy.risk_classes import RiskBand, RiskBands
-
 from riskmodels.contract import INDUSTRIES, REGISTRY_STATUSES, TAX_GRADES
+from riskmodels.policy.risk_classes import RiskBand, RiskBands
 
 Industry = Literal[INDUSTRIES]  # type: ignore[valid-type]
 RegistryStatus = Literal[REGISTRY_STATUSES]  # type: ignore[valid-type]

@@ -15,9 +15,9 @@ GATES_ARTIFACT = "gates.json"
 
 
 class PromotionGates(BaseModel):
-    min_oot_auc: float = Field(0.65, ge=0.5, le=1.0, description="Lowest acceptable out-of-time AUC")
-    max_psi_train_oot: float = Field(0.10, gt=0, description="Highest acceptable score PSI train to OOT")
-    require_monotone_classes: bool = Field(True, description="Bad rate must rise from class A to D (OOT)")
+    min_oot_auc: float = Field(default=0.65, ge=0.5, le=1.0, description="Lowest acceptable out-of-time AUC")
+    max_psi_train_oot: float = Field(default=0.10, gt=0, description="Highest acceptable score PSI train to OOT")
+    require_monotone_classes: bool = Field(default=True, description="Bad rate must rise from class A to D (OOT)")
 
 
 @dataclass(frozen=True)
@@ -51,17 +51,14 @@ def check_gates(metrics: dict[str, float], gates: PromotionGates) -> list[GateRe
 
 
 def promote(name: str, version: str | None = None) -> str:
-    """Check the gates of ``version`` (default: the challenger) and move ``champion`` to it."""
-    import mlflow
-
+    """Check the gates of ``version`` (default: the challenger) and move ``champion`` to it;
+    ``registry.ModelNotFound`` for an unknown model or version."""
     from riskmodels import registry
 
     target = registry.describe(name, version or registry.CHALLENGER)
     if target.run_id is None:
         raise PromotionRefused(f"{name} v{target.version} has no training run to judge it by")
-    registry.configure()
-    gates = PromotionGates.model_validate(
-        json.loads(mlflow.artifacts.load_text(f"runs:/{target.run_id}/{GATES_ARTIFACT}")))
+    gates = PromotionGates.model_validate(json.loads(registry.load_artifact_text(target.run_id, GATES_ARTIFACT)))
     results = check_gates(target.metrics, gates)
     failed = [r for r in results if not r.passed]
     if failed:

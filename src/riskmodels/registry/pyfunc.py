@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import mlflow.pyfunc
 import pandas as pd
 from mlflow.models import set_model
+from mlflow.pyfunc.model import PythonModel  # mypy sees mlflow.pyfunc as mlflow's lazy loader
 
 
 def predict_with_spec(spec: dict[str, Any], frame: pd.DataFrame) -> pd.DataFrame:
@@ -21,7 +21,7 @@ def predict_with_spec(spec: dict[str, Any], frame: pd.DataFrame) -> pd.DataFrame
     return scorer_from_spec(spec).score_frame(frame)
 
 
-class SpecModel(mlflow.pyfunc.PythonModel):
+class SpecModel(PythonModel):
     def load_context(self, context: Any) -> None:
         from riskmodels.models.specs import scorer_from_spec
 

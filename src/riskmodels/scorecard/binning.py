@@ -130,7 +130,7 @@ def information_values(process: BinningProcess, variables: Sequence[str]) -> pd.
 def woe_frame(process: BinningProcess, X: pd.DataFrame, variables: Sequence[str],
               cfg: ScorecardConfig) -> pd.DataFrame:
     """WoE of every row and variable, special and missing bins at their observed WoE."""
-    woe = process.transform(as_binning_input(X, process.variable_names, cfg), metric="woe",
+    woe: pd.DataFrame = process.transform(as_binning_input(X, process.variable_names, cfg), metric="woe",
                             metric_special=EMPIRICAL, metric_missing=EMPIRICAL)
     return woe.loc[:, list(variables)].astype(float)
 

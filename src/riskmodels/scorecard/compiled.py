@@ -28,7 +28,8 @@ import json
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from itertools import pairwise
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -76,10 +77,10 @@ class _Characteristic:
         if self.numeric:
             self.splits = [float(s) for s in spec["splits"]]
             if len(self.bin_points) != len(self.splits) + 1 or any(
-                    a >= b for a, b in zip(self.splits, self.splits[1:])):
+                    a >= b for a, b in pairwise(self.splits)):
                 raise ValueError(f"feature {self.name!r}: splits must increase and number bins - 1")
             self._split_array = np.array(self.splits)
-            self._points_list = self.bin_points.tolist()
+            self._points_list: list[float] = self.bin_points.tolist()
             # One lookup table for the frame path: the bins, then missing, then each special bin.
             self._table = np.array([*self.bin_points, self.missing_points,
                                     *(points for _, points in self.special_bins)])
@@ -99,10 +100,10 @@ class _Characteristic:
             # Counting the splits at or below each value (one vectorised compare per split) is
             # the bin index, with "equal goes right"; several times faster than searchsorted's
             # branchy binary search. NaN compares False everywhere and is fixed below.
-            index = np.zeros(len(values), np.uint8)
+            below = np.zeros(len(values), np.uint8)
             for split in self.splits:
-                np.add(index, np.greater_equal(values, split).view(np.uint8), out=index)
-            index = index.astype(np.intp)
+                np.add(below, np.greater_equal(values, split).view(np.uint8), out=below)
+            index = below.astype(np.intp)
         else:
             index = np.searchsorted(self._split_array, values, side="right")
         n_bins = len(self.bin_points)
@@ -123,7 +124,7 @@ class _Characteristic:
             text = pa.array(column.array)
             found = pc.index_in(text, value_set=pa.array(self._known_text, type=text.type))
             slot = pc.fill_null(found, len(self._known_text)).to_numpy()
-            return self._known_table.take(slot.astype(np.intp, copy=False))
+            return cast(FloatArray, self._known_table.take(slot.astype(np.intp, copy=False)))  # pyarrow: untyped
         # Any other dtype: score each distinct value once with the single-row rules, then spread.
         codes, distinct = pd.factorize(column, use_na_sentinel=True)
         points_of_distinct = [self.points_one(value) for value in distinct]

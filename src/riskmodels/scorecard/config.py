@@ -79,10 +79,9 @@ class ScorecardConfig(BaseModel):
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> ScorecardConfig:
-        import yaml
+        from riskmodels.config_files import load_yaml
 
-        with open(path, encoding="utf-8") as handle:
-            return cls.model_validate(yaml.safe_load(handle))
+        return load_yaml(cls, Path(path), "scorecard config", "scorecard")
 
     def trend_of(self, name: str) -> MonotonicTrend | None:
         """The monotonic trend a variable is binned under (see the module docstring)."""

@@ -9,6 +9,7 @@ information ``X'WX`` at the maximum). It is an sklearn classifier exposing ``coe
 from __future__ import annotations
 
 import warnings
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 Matrix = npt.NDArray[np.float64]
 
 
-class WoeLogisticRegression(ClassifierMixin, BaseEstimator):
+class WoeLogisticRegression(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
     """Maximum-likelihood logistic regression of the event (y = 1) on the columns of X."""
 
     def __init__(self, tol: float = 1e-10, max_iter: int = 100) -> None:
@@ -68,7 +69,8 @@ class WoeLogisticRegression(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, X: pd.DataFrame | Matrix) -> Matrix:
-        return np.asarray(X, dtype=float) @ self.coef_[0] + self.intercept_[0]
+        # numpy types a float matrix @ vector as Any
+        return cast(Matrix, np.asarray(X, dtype=float) @ self.coef_[0] + self.intercept_[0])
 
     def predict_proba(self, X: pd.DataFrame | Matrix) -> Matrix:
         prob = special.expit(self.decision_function(X))

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 
 
-class ScorecardModel(BaseEstimator):
+class ScorecardModel(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
     """A WoE-binned logistic scorecard. Parameters mirror ``ScorecardConfig`` (which checks
     them at ``fit``); ``features=None`` takes every column of X.
 

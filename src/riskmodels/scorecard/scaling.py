@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 
-ArrayOrFloat = float | npt.NDArray[np.float64]
+FloatArray = npt.NDArray[np.float64]
+ArrayOrFloat = float | FloatArray
 
 
 @dataclass(frozen=True)
@@ -49,18 +51,30 @@ class ScoreScale:
         """Points at even odds (log-odds 0)."""
         return self.base_points - self.factor * math.log(self.base_odds)
 
+    @overload
+    def to_points(self, pd: float) -> float: ...
+    @overload
+    def to_points(self, pd: FloatArray) -> FloatArray: ...
     def to_points(self, pd: ArrayOrFloat) -> ArrayOrFloat:
         """Unclipped points of a probability of default (bad)."""
         pd_arr = np.asarray(pd, dtype=float)
         points = self.offset + self.factor * np.log((1.0 - pd_arr) / pd_arr)
         return float(points) if points.ndim == 0 else points
 
+    @overload
+    def to_pd(self, points: float) -> float: ...
+    @overload
+    def to_pd(self, points: FloatArray) -> FloatArray: ...
     def to_pd(self, points: ArrayOrFloat) -> ArrayOrFloat:
         """Probability of default (bad) of a score; the inverse of ``to_points``."""
         log_odds_bad = -(np.asarray(points, dtype=float) - self.offset) / self.factor
         pd_arr = 1.0 / (1.0 + np.exp(-log_odds_bad))
         return float(pd_arr) if pd_arr.ndim == 0 else pd_arr
 
+    @overload
+    def clip(self, points: float) -> float: ...
+    @overload
+    def clip(self, points: FloatArray) -> FloatArray: ...
     def clip(self, points: ArrayOrFloat) -> ArrayOrFloat:
         """The final, reported score: points limited to ``[min_score, max_score]``."""
         clipped = np.clip(np.asarray(points, dtype=float), self.min_score, self.max_score)

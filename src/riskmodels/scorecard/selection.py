@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -86,8 +87,8 @@ def _correlation_filter(woe: pd.DataFrame, max_corr: float,
     kept: list[str] = []
     for name in woe.columns:
         if kept:
-            partner = corr.loc[name, kept].idxmax()
-            r = corr.loc[name, partner]
+            partner = cast(str, corr.loc[name, kept].idxmax())  # a column label
+            r = cast(float, corr.loc[name, partner])  # pandas types a cell as any scalar
             if r >= max_corr:
                 dropped[name] = Decision("corr", f"corr {r:.2f} with {partner} (higher IV)")
                 continue
@@ -100,7 +101,7 @@ def _vif_filter(woe: pd.DataFrame, names: list[str], max_vif: float,
     kept = list(names)
     while len(kept) > 1:
         vif = variance_inflation(woe[kept])
-        worst = vif.idxmax()
+        worst = cast(str, vif.idxmax())  # a column label
         if vif[worst] < max_vif:
             break
         dropped[worst] = Decision("vif", f"VIF {vif[worst]:.1f} >= {max_vif:g}")

@@ -11,6 +11,7 @@ carries the inflow of last year's comparable month, for a like-for-like (同比)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -52,7 +53,7 @@ def _baseline_inflow(chunk: Chunk, rows: np.ndarray) -> np.ndarray:
     from_tax = c["declared_sales_y1"][rows] / 12 * 0.85
     from_form = c["declared_annual_revenue"][rows] / 12 * 0.85
     baseline = np.where(h["has_flow"][rows], h["inflow_mean"][rows], np.where(h["has_tax"][rows], from_tax, from_form))
-    return np.round(baseline, 2)
+    return cast(np.ndarray, np.round(baseline, 2))  # numpy types np.round of an Any array as Any
 
 
 def simulate_loans(chunk: Chunk) -> LoanMonths:
@@ -99,7 +100,7 @@ def simulate_loans(chunk: Chunk) -> LoanMonths:
 def _rolling(values: np.ndarray, window: int, how: str) -> np.ndarray:
     padded = np.concatenate([np.zeros((len(values), window - 1), dtype=values.dtype), values], axis=1)
     stacked = np.stack([padded[:, k:k + values.shape[1]] for k in range(window)])
-    return stacked.max(axis=0) if how == "max" else stacked.sum(axis=0)
+    return cast(np.ndarray, stacked.max(axis=0) if how == "max" else stacked.sum(axis=0))  # numpy: Any
 
 
 def comparable_month_last_year(month_number: np.ndarray) -> np.ndarray:
@@ -122,7 +123,8 @@ def _same_month_last_year(c: dict[str, np.ndarray], h: dict[str, np.ndarray], lo
     before = np.stack([c[f"inflow_m{m:02d}"] for m in range(1, 13)], axis=1)[row]
     statement = before[np.arange(len(loan)), np.clip(lag, 1, 12) - 1]
     on_book = loans.inflow[loan, np.clip(-lag, 0, None)]
-    return np.where(lag >= 1, statement, on_book)
+    # numpy types the comparison as Any, and so the choice
+    return cast(np.ndarray, np.where(lag >= 1, statement, on_book))
 
 
 def snapshots(chunk: Chunk, loans: LoanMonths) -> tuple[dict[str, np.ndarray], np.ndarray]:

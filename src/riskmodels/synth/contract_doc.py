@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import re
 
-from riskmodels.contract import LABELS, OPTIONAL_SOURCES, TABLES
-from riskmodels.contract import Column, Table
+from riskmodels.contract import LABELS, OPTIONAL_SOURCES, TABLES, Column, Table
 
 _MONTHLY = re.compile(r"(.+)_m(\d\d)$")
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 from scipy.ndimage import correlate1d
@@ -53,7 +54,7 @@ def _transition(r: np.ndarray) -> np.ndarray:
     rolls = [sigmoid(0.9 + 0.5 * r), sigmoid(2.15 + 0.5 * r), sigmoid(2.37 + 0.5 * r)]
     t = np.zeros((len(r), N_STATES, N_STATES))
     t[:, CURRENT, CURRENT], t[:, CURRENT, DPD_1_29] = 1 - miss, miss
-    for stage, roll in zip((DPD_1_29, DPD_30_59, DPD_60_89), rolls):
+    for stage, roll in zip((DPD_1_29, DPD_30_59, DPD_60_89), rolls, strict=True):
         t[:, stage, CURRENT], t[:, stage, stage + 1] = 1 - roll, roll
     t[:, DEFAULT, DEFAULT] = 1.0
     return t
@@ -73,7 +74,7 @@ def _one_month(chain_parts: tuple[np.ndarray, np.ndarray, np.ndarray], after_mov
     # mode="nearest" clamps at the grid's edges, exactly as the simulation clips.
     walked = correlate1d(after_move, walk, axis=0, mode="nearest")
     jumped = np.concatenate([walked[JUMP_CELLS:], np.repeat(walked[-1:], JUMP_CELLS, axis=0)])
-    return jump_prob[:, None] * jumped + (1 - jump_prob[:, None]) * walked
+    return cast(np.ndarray, jump_prob[:, None] * jumped + (1 - jump_prob[:, None]) * walked)  # scipy: untyped
 
 
 @lru_cache(maxsize=1)

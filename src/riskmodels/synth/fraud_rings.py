@@ -93,7 +93,7 @@ def add_antifraud_signals(chunk: Chunk) -> None:
 
     # Legitimate sharing: family phones, a shared office building, a relative's tablet.
     phone_shared = (rng.random(n) < 0.01).astype(np.int64)
-    device_shared = (rng.random(n) < 0.02) * rng.integers(1, 3, n)
+    device_shared: np.ndarray = (rng.random(n) < 0.02) * rng.integers(1, 3, n)
     address_shared = rng.poisson(0.2, n)
     device_shared = device_shared + bust * rng.poisson(0.3, n)
     if in_ring.any():

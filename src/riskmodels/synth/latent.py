@@ -8,13 +8,13 @@ owner's taste for borrowing from many lenders at once (多头共债).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
 from riskmodels.contract import ENTITY_TYPES, INDUSTRIES, REGISTRY_STATUSES
 from riskmodels.synth import identity
 from riskmodels.synth.segments import ENTITY_REVENUE, SimConfig, profile_array
-
 
 POLLUTING_INDUSTRIES = ("manufacturing", "agriculture", "construction", "mining")
 
@@ -33,7 +33,7 @@ class Chunk:
 
 
 def sigmoid(x: np.ndarray | float) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+    return cast(np.ndarray, 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float))))  # numpy types float / array as Any
 
 
 def draw_population(chunk: Chunk) -> None:

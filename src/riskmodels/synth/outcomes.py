@@ -8,6 +8,8 @@ is selected but still informative (reject inference has something to work with).
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from riskmodels.contract import REGISTRY_STATUSES
@@ -22,20 +24,20 @@ POINTS_AT_ANCHOR, ANCHOR_ODDS, POINTS_TO_DOUBLE = 60.0, 40.0, 10.0
 
 def risk_logit(chunk: Chunk) -> np.ndarray:
     h, c, cfg = chunk.hidden, chunk.cols, chunk.config
-    logit = (BASE_LOGIT - 1.45 * h["health"] - 0.8 * h["integrity"]
-             + profile_array("risk")[h["industry"]] + np.array(list(ENTITY_RISK.values()))[h["entity"]]
-             # Co-debt (多头共债) raises risk beyond what health explains: a causal effect.
-             + 0.16 * np.minimum(c["pb_lenders"], 10) + 0.10 * np.minimum(c["pb_inquiries_3m"], 12)
-             + 0.35 * (h["years"] < 1)
-             + macro_cycle(h["month_number"]) + cfg.macro_shift
-             + 3.0 * h["is_fraud"])
+    logit: np.ndarray = (BASE_LOGIT - 1.45 * h["health"] - 0.8 * h["integrity"]
+                         + profile_array("risk")[h["industry"]] + np.array(list(ENTITY_RISK.values()))[h["entity"]]
+                         # Co-debt (多头共债) raises risk beyond what health explains: a causal effect.
+                         + 0.16 * np.minimum(c["pb_lenders"], 10) + 0.10 * np.minimum(c["pb_inquiries_3m"], 12)
+                         + 0.35 * (h["years"] < 1)
+                         + macro_cycle(h["month_number"]) + cfg.macro_shift
+                         + 3.0 * h["is_fraud"])
     return logit
 
 
 def points(log_odds_good: np.ndarray) -> np.ndarray:
     """Score points from the log-odds good:bad, clipped to the 0-100 scale of the seeds."""
     raw = POINTS_AT_ANCHOR + POINTS_TO_DOUBLE / np.log(2) * (log_odds_good - np.log(ANCHOR_ODDS))
-    return np.clip(np.round(raw, 1), 0.0, 100.0)
+    return cast(np.ndarray, np.clip(np.round(raw, 1), 0.0, 100.0))  # numpy types this clip as Any
 
 
 def add_outcomes(chunk: Chunk) -> None:

@@ -6,6 +6,8 @@ used as they are; everything else is filled in plausibly, the same way every tim
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -125,9 +127,36 @@ def reference_applications() -> pd.DataFrame:
         if name == "application_date":
             values[name] = np.repeat(APPLICATION_DATE, len(customers))
         elif name == "owner_id_number":
-            region, birth, sequence = zip(*(c["id_parts"] for c in customers))
+            region, birth, sequence = zip(*(c["id_parts"] for c in customers), strict=True)
             values[name] = resident_ids_from(np.array(region), np.array(birth, dtype="datetime64[D]"),
                                              np.array(sequence))
         else:
             values[name] = np.array([c[name] for c in customers], dtype=object)
     return frame(APPLICATIONS, values)
+
+
+def _json_value(dtype: str, value: object) -> object:
+    """A contract value as the API's JSON: null, bool, int, float, ISO date or text."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if dtype == "date":
+        date = getattr(value, "date", None)
+        return date().isoformat() if callable(date) else str(value)
+    if dtype == "bool":
+        return bool(value)
+    if dtype == "int":
+        return int(value)  # type: ignore[call-overload]  # a contract int column holds numbers
+    if dtype == "float":
+        return float(value)  # type: ignore[arg-type]  # a contract float column holds numbers
+    return str(value)
+
+
+def reference_bodies() -> dict[str, dict[str, object]]:
+    """The three reference customers as JSON bodies of ``POST /v1/score/application``, by name
+    (``laowang``, in name order): flat contract columns, dates as ISO strings, missing as null.
+    ``data/reference/*.json`` are these bodies written out; an installed wheel has them too."""
+    bodies = {}
+    for row in reference_applications().to_dict(orient="records"):
+        body = {c.name: _json_value(c.dtype, row[c.name]) for c in APPLICATIONS.columns}
+        bodies[str(body["application_id"]).removeprefix("REF-").lower()] = body
+    return dict(sorted(bodies.items()))

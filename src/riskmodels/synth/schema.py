@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from riskmodels.contract import Column, Table
 
@@ -50,7 +51,7 @@ def pandas_dtype(column: Column) -> str:
     return "str"  # string and category
 
 
-def _series(column: Column, values: np.ndarray) -> pd.Series | np.ndarray:
+def _series(column: Column, values: np.ndarray) -> pd.Series | np.ndarray | ExtensionArray:
     if column.dtype == "category":
         assert column.categories is not None
         codes = np.asarray(values, dtype=np.int64)
@@ -64,9 +65,9 @@ def _series(column: Column, values: np.ndarray) -> pd.Series | np.ndarray:
         return np.asarray(values, dtype=np.float64)
     if column.nullable:  # int or bool with nulls: NaN in a float array -> <NA>
         floats = np.asarray(values, dtype=np.float64)
-        ints = pd.array(np.nan_to_num(floats).astype(np.int64), dtype="Int64")
-        ints[np.isnan(floats)] = pd.NA
-        return ints.astype("boolean") if column.dtype == "bool" else ints
+        with_nulls = pd.array(np.nan_to_num(floats).astype(np.int64), dtype="Int64")
+        with_nulls[np.isnan(floats)] = pd.NA
+        return with_nulls.astype("boolean") if column.dtype == "bool" else with_nulls
     if column.dtype == "bool":
         return np.asarray(values, dtype=bool)
     ints = np.asarray(values)

@@ -7,6 +7,7 @@ small-business loan book (see ``shared/DOMAIN.md``); none of it is a fact about 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -77,7 +78,7 @@ _DEFAULT_SPRING_MONTH = 2
 def spring_festival_month(years: np.ndarray) -> np.ndarray:
     lookup = np.vectorize(lambda y: SPRING_FESTIVAL_MONTH.get(int(y), _DEFAULT_SPRING_MONTH), otypes=[int])
     unique, inverse = np.unique(years, return_inverse=True)
-    return lookup(unique)[inverse].reshape(np.shape(years))
+    return cast(np.ndarray, lookup(unique)[inverse].reshape(np.shape(years)))  # np.vectorize returns Any
 
 
 def seasonality(month_number: np.ndarray, industry: np.ndarray) -> np.ndarray:
@@ -135,4 +136,4 @@ class SimConfig:
 
     def industry_shares(self) -> np.ndarray:
         shares = profile_array("drift_share" if self.drift else "share")
-        return shares / shares.sum()
+        return cast(np.ndarray, shares / shares.sum())  # numpy types array / Any as Any

@@ -12,22 +12,20 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import cast
 
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from riskmodels.evaluation import SplitData, evaluate_splits, validation_report
-from riskmodels.models.specs import make_spec
-from riskmodels.registry.promotion import GATES_ARTIFACT, PromotionGates
-from riskmodels.policy.risk_classes import RiskBands
-from riskmodels.scorecard import ScorecardConfig, ScorecardModel
+from riskmodels import registry
 from riskmodels.data.splits import SplitConfig, split_by_month
-from riskmodels.training import PipelineConfig
-
-if TYPE_CHECKING:
-    from riskmodels.training import TrainingResult
+from riskmodels.evaluation import EvaluationResult, SplitData, evaluate_splits, validation_report
+from riskmodels.models.specs import make_spec
+from riskmodels.policy.risk_classes import RiskBands
+from riskmodels.registry.promotion import GATES_ARTIFACT, PromotionGates
+from riskmodels.scorecard import ScorecardConfig, ScorecardModel
+from riskmodels.training.steps import PipelineConfig, TrainingResult, flatten
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +116,8 @@ def binning_artefacts(model: ScorecardModel) -> dict[str, pd.DataFrame]:
 
 def readable_scorecard_table(model: ScorecardModel) -> pd.DataFrame:
     """The scorecard table as logged: categorical bins written as their categories."""
-    return model.scorecard_table_.assign(bin=model.scorecard_table_["bin"].map(bin_label))
+    table = cast(pd.DataFrame, model.scorecard_table_)
+    return table.assign(bin=table["bin"].map(bin_label))
 
 
 def report_sections(model: ScorecardModel) -> list[tuple[str, str]]:
@@ -128,20 +127,19 @@ def report_sections(model: ScorecardModel) -> list[tuple[str, str]]:
     dash, not "NaN", which reads as a failed computation.
     """
     def table_html(frame: pd.DataFrame, digits: int) -> str:
-        return frame.to_html(index=False, float_format=f"%.{digits}f", na_rep=NOT_APPLICABLE)
+        # pandas takes a %-format string for float_format; pandas-stubs list only the callable form.
+        page: str = frame.to_html(index=False, float_format=f"%.{digits}f",  # type: ignore[call-overload]
+                                  na_rep=NOT_APPLICABLE)
+        return page
 
     return [("Variable selection", table_html(model.selection_table_, 4)),
             ("Coefficients (Wald statistics, VIF)", table_html(model.coef_table_, 4)),
             ("Scorecard", table_html(readable_scorecard_table(model), 3))]
 
 
-def log_scorecard_evidence(fitted: FittedScorecard, evaluation: object, model_name: str,
+def log_scorecard_evidence(fitted: FittedScorecard, evaluation: EvaluationResult, model_name: str,
                            extra_sections: list[tuple[str, str]] | None = None) -> None:
     """Every table and plot a validator asks for, as artefacts of the active MLflow run."""
-    import mlflow
-
-    from riskmodels import registry
-
     model = fitted.model
     registry.log_artifact_frame(model.selection_table_, "selection/variable_selection.csv")
     registry.log_artifact_frame(model.coef_table_, "model/coefficients.csv")
@@ -154,34 +152,28 @@ def log_scorecard_evidence(fitted: FittedScorecard, evaluation: object, model_na
             table.to_csv(Path(tmp) / f"{name}.csv", index=False)
             (Path(tmp) / f"{name}.html").write_text(table.to_html(index=False, na_rep=NOT_APPLICABLE),
                                                     encoding="utf-8")
-        mlflow.log_artifacts(tmp, artifact_path="binning")
+        registry.log_artifact_folder(Path(tmp), "binning")
     sections = [*report_sections(model), *(extra_sections or [])]
     html = validation_report(evaluation, title=f"Validation report: {model_name}", sections=sections)
-    mlflow.log_text(html, "report/validation_report.html")
+    registry.log_artifact_text(html, "report/validation_report.html")
 
 
 def register_scorecard(fitted: FittedScorecard, sample: ScorecardSample, model_name: str,
                        input_table: str, gates: PromotionGates) -> tuple[str, str]:
     """Log the compiled spec as a pyfunc model, register it as ``challenger``; (version, uri)."""
-    import mlflow
-
-    from riskmodels import registry
-
     spec = make_spec("scorecard", input_table, fitted.model.compiled_.to_spec(), fitted.bands)
-    mlflow.log_text(json.dumps(spec, ensure_ascii=False, indent=1), "model/compiled_spec.json")
-    mlflow.log_text(gates.model_dump_json(indent=1), GATES_ARTIFACT)
+    registry.log_artifact_text(json.dumps(spec, ensure_ascii=False, indent=1), "model/compiled_spec.json")
+    registry.log_artifact_text(gates.model_dump_json(indent=1), GATES_ARTIFACT)
     example = sample.input_rows.head(5)
     uri = registry.log_spec_model(spec, example)
-    run_id = mlflow.active_run().info.run_id
-    version = registry.register(uri, model_name, run_id)
+    version = registry.register(uri, model_name, registry.active_run_id())
     return version.version, uri
 
 
 def log_quality_reports(paths: list[Path]) -> None:
-    import mlflow
-
+    """The data-quality reports the run was allowed to start on, under ``quality/``."""
     for path in paths:
-        mlflow.log_artifact(str(path), artifact_path="quality")
+        registry.log_artifact_file(path, "quality")
 
 
 def train_and_register(kind: str, cfg: ScorecardPipelineConfig, sample: ScorecardSample, input_table: str,
@@ -193,11 +185,6 @@ def train_and_register(kind: str, cfg: ScorecardPipelineConfig, sample: Scorecar
     ``challenger_pd`` (A card) fits a challenger on the same training rows and returns its
     PD for every row and its registered name; both models are then reported side by side.
     """
-    import mlflow
-
-    from riskmodels import registry
-    from riskmodels.training import TrainingResult, flatten
-
     fitted = fit_scorecard(sample, cfg.scorecard, cfg.split, bands)
     evaluation = evaluate_splits(split_data(sample, fitted.split, fitted.pds, fitted.scores), bands=fitted.bands)
     metrics = dict(evaluation.metrics)
@@ -210,12 +197,12 @@ def train_and_register(kind: str, cfg: ScorecardPipelineConfig, sample: Scorecar
         table = pd.DataFrame([{"sample": s, "scorecard AUC": metrics[f"{s}_auc"],
                                "LightGBM AUC": other.metrics[f"{s}_auc"]} for s in ("train", "test", "oot")])
         sections.append(("Champion (scorecard) vs challenger (LightGBM)", table.to_html(index=False)))
-    with registry.training_run(kind, f"{kind}-scorecard") as run:
-        mlflow.log_params({**flatten("", cfg), "data.hash": data_hash,
-                           **{f"rows.{s}": int((fitted.split == s).sum()) for s in ("train", "test", "oot")}})
-        mlflow.log_metrics(metrics)
+    with registry.training_run(kind, f"{kind}-scorecard") as run_id:
+        registry.log_params({**flatten("", cfg), "data.hash": data_hash,
+                             **{f"rows.{s}": int((fitted.split == s).sum()) for s in ("train", "test", "oot")}})
+        registry.log_metrics(metrics)
         log_quality_reports(quality_reports)
         log_scorecard_evidence(fitted, evaluation, cfg.model_name, sections)
         version, _ = register_scorecard(fitted, sample, cfg.model_name, input_table, cfg.gates)
     log.info("%s v%s: oot_auc %.4f", cfg.model_name, version, metrics["oot_auc"])
-    return TrainingResult(kind, cfg.model_name, run.info.run_id, version, metrics)
+    return TrainingResult(kind, cfg.model_name, run_id, version, metrics)

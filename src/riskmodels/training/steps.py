@@ -7,18 +7,18 @@ of steps it runs, and a notebook can run any step alone.
 from __future__ import annotations
 
 import hashlib
-from importlib import resources
 import logging
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from riskmodels.registry.promotion import PromotionGates
+from riskmodels.config_files import load_yaml
 from riskmodels.data.splits import SplitConfig
+from riskmodels.registry.promotion import PromotionGates
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ class PipelineConfig(BaseModel):
 
     model_name: str = Field(description="Registered model name (the contract's)")
     target: str = Field(description="Label column (see contract.LABELS)")
+    # ``model_validate({})`` is ``SplitConfig()``: mypy reads the positional ``Field(4, ...)`` defaults
+    # of these models as required arguments, so it rejects the classes themselves as factories.
     split: SplitConfig = Field(default_factory=SplitConfig)
     gates: PromotionGates = Field(default_factory=PromotionGates)
 
@@ -43,12 +45,10 @@ ConfigT = TypeVar("ConfigT", bound=PipelineConfig)
 def load_config(config_class: type[ConfigT], kind: str, path: Path | None = None) -> ConfigT:
     """The pipeline's YAML (default: the packaged ``KIND.yaml``), validated by its class."""
     if path is None:
-        text = resources.files("riskmodels.training").joinpath("configs", f"{kind}.yaml").read_text(encoding="utf-8")
-        return config_class.model_validate(yaml.safe_load(text))
-    if not path.exists():
-        raise FileNotFoundError(f"config must be an existing YAML file; got {str(path)!r}")
-    with open(path, encoding="utf-8") as handle:
-        return config_class.model_validate(yaml.safe_load(handle))
+        packaged = resources.files("riskmodels.training").joinpath("configs", f"{kind}.yaml")
+        with resources.as_file(packaged) as local:
+            return load_yaml(config_class, local, "config", kind)
+    return load_yaml(config_class, Path(path), "config", kind)
 
 
 def read_tables(data_dir: Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:

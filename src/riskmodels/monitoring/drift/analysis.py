@@ -14,21 +14,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from riskmodels import registry
 from riskmodels.contract import table as contract_table
-from riskmodels.evaluation import EvaluationResult
-from riskmodels.evaluation import calibration, metrics
+from riskmodels.evaluation import EvaluationResult, calibration, metrics
 from riskmodels.models.specs import ScorecardScorer, scorer_from_spec
 from riskmodels.monitoring.drift import bins as drift_bins
 from riskmodels.monitoring.drift.backtest import backtest, development_values
 from riskmodels.monitoring.drift.checks import Check, Skipped, banded
-from riskmodels.monitoring.drift.thresholds import DriftThresholds, Status, load_thresholds, worst
 from riskmodels.monitoring.drift.data import ScoredSample, load_sample, row_keys, score_sample
+from riskmodels.monitoring.drift.thresholds import DriftThresholds, Status, load_thresholds, worst
 
 
 @dataclass(frozen=True)
@@ -147,16 +146,17 @@ def _monthly(base: ScoredSample, now: ScoredSample, edges: np.ndarray | None,
     for month in sorted(set(months)):
         mask = months == month
         value = metrics.psi(base.score, now.score[mask], edges if edges is not None else t.score_bins).total
-        judged = int(mask.sum()) >= t.min_rows_per_month
-        rows.append({"month": str(month), "n": int(mask.sum()), "psi": value, "judged": judged,
-                     "status": t.monthly_psi.status(value) if judged else "not judged"})
+        enough = int(mask.sum()) >= t.min_rows_per_month
+        rows.append({"month": str(month), "n": int(mask.sum()), "psi": value, "judged": enough,
+                     "status": t.monthly_psi.status(value) if enough else "not judged"})
     table = pd.DataFrame(rows)
     judged = table[table["judged"]]
     if judged.empty:
         return table, [], [Skipped("monthly_psi", f"no month has {t.min_rows_per_month:,} rows or more")]
-    top = judged.loc[judged["psi"].idxmax()]
-    return table, [banded("monthly_psi", "stability", float(top["psi"]), t.monthly_psi,
-                          f"worst of {len(judged)} months: {top['month']} (n={int(top['n']):,})")], []
+    # idxmax gives a label of the frame's RangeIndex, so .loc gives that one row (a Series).
+    top = cast("pd.Series[Any]", judged.loc[cast(int, judged["psi"].idxmax())])
+    return table, [banded("monthly_psi", "stability", float(top.loc["psi"]), t.monthly_psi,
+                          f"worst of {len(judged)} months: {top.loc['month']} (n={int(top.loc['n']):,})")], []
 
 
 def _scorecard(spec: Mapping[str, Any]) -> ScorecardScorer:
@@ -187,12 +187,9 @@ def compute_drift(version: registry.RegisteredVersion, spec: Mapping[str, Any], 
 def run_drift(model: str, baseline: Path, current: Path, thresholds: DriftThresholds | None = None) -> DriftResult:
     """Load the registered scorecard (``NAME``, ``NAME@alias`` or ``NAME:VERSION``), read and
     score both samples, and run every check. ``registry.ModelNotFound`` for an unknown model."""
-    from riskmodels.batch import parse_model_ref
-
-    ref = parse_model_ref(model)
-    version = registry.find_version(ref.name, ref.version_or_alias)
-    spec, _ = registry.load_spec(ref.name, version.version)
-    params = registry.configure().get_run(version.run_id).data.params if version.run_id else {}
+    ref = registry.parse_model_ref(model)
+    spec, version = registry.load_spec(ref.name, ref.version_or_alias)
+    params = registry.run_params(version.run_id) if version.run_id else {}
     target, date_column = params.get("target"), params.get("date_column")
     scorer = _scorecard(spec)
     samples = [score_sample(load_sample(name, path, spec["input_table"], target, date_column), scorer)

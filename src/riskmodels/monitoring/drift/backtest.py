@@ -15,8 +15,8 @@ from scipy import stats
 
 from riskmodels.evaluation import EvaluationResult, SplitData, evaluate_splits, metrics
 from riskmodels.monitoring.drift.checks import Check, Skipped, banded
-from riskmodels.monitoring.drift.thresholds import DriftThresholds
 from riskmodels.monitoring.drift.data import ScoredSample
+from riskmodels.monitoring.drift.thresholds import DriftThresholds
 from riskmodels.policy.risk_classes import RiskBands
 
 

@@ -14,8 +14,8 @@ import pandas as pd
 
 from riskmodels.evaluation import _html, plots
 from riskmodels.monitoring.drift import DriftResult
-from riskmodels.monitoring.drift.thresholds import DriftThresholds
 from riskmodels.monitoring.drift.plots import csi_bar_plot, psi_by_month_plot
+from riskmodels.monitoring.drift.thresholds import DriftThresholds
 
 HTML_NAME, JSON_NAME = "drift_report.html", "drift_summary.json"
 _GROUPS = (("stability", "Population and characteristic stability"), ("data", "Missing values and special codes"),
@@ -81,7 +81,7 @@ def _backtest(result: DriftResult) -> str:
     jt, bt = e.jeffreys.table, e.binomial.table
     per_class = [[r["class"], r["n"], r["bads"], r["mean_pd"], r["bad_rate"], r["lower"], r["upper"], r["p_value"],
                   _html.verdict(bool(r["passed"])), bp, _html.verdict(bool(bpass))]
-                 for (_, r), bp, bpass in zip(jt.iterrows(), bt["p_value"], bt["passed"])]
+                 for (_, r), bp, bpass in zip(jt.iterrows(), bt["p_value"], bt["passed"], strict=True)]
     calibration = plots.calibration_plot(jt["class"].tolist(), jt["mean_pd"], jt["bad_rate"], jt["lower"],
                                          jt["upper"], "Calibration by class (current)")
     bad_rates = plots.bad_rate_plot(e.bad_rates.table, e.bad_rates.violations, "Bad rate by class (current)")
@@ -134,16 +134,10 @@ def write_drift_report(result: DriftResult, thresholds: DriftThresholds, out_dir
 def record_drift_run(result: DriftResult, paths: tuple[Path, Path]) -> str:
     """An MLflow run in the monitoring experiment holding the report, the summary and one
     metric per check, tagged with the model version; the version is tagged with the outcome."""
-    import mlflow
-
     from riskmodels import registry
 
-    with registry.monitoring_run("drift", result.model) as run:
-        mlflow.set_tag("riskmodels.drift_status", result.overall)
-        mlflow.log_params({"baseline": result.baseline.sample.source, "current": result.current.sample.source,
-                           "rows.baseline": len(result.baseline.score), "rows.current": len(result.current.score)})
-        mlflow.log_metrics({f"drift.{c.name}": c.value for c in result.checks})
-        for path in paths:
-            mlflow.log_artifact(str(path), artifact_path="drift")
-    registry.tag_version(result.model, {"drift.last_status": result.overall, "drift.last_run_id": run.info.run_id})
-    return str(run.info.run_id)
+    return registry.record_monitoring_run(
+        "drift", result.model, result.overall,
+        params={"baseline": result.baseline.sample.source, "current": result.current.sample.source,
+                "rows.baseline": len(result.baseline.score), "rows.current": len(result.current.score)},
+        metrics={f"drift.{c.name}": c.value for c in result.checks}, files=paths)

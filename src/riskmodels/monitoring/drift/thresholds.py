@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from riskmodels.config_files import load_yaml
 
 DEFAULT_THRESHOLDS = Path(__file__).with_name("thresholds.yaml")
 Status = Literal["green", "amber", "red"]
@@ -70,15 +71,7 @@ class DriftThresholds(BaseModel):
 def load_thresholds(path: Path | None = None) -> DriftThresholds:
     """The thresholds YAML (default: the packaged one), validated; errors name the field."""
     path = Path(path) if path is not None else DEFAULT_THRESHOLDS
-    if not path.is_file():
-        raise FileNotFoundError(f"thresholds must be an existing YAML file; got {str(path)!r}")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    try:
-        return DriftThresholds.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise ValueError(f"thresholds.{field} {first['msg'].lower()}; got {first.get('input')!r}") from exc
+    return load_yaml(DriftThresholds, path, "thresholds", "thresholds")
 
 
 def worst(statuses: list[Status]) -> Status:

@@ -13,14 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 import pandas as pd
 
 from riskmodels.features.behavior import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, build_behavior_features
 from riskmodels.policy import early_warning as ew
-from riskmodels.policy.post_loan import PostLoanPolicy, behavior_actions, load_post_loan_policy
+from riskmodels.policy.account_actions import behavior_actions
+from riskmodels.policy.post_loan import PostLoanPolicy, load_post_loan_policy
 
 KEY_COLUMNS = ("account_id", "snapshot_date")
 RULE_COLUMNS = ("industry", "months_to_maturity", "limit_amount", "balance", "instalment_due", "balance_before_due",
@@ -65,7 +66,7 @@ class MonitorResult:
 def _month_number(dates: pd.Series) -> np.ndarray:
     if not pd.api.types.is_datetime64_any_dtype(dates):
         raise ValueError(f"snapshot_date must be datetime64; got dtype {dates.dtype}")
-    return dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1
+    return cast(np.ndarray, dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1)  # numpy: Any
 
 
 def monitored_month(dates: pd.Series, as_of: date | None) -> pd.Period:
@@ -148,8 +149,10 @@ def _scores(panel: AccountPanel, b_card: FrameScorer, policy: PostLoanPolicy) ->
         earlier = panel.previous[panel.has_previous]
         prev[panel.has_previous] = b_card.score_frame(build_behavior_features(earlier))
     risk_class = bands.assign(score)
-    prev_class = np.where(panel.has_previous, bands.assign(prev), None)
-    rank = pd.Index(bands.names).get_indexer(risk_class).astype(float)
+    # numpy's stubs leave None out of the scalars np.where takes; get_indexer takes any array-like
+    # (pandas annotates it Axes), pandas-stubs only an Index.
+    prev_class = np.where(panel.has_previous, bands.assign(prev), None)  # type: ignore[call-overload]
+    rank = pd.Index(bands.names).get_indexer(risk_class).astype(float)  # type: ignore[arg-type]
     prev_rank = np.where(panel.has_previous, pd.Index(bands.names).get_indexer(prev_class), np.nan)
     return {"b_score": score, "b_score_prev": prev, "risk_class": risk_class, "risk_class_prev": prev_class,
             "rank": rank, "rank_prev": prev_rank}

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from riskmodels.policy.early_warning import SEVERITIES
 from riskmodels.monitoring.portfolio import MonitorResult
+from riskmodels.policy.early_warning import SEVERITIES
 
 SIGNAL_NAMES = {
     "flow_drop": "流水下降预警 / flow down vs baseline",

@@ -12,11 +12,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from riskmodels.config import ModelKind
 from riskmodels.decision.reasons import (
-    FEATURE_REASONS, MISSING_SOURCE_REASONS, REASON_CATALOGUE, check_catalogued, gbm_reasons, missing_source,
-    scorecard_reasons, top_adverse,
+    BEHAVIOR_REASONS,
+    CATALOGUES,
+    COLLECTION_REASONS,
+    FEATURE_REASONS,
+    MISSING_SOURCE_REASONS,
+    REASON_CATALOGUE,
+    check_catalogued,
+    gbm_reasons,
+    missing_source,
+    scorecard_reasons,
+    top_adverse,
+    uncatalogued,
 )
 from riskmodels.features import FEATURES, SOURCE_MISSING, build_features_one
+from riskmodels.features.behavior import BEHAVIOR_FEATURES
+from riskmodels.features.collection import COLLECTION_FEATURES
 from riskmodels.scorecard.compiled import Contribution
 
 NAN = float("nan")
@@ -41,6 +54,50 @@ def test_codes_are_stable() -> None:
     assert {s: e.code for s, e in MISSING_SOURCE_REASONS.items()} == {
         "flow": "R_NO_FLOW", "tax": "R_NO_TAX", "pos": "R_NO_POS", "bureau_enterprise": "R_NO_BUREAU_ENTERPRISE",
         "observed_revenue": "R_NO_OBSERVED_REVENUE"}
+
+
+def test_post_loan_codes_are_the_names_they_were_published_as() -> None:
+    # The B and C cards' codes are "R_" + the name, unabbreviated (R_BH_NEW_INQUIRIES, not
+    # R_BH_NEW_INQ), as the service answered before the cards shared this engine.
+    for catalogue, infos in ((BEHAVIOR_REASONS, BEHAVIOR_FEATURES), (COLLECTION_REASONS, COLLECTION_FEATURES)):
+        assert {name: e.code for name, e in catalogue.features.items()} == {n: "R_" + n.upper() for n in infos}
+        assert catalogue.missing_sources == {}
+        for name, entry in catalogue.features.items():
+            assert (entry.text_zh, entry.text_en) == (infos[name].adverse_zh, infos[name].adverse_en)
+    assert BEHAVIOR_REASONS.features["bh_new_inquiries"].code == "R_BH_NEW_INQUIRIES"
+    # One code means one thing, whichever model gives it.
+    codes = [e.code for c in {id(c): c for c in CATALOGUES.values()}.values() for e in c.codes.values()]
+    assert len(codes) == len(set(codes)) == len(FEATURES) + len(SOURCE_MISSING) + len(BEHAVIOR_FEATURES) + len(
+        COLLECTION_FEATURES)
+
+
+def test_post_loan_reasons_come_from_the_same_engine_and_never_group_sources() -> None:
+    # bh_tax_trend and bh_pos_trend need a source that may be missing; the B card reports each
+    # as itself, value null, as it always has.
+    features = {"bh_dpd": 12.0, "bh_tax_trend": NAN, "bh_pos_trend": None, "bh_industry": "retail",
+                "bh_new_inquiries": 4.0}
+    items = [("bh_dpd", -3.0, 9.0), ("bh_tax_trend", -1.0, 2.0), ("bh_pos_trend", -0.5, 1.0),
+             ("bh_industry", 0.7, 0.0), ("bh_new_inquiries", -3.0, 4.0)]
+    reasons = top_adverse(items, features, ModelKind.BEHAVIOR, "points", -1)
+    assert [(r.code, r.value, r.contribution, r.points_lost) for r in reasons] == [
+        ("R_BH_DPD", 12.0, -3.0, 9.0), ("R_BH_NEW_INQUIRIES", 4.0, -3.0, 4.0),  # a tie keeps model order
+        ("R_BH_TAX_TREND", None, -1.0, 2.0), ("R_BH_POS_TREND", None, -0.5, 1.0)]
+    assert all(r.model == "behavior" and type(r.model) is str and r.unit == "points" for r in reasons)
+    assert reasons[0].text_en == BEHAVIOR_FEATURES["bh_dpd"].adverse_en
+    (collection,) = scorecard_reasons([Contribution("cl_dpd", 1.0, -2.0, 5.0)], {"cl_dpd": 45.0}, model="collection")
+    assert (collection.code, collection.model) == ("R_CL_DPD", "collection")
+
+
+def test_a_model_reads_only_its_own_catalogue() -> None:
+    assert uncatalogued(["bh_dpd", "bureau_lenders"], "behavior") == ["bureau_lenders"]
+    assert uncatalogued(["cl_dpd"], ModelKind.COLLECTION) == []
+    with pytest.raises(ValueError, match="characteristic must be in the feature catalogue; got 'bh_dpd'"):
+        top_adverse([("bh_dpd", -1.0, None)], {"bh_dpd": 3.0}, "application", "points", -1)
+    with pytest.raises(ValueError, match=r"model must be one of \['application', 'fraud', 'behavior', "
+                                         r"'collection'\]; got 'challenger'"):
+        top_adverse([], {}, "challenger", "points", -1)
+    with pytest.raises(ValueError, match="model features must be in the feature catalogue"):
+        check_catalogued(["cl_dpd"])  # the application's, by default
 
 
 def card(*items: tuple[str, float]) -> list[Contribution]:

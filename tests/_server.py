@@ -1,4 +1,5 @@
-"""Start and stop a real ``bentoml serve`` on 127.0.0.1, for end-to-end tests and benchmarks.
+"""Start and stop a real ``bentoml serve`` on 127.0.0.1, for the end-to-end tests and the
+serving benchmark.
 
 The server runs in its own process group (BentoML starts worker processes under it), so
 stopping it stops exactly what was started here and nothing else.
@@ -17,9 +18,11 @@ from pathlib import Path
 
 import httpx
 
-from serving import ROOT, server_command, server_environment
+from riskmodels.cli.serve import server_command, server_environment
 
 HOST = "127.0.0.1"
+# The project root: the server runs there, as `make serve` runs it.
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -86,9 +89,7 @@ def running(env: dict[str, str], port: int | None = None, target: str | None = N
     ``wait_path`` is polled until it answers 200 (``/livez``: started; ``/readyz``: models in).
     """
     port = port or free_port()
-    command = server_command(port, HOST)
-    if target:
-        command[command.index("serve") + 1] = target
+    command = server_command(port, HOST, target) if target else server_command(port, HOST)
     out = open(log_file, "wb") if log_file else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(command, cwd=ROOT, env=server_environment(env), stdout=out,
                             stderr=subprocess.STDOUT, start_new_session=True)

@@ -1,8 +1,6 @@
-"""The B and C routes answer one row without frames: the same answer, to the last bit, as the
-batch (frame) path gives the same row, on a few hundred generated snapshots and cases.
-
-Named to run after test_e2e_http.py, whose "no B or C champion yet" test needs to go before
-``post_loan_store`` registers them."""
+"""The B and C decisions (``riskmodels.decision.accounts``, behind the routes) answer one row
+without frames: the same answer, to the last bit, as the batch (frame) path gives the same row,
+on a few hundred generated snapshots and cases, with the champions the registry loads."""
 
 from __future__ import annotations
 
@@ -13,7 +11,8 @@ from typing import Any
 import pandas as pd
 
 from riskmodels.config import Settings
-from serving.accounts import load_account_models, score_behavior, score_collection
+from riskmodels.decision import score_behavior, score_collection
+from riskmodels.registry.champions import load_account_models
 from serving.schemas import BehaviorRequest, CollectionRequest
 
 ROWS = 300
@@ -48,3 +47,18 @@ def test_one_row_answers_equal_the_batch_answers_exactly(post_loan_store: Settin
         # The sample exercises the rules, not one corner of them.
         assert len({a["action" if kind == "behavior" else "treatment"] for a in batch}) >= 2
         assert any(a["reasons"] for a in batch)
+
+
+def test_account_champions_load_with_their_registry_versions(post_loan_store: Settings) -> None:
+    from riskmodels import registry
+    from riskmodels.config import REGISTERED_MODELS, ModelKind
+    from riskmodels.registry.champions import load_account_model
+
+    models = load_account_models(post_loan_store)
+    assert models.problems == {} and models.policy is not None
+    for kind in (ModelKind.BEHAVIOR, ModelKind.COLLECTION):
+        champion = registry.describe(REGISTERED_MODELS[kind], registry.CHAMPION)
+        loaded = models.models[kind]
+        assert (loaded.kind, loaded.name, loaded.version, loaded.run_id) == (
+            kind, champion.name, champion.version, champion.run_id)
+        assert load_account_model(kind).version == champion.version

@@ -12,8 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from riskmodels.batch import scorers as batch_engines
-from riskmodels.batch import BatchSummary, ModelRef, parse_model_ref, read_batches, score_batch
+from riskmodels.batch import BatchSummary, ModelRef, parse_model_ref, read_batches, score_batch, scorers
 from riskmodels.config import REGISTERED_MODELS, Settings
 
 N_ROWS = 3_000
@@ -133,21 +132,21 @@ def test_a_failure_midway_leaves_the_previous_output_untouched(trained_store: Se
     target = tmp_path / "scores.parquet"
     previous = score_batch(A_CARD, input_file, target)
     before = target.read_bytes()
-    real = batch_engines.score_engine
+    real = scorers.model_scorer
     calls = {"n": 0}
 
-    def failing(ref: ModelRef) -> batch_engines.Engine:
-        engine = real(ref)
+    def failing(ref: ModelRef) -> scorers.BatchScorer:
+        scorer = real(ref)
 
         def score(rows: pd.DataFrame) -> pd.DataFrame:
             calls["n"] += 1
             if calls["n"] == 3:
                 raise RuntimeError("disk full")
-            return engine.score(rows)
+            return scorer.score(rows)
 
-        return batch_engines.Engine(engine.table, engine.name, engine.version, score, engine.output_types)
+        return scorers.BatchScorer(scorer.table, scorer.name, scorer.version, score, scorer.output_types)
 
-    monkeypatch.setattr(batch_engines, "score_engine", failing)
+    monkeypatch.setattr(scorers, "model_scorer", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         score_batch(A_CARD, input_file, target, batch_size=500)
     assert target.read_bytes() == before
@@ -227,8 +226,8 @@ def test_decision_runs_the_champions_or_says_it_is_not_built(trained_store: Sett
             score_batch(A_CARD, input_file, out, kind="decision")
         assert not out.exists()
         return
-    from riskmodels.registry.champions import load_champions
     from riskmodels.decision import decide_frame
+    from riskmodels.registry.champions import load_champions
 
     applications = applications.head(1_000)
     applications.to_parquet(input_file, index=False)

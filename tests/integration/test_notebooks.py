@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from _browser import assert_not_blank
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 EXPECTED = ["01_explore_portfolio", "02_build_application_scorecard", "03_validate_and_explain", "04_monitor_drift"]
 KERNEL_NAME = "riskmodels-test-venv"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import riskmodels.training
 import shutil
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import riskmodels.training
 from riskmodels import registry
 from riskmodels.config import REGISTERED_MODELS, Settings
 
@@ -97,3 +97,34 @@ def test_bad_data_stops_training_before_any_run(trained_store: Settings, portfol
         run_training("application", broken)
     assert len(client.search_runs([experiment.experiment_id], max_results=1000)) == runs_before
     assert (trained_store.home / "reports" / "quality" / "quality_applications.html").exists()
+
+
+def test_train_names_the_kinds_it_accepts(tmp_path: Path) -> None:
+    from riskmodels.training import train
+
+    with pytest.raises(ValueError, match=r"kind must be one of \['fraud', 'application', 'behavior', "
+                                         r"'collection'\]; got 'challenger'"):
+        train("challenger", tmp_path)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        train("scorecard", tmp_path)
+
+
+def test_fraud_params_default_to_the_estimators_own_defaults() -> None:
+    import inspect
+
+    from riskmodels.models.fraud import FraudModel
+    from riskmodels.training import FraudParams
+
+    defaults = inspect.signature(FraudModel).parameters
+    for name, value in FraudParams().model_dump().items():
+        assert value == defaults[name].default, name
+
+
+def test_an_unknown_model_raises_model_not_found_naming_it(trained_store: Settings) -> None:
+    name = REGISTERED_MODELS["application"]
+    for ref, call in ((f"{name}@no-such-alias", lambda: registry.describe(name, "no-such-alias")),
+                      (f"{name}:9999", lambda: registry.load_spec(name, "9999")),
+                      ("no-such-model@champion", lambda: registry.describe("no-such-model", registry.CHAMPION))):
+        with pytest.raises(registry.ModelNotFound, match=f"got {ref}") as caught:
+            call()
+        assert isinstance(caught.value, LookupError) and caught.value.reason

@@ -63,9 +63,9 @@ def test_b_card_reaches_its_oracle_out_of_time(trained: dict[str, dict[str, Any]
 
 def _held_out_cases(portfolio_dir: Path) -> pd.DataFrame:
     """The collection pipeline's out-of-time cases (labelled, the latest months), as it splits them."""
-    from riskmodels.training.scorecard import ScorecardPipelineConfig
     from riskmodels.data.splits import split_by_month
     from riskmodels.training import load_config
+    from riskmodels.training.scorecard import ScorecardPipelineConfig
 
     cfg = load_config(ScorecardPipelineConfig, "collection")
     cases = pd.read_parquet(portfolio_dir / "collection_cases.parquet")

@@ -15,8 +15,10 @@ from sklearn.metrics import log_loss, roc_auc_score
 
 from riskmodels.contract import ENTITY_TYPES, INDUSTRIES, TAX_GRADES
 from riskmodels.features.catalogue import APPLICATION_FEATURES, FEATURES, FRAUD_FEATURES
-from riskmodels.models.fraud import FraudModel, GBMChallenger, load_model
+from riskmodels.models.challenger import GBMChallenger
+from riskmodels.models.fraud import FraudModel
 from riskmodels.models.gbm import fit_platt, monotone_direction
+from riskmodels.models.specs import load_model
 
 N_ROWS = 6000  # a test-only fraud rate near 6% (real: 0.3-2%) keeps the sample small and the AUC stable
 # One LightGBM thread: on a shared 2-core machine, OpenMP threads spinning against other jobs

@@ -3,7 +3,6 @@ for a frame; on small models fitted on the simulator, and on the three reference
 
 from __future__ import annotations
 
-import riskmodels.training
 import json
 import math
 from pathlib import Path
@@ -15,21 +14,26 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import riskmodels.training
 from riskmodels.contract import APPLICATIONS, OPTIONAL_SOURCES
 from riskmodels.decision import ROW_COLUMNS, Decision, ModelBundle, decide, decide_frame, decision_row
 from riskmodels.features import build_features, build_features_one
 from riskmodels.policy import load_policy, with_class_pds
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
+REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
 CONFIG = Path(riskmodels.training.__file__).parent / "configs" / "application.yaml"
 
 
 @pytest.fixture(scope="module")
-def portfolio() -> pd.DataFrame:
+def book() -> Any:
     from riskmodels.synth import generate_portfolio
 
-    p = generate_portfolio(n_applications=5000, seed=1)
-    return p.applications.merge(p.outcomes, on="application_id")
+    return generate_portfolio(n_applications=5000, seed=1)
+
+
+@pytest.fixture(scope="module")
+def portfolio(book: Any) -> pd.DataFrame:
+    return book.applications.merge(book.outcomes, on="application_id")
 
 
 @pytest.fixture(scope="module")
@@ -214,3 +218,102 @@ def test_any_valid_application_gets_a_complete_consistent_answer(bundle: ModelBu
         assert limit.final > 0 and not [r for r in answer.rules if r.action in ("reject", "review")]
     assert all(math.isfinite(r.contribution) for r in [*answer.reasons, *answer.fraud.reasons])
     assert "NaN" not in answer.model_dump_json()
+
+
+# -- B and C account decisions ---------------------------------------------------------------
+def _numeric(name: str, splits: list[float], points: list[float], missing: float, mean: float) -> dict[str, Any]:
+    return {"name": name, "type": "numeric", "splits": splits, "special_bins": [],
+            "bins": [{"label": str(i), "points": p} for i, p in enumerate(points)],
+            "missing_bin": {"label": "Missing", "points": missing}, "mean_points": mean,
+            "max_points": max(*points, missing)}
+
+
+def _account_model(kind: str, features: list[dict[str, Any]]) -> Any:
+    """A hand-made B or C card: a few characteristics with made-up bins, no registry."""
+    from riskmodels.config import REGISTERED_MODELS, ModelKind
+    from riskmodels.decision import AccountModel
+    from riskmodels.models.specs import ScorecardScorer, feature_builder
+    from riskmodels.policy.risk_classes import RiskBands
+    from riskmodels.scorecard.compiled import CompiledScorecard
+
+    table = {"behavior": "behavior_snapshots", "collection": "collection_cases"}[kind]
+    card = CompiledScorecard.from_spec({"spec_version": 1, "kind": "woe_logistic_scorecard", "intercept": -3.0,
+                                        "scale": {"base_points": 60, "base_odds": 20, "pdo": 10},
+                                        "features": features})
+    return AccountModel(ModelKind(kind), ScorecardScorer(card, RiskBands.default(), feature_builder(table)),
+                        REGISTERED_MODELS[ModelKind(kind)], "7", None, {})
+
+
+@pytest.fixture(scope="module")
+def account_models() -> Any:
+    from riskmodels.config import ModelKind
+    from riskmodels.decision import AccountModels
+    from riskmodels.policy.post_loan import load_post_loan_policy
+
+    behavior = _account_model("behavior", [
+        _numeric("bh_dpd", [1.0, 30.0], [30.0, 18.0, 4.0], 18.0, 27.0),
+        _numeric("bh_new_inquiries", [3.0], [16.0, 8.0], 12.0, 14.0),
+        _numeric("bh_tax_trend", [0.8], [9.0, 17.0], 11.0, 15.0),  # null without tax data: its own reason
+        _numeric("bh_utilisation", [0.5, 0.9], [15.0, 11.0, 5.0], 11.0, 12.0)])
+    collection = _account_model("collection", [
+        _numeric("cl_dpd", [30.0, 60.0], [20.0, 12.0, 4.0], 12.0, 14.0),
+        _numeric("cl_contact_success_rate", [0.5], [6.0, 15.0], 8.0, 11.0),
+        _numeric("cl_latest_b_score", [60.0], [5.0, 14.0], 9.0, 10.0)])
+    return AccountModels({ModelKind.BEHAVIOR: behavior, ModelKind.COLLECTION: collection}, {},
+                         load_post_loan_policy())
+
+
+def _api_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as the service passes them: JSON values (null for missing, dates as YYYY-MM-DD)."""
+    out = []
+    for row in frame.to_dict(orient="records"):
+        out.append({k: None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+                    else v.date().isoformat() if isinstance(v, pd.Timestamp)
+                    else v.item() if hasattr(v, "item") else v for k, v in row.items()})
+    return out
+
+
+def test_account_decisions_one_row_equal_the_frame_path_and_give_engine_reasons(book: Any,
+                                                                               account_models: Any) -> None:
+    from riskmodels.decision import score_behavior, score_collection
+
+    for kind, score, frame in (("behavior", score_behavior, book.behavior_snapshots),
+                               ("collection", score_collection, book.collection_cases)):
+        rows = _api_rows(frame.sample(120, random_state=3))
+        batch = [a.model_dump(exclude={"request_id", "priority"}) for a in score(account_models, rows)]
+        single = [score(account_models, [row])[0].model_dump(exclude={"request_id", "priority"}) for row in rows]
+        assert single == batch, kind
+        reasons = [r for a in batch for r in a["reasons"]]
+        assert reasons and all(r["model"] == kind and r["unit"] == "points" and r["contribution"] < 0
+                               and r["code"] == "R_" + r["feature"].upper() for r in reasons)
+        assert all(len(a["reasons"]) <= 4 and a["models"] == [{"name": account_models.models[kind].name,
+                                                                "version": "7"}] for a in batch)
+        # The scores are the scorer's own (the features built once, the points summed in order).
+        expected = account_models.models[kind].scorer.score_frame(pd.DataFrame(rows))
+        assert [a["score"] for a in batch] == expected["score"].tolist()
+
+
+def test_a_card_without_a_champion_is_not_deployed_and_nothing_is_scored(account_models: Any) -> None:
+    from riskmodels.config import ModelKind
+    from riskmodels.decision import AccountModels, ModelNotDeployed, score_collection
+
+    only_b = AccountModels({ModelKind.BEHAVIOR: account_models.models[ModelKind.BEHAVIOR]},
+                           {ModelKind.COLLECTION: "no `champion` of sme-collection-scorecard in the registry"},
+                           account_models.policy)
+    with pytest.raises(ModelNotDeployed, match=r"^the collection scorecard is not deployed: no `champion` of "
+                                               r"sme-collection-scorecard in the registry; nothing was scored$"):
+        score_collection(only_b, [{"case_id": "C1"}])
+    with pytest.raises(LookupError, match="the behavior scorecard is not deployed: not loaded"):
+        AccountModels().get(ModelKind.BEHAVIOR)
+
+
+def test_an_account_model_refuses_what_it_cannot_serve(account_models: Any) -> None:
+    import dataclasses
+
+    from riskmodels.config import ModelKind
+
+    behavior = account_models.models[ModelKind.BEHAVIOR]
+    with pytest.raises(ValueError, match=r"kind must be one of \['behavior', 'collection'\]; got"):
+        dataclasses.replace(behavior, kind=ModelKind.FRAUD)
+    with pytest.raises(TypeError, match="scorer must be a ScorecardScorer; got str"):
+        dataclasses.replace(behavior, scorer="not a scorer")

@@ -18,12 +18,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from _browser import assert_not_blank, embedded_pngs, image_stats, require_chromium, screenshot
 from typer.testing import CliRunner
 
 from riskmodels.cli import app
 from riskmodels.config import REGISTERED_MODELS, Settings
-from _browser import assert_not_blank, embedded_pngs, image_stats, require_chromium, screenshot
-
 
 
 @pytest.fixture(autouse=True)

@@ -23,14 +23,17 @@ import pandas as pd
 import pytest
 from pydantic import BaseModel
 
-from riskmodels.config import REGISTERED_MODELS, Settings
-from serving.process import running
-from serving.schemas import MAX_BATCH, REFERENCE_DIR, ApplicationRequest, BehaviorRequest, CollectionRequest
+from riskmodels.config import ACCOUNT_KINDS, CHAMPION, REGISTERED_MODELS, Settings
+from serving.schemas import MAX_BATCH, ApplicationRequest, BehaviorRequest, CollectionRequest
+from tests._server import running
 
 pytestmark = pytest.mark.e2e
 
 KEYS = ("e2e-key-one", "e2e-key-two")
 AUTH = {"Authorization": f"Bearer {KEYS[0]}"}
+# The bodies the loan system is given (the service's own examples are checked against them in
+# test_api_schemas.py).
+REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
 REFERENCES = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(REFERENCE_DIR.glob("*.json"))}
 START_TIMEOUT = 180.0  # two shared cores: a cold start with MLflow imports can take a while
 
@@ -290,22 +293,32 @@ def accounts(portfolio_dir: Path) -> dict[str, pd.DataFrame]:
             "collection": pd.read_parquet(portfolio_dir / "collection_cases.parquet").iloc[:400:10]}
 
 
-def _has_champion(kind: str) -> bool:
-    from mlflow.exceptions import MlflowException
+@pytest.fixture(scope="module")
+def no_account_cards(trained_store: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server on a copy of the session's registry with no B or C champion, whatever other
+    tests registered: the "which champion is missing" answer never depends on test order."""
+    from mlflow import MlflowClient
 
-    from riskmodels import registry
+    home = tmp_path_factory.mktemp("no-account-cards")
+    (home / "mlruns").mkdir()
+    source = sqlite3.connect(trained_store.mlruns_dir / "mlflow.db")
+    copy = sqlite3.connect(home / "mlruns" / "mlflow.db")
+    with source, copy:
+        source.backup(copy)  # artefacts stay where the session's store wrote them (read only)
+    source.close()
+    copy.close()
+    uri = f"sqlite:///{home / 'mlruns' / 'mlflow.db'}"
+    client = MlflowClient(uri, registry_uri=uri)  # both explicit: never the session's store
+    aliases = {m.name: m.aliases for m in client.search_registered_models()}
+    for kind in ACCOUNT_KINDS:
+        if CHAMPION in aliases.get(REGISTERED_MODELS[kind], {}):
+            client.delete_registered_model_alias(REGISTERED_MODELS[kind], CHAMPION)
+    yield from _start(home, tmp_path_factory.mktemp("e2e-no-account-cards"), "/readyz")
 
-    try:
-        registry.describe(REGISTERED_MODELS[kind], registry.CHAMPION)
-    except MlflowException:
-        return False
-    return True
 
-
-def test_post_loan_routes_say_which_champion_is_missing(server: Server, accounts: dict[str, pd.DataFrame]) -> None:
-    # Runs before ``post_loan_store`` (module order): the session's store has no B or C card yet.
-    if _has_champion("behavior") or _has_champion("collection"):
-        pytest.skip("another test registered a B or C champion earlier in this session")
+def test_post_loan_routes_say_which_champion_is_missing(no_account_cards: Server,
+                                                        accounts: dict[str, pd.DataFrame]) -> None:
+    server = no_account_cards
     for kind, model in (("behavior", BehaviorRequest), ("collection", CollectionRequest)):
         body = bodies(accounts[kind].head(1), model)[0]
         response = post(server, f"/v1/score/{kind}", body)

@@ -5,15 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import riskmodels.training
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
+import riskmodels.training
 from riskmodels.policy.post_loan import (
-    DEFAULT_POLICY_PATH, PolicyError, PostLoanPolicy, behavior_actions, collection_plan, collection_treatments,
-    compare_orderings, cure_order, load_post_loan_policy, recovered_balance_in_first_n, rule_order,
+    DEFAULT_POLICY_PATH,
+    PolicyError,
+    PostLoanPolicy,
+    behavior_actions,
+    collection_plan,
+    collection_treatments,
+    compare_orderings,
+    cure_order,
+    load_post_loan_policy,
+    recovered_balance_in_first_n,
+    rule_order,
 )
 
 
@@ -179,22 +188,22 @@ def _write(tmp_path: Path, edit: dict[str, Any]) -> Path:
 
 @pytest.mark.parametrize("edit, message", [
     ({"behavior.limit_adjustment.raise_share": 1.5},
-     r"behavior\.limit_adjustment\.raise_share: .*less than or equal to 1; got 1\.5"),
+     r"behavior\.limit_adjustment\.raise_share input should be less than or equal to 1; got 1\.5"),
     ({"behavior.reduce.classes": ["E"]},
      r"behavior\.reduce\.classes must name classes of \['A', 'B', 'C', 'D'\]; got \['E'\]"),
-    ({"behavior.renew.typo": 1}, r"behavior\.renew\.typo: Extra inputs are not permitted"),
+    ({"behavior.renew.typo": 1}, r"behavior\.renew\.typo is not a known setting"),
     ({"behavior.renew.window_months": -1},
-     r"behavior\.renew\.window_months: .*greater than or equal to 0; got -1"),
-    ({"behavior.renew.window_months": 1.5}, r"behavior\.renew\.window_months: .*valid integer.*; got 1\.5"),
+     r"behavior\.renew\.window_months input should be greater than or equal to 0; got -1"),
+    ({"behavior.renew.window_months": 1.5}, r"behavior\.renew\.window_months must be a whole number; got 1\.5"),
     ({"classes": [{"name": "A", "min_score": 60}, {"name": "B", "min_score": 80}, {"name": "D", "min_score": 0}]},
      r"classes must run from best to worst .*got \[60\.0, 80\.0, 0\.0\]"),
     ({"collection.treatments.30-59": [{"min_cure_prob": 0.2, "treatment": "phone_call"},
                                        {"min_cure_prob": 0.5, "treatment": "legal"}]},
      r"treatments\['30-59'\] must list strictly decreasing min_cure_prob ending at 0.*got \[0\.2, 0\.5\]"),
     ({"collection.treatments.90+": [{"min_cure_prob": 0.0, "treatment": "prayer"}]},
-     r"treatment: Input should be 'sms'"),
+     r"treatment must be one of 'sms'"),
     ({"collection.industry_risk_order": ["retail"]}, r"industry_risk_order must name every industry"),
-    ({"early_warning.flow_drop.months": 0}, r"early_warning\.flow_drop\.months: .*greater than or equal to 1; got 0"),
+    ({"early_warning.flow_drop.months": 0}, r"early_warning\.flow_drop\.months input should be greater than or equal to 1; got 0"),
 ])
 def test_invalid_policies_name_the_field(tmp_path: Path, edit: dict[str, Any], message: str) -> None:
     with pytest.raises(PolicyError, match=message):
@@ -215,9 +224,9 @@ def test_missing_bucket_and_missing_file(tmp_path: Path) -> None:
 def test_c_card_order_beats_the_rule_order_on_the_simulator(portfolio_dir: Path, policy: PostLoanPolicy) -> None:
     """A C card fitted on the training months recovers more balance in the first fifth of the
     held-out cases' calls than the seed's amount / grade / industry order."""
+    from riskmodels.data.splits import SplitConfig, split_by_month
     from riskmodels.features.collection import build_collection_features
     from riskmodels.scorecard import ScorecardConfig, ScorecardModel
-    from riskmodels.data.splits import SplitConfig, split_by_month
 
     cases = pd.read_parquet(portfolio_dir / "collection_cases.parquet")
     raw = yaml.safe_load((Path(riskmodels.training.__file__).parent / "configs" / "collection.yaml")

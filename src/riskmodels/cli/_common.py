@@ -1,0 +1,32 @@
+"""What every command shares: one-line errors with an exit code, and output folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+# Exit codes: 2 for bad usage or input a user can fix, 1 for a check that failed.
+EXIT_USAGE = 2
+EXIT_FAILED_CHECK = 1
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``error: message`` on one line to stderr; raise the returned Exit (code 2).
+
+    A settings file's error lists each problem on its own line: here they are joined by "; "."""
+    one_line = "; ".join(part.strip() for part in message.splitlines() if part.strip())
+    typer.secho(f"error: {one_line}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=EXIT_USAGE)
+
+
+def writable_dir(path: Path) -> Path:
+    """The folder, created if need be; a clear error if it cannot be written."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise fail(f"--out must be a writable folder; got {str(path)!r} ({exc.strerror})") from exc
+    if not os.access(path, os.W_OK):
+        raise fail(f"--out must be a writable folder; got {str(path)!r} (permission denied)")
+    return path

@@ -1,0 +1,100 @@
+"""``riskmodels monitor portfolio`` and ``monitor drift``: the book and the models over time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from riskmodels.cli._common import fail, writable_dir
+
+if TYPE_CHECKING:
+    from riskmodels.monitoring.portfolio import FrameScorer
+
+monitor_app = typer.Typer(help="Monitoring: the nightly early-warning batch, drift and back-testing of a model.",
+                          no_args_is_help=True)
+
+
+@monitor_app.command("portfolio")
+def monitor_portfolio(
+    data: Annotated[Path, typer.Option(help="Folder holding behavior_snapshots.parquet.")] = Path("data/synthetic"),
+    out: Annotated[Path, typer.Option(help="Folder for alerts, summary and the HTML report.")] = Path("reports/portfolio"),
+    as_of: Annotated[str | None, typer.Option(help="Monitor the month ending on or before this date (YYYY-MM-DD).")] = None,
+    b_card: Annotated[bool, typer.Option(help="Score with the champion B card (class migration, actions).")] = True,
+) -> None:
+    """Run the early-warning rules (and the B card) over every active loan of one month."""
+    from datetime import date
+
+    from riskmodels.monitoring.portfolio import monitor_portfolio as run_monitor
+
+    try:
+        as_of_date = date.fromisoformat(as_of) if as_of else None
+    except ValueError as exc:
+        raise fail(f"--as-of must be a date YYYY-MM-DD; got {as_of!r}") from exc
+    if not (data / "behavior_snapshots.parquet").exists():
+        raise fail(f"--data must hold behavior_snapshots.parquet; got {str(data)!r}")
+    scorer = _champion_b_card() if b_card else None
+    result = run_monitor(data, writable_dir(out), as_of_date, scorer)
+    typer.echo(f"{result.as_of}: {result.n_accounts:,} accounts, {result.n_accounts_alerted:,} with alerts; "
+               f"report: {out / 'portfolio_report.html'}")
+    typer.echo(result.summary.to_string(index=False))
+
+
+def _champion_b_card() -> FrameScorer | None:
+    """The champion B card's compiled scorecard, or None (rules only) when there is none."""
+    from riskmodels import registry
+    from riskmodels.config import CHAMPION, ModelKind
+    from riskmodels.models.specs import ScorecardScorer, scorer_from_spec
+
+    try:
+        spec, version = registry.load_spec(ModelKind.BEHAVIOR.registered_name, CHAMPION)
+    except registry.ModelNotFound:
+        typer.secho("no champion B card: running the early-warning rules only", fg=typer.colors.YELLOW, err=True)
+        return None
+    scorer = scorer_from_spec(spec)
+    if not isinstance(scorer, ScorecardScorer):
+        raise fail(f"the champion B card must be a scorecard; {version.name} v{version.version} is a "
+                   f"{spec.get('model_type')!r}")
+    typer.echo(f"B card: {version.name} v{version.version}")
+    return scorer.scorecard
+
+
+@monitor_app.command("drift")
+def monitor_drift(
+    model: Annotated[str, typer.Option(help="NAME, NAME@alias or NAME:VERSION (default alias champion).")],
+    baseline: Annotated[Path, typer.Option(help="Development data: a portfolio folder or a Parquet file.")],
+    current: Annotated[Path, typer.Option(help="New data: a portfolio folder or a Parquet file.")],
+    out: Annotated[Path, typer.Option(help="Folder for drift_report.html and drift_summary.json.")] = Path("reports/drift"),
+    thresholds: Annotated[Path | None, typer.Option(help="Thresholds YAML; default the packaged one.")] = None,
+) -> None:
+    """Score PSI, CSI, data changes, classes and back-testing of a registered scorecard."""
+    from riskmodels.batch import parse_model_ref
+    from riskmodels.monitoring.drift import run_drift
+    from riskmodels.monitoring.drift.report import record_drift_run, write_drift_report
+    from riskmodels.monitoring.drift.thresholds import load_thresholds
+    from riskmodels.registry import ModelNotFound
+
+    try:
+        parse_model_ref(model)
+        limits = load_thresholds(thresholds)
+    except (ValueError, FileNotFoundError) as exc:
+        raise fail(str(exc).replace("model must", "--model must").replace("thresholds must", "--thresholds must")) from exc
+    for option, path in (("--baseline", baseline), ("--current", current)):
+        if not path.exists():
+            raise fail(f"{option} must be a portfolio folder or a Parquet file; got {str(path)!r}")
+    out_dir = writable_dir(out)
+    try:
+        result = run_drift(model, baseline, current, limits)
+    except ModelNotFound as exc:
+        raise fail(str(exc).replace("model must", "--model must")) from exc
+    except (ValueError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from exc
+    paths = write_drift_report(result, limits, out_dir)
+    run_id = record_drift_run(result, paths)
+    flagged = [c for c in result.checks if c.status != "green"]
+    typer.echo(f"{result.model.name} v{result.model.version}: {result.overall.upper()} "
+               f"({len(result.checks)} checks, {len(flagged)} amber or red); MLflow run {run_id}")
+    for check in sorted(flagged, key=lambda c: c.status != "red"):
+        typer.echo(f"  {check.status:<5} {check.name} = {check.value:.4g}: {check.detail}")
+    typer.echo(f"report: {paths[0]}\nsummary: {paths[1]}")

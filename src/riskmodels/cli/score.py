@@ -1,0 +1,95 @@
+"""``riskmodels score batch``, ``decide`` and ``audit show``: answers, one or a book at a time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from riskmodels.cli._common import fail
+
+score_app = typer.Typer(help="Score files of applications, accounts or cases.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log of every scoring decision.", no_args_is_help=True)
+
+
+@score_app.command("batch")
+def score_batch(
+    model: Annotated[str, typer.Option(help="NAME, NAME@alias or NAME:VERSION (default alias champion).")],
+    # Text, not Path: with Spark these may be URIs (hdfs://, s3a://) that Path would mangle.
+    input: Annotated[str, typer.Option("--input", help="Parquet file or folder of parts.")],
+    output: Annotated[str, typer.Option(help="Parquet file to write (a folder of parts with Spark); "
+                                             "rejects go beside it.")],
+    kind: Annotated[str | None, typer.Option(help="decision: the full decision per row.")] = None,
+    engine: Annotated[str, typer.Option(help="embedded (this process) or spark.")] = "embedded",
+    master: Annotated[str | None, typer.Option(help="Spark master URL (local[*], yarn, spark://..., k8s://...); "
+                                                    "default local[*]. Only with --engine spark.")] = None,
+) -> None:
+    """Score a Parquet input in bounded memory; rows that break the contract go to a rejects file."""
+    if engine not in ("embedded", "spark"):
+        raise fail(f"--engine must be embedded or spark; got {engine!r}")
+    if master is not None and engine != "spark":
+        raise fail(f"--master needs --engine spark; got --engine {engine}")
+    if engine == "embedded" and not Path(input).exists():
+        raise fail(f"--input must be a Parquet file or folder; got {input!r}")
+    if engine == "spark":
+        try:
+            import pyspark  # noqa: F401
+
+            from riskmodels.batch.spark import DEFAULT_MASTER, score_batch_spark
+        except ModuleNotFoundError as exc:
+            raise fail(f"--engine spark needs pyspark: pip install 'riskmodels[spark]' ({exc})") from exc
+        # Spark shows its own progress bar per stage.
+        summary = score_batch_spark(model, input, output, kind=kind, master=master or DEFAULT_MASTER)
+    else:
+        from tqdm import tqdm
+
+        from riskmodels.batch import score_batch as run_batch
+
+        with tqdm(unit="row", desc="scoring", disable=None) as bar:
+            summary = run_batch(model, Path(input), Path(output), kind=kind, progress=bar.update)
+    typer.echo(f"{summary.model} v{summary.version}: read {summary.rows_read:,}, scored {summary.rows_scored:,}, "
+               f"rejected {summary.rows_rejected:,} in {summary.seconds:.1f} s "
+               f"({summary.rows_per_second:,.0f} rows/s) -> {summary.output_path}; rejects: {summary.rejects_path}")
+
+
+def decide(
+    input: Annotated[Path, typer.Option("--input", help="Application as a JSON body, as the API takes it.")],
+    pretty: Annotated[bool, typer.Option(help="Print a readable summary instead of JSON.")] = False,
+) -> None:
+    """Score one application with the champion models and print the full answer."""
+    from riskmodels.decision import decide as do_decide
+    from riskmodels.decision.summary import decision_summary
+    from riskmodels.registry.champions import ChampionsUnavailable, load_champions
+
+    try:
+        application = json.loads(input.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise fail(f"--input must be a readable JSON file; got {str(input)!r} ({exc})") from exc
+    try:
+        bundle = load_champions()
+    except ChampionsUnavailable as exc:
+        raise fail(f"{exc}; run `riskmodels train all` and `riskmodels promote` first") from exc
+    answer = do_decide(application, bundle)
+    typer.echo(decision_summary(answer) if pretty else answer.model_dump_json(indent=2))
+
+
+@audit_app.command("show")
+def audit_show(request_id: Annotated[str, typer.Argument(help="The request id of a past decision.")]) -> None:
+    """Show a past decision and whether today's champion models would answer the same."""
+    from dataclasses import asdict
+
+    from riskmodels.audit import AuditRecordNotFound, replay, show
+    from riskmodels.registry.champions import ChampionsUnavailable, load_champions
+
+    try:
+        record = show(request_id)
+    except AuditRecordNotFound as exc:
+        raise fail(str(exc)) from exc
+    typer.echo(json.dumps(asdict(record), default=str, ensure_ascii=False, indent=2))
+    try:
+        _, same = replay(record, load_champions())
+    except ChampionsUnavailable as exc:
+        raise fail(f"cannot replay: {exc}") from exc
+    typer.echo("today's models answer the same" if same else "today's models answer DIFFERENTLY")

@@ -1,0 +1,50 @@
+"""The behavioural (B) and collection (C) scorecards. Both have one shape: a contract table of
+accounts, a target with its orientation, and the simulator's truth when there is one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from riskmodels.config import get_settings
+from riskmodels.training.samples import account_sample
+from riskmodels.training.scorecard import ScorecardPipelineConfig, train_and_register
+from riskmodels.training.steps import TrainingResult, data_fingerprint, read_optional, read_tables, require_clean
+
+
+@dataclass(frozen=True)
+class AccountCard:
+    """Where a post-loan scorecard's rows and truth live."""
+
+    kind: str
+    table: str
+    keys: tuple[str, ...]
+    truth_table: str
+    truth_column: str
+    truth_is_event: bool  # False: the truth holds the probability of the good outcome (cure)
+
+
+# B card: monthly snapshots → 90+ DPD in the next 6 months.
+BEHAVIOR_CARD = AccountCard("behavior", "behavior_snapshots", ("account_id", "snapshot_date"), "behavior_truth",
+                            "true_bad_6m_prob", True)
+# C card: collection cases → not cured within 30 days (the bad event); cure probability = 1 - PD.
+COLLECTION_CARD = AccountCard("collection", "collection_cases", ("case_id",), "collection_truth", "true_cure_prob",
+                              False)
+
+
+def train_account_scorecard(card: AccountCard, data_dir: Path, cfg: ScorecardPipelineConfig) -> TrainingResult:
+    """Train, evaluate, log and register a B or C card from a portfolio folder."""
+    tables = read_tables(data_dir, (card.table,))
+    quality_reports = require_clean(tables, get_settings().home / "reports" / "quality")
+    sample = account_sample(tables[card.table], read_optional(data_dir, card.truth_table), cfg, card.table,
+                            list(card.keys), card.truth_column, card.truth_is_event)
+    return train_and_register(card.kind, cfg, sample, card.table, quality_reports,
+                              data_fingerprint(tables[card.table]))
+
+
+def train_behavior(data_dir: Path, cfg: ScorecardPipelineConfig) -> TrainingResult:
+    return train_account_scorecard(BEHAVIOR_CARD, data_dir, cfg)
+
+
+def train_collection(data_dir: Path, cfg: ScorecardPipelineConfig) -> TrainingResult:
+    return train_account_scorecard(COLLECTION_CARD, data_dir, cfg)
