@@ -13,7 +13,7 @@ export BENTOML_DO_NOT_TRACK := true
 export GX_ANALYTICS_ENABLED := false
 export HF_HUB_OFFLINE := 1
 
-.PHONY: demo test install serve bench clean-data chromium
+.PHONY: demo test check install serve bench clean-data chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -38,6 +38,13 @@ chromium:
 
 test: $(STAMP) chromium
 	$(PY) -m pytest
+
+# The rooms keep their shape: lint and import order (ruff), the arrows between rooms
+# (import-linter, contracts in pyproject.toml), and types (mypy on src/).
+check: $(STAMP)
+	$(VENV)/bin/ruff check src pipelines serving tests benchmarks
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 serve: $(STAMP)
 	$(VENV)/bin/riskmodels serve
