@@ -30,7 +30,7 @@ from riskmodels.decision.reasons import (
 from riskmodels.features import FEATURES, SOURCE_MISSING, build_features_one
 from riskmodels.features.behavior import BEHAVIOR_FEATURES
 from riskmodels.features.collection import COLLECTION_FEATURES
-from riskmodels.scorecard.compiled import Contribution
+from riskmodels.scorecard.compiled import CompiledScorecard, Contribution
 
 NAN = float("nan")
 
@@ -83,7 +83,9 @@ def test_post_loan_reasons_come_from_the_same_engine_and_never_group_sources() -
         ("R_BH_DPD", 12.0, -3.0, 9.0), ("R_BH_NEW_INQUIRIES", 4.0, -3.0, 4.0),  # a tie keeps model order
         ("R_BH_TAX_TREND", None, -1.0, 2.0), ("R_BH_POS_TREND", None, -0.5, 1.0)]
     assert all(r.model == "behavior" and type(r.model) is str and r.unit == "points" for r in reasons)
-    assert reasons[0].text_en == BEHAVIOR_FEATURES["bh_dpd"].adverse_en
+    # Without the card's bands a text states the value alone; a missing one says so.
+    assert (reasons[0].text_zh, reasons[0].text_en) == ("月末逾期天数：12天", "Days past due at month end: 12 days")
+    assert reasons[2].text_en == "Tax paid, last 12 months over the 12 before: no data"
     (collection,) = scorecard_reasons([Contribution("cl_dpd", 1.0, -2.0, 5.0)], {"cl_dpd": 45.0}, model="collection")
     assert (collection.code, collection.model) == ("R_CL_DPD", "collection")
 
@@ -114,7 +116,8 @@ def test_scorecard_reasons_are_the_most_negative_shap_values_in_order() -> None:
     first = reasons[0]
     assert (first.feature, first.value, first.contribution, first.points_lost, first.unit, first.model) == (
         "bureau_lenders", 4.0, -7.5, 17.5, "points", "application")
-    assert reasons[1].value == "C" and first.text_zh == FEATURES["bureau_lenders"].adverse_zh
+    assert reasons[1].value == "C" and first.text_zh == "个人及企业征信有未结清贷款的机构数：4"
+    assert reasons[1].text_en == "Tax credit grade (A/B/M/C/D): C"
 
 
 def test_fewer_than_four_when_fewer_are_adverse_and_ties_keep_model_order() -> None:
@@ -241,3 +244,68 @@ def test_reasons_from_real_features_of_an_application_without_pos() -> None:
     reasons = scorecard_reasons(card(*((n, -1.0) for n in pos_characteristics), ("bureau_lenders", -2.5)), features)
     assert [r.code for r in reasons] == [
         "R_NO_POS", "R_BUREAU_LENDERS"] and reasons[0].contribution == -len(pos_characteristics)
+
+
+# -- texts true of the applicant ---------------------------------------------------------------
+def _card() -> CompiledScorecard:
+    """A two-characteristic card: tax growth in four bands (best: +15% or more) and months since
+    the last personal overdue with "never" (-1) as its own, best, bin."""
+    def bins(points: list[float]) -> list[dict[str, object]]:
+        return [{"label": str(i), "points": p, "woe": 0.0, "count": 10, "event_rate": 0.1} for i, p in enumerate(points)]
+    missing = {"label": "Missing", "points": 1.0, "woe": 0.0, "count": 0, "event_rate": None}
+    return CompiledScorecard({
+        "spec_version": 1, "scale": {"base_points": 60, "base_odds": 20, "pdo": 10, "min_score": 0, "max_score": 100},
+        "intercept": -2.0, "features": [
+            {"name": "tax_growth", "type": "numeric", "coef": -1.0, "splits": [-0.1, 0.0, 0.15],
+             "bins": bins([0.0, 2.0, 5.0, 9.0]), "special_bins": [], "missing_bin": missing,
+             "mean_points": 5.5, "max_points": 9.0},
+            {"name": "pb_months_since_overdue", "type": "numeric", "coef": -1.0, "splits": [6.5, 24.5],
+             "bins": bins([0.0, 3.0, 5.0]), "missing_bin": missing, "mean_points": 6.0, "max_points": 8.0,
+             "special_bins": [{"label": "never", "codes": [-1.0], "points": 8.0, "woe": 0.0, "count": 10,
+                               "event_rate": 0.1}]}]})
+
+
+def test_a_scorecard_reason_states_the_value_its_band_and_the_best_band() -> None:
+    # 老王家常菜: tax paid rose from 28,000 to 30,000 (+7.1%), which scores below the mean. The
+    # reason must not say "falling tax paid": it says how much it grew and what the best band is.
+    card = _card()
+    features = {"tax_growth": (30_000 - 28_000) / 28_000, "pb_months_since_overdue": 14.0}
+    (overdue, tax) = scorecard_reasons(card.contributions_one(features), features, card=card)  # -3, -0.5
+    assert (tax.code, tax.points_lost) == ("R_TAX_GROWTH", 4.0)
+    assert tax.text_zh == "纳税额同比增长率：+7.1%（所在档位：0%至+15%（不含）；最优档位：+15%及以上）"
+    assert tax.text_en == ("Growth of tax paid, last year over the year before: +7.1% "
+                           "(band: 0% to under +15%; best band: +15% or more)")
+    assert "下降" not in tax.text_zh and "Falling" not in tax.text_en
+    assert overdue.text_en == ("Personal bureau: months since the last overdue: 14 months "
+                               "(band: 7 months to 24 months; best band: never overdue)")
+    assert overdue.text_zh == "个人征信距最近一次逾期月数：14个月（所在档位：7个月至24个月；最优档位：从未逾期）"
+
+
+def test_a_value_next_to_a_band_edge_is_shown_inside_its_band() -> None:
+    card = _card()
+    features = {"tax_growth": 0.1499, "pb_months_since_overdue": -1.0}  # 15.0% at one decimal: the edge
+    (tax,) = scorecard_reasons(card.contributions_one(features), features, card=card)
+    assert tax.text_en.endswith(": +14.99% (band: 0% to under +15%; best band: +15% or more)")
+
+
+def test_a_missing_value_reads_as_no_data() -> None:
+    card = _card()
+    features = {"tax_growth": NAN, "tax_mean_yearly": 9_000.0, "pb_months_since_overdue": -1.0}  # no tax the year before
+    (tax,) = scorecard_reasons(card.contributions_one(features), features, card=card)
+    assert (tax.code, tax.value) == ("R_TAX_GROWTH", None)
+    assert tax.text_en == "Growth of tax paid, last year over the year before: no data (best band: +15% or more)"
+
+
+def test_a_fraud_reason_never_calls_the_safest_value_adverse() -> None:
+    # pb_months_since_overdue = -1 means never overdue: the trees may push it towards fraud, but
+    # "recent overdue" would be false, so it is no reason and the next one takes its place.
+    names = ["pb_months_since_overdue", "af_device_shared", "af_phone_shared", "af_applications_7d"]
+    features = {"pb_months_since_overdue": -1.0, "af_device_shared": 0.0, "af_phone_shared": 2.0,
+                "af_applications_7d": 3.0}
+    reasons = gbm_reasons([0.9, 0.5, 0.3, 0.2], names, features)
+    assert [r.code for r in reasons] == ["R_AF_PHONE_SHARED", "R_AF_APPS_7D"]  # never overdue, no shared device
+    assert [(r.text_zh, r.text_en) for r in reasons] == [
+        ("共用手机号的其他申请人数：2", "Other applicants sharing the phone number: 2"),
+        ("近7天多头申请次数：3", "Loan applications by the owner in 7 days, all lenders: 3")]
+    (recent,) = gbm_reasons([0.9], ["pb_months_since_overdue"], {"pb_months_since_overdue": 2.0})
+    assert recent.text_en == "Personal bureau: months since the last overdue: 2 months"

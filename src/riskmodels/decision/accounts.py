@@ -139,7 +139,7 @@ def _reasons(model: AccountModel, features: Mapping[str, Any], points: Sequence[
     card = model.scorer.scorecard
     return top_adverse(((c.name, p - c.mean_points, c.max_points - p)
                         for c, p in zip(card.characteristics, points, strict=True)),
-                       features, model.kind, "points", -1, TOP_REASONS)
+                       features, model.kind, "points", -1, TOP_REASONS, card=card)
 
 
 def _scored(model: AccountModel, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[list[ReasonCode]]]:

@@ -119,7 +119,7 @@ def _answer(application: Mapping[str, Any], features: Mapping[str, Any], contrib
                           reasons=gbm_reasons(fraud_shap, bundle.fraud.features_, features, "fraud", top_n)),
         credit=CreditResult(score=score, pd=applicant_pd, risk_class=outcome.risk_class, class_pd=outcome.class_pd),
         limit=outcome.limit, rate=outcome.pricing.rate_pct if outcome.pricing else None, pricing=outcome.pricing,
-        rules=outcome.rules, reasons=scorecard_reasons(contributions, features, top_n),
+        rules=outcome.rules, reasons=scorecard_reasons(contributions, features, top_n, card=bundle.scorecard),
         models=bundle.model_versions)
 
 

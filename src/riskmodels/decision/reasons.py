@@ -11,15 +11,27 @@ authorisation) is reported as that source's reason, "无POS收单记录 / No POS
 its contribution the sum over the source's characteristics: SHAP values add up, so the sum is
 the source's own SHAP value.
 
-The texts are the feature catalogues' (``riskmodels.features.catalogue`` for the application
-and fraud models, ``BEHAVIOR_FEATURES`` and ``COLLECTION_FEATURES`` for the B and C cards); this
-module only gives each a stable code, e.g. ``R_BUREAU_INQ_3M`` or ``R_BH_WORST_DPD_6M``, and
-runs the same choice of the top adverse contributions for all four models.
+The features are the catalogues' (``riskmodels.features.catalogue`` for the application and
+fraud models, ``BEHAVIOR_FEATURES`` and ``COLLECTION_FEATURES`` for the B and C cards); this
+module gives each a stable code, e.g. ``R_BUREAU_INQ_3M`` or ``R_BH_WORST_DPD_6M``, and runs the
+same choice of the top adverse contributions for all four models.
+
+A reason's text is true of the applicant (Reg B, PIPL Art. 24: specific and accurate). A SHAP
+value below the mean says the value scored worse than average, not that a fixed phrase such as
+"falling tax paid" holds (tax paid may have risen, by less than the best band). So no text is a
+fixed adverse phrase: each states the characteristic, the applicant's own value (a special code
+as its meaning, -1 = never) and, for a scorecard, the band the value fell in and the best band,
+which is exactly why points were lost: "纳税额同比增长率：+7.1%（所在档位：+3.7%至+19.8%（不含）；
+最优档位：+59.4%及以上） / Growth of tax paid ...: +7.1% (band: +3.7% to under +19.8%; best band:
++59.4% or more)". A GBM has no bands, so its text states the value alone; and since its SHAP can
+call a value adverse that its catalogue direction calls the safest there is (never overdue,
+no shared device), such a value is dropped from its adverse list rather than given as a reason.
+A missing source keeps its own reason ("无POS收单记录 / No POS acquiring history").
 """
 
 from __future__ import annotations
 
-import math
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -27,10 +39,11 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from riskmodels.decision.reason_texts import Bands, Phrasing, is_missing, plain_text
 from riskmodels.features.behavior import BEHAVIOR_FEATURES
 from riskmodels.features.catalogue import FEATURES, SOURCE_MISSING, FeatureInfo
 from riskmodels.features.collection import COLLECTION_FEATURES
-from riskmodels.scorecard.compiled import Contribution
+from riskmodels.scorecard.compiled import CompiledScorecard, Contribution
 
 # The models that give reasons (the challenger is compared, never explained to a customer).
 ReasonModel = Literal["application", "fraud", "behavior", "collection"]
@@ -66,6 +79,7 @@ class ReasonCatalogue:
     # Per feature, (source, the feature telling whether that source is there): looked up once
     # here, not on every missing characteristic of every answer. Empty: never grouped.
     source_checks: dict[str, tuple[tuple[str, str], ...]]
+    phrasings: dict[str, Phrasing]
 
     @property
     def codes(self) -> dict[str, ReasonEntry]:
@@ -91,6 +105,24 @@ class ReasonCatalogue:
         """The features without a reason here, sorted."""
         return sorted(set(features) - set(self.features))
 
+    def bands(self, card: CompiledScorecard) -> dict[str, Bands]:
+        """The bands of every characteristic of ``card`` this catalogue phrases, built on first
+        use and kept while the card is loaded (a live answer only looks its value up)."""
+        cached = _BANDS.get(card)
+        if cached is None:
+            cached = {}
+            for c in card.characteristics:
+                phrasing = self.phrasings.get(c.name)
+                if phrasing is None:
+                    continue
+                groups: list[list[Any]] = [[] for _ in c.bin_points]
+                for category, i in getattr(c, "category_bin", {}).items():
+                    groups[i].append(category)
+                cached[c.name] = Bands(phrasing, c.splits if c.numeric else [], [] if c.numeric else groups,
+                                       c.bin_points.tolist(), c.missing_points, c.special_bins)
+            _BANDS[card] = cached
+        return cached
+
 
 def reason_catalogue(infos: Mapping[str, FeatureInfo], abbreviations: Mapping[str, str],
                      missing_sources: Mapping[str, tuple[str, str]]) -> ReasonCatalogue:
@@ -108,7 +140,12 @@ def reason_catalogue(infos: Mapping[str, FeatureInfo], abbreviations: Mapping[st
                          for source, (zh, en) in missing_sources.items()},
         source_checks={name: tuple((source, indicators.get(source, name)) for source in info.needs
                                    if source in missing_sources)
-                       for name, info in infos.items()})
+                       for name, info in infos.items()},
+        phrasings={name: Phrasing.of(info) for name, info in infos.items()})
+
+
+# Per loaded scorecard, its bands (weakly held: a reloaded champion's old card goes with it).
+_BANDS: weakref.WeakKeyDictionary[CompiledScorecard, dict[str, Bands]] = weakref.WeakKeyDictionary()
 
 
 APPLICATION_REASONS = reason_catalogue(FEATURES, _ABBREVIATIONS, SOURCE_MISSING)
@@ -152,10 +189,6 @@ class ReasonCode(BaseModel):
     text_en: str
 
 
-def is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def missing_source(feature: str, features: Mapping[str, Any]) -> str | None:
     """The missing source that leaves the application feature ``feature`` null, or None when
     every source it needs is there (a ratio over zero, say): then the characteristic's own
@@ -170,25 +203,30 @@ def _plain(value: Any) -> float | str | None:
 
 
 def top_adverse(items: Iterable[tuple[str, float, float | None]], features: Mapping[str, Any], model: str,
-                unit: Unit, adverse_sign: int, top_n: int = 4) -> list[ReasonCode]:
+                unit: Unit, adverse_sign: int, top_n: int = 4, *, card: CompiledScorecard | None = None,
+                drop_favourable: bool = False) -> list[ReasonCode]:
     """The ``top_n`` most adverse contributions as reason codes, most adverse first.
 
     ``items`` are (feature, SHAP value, points lost or None); ``model`` picks the catalogue
     (application, fraud, behavior or collection); ``adverse_sign`` is -1 when a negative value
     is adverse (points) and +1 when a positive one is (log-odds of the bad). A missing source's
     characteristics are summed into one reason where the catalogue groups them; ties keep
-    model order.
+    model order. Each text states the value; with ``card`` (the scorecard that gave the
+    points) also its band and the best band. ``drop_favourable`` leaves out a value the
+    catalogue calls the safest there is (``Phrasing.favourable_end``): a model without bands
+    may push it towards the bad, but no true text can call it adverse.
     """
     kind, catalogue = catalogue_of(model)
     # [entry, value, contribution, points lost]; only adverse or missing ones are kept, and a
-    # value is made plain only for the top ones (the live path runs this twice per application,
-    # so the common case stays cheap).
+    # text is built only for the top ones (the live path runs this twice per application, so
+    # the common case stays cheap).
     candidates: list[list[Any]] = []
     by_source: dict[str, list[Any]] = {}
+    phrasings = catalogue.phrasings
     for feature, shap, lost in items:
         value = features.get(feature)
         if value is not None and value == value:  # present (NaN != NaN): most characteristics
-            if shap * adverse_sign > _TOLERANCE:
+            if shap * adverse_sign > _TOLERANCE and not (drop_favourable and phrasings[feature].favourable_end(value)):
                 candidates.append([catalogue.entry(feature), value, shap, lost])
             continue
         entry = catalogue.entry(feature)
@@ -206,9 +244,19 @@ def top_adverse(items: Iterable[tuple[str, float, float | None]], features: Mapp
             group[3] = (group[3] or 0.0) + lost
     adverse = [c for c in candidates if c[2] * adverse_sign > _TOLERANCE]
     adverse.sort(key=lambda c: -c[2] * adverse_sign)  # stable: ties keep their order
-    return [ReasonCode(code=entry.code, model=kind, feature=entry.characteristic, value=_plain(value),
-                       contribution=shap, unit=unit, points_lost=lost, text_zh=entry.text_zh, text_en=entry.text_en)
-            for entry, value, shap, lost in adverse[:top_n]]
+    bands = catalogue.bands(card) if card is not None else {}
+    reasons = []
+    for entry, value, shap, lost in adverse[:top_n]:
+        name = entry.characteristic
+        if name in catalogue.missing_sources and entry is catalogue.missing_sources[name]:
+            text_zh, text_en = entry.text_zh, entry.text_en  # the source's own reason
+        elif name in bands:
+            text_zh, text_en = bands[name].text(value)
+        else:
+            text_zh, text_en = plain_text(phrasings[name], value)
+        reasons.append(ReasonCode(code=entry.code, model=kind, feature=name, value=_plain(value),
+                                  contribution=shap, unit=unit, points_lost=lost, text_zh=text_zh, text_en=text_en))
+    return reasons
 
 
 def uncatalogued(features: Iterable[str], model: str = "application") -> list[str]:
@@ -224,15 +272,22 @@ def check_catalogued(features: Iterable[str], model: str = "application") -> Non
 
 
 def scorecard_reasons(contributions: Sequence[Contribution], features: Mapping[str, Any],
-                      top_n: int = 4, model: str = "application") -> list[ReasonCode]:
-    """Reason codes of a scorecard: characteristics scoring most below their development mean."""
+                      top_n: int = 4, model: str = "application", *,
+                      card: CompiledScorecard | None = None) -> list[ReasonCode]:
+    """Reason codes of a scorecard: characteristics scoring most below their development mean;
+    with ``card`` (the scorecard that scored them) each text gives the band and the best band."""
     return top_adverse(((c.characteristic, c.shap, c.points_lost) for c in contributions), features,
-                       model, "points", -1, top_n)
+                       model, "points", -1, top_n, card=card)
 
 
 def gbm_reasons(shap_values: Sequence[float], names: Sequence[str], features: Mapping[str, Any],
                 model: str = "fraud", top_n: int = 4) -> list[ReasonCode]:
-    """Reason codes of a LightGBM model from one row of ``pred_contrib`` (bias column excluded)."""
+    """Reason codes of a LightGBM model from one row of ``pred_contrib`` (bias column excluded).
+
+    A value at the safe end of its catalogue direction is no reason, however the trees weigh it
+    (``pb_months_since_overdue = -1``, never overdue, has pushed towards fraud): it is left out
+    and the next adverse one takes its place."""
     if len(shap_values) != len(names):
         raise ValueError(f"shap_values must have one value per feature ({len(names)}); got {len(shap_values)}")
-    return top_adverse(zip(names, shap_values, repeat(None)), features, model, "log_odds", 1, top_n)
+    return top_adverse(zip(names, shap_values, repeat(None)), features, model, "log_odds", 1, top_n,
+                       drop_favourable=True)

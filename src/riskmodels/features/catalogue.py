@@ -21,10 +21,13 @@ class FeatureInfo:
     unit: str | None
     description_en: str
     description_zh: str
-    adverse_en: str  # reason-code text when this characteristic costs points
+    # The reason code's title (its entry in the code table). Never shown as a claim about one
+    # applicant: the reason text is templated from the applicant's value (decision.reasons).
+    adverse_en: str
     adverse_zh: str
     risk_direction: Literal[-1, 0, 1]  # +1: higher is riskier, -1: higher is safer, 0: not monotone
-    special_codes: dict[int, str] = field(default_factory=dict)
+    special_codes: dict[int, str] = field(default_factory=dict)  # code -> its meaning (en), e.g. -1: never
+    special_codes_zh: dict[int, str] = field(default_factory=dict)
     # Keys of SOURCE_MISSING whose absence leaves the feature null (the missing-value reason).
     needs: tuple[str, ...] = ()
 
@@ -39,6 +42,16 @@ SOURCE_MISSING: dict[str, tuple[str, str]] = {
 }
 
 _REVENUE = ("observed_revenue",)
+
+# How a category value reads in a reason text (zh, en); a value not listed reads as itself.
+CATEGORY_LABELS: dict[str, tuple[str, str]] = {
+    "catering": ("餐饮", "catering"), "retail": ("零售", "retail"), "wholesale": ("批发", "wholesale"),
+    "manufacturing": ("制造", "manufacturing"), "technology": ("科技", "technology"),
+    "services": ("服务", "services"), "agriculture": ("农业", "agriculture"), "transport": ("运输", "transport"),
+    "construction": ("建筑", "construction"), "entertainment": ("娱乐", "entertainment"),
+    "mining": ("采矿", "mining"), "individual_business": ("个体工商户", "individual business"),
+    "micro": ("微型企业", "micro enterprise"), "small": ("小型企业", "small enterprise"),
+}
 
 _ENTRIES: tuple[tuple, ...] = (
     # name, source, unit, direction, description en / zh, adverse en / zh, [options]
@@ -103,7 +116,7 @@ _ENTRIES: tuple[tuple, ...] = (
      "个人征信近24个月最长逾期天数", "Long overdue in the personal credit report", "个人征信近两年逾期天数较长"),
     ("pb_months_since_overdue", "bureau", "months", -1, "Personal bureau: months since the last overdue (-1: never)",
      "个人征信距最近一次逾期月数（-1为从未逾期）", "Recent overdue in the personal credit report",
-     "个人征信近期有逾期", {"special_codes": {-1: "never overdue"}}),
+     "个人征信近期有逾期", {"special_codes": {-1: "never overdue"}, "special_codes_zh": {-1: "从未逾期"}}),
     ("bureau_inquiries_3m", "bureau", "count", 1, "Loan inquiries by other lenders, last 3 months",
      "近3个月其他机构贷款审批查询次数", "Many credit inquiries in the last 3 months", "近3个月征信查询次数较多"),
     ("bureau_inquiries_6m", "bureau", "count", 1, "Loan inquiries by other lenders, last 6 months",
