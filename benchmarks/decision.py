@@ -154,7 +154,7 @@ def steps(bundle: Any) -> dict[str, Callable[[Prepared], object]]:
         "A card contributions_one": lambda p: card.contributions_one(p.features),
         "A card score_one (baseline)": lambda p: card.score_one(p.features),
         "policy: facts_from + apply_policy": lambda p: apply_policy(
-            facts_from(p.application, p.features), p.score, card.scale.to_pd(p.score), p.fraud.score,
+            facts_from(p.application, p.features), p.score, p.decision.credit.pd, p.fraud.score,
             p.fraud.verdict, policy),
         "reasons: A card + fraud": lambda p: (
             scorecard_reasons(p.contributions, p.features, top_n),

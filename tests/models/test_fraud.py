@@ -144,7 +144,13 @@ def test_calibrated_rates_match_observed_by_decile(fraud_model: FraudModel, frau
 
 def test_score_scale_and_verdicts(fraud_model: FraudModel, fraud_data: tuple) -> None:
     assert fraud_model.score_from_logit(np.array([math.log(1 / 20)]))[0] == pytest.approx(60)
-    assert fraud_model.score_from_logit(np.array([math.log(1 / 80)]))[0] == pytest.approx(80)
+    # Below the pass line: 10 points per doubling (40 is 16.7% fraud, as before); above it the
+    # remaining 40 points spread evenly in log-odds up to 8,000:1 at 100 (models/fraud.py).
+    assert fraud_model.score_from_logit(np.array([math.log(1 / 5)]))[0] == pytest.approx(40)
+    assert fraud_model.score_from_logit(np.array([math.log(1 / 8000)]))[0] == pytest.approx(100)
+    assert fraud_model.score_from_logit(np.array([math.log(1 / 400)]))[0] == pytest.approx(80)
+    assert fraud_model.score_of_logit(math.log(1 / 400)) == fraud_model.score_from_logit(
+        np.array([math.log(1 / 400)]))[0]
     assert fraud_model.score_from_logit(np.array([-50.0, 50.0])).tolist() == [100.0, 0.0]
     assert fraud_model.verdict_of_score(np.array([60.0, 59.9, 40.0, 39.9])).tolist() == [
         "pass", "review", "review", "reject"]

@@ -12,15 +12,22 @@ from policy_cases import CLASS_PDS, CLEAN
 from riskmodels.policy import ApplicationFacts, Policy, load_policy, parse_policy, with_class_pds
 
 
+def _class_priced() -> Policy:
+    """The default policy with fixed class PDs, priced on the class's PD (the default prices the
+    applicant's master-scale grade: tests/policy/test_master_scale.py)."""
+    policy = with_class_pds(load_policy(), CLASS_PDS)
+    return policy.model_copy(update={"pricing": policy.pricing.model_copy(update={"pd_source": "class"})})
+
+
 @pytest.fixture(scope="session")
 def policy() -> Policy:
-    return with_class_pds(load_policy(), CLASS_PDS)
+    return _class_priced()
 
 
 @pytest.fixture(scope="session")
 def tuned() -> Callable[..., Policy]:
     """The default policy with settings changed by dotted path: tuned(**{"pricing.lgd": 0.6})."""
-    base = with_class_pds(load_policy(), CLASS_PDS).model_dump()
+    base = _class_priced().model_dump()
 
     def make(**changes: Any) -> Policy:
         data = _copy(base)

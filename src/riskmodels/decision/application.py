@@ -41,9 +41,11 @@ class CreditResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     score: float = Field(description="A-card score 0-100, higher is safer")
-    pd: float = Field(description="The applicant's probability of default from the A card")
+    pd: float = Field(description="The applicant's calibrated probability of default from the A card "
+                                  "(from the unclipped points, never from the 0-100 score)")
     risk_class: str
-    class_pd: float | None = Field(description="Calibrated PD of the risk class")
+    class_pd: float | None = Field(description="PD of the risk class (the master scale's)")
+    grade: str | None = Field(None, description="Master-scale grade of the applicant's calibrated PD")
 
 
 class ModelVersion(BaseModel):
@@ -117,7 +119,8 @@ def _answer(application: Mapping[str, Any], features: Mapping[str, Any], contrib
         request_id=request_id, application_id=_text(application.get("application_id")), decision=outcome.decision,
         fraud=FraudResult(score=fraud_score, probability=fraud_probability, verdict=fraud_verdict,
                           reasons=gbm_reasons(fraud_shap, bundle.fraud.features_, features, "fraud", top_n)),
-        credit=CreditResult(score=score, pd=applicant_pd, risk_class=outcome.risk_class, class_pd=outcome.class_pd),
+        credit=CreditResult(score=score, pd=applicant_pd, risk_class=outcome.risk_class, class_pd=outcome.class_pd,
+                            grade=policy.master_scale.grade_of(applicant_pd).name),
         limit=outcome.limit, rate=outcome.pricing.rate_pct if outcome.pricing else None, pricing=outcome.pricing,
         rules=outcome.rules, reasons=scorecard_reasons(contributions, features, top_n, card=bundle.scorecard),
         models=bundle.model_versions)
@@ -138,7 +141,7 @@ def decide(application: Mapping[str, Any], bundle: ModelBundle, request_id: str 
 # The columns of ``decide_frame``: scalars, then the ids of the rules and reasons that fired.
 ROW_COLUMNS = [
     "request_id", "application_id", "decision", "fraud_score", "fraud_probability", "fraud_verdict", "score", "pd",
-    "risk_class", "class_pd", "requested_product", "requested_amount", "recommended_product", "pre_approved_limit",
+    "risk_class", "class_pd", "grade", "requested_product", "requested_amount", "recommended_product", "pre_approved_limit",
     "final_limit", "rate", *(f"limit_{p}{s}" for p in PRODUCTS for s in ("", "_reason")), "rules", "reason_codes",
     "fraud_reason_codes",
 ]
@@ -151,7 +154,7 @@ def decision_row(decision: Decision) -> dict[str, Any]:
         "decision": decision.decision, "fraud_score": decision.fraud.score,
         "fraud_probability": decision.fraud.probability, "fraud_verdict": decision.fraud.verdict,
         "score": decision.credit.score, "pd": decision.credit.pd, "risk_class": decision.credit.risk_class,
-        "class_pd": decision.credit.class_pd, "requested_product": decision.limit.requested_product,
+        "class_pd": decision.credit.class_pd, "grade": decision.credit.grade, "requested_product": decision.limit.requested_product,
         "requested_amount": decision.limit.requested_amount,
         "recommended_product": decision.limit.recommended_product,
         "pre_approved_limit": decision.limit.pre_approved, "final_limit": decision.limit.final,

@@ -105,8 +105,28 @@ def _scaling(ev: RunEvidence) -> str:
             f"{_html.fmt(scale['base_odds'])}:1, {_html.fmt(scale['pdo'])} points to double the odds, clipped to "
             f"{_html.fmt(scale['min_score'])}–{_html.fmt(scale['max_score'])}. Intercept (log-odds of bad) "
             f"{_html.fmt(spec['model']['intercept'])}, spread evenly over the characteristics' points.</p>")
+    text += _calibration_choice(spec["model"].get("calibration"))
     classes = ev.tables["model/risk_classes.csv"]
     return _html.section("Scaling and risk classes", text + _html.frame(classes))
+
+
+_BASIS = {"through_the_cycle": "through the cycle: the level is the long-run average default rate of every "
+                               "development month",
+          "point_in_time": "point in time: the level is the default rate of the most recent development months"}
+
+
+def _calibration_choice(cal: dict[str, object] | None) -> str:
+    """The PD calibration the run chose (method, point in time or through the cycle, line)."""
+    if not cal or cal.get("method") == "none":
+        return ("<p><b>PD calibration: none.</b> PDs are the logistic fit's own, read from the unclipped "
+                "points.</p>")
+    return (f"<p><b>PD calibration: {_html.fmt(cal['method'])}, {_html.fmt(_BASIS.get(str(cal['basis']), cal['basis']))}."
+            f"</b> Calibrated log-odds of bad = {_html.fmt(cal['intercept'])} + {_html.fmt(cal['slope'])} × the fit's "
+            f"log-odds. Slope fitted on {_html.fmt(cal['slope_sample'])} ({_html.fmt(cal['slope_rows'])} rows, "
+            f"{_html.fmt(cal['slope_bads'])} bads); level on {_html.fmt(cal['level_sample'])} (default rate "
+            f"{_html.fmt(cal['level_default_rate'])}); the out-of-time months are never used. The line is baked into "
+            "every bin's points, so the points sum to the calibrated score and every PD is read from the unclipped "
+            "sum (<code>model/calibration.json</code>, <code>model/calibration_table.csv</code>).</p>")
 
 
 def _performance(ev: RunEvidence) -> str:

@@ -1,11 +1,21 @@
 """The fraud model: a ``CalibratedGBM`` (see ``gbm.py``): LightGBM, monotone where the catalogue
 knows the risk direction, Platt-calibrated, explained by native TreeSHAP, persisted as plain data.
 
-Fraud score. The same log-odds scale as the scorecards: ``score_offset`` points at odds of
-``score_anchor_odds`` : 1 against fraud, ``score_pdo`` more points each time the odds double,
-clipped to 0-100 (defaults 60 at 20:1, 10 points). So 60 is a 4.8% fraud probability, 40 is
-16.7%, and an applicant at a typical 0.3-2% fraud rate scores 76-100 (the seeds' "85, passed"
-is about 1%).
+Fraud score: a monotone map of the calibrated log-odds against fraud ``L`` onto 0-100, in two
+straight pieces that meet at the pass line:
+
+- up to the anchor (``L <= ln score_anchor_odds``): ``score_offset`` points at odds of
+  ``score_anchor_odds`` : 1 against fraud and ``score_pdo`` more points per doubling of the odds
+  (defaults 60 at 20:1, 10 points): 60 is a 4.8% fraud probability, 40 is 16.7%, 0 is 76%, as
+  on the scorecards' scale, so the verdict bands keep their meaning;
+- above it, the remaining ``100 - score_offset`` points spread evenly in log-odds up to
+  ``score_top_odds`` : 1 at 100 (default 8,000:1, a 0.0125% fraud probability).
+
+Genuine applications are crowded at odds of several hundred to a few thousand to one: on one
+line of 10 points per doubling three in four of them sat at exactly 100. With the second piece a
+typical applicant (odds near 700:1, the median) scores about 84, the seeds' "85, passed"; at most
+about 1% of applications sit at 0 or at 100 (measured on the simulator: see the README). Only the
+clipping at the ends remains, below 76% and above 99.99% fraud odds of the anchor's side.
 
 Verdict bands (defaults: pass at 60 and above, review from 40, reject below 40). At 60 an
 application is 2.5-16 times as likely to be fraud as the average one, yet still 95% genuine:
@@ -64,12 +74,13 @@ class FraudModel(CalibratedGBM):
                  early_stopping_rounds: int = 20, stop_share: float = 0.2, calibration_share: float = 0.2,
                  monotone: bool = True, seed: int = 7, num_threads: int = 2,
                  score_offset: float = 60.0, score_pdo: float = 10.0, score_anchor_odds: float = 20.0,
-                 pass_score: float = 60.0, review_score: float = 40.0) -> None:
+                 score_top_odds: float = 8000.0, pass_score: float = 60.0, review_score: float = 40.0) -> None:
         super().__init__(features, n_estimators, num_leaves, max_depth, learning_rate, min_child_samples,
                          early_stopping_rounds, stop_share, calibration_share, monotone, seed, num_threads)
         self.score_offset = score_offset
         self.score_pdo = score_pdo
         self.score_anchor_odds = score_anchor_odds
+        self.score_top_odds = score_top_odds
         self.pass_score = pass_score
         self.review_score = review_score
 
@@ -81,11 +92,34 @@ class FraudModel(CalibratedGBM):
         if self.score_pdo <= 0 or self.score_anchor_odds <= 0:
             raise ValueError(f"score_pdo and score_anchor_odds must be positive; got "
                              f"{self.score_pdo} and {self.score_anchor_odds}")
+        if not (self.score_top_odds > self.score_anchor_odds and 0 < self.score_offset < 100):
+            raise ValueError(f"score_top_odds must exceed score_anchor_odds and score_offset lie in (0, 100); got "
+                             f"{self.score_top_odds}, {self.score_anchor_odds} and {self.score_offset}")
+
+    def _score_line(self) -> tuple[float, float, float]:
+        """(anchor log-odds, points per log-odds below it, points per log-odds above it)."""
+        key = (self.score_offset, self.score_pdo, self.score_anchor_odds, self.score_top_odds)
+        cached = getattr(self, "_line", None)
+        if cached is None or cached[0] != key:
+            anchor = math.log(self.score_anchor_odds)
+            cached = self._line = (key, (anchor, self.score_pdo / math.log(2),
+                                         (100.0 - self.score_offset) / (math.log(self.score_top_odds) - anchor)))
+        line: tuple[float, float, float] = cached[1]
+        return line
+
+    def score_of_logit(self, fraud_logit: float) -> float:
+        """``score_from_logit`` of one value, with the same floating-point steps."""
+        anchor, below, above = self._score_line()
+        good = -fraud_logit - anchor
+        points = self.score_offset + (below if good <= 0 else above) * good
+        return min(max(points, 0.0), 100.0)
 
     def score_from_logit(self, fraud_logit: np.ndarray) -> np.ndarray:
-        """Points from the calibrated log-odds of fraud (log-odds of not-fraud is its negative)."""
-        factor = self.score_pdo / math.log(2)
-        points = self.score_offset + factor * (-fraud_logit - math.log(self.score_anchor_odds))
+        """Points from the calibrated log-odds of fraud (log-odds of not-fraud is its negative):
+        the two-piece line of the module docstring, clipped to 0-100."""
+        anchor, below, above = self._score_line()
+        good = -np.asarray(fraud_logit, dtype=float) - anchor
+        points = self.score_offset + np.where(good <= 0, below, above) * good
         return np.clip(points, 0.0, 100.0)
 
     def verdict_of_score(self, score: np.ndarray) -> np.ndarray:
@@ -124,8 +158,7 @@ class FraudModel(CalibratedGBM):
         raw = float(contributions.sum(axis=1)[0])  # as assess sums, so the rounding is the same
         slope, intercept = self.calibration_
         logit = float(slope * raw + intercept)
-        factor = self.score_pdo / math.log(2)
-        score = min(max(self.score_offset + factor * (-logit - math.log(self.score_anchor_odds)), 0.0), 100.0)
+        score = self.score_of_logit(logit)
         passed, review, reject = VERDICTS
         verdict = passed if score >= self.pass_score else review if score >= self.review_score else reject
         return FraudRow(score, float(expit(logit)), verdict, contributions[0, :-1].tolist())

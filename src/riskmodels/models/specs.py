@@ -63,7 +63,7 @@ class ScorecardScorer:
         features = self.build(rows)
         points = self.scorecard.score_frame(features, clip=False)  # once: the PD is of the unclipped score
         score = self.scorecard.scale.clip(points)
-        return pd.DataFrame({"score": score, "pd": self.scorecard.pd_from_score(points),
+        return pd.DataFrame({"score": score, "pd": self.scorecard.pd_from_points(points),
                              "risk_class": self.bands.assign(score)}, index=rows.index)
 
 

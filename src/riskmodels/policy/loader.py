@@ -7,7 +7,7 @@ A bad file fails with every problem listed, each naming the setting by its full 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +34,7 @@ def load_policy(path: Path | None = None) -> Policy:
 
 
 def with_class_pds(policy: Policy, pds: Mapping[str, float]) -> Policy:
-    """The policy with each named class's calibrated PD set (a ``pd_override`` still wins).
-
-    Called when the models load: the A card's training calibrated one PD per class.
-    """
+    """The policy with each named class's PD set (a ``pd_override`` still wins)."""
     names = [c.name for c in policy.classes]
     unknown = sorted(set(pds) - set(names))
     if unknown:
@@ -47,3 +44,11 @@ def with_class_pds(policy: Policy, pds: Mapping[str, float]) -> Policy:
             raise PolicyError(f"class PD of {name!r} must be a probability strictly between 0 and 1; got {value!r}")
     classes = [c.model_copy(update={"pd": float(pds[c.name])}) if c.name in pds else c for c in policy.classes]
     return policy.model_copy(update={"classes": classes})
+
+
+def with_master_scale_pds(policy: Policy, pd_at_score: Callable[[float], float], max_score: float = 100.0) -> Policy:
+    """The policy with every class's PD read from its master scale (``MasterScale.class_pds``):
+    ``pd_at_score`` is the A card's line from (unclipped) points to calibrated PD. Called once
+    when the models load, so ``decide`` only looks the PDs up."""
+    return with_class_pds(policy, policy.master_scale.class_pds(
+        {c.name: float(c.min_score) for c in policy.classes}, pd_at_score, max_score))

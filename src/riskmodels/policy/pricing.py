@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from riskmodels.policy.schema import Policy, RiskClass
 
-PdSource = Literal["class", "applicant"]
+PdSource = Literal["grade", "class", "applicant"]
 
 
 class PriceQuote(BaseModel):
@@ -35,10 +35,15 @@ class PriceQuote(BaseModel):
     bound: Literal["floor", "cap"] | None = Field(description="Which bound the rate was held at, if any")
 
 
-def priced_pd(risk_class: RiskClass, applicant_pd: float, source: PdSource) -> tuple[float, PdSource]:
-    """The class's calibrated PD, or the applicant's own when asked for or when the class has none."""
+def priced_pd(risk_class: RiskClass, applicant_pd: float, source: PdSource,
+              policy: Policy | None = None) -> tuple[float, PdSource]:
+    """``grade``: the master-scale PD of the applicant's grade (its calibrated PD's); ``class``:
+    the class's PD (the master scale's, or the policy's override); ``applicant``: the calibrated
+    PD itself, also when the class has no PD."""
+    if source == "grade" and policy is not None:
+        return policy.master_scale.grade_of(applicant_pd).pd, "grade"
     class_pd = risk_class.effective_pd
-    if source == "class" and class_pd is not None:
+    if source in ("class", "grade") and class_pd is not None:
         return class_pd, "class"
     return applicant_pd, "applicant"
 
@@ -59,7 +64,7 @@ def quote_rate(risk_class: RiskClass, applicant_pd: float, policy: Policy) -> Pr
         components = {"minimum_price": p.minimum_price_pct, "band_premium": premium}
         multiplier: float | None = risk_class.price_multiplier
     else:
-        pd, source = priced_pd(risk_class, applicant_pd, p.pd_source)
+        pd, source = priced_pd(risk_class, applicant_pd, p.pd_source, policy)
         capital = p.capital_ratio * p.hurdle_rate_pct
         if p.flat_capital_cost_pct is not None:
             capital = p.flat_capital_cost_pct

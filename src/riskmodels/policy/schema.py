@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from pydantic_core import PydanticCustomError
 
 from riskmodels.contract import INDUSTRIES, REGISTRY_STATUSES, TAX_GRADES
+from riskmodels.policy.master_scale import MasterScale, default_master_scale
 from riskmodels.policy.risk_classes import RiskBand, RiskBands
 
 Industry = Literal[INDUSTRIES]  # type: ignore[valid-type]
@@ -62,7 +63,7 @@ class RiskClass(_Settings):
 
     name: str = Field(min_length=1)
     min_score: Score
-    pd: Probability | None = Field(None, description="Calibrated PD of the class (from the A card)")
+    pd: Probability | None = Field(None, description="PD of the class: the master scale's, filled at load")
     pd_override: Probability | None = Field(None, description="A PD the risk manager imposes")
     limit_cap: Amount
     inflow_months: Count = Field(description="General credit: months of average monthly inflow")
@@ -210,7 +211,7 @@ class Limits(_Settings):
 
 class Pricing(_Settings):
     method: Literal["risk_based", "band_multiplier"] = "risk_based"
-    pd_source: Literal["class", "applicant"] = "class"
+    pd_source: Literal["grade", "class", "applicant"] = "grade"
     funding_cost_pct: Percent = 3.0
     operating_cost_pct: Percent = 0.25
     lgd: Probability = 0.45
@@ -250,6 +251,8 @@ class Policy(_Settings):
     limits: Limits = Limits()
     pricing: Pricing = Pricing()
     reasons: ReasonSettings = ReasonSettings()
+    # Default: the packaged master_scale.yaml (riskmodels.policy.master_scale).
+    master_scale: MasterScale = Field(default_factory=default_master_scale)
 
     @model_validator(mode="after")
     def _check(self) -> Self:

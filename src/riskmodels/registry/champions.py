@@ -41,7 +41,7 @@ def load_champions(settings: Settings | None = None) -> Any:
     from riskmodels import registry
     from riskmodels.decision import ModelBundle
     from riskmodels.models.specs import GBMScorer, ScorecardScorer, scorer_from_spec
-    from riskmodels.policy import load_policy, with_class_pds
+    from riskmodels.policy import load_policy, with_master_scale_pds
 
     settings = settings or get_settings()
     registry.configure(settings)
@@ -61,7 +61,9 @@ def load_champions(settings: Settings | None = None) -> Any:
     if not isinstance(application, ScorecardScorer) or not isinstance(fraud, GBMScorer):
         raise ChampionsUnavailable("champions must be a scorecard (application) and a fraud model")
     policy = load_policy(settings.policy_path)
-    policy = with_class_pds(policy, {b.name: b.pd for b in application.bands.bands if b.pd is not None})
+    # Class PDs from the master scale, through the champion's calibrated line (computed once here).
+    card = application.scorecard
+    policy = with_master_scale_pds(policy, lambda points: float(card.pd_from_points(points)), card.scale.max_score)
     versions = {v.name: v.version for _, v in loaded.values()}
     log.info("loaded champions %s", versions)
     return ModelBundle(scorecard=application.scorecard, fraud=fraud.model, policy=policy,

@@ -4,7 +4,9 @@ Spec (``spec_version`` 1)::
 
     {"spec_version": 1, "kind": "woe_logistic_scorecard",
      "scale": {"base_points": 60, "base_odds": 20, "pdo": 10, "min_score": 0, "max_score": 100},
-     "intercept": -1.84,                # log-odds of bad, before scaling
+     "intercept": -1.84,                # the logistic fit's log-odds of bad, before scaling
+     "calibration": {"method": "logistic", "basis": "through_the_cycle", "intercept": -0.05,
+                     "slope": 0.9, ...},  # optional: baked into every bin's points (see below)
      "unseen_category": "missing_bin",
      "split_rule": "a value equal to a split point falls in the bin to its right",
      "features": [
@@ -19,6 +21,11 @@ Rules, all as in optbinning's ``Scorecard.score``: a missing value (None, NaN) s
 missing bin; a special code scores its special bin; a category not seen in development scores
 the **missing bin**; a numeric value equal to a split falls in the bin to its right. Points of
 a characteristic already carry its even share of the intercept, so the score is their sum.
+
+Calibration (``scorecard.calibration``): a calibrated spec's points are ``slope * p + shift / n``
+of the fitted points ``p`` (n characteristics, ``shift = (1 - slope) * offset - factor *
+intercept``), so their sum is ``offset + factor * ln(calibrated odds of good)``. The PD is always
+read from that **unclipped** sum (``pd_from_points``), never from the clipped 0-100 score.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from riskmodels.scorecard.calibration import Calibration
 from riskmodels.scorecard.scaling import ArrayOrFloat, ScoreScale
 
 SPEC_VERSION = 1
@@ -170,6 +178,32 @@ class CompiledScorecard:
         self.intercept = float(spec["intercept"])
         self.characteristics = [_Characteristic(f) for f in spec["features"]]
         self.features = [c.name for c in self.characteristics]
+        cal = spec.get("calibration")
+        self.calibration = Calibration.from_dict(cal) if cal else Calibration.identity()
+
+    def calibration_share(self, calibration: Calibration) -> tuple[float, float]:
+        """(slope, share): a characteristic's calibrated points are ``slope * points + share``."""
+        shift = (1.0 - calibration.slope) * self.scale.offset - self.scale.factor * calibration.intercept
+        return calibration.slope, shift / len(self.characteristics)
+
+    def calibrated(self, calibration: Calibration) -> CompiledScorecard:
+        """This scorecard with ``calibration`` baked into its points (module docstring); the
+        fitted points must not be calibrated twice."""
+        if "calibration" in self._spec:
+            raise ValueError("this scorecard is calibrated already; calibrate the fitted one")
+        slope, share = self.calibration_share(calibration)
+        spec = copy.deepcopy(self._spec)
+
+        def move(entry: dict[str, Any], key: str = "points") -> None:
+            entry[key] = slope * float(entry[key]) + share
+
+        for feature in spec["features"]:
+            for entry in [*feature["bins"], *feature["special_bins"], feature["missing_bin"]]:
+                move(entry)
+            move(feature, "mean_points")
+            move(feature, "max_points")
+        spec["calibration"] = calibration.to_dict()
+        return CompiledScorecard(spec)
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> CompiledScorecard:
@@ -213,6 +247,10 @@ class CompiledScorecard:
         """Probability of default of every row (from the unclipped score)."""
         return self.scale.to_pd(self.score_frame(frame, clip=False))
 
+    def log_odds_frame(self, frame: pd.DataFrame) -> FloatArray:
+        """Log-odds of bad of every row, from the unclipped points (calibrated if the spec is)."""
+        return self.scale.to_log_odds_bad(self.score_frame(frame, clip=False))
+
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Long table: row (index label), characteristic, points, shap, points_lost."""
         wide = self.characteristic_points(frame)
@@ -239,8 +277,11 @@ class CompiledScorecard:
         return [Contribution(c.name, points[c.name], points[c.name] - c.mean_points,
                              c.max_points - points[c.name]) for c in self.characteristics]
 
-    def pd_from_score(self, score: ArrayOrFloat) -> ArrayOrFloat:
-        return self.scale.to_pd(score)
+    def pd_from_points(self, points: ArrayOrFloat) -> ArrayOrFloat:
+        """The PD of **unclipped** points (``score_*(..., clip=False)``, or the sum of the
+        characteristics' points). Never pass a clipped score: at 0 or 100 it has lost the
+        log-odds the PD is read from."""
+        return self.scale.to_pd(points)
 
     def _check_columns(self, frame: pd.DataFrame) -> None:
         missing = [name for name in self.features if name not in frame.columns]

@@ -72,6 +72,15 @@ class ScoreScale:
         return float(pd_arr) if pd_arr.ndim == 0 else pd_arr
 
     @overload
+    def to_log_odds_bad(self, points: float) -> float: ...
+    @overload
+    def to_log_odds_bad(self, points: FloatArray) -> FloatArray: ...
+    def to_log_odds_bad(self, points: ArrayOrFloat) -> ArrayOrFloat:
+        """Log-odds of bad of (unclipped) points: ``(offset - points) / factor``."""
+        value = (self.offset - np.asarray(points, dtype=float)) / self.factor
+        return float(value) if value.ndim == 0 else value
+
+    @overload
     def clip(self, points: float) -> float: ...
     @overload
     def clip(self, points: FloatArray) -> FloatArray: ...

@@ -16,7 +16,7 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from riskmodels import registry
 from riskmodels.data.splits import SplitConfig, split_by_month
@@ -25,15 +25,31 @@ from riskmodels.models.specs import make_spec
 from riskmodels.policy.risk_classes import RiskBands
 from riskmodels.registry.promotion import GATES_ARTIFACT, PromotionGates
 from riskmodels.scorecard import ScorecardConfig, ScorecardModel
+from riskmodels.scorecard.calibration import Basis, Calibration, Method, fit_calibration
 from riskmodels.training.steps import PipelineConfig, TrainingResult, flatten
 
 log = logging.getLogger(__name__)
+
+
+class CalibrationConfig(BaseModel):
+    """How the PDs are calibrated (``riskmodels.scorecard.calibration``): the method, the
+    point-in-time or through-the-cycle choice, the folds of the held-out log-odds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: Method = "logistic"
+    basis: Basis = Field(default="through_the_cycle", description="through_the_cycle: level = long-run average "
+                         "default rate of every development month; point_in_time: of the last pit_months")
+    pit_months: int = Field(default=6, ge=1, description="point_in_time: development months the level is anchored to")
+    folds: int = Field(default=4, ge=2, le=10, description="k-fold refits that give every development row a held-out log-odds")
+    seed: int = 0
 
 
 class ScorecardPipelineConfig(PipelineConfig):
     """A scorecard pipeline's YAML: the common part plus the scorecard section."""
 
     scorecard: ScorecardConfig
+    calibration: CalibrationConfig = Field(default_factory=lambda: CalibrationConfig.model_validate({}))
     event_value: int = Field(1, ge=0, le=1, description="Target value that is the bad event")
     date_column: str = Field("application_date", description="Calendar the split runs on")
 
@@ -64,19 +80,65 @@ class FittedScorecard:
     bands: RiskBands
     scores: np.ndarray
     pds: np.ndarray
+    calibration: Calibration = Calibration.identity()
+    uncalibrated_pds: np.ndarray | None = None  # the fitted line's PDs, for the before/after table
+    model_event: np.ndarray | None = None  # the sample's bad event, row-aligned
+
+
+def held_out_log_odds(sample: ScorecardSample, development: np.ndarray, config: ScorecardConfig,
+                      folds: int, seed: int) -> np.ndarray:
+    """Log-odds of bad of every development row from a scorecard refitted without its fold
+    (binning, selection and fit), so each row is scored as a new applicant would be."""
+    rows = np.flatnonzero(development)
+    fold = np.random.default_rng(seed).permutation(len(rows)) % folds
+    out = np.empty(len(rows))
+    for k in range(folds):
+        fit_rows, held = rows[fold != k], rows[fold == k]
+        card = ScorecardModel.from_config(config).fit(sample.features.iloc[fit_rows], sample.event[fit_rows])
+        out[fold == k] = card.compiled_.log_odds_frame(sample.features.iloc[held])
+    return out
+
+
+def calibrate(sample: ScorecardSample, split: pd.Series, config: ScorecardConfig,
+              cfg: CalibrationConfig) -> Calibration:
+    """The calibration line (``scorecard.calibration``) on held-out log-odds of the development
+    months (never the out-of-time months)."""
+    if cfg.method == "none":
+        return Calibration.identity()
+    development = (split != "oot").to_numpy()
+    z = held_out_log_odds(sample, development, config, cfg.folds, cfg.seed)
+    y = sample.event[development]
+    level = np.ones(len(z), dtype=bool)
+    level_sample = "every development month (train + test splits), held-out log-odds"
+    if cfg.basis == "point_in_time":
+        months = sample.dates[development].dt.to_period("M")
+        recent = np.sort(months.unique())[-cfg.pit_months:]
+        level = months.isin(recent).to_numpy()
+        level_sample = f"the last {cfg.pit_months} development months ({recent[0]} to {recent[-1]}), held-out log-odds"
+    return fit_calibration(z, y, z[level], y[level], cfg.method, cfg.basis,
+                           slope_sample=f"held-out ({cfg.folds}-fold) log-odds of every development month",
+                           level_sample=level_sample)
 
 
 def fit_scorecard(sample: ScorecardSample, config: ScorecardConfig, split_config: SplitConfig,
-                  bands: RiskBands | None = None) -> FittedScorecard:
-    """Fit on the training months; score every row; calibrate class PDs on train + test."""
+                  bands: RiskBands | None = None, calibration: CalibrationConfig | None = None) -> FittedScorecard:
+    """Fit on the training months; calibrate the PDs on held-out log-odds of the development
+    months; score every row with the calibrated scorecard. The classes' development bad rates
+    are recorded for the validator; the PDs the policy uses come from the master scale."""
     split = split_by_month(sample.dates, split_config)
     train = (split == "train").to_numpy()
     log.info("fitting scorecard on %d training rows (%d candidates)", train.sum(), len(config.features))
     model = ScorecardModel.from_config(config).fit(sample.features[train], sample.event[train])
+    uncalibrated = model.predict_pd(sample.features)
+    line = calibrate(sample, split, config, calibration or CalibrationConfig.model_validate({}))
+    if line.method != "none":
+        model.compiled_ = model.compiled_.calibrated(line)
+        log.info("calibrated (%s, %s): intercept %.4f, slope %.4f", line.method, line.basis, line.intercept, line.slope)
     scores = model.predict_score(sample.features)
     development = (split != "oot").to_numpy()
     bands = (bands or RiskBands.default()).with_pds(sample.event[development], scores[development])
-    return FittedScorecard(model, split, bands, scores, model.predict_pd(sample.features))
+    return FittedScorecard(model, split, bands, scores, model.predict_pd(sample.features), line, uncalibrated,
+                           sample.event)
 
 
 def split_data(sample: ScorecardSample, split: pd.Series, pds: np.ndarray, scores: np.ndarray) -> dict[str, SplitData]:
@@ -117,7 +179,13 @@ def binning_artefacts(model: ScorecardModel) -> dict[str, pd.DataFrame]:
 def readable_scorecard_table(model: ScorecardModel) -> pd.DataFrame:
     """The scorecard table as logged: categorical bins written as their categories."""
     table = cast(pd.DataFrame, model.scorecard_table_)
-    return table.assign(bin=table["bin"].map(bin_label))
+    table = table.assign(bin=table["bin"].map(bin_label))
+    calibration = model.compiled_.calibration
+    if calibration.method == "none":
+        return table
+    # The points scored are the calibrated ones (the compiled spec's); the fit's stay beside them.
+    slope, share = model.compiled_.calibration_share(calibration)
+    return table.assign(points_fitted=table["points"], points=slope * table["points"] + share)
 
 
 def report_sections(model: ScorecardModel) -> list[tuple[str, str]]:
@@ -144,9 +212,14 @@ def log_scorecard_evidence(fitted: FittedScorecard, evaluation: EvaluationResult
     registry.log_artifact_frame(model.selection_table_, "selection/variable_selection.csv")
     registry.log_artifact_frame(model.coef_table_, "model/coefficients.csv")
     registry.log_artifact_frame(readable_scorecard_table(model), "model/scorecard_table.csv")
+    scale = model.compiled_.scale
+    bounds = [scale.max_score, *(b.min_score for b in fitted.bands.bands[:-1]), scale.min_score]
     registry.log_artifact_text(
-        pd.DataFrame([{"class": b.name, "min_score": b.min_score, "pd": b.pd} for b in fitted.bands.bands])
+        pd.DataFrame([{"class": b.name, "min_score": b.min_score, "pd": b.pd,
+                       "pd_low": float(scale.to_pd(high)), "pd_high": float(scale.to_pd(low))}
+                      for b, high, low in zip(fitted.bands.bands, bounds[:-1], bounds[1:], strict=True)])
         .to_csv(index=False), "model/risk_classes.csv")
+    log_calibration(fitted)
     with tempfile.TemporaryDirectory() as tmp:  # one upload for every candidate's table
         for name, table in binning_artefacts(model).items():
             table.to_csv(Path(tmp) / f"{name}.csv", index=False)
@@ -156,6 +229,27 @@ def log_scorecard_evidence(fitted: FittedScorecard, evaluation: EvaluationResult
     sections = [*report_sections(model), *(extra_sections or [])]
     html = validation_report(evaluation, title=f"Validation report: {model_name}", sections=sections)
     registry.log_artifact_text(html, "report/validation_report.html")
+
+
+def calibration_table(fitted: FittedScorecard) -> pd.DataFrame:
+    """Per split: observed default rate against the mean PD before and after calibration."""
+    rows = []
+    for name in ("train", "test", "oot"):
+        mask = (fitted.split == name).to_numpy()
+        before = fitted.uncalibrated_pds[mask] if fitted.uncalibrated_pds is not None else fitted.pds[mask]
+        rows.append({"split": name, "n": int(mask.sum()), "default_rate": float(fitted.model_event[mask].mean())
+                     if fitted.model_event is not None else float("nan"),
+                     "mean_pd_fitted": float(before.mean()), "mean_pd_calibrated": float(fitted.pds[mask].mean())})
+    return pd.DataFrame(rows)
+
+
+def log_calibration(fitted: FittedScorecard) -> None:
+    """The calibration line, its basis (point in time or through the cycle) and its effect."""
+    line = fitted.calibration
+    registry.set_tags({"calibration.method": line.method, "calibration.basis": line.basis})
+    registry.log_params({"calibration.intercept": f"{line.intercept:.6f}", "calibration.slope": f"{line.slope:.6f}"})
+    registry.log_artifact_text(json.dumps(line.to_dict(), indent=1), "model/calibration.json")
+    registry.log_artifact_frame(calibration_table(fitted), "model/calibration_table.csv")
 
 
 def register_scorecard(fitted: FittedScorecard, sample: ScorecardSample, model_name: str,
@@ -185,7 +279,7 @@ def train_and_register(kind: str, cfg: ScorecardPipelineConfig, sample: Scorecar
     ``challenger_pd`` (A card) fits a challenger on the same training rows and returns its
     PD for every row and its registered name; both models are then reported side by side.
     """
-    fitted = fit_scorecard(sample, cfg.scorecard, cfg.split, bands)
+    fitted = fit_scorecard(sample, cfg.scorecard, cfg.split, bands, cfg.calibration)
     evaluation = evaluate_splits(split_data(sample, fitted.split, fitted.pds, fitted.scores), bands=fitted.bands)
     metrics = dict(evaluation.metrics)
     sections: list[tuple[str, str]] = []
