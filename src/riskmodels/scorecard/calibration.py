@@ -26,7 +26,7 @@ bin's points become ``slope * points + shift / n``, so the characteristics' poin
 the score, the score is ``offset + factor * calibrated log-odds of good`` and every path (one
 row, frames, batch, service, drift) reads the same calibrated PD from the unclipped sum.
 
-numpy only: nothing here is needed at serving time, and nothing at serving time needs scipy.
+Nothing here runs at serving time: the line is in the spec's points.
 """
 
 from __future__ import annotations
@@ -79,27 +79,17 @@ class Calibration:
         return cls("none", "through_the_cycle", 0.0, 1.0, 0, 0, 0, 0, float("nan"), "none", "none")
 
 
-def _newton_logistic(z: FloatArray, y: FloatArray, slope: float | None, iterations: int = 50) -> tuple[float, float]:
-    """Maximum-likelihood (intercept, slope) of ``P(y=1) = expit(a + b z)``; ``slope`` fixed when given."""
-    a, b = 0.0, 1.0 if slope is None else slope
-    a = math.log(max(y.mean(), 1e-9) / max(1 - y.mean(), 1e-9)) - b * float(np.mean(z))
+def _level(z: FloatArray, y: FloatArray, slope: float, iterations: int = 50) -> float:
+    """Maximum-likelihood intercept ``a`` of ``P(y=1) = expit(a + slope * z)`` with the slope held
+    fixed (``slope * z`` an offset): Newton in one dimension."""
+    a = math.log(max(y.mean(), 1e-9) / max(1 - y.mean(), 1e-9)) - slope * float(np.mean(z))
     for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-(a + b * z)))
-        w = p * (1 - p)
-        residual = y - p
-        if slope is None:
-            gradient = np.array([residual.sum(), (residual * z).sum()])
-            hessian = np.array([[w.sum(), (w * z).sum()], [(w * z).sum(), (w * z * z).sum()]])
-            step = np.linalg.solve(hessian, gradient)
-            a, b = a + float(step[0]), b + float(step[1])
-            done = float(np.abs(step).max()) < 1e-10
-        else:
-            step_a = float(residual.sum() / w.sum())
-            a += step_a
-            done = abs(step_a) < 1e-12
-        if done:
+        p = 1.0 / (1.0 + np.exp(-(a + slope * z)))
+        step = float((y - p).sum() / (p * (1 - p)).sum())
+        a += step
+        if abs(step) < 1e-12:
             break
-    return a, b
+    return a
 
 
 def fit_calibration(z_slope: npt.ArrayLike, y_slope: npt.ArrayLike, z_level: npt.ArrayLike,
@@ -116,7 +106,11 @@ def fit_calibration(z_slope: npt.ArrayLike, y_slope: npt.ArrayLike, z_level: npt
         if len(y) == 0 or not 0 < y.sum() < len(y):
             raise ValueError(f"the {name} sample must hold both goods and bads; got {int(y.sum())} bads "
                              f"in {len(y)} rows")
-    slope = _newton_logistic(zs, ys, None)[1] if method == "logistic" else 1.0
-    intercept, _ = _newton_logistic(zl, yl, slope)
+    # The slope: the scorecard's own maximum-likelihood logistic fit, on the one column z
+    # (imported here: a compiled scorecard loads this module and must not load sklearn).
+    from riskmodels.scorecard.logistic import WoeLogisticRegression
+
+    slope = float(WoeLogisticRegression().fit(zs[:, None], ys).coef_[0, 0]) if method == "logistic" else 1.0
+    intercept = _level(zl, yl, slope)
     return Calibration(method, basis, float(intercept), float(slope), len(ys), int(ys.sum()), len(yl),
                        int(yl.sum()), float(yl.mean()), slope_sample, level_sample)
