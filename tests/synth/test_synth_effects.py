@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from riskmodels.contract import APPLICATIONS
-from riskmodels.synth import Portfolio
+from riskmodels.synth import Portfolio, generate_portfolio
 
 
 def test_more_lenders_means_higher_true_pd_at_equal_health(portfolio: Portfolio) -> None:
@@ -110,8 +110,17 @@ def test_a_cure_model_beats_the_collection_rule_ordering(portfolio: Portfolio) -
     assert model_auc > rule_auc + 0.05
 
 
-def test_the_population_drifts_gently_across_months(portfolio: Portfolio) -> None:
-    a = portfolio.applications
-    month = a["application_date"].dt.to_period("M")
+def _first_and_last_half_year(applications: pd.DataFrame, column: str) -> tuple[float, float]:
+    month = applications["application_date"].dt.to_period("M")
     first, last = month <= month.min() + 5, month >= month.max() - 5
-    assert a.loc[last, "pb_inquiries_3m"].mean() > a.loc[first, "pb_inquiries_3m"].mean()
+    return applications.loc[first, column].mean(), applications.loc[last, column].mean()
+
+
+def test_only_the_shifted_population_drifts_across_months(portfolio: Portfolio) -> None:
+    # A stable book draws its people the same way every month (a fresh seed is the same
+    # process); the shifted one keeps borrowing more as the months pass, for monitoring to find.
+    stable_first, stable_last = _first_and_last_half_year(portfolio.applications, "pb_inquiries_3m")
+    assert abs(stable_last / stable_first - 1) < 0.05
+    shifted = generate_portfolio(20_000, seed=5, drift=True).applications
+    shifted_first, shifted_last = _first_and_last_half_year(shifted, "pb_inquiries_3m")
+    assert shifted_last / shifted_first > 1.08

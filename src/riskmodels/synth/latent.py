@@ -58,9 +58,9 @@ def draw_population(chunk: Chunk) -> None:
 
     health = rng.standard_normal(n) + cfg.health_shift
     integrity = 0.2 * health + np.sqrt(1 - 0.2**2) * rng.standard_normal(n)
-    # The borrowing appetite rises slowly across the window: monitoring has something to find.
+    # In the shifted population the borrowing appetite also rises across the window.
     appetite = (-0.3 * health - 0.2 * integrity + 0.93 * rng.standard_normal(n)
-                + 0.015 * month_index + cfg.appetite_shift)
+                + cfg.appetite_trend * month_index + cfg.appetite_shift)
     h["health"], h["integrity"], h["appetite"] = health, integrity, appetite
 
     median_years = np.array([4.0, 5.0, 8.0])[entity]

@@ -20,7 +20,7 @@ from riskmodels.synth.identity import prefixed_ids
 from riskmodels.synth.schema import BEHAVIOR_TRUTH, COLLECTION_TRUTH, frame, month_end
 from riskmodels.synth.segments import SimConfig
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"  # 1.1: a stable book has no appetite or thin-file trend
 CHUNK_SIZE = 50_000
 MAX_APPLICATIONS = 99_999_999  # application ids carry eight digits
 TABLE_NAMES = ("applications", "outcomes", "truth", "behavior_snapshots", "collection_cases",

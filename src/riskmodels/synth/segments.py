@@ -134,6 +134,18 @@ class SimConfig:
     def macro_shift(self) -> float:
         return 0.25 if self.drift else 0.0
 
+    # Trends across the window, per application month. A stable book (``drift=False``) has none:
+    # its people are drawn the same way every month, so a fresh seed is the same process and a
+    # calibration back-test on it tests the model, not the simulator. Only the economy moves
+    # (``macro_cycle``). The shifted population also keeps drifting, for monitoring to find.
+    @property
+    def appetite_trend(self) -> float:
+        return 0.015 if self.drift else 0.0
+
+    @property
+    def thin_file_trend(self) -> float:
+        return 0.003 if self.drift else 0.0
+
     def industry_shares(self) -> np.ndarray:
         shares = profile_array("drift_share" if self.drift else "share")
         return cast(np.ndarray, shares / shares.sum())  # numpy types array / Any as Any

@@ -75,7 +75,7 @@ def add_bureau(chunk: Chunk) -> None:
     c["pb_months_since_overdue"] = since
 
     # Thin files: individual businesses and young firms have no enterprise bureau record.
-    thin_p = (ENTERPRISE_FILE_MISSING[h["entity"]] + 0.003 * h["month_index"]
+    thin_p = (ENTERPRISE_FILE_MISSING[h["entity"]] + chunk.config.thin_file_trend * h["month_index"]
               + chunk.config.thin_file_shift)
     present = (rng.random(n) >= thin_p) & (h["years"] >= 1)
     h["has_enterprise_file"] = present
