@@ -111,8 +111,10 @@ def _scaling(ev: RunEvidence) -> str:
 
 
 _BASIS = {"through_the_cycle": "through the cycle: the level is the long-run average default rate of every "
-                               "development month",
-          "point_in_time": "point in time: the level is the default rate of the most recent development months"}
+                               "month with an observed outcome, the out-of-time months included (so the "
+                               "out-of-time calibration below is not out of sample for the level; the "
+                               "discrimination is)",
+          "point_in_time": "point in time: the level is the default rate of the most recent months"}
 
 
 def _calibration_choice(cal: dict[str, object] | None) -> str:

@@ -6,20 +6,22 @@ rows' own. Calibration maps the model's log-odds of bad ``z`` to
 
     calibrated log-odds = intercept + slope * z
 
-fitted on held-out log-odds only: every development row (train and test splits, never the
-out-of-time months) is scored by a scorecard refitted without it (k-fold, ``folds`` 4 by default,
-binning and selection included), so ``z`` carries the over-fit the final model will show on new
-applicants. (The test split alone, about 5,000 rows and 250 defaults at the demo size, left the
+fitted on out-of-sample log-odds only: every development row (train and test splits) is scored
+by a scorecard refitted without it (k-fold, ``folds`` 4 by default, binning and selection
+included), so ``z`` carries the over-fit the final model will show on new applicants; the
+out-of-time rows are scored by the final fit, which never saw them. (The test split alone, about 5,000 rows and 250 defaults at the demo size, left the
 slope's standard error near 0.07 and one unlucky split moved the level by 30%.)
 
 1. **slope**: a logistic regression of the bad event on the held-out ``z`` of every development
    row. A slope below 1 shrinks the spread by what the fit over-stated.
 2. **level** (the intercept, slope held fixed): the calibrated PDs' mean is anchored to the
    observed default rate of the level sample the basis names:
-   - ``through_the_cycle`` (the default): every development month, the long-run average default
-     rate of the window (the joint maximum-likelihood line);
-   - ``point_in_time``: only the most recent ``pit_months`` development months, the rate of
-     the current conditions.
+   - ``through_the_cycle`` (the default): every month with an observed outcome, out-of-time
+     months included, the long-run average default rate of the longest history there is (the
+     economy's cycle moves the rate month by month; leaving the last months out anchors the
+     level to one part of the cycle);
+   - ``point_in_time``: only the most recent ``pit_months`` months, the rate of the current
+     conditions.
 
 The fitted line is baked into the compiled scorecard (``CompiledScorecard.calibrated``): every
 bin's points become ``slope * points + shift / n``, so the characteristics' points still sum to
@@ -95,7 +97,7 @@ def _level(z: FloatArray, y: FloatArray, slope: float, iterations: int = 50) -> 
 def fit_calibration(z_slope: npt.ArrayLike, y_slope: npt.ArrayLike, z_level: npt.ArrayLike,
                     y_level: npt.ArrayLike, method: Method = "logistic", basis: Basis = "through_the_cycle",
                     slope_sample: str = "held-out (k-fold) log-odds of every development month",
-                    level_sample: str = "every development month (train + test splits)") -> Calibration:
+                    level_sample: str = "every month with an observed outcome") -> Calibration:
     """Fit the calibration line (see the module docstring). ``z_*``: the model's log-odds of
     bad; ``y_*``: 1 for the bad event. ``method="intercept_only"`` keeps the slope at 1."""
     zs, ys = np.asarray(z_slope, dtype=float), np.asarray(y_slope, dtype=float)

@@ -39,8 +39,8 @@ class CalibrationConfig(BaseModel):
 
     method: Method = "logistic"
     basis: Basis = Field(default="through_the_cycle", description="through_the_cycle: level = long-run average "
-                         "default rate of every development month; point_in_time: of the last pit_months")
-    pit_months: int = Field(default=6, ge=1, description="point_in_time: development months the level is anchored to")
+                         "default rate of every month with an outcome; point_in_time: of the last pit_months")
+    pit_months: int = Field(default=6, ge=1, description="point_in_time: most recent months the level is anchored to")
     folds: int = Field(default=4, ge=2, le=10, description="k-fold refits that give every development row a held-out log-odds")
     seed: int = 0
 
@@ -99,24 +99,36 @@ def held_out_log_odds(sample: ScorecardSample, development: np.ndarray, config: 
     return out
 
 
-def calibrate(sample: ScorecardSample, split: pd.Series, config: ScorecardConfig,
-              cfg: CalibrationConfig) -> Calibration:
-    """The calibration line (``scorecard.calibration``) on held-out log-odds of the development
-    months (never the out-of-time months)."""
+def calibrate(sample: ScorecardSample, split: pd.Series, config: ScorecardConfig, cfg: CalibrationConfig,
+              fitted: ScorecardModel) -> Calibration:
+    """The calibration line (``scorecard.calibration``).
+
+    The slope comes from held-out log-odds of the development months (k-fold refits). The
+    level comes from every month with an observed outcome, the out-of-time months included:
+    the long-run average default rate is taken over the longest history there is, the most
+    recent months with it (as the EBA's PD guidelines ask), and the economy's cycle moves the
+    default rate by month, so a window that leaves its last months out anchors the level to a
+    part of the cycle. The out-of-time rows are scored by ``fitted``, which never saw them; the
+    out-of-time discrimination (AUC, KS) stays untouched by the calibration.
+    """
     if cfg.method == "none":
         return Calibration.identity()
     development = (split != "oot").to_numpy()
-    z = held_out_log_odds(sample, development, config, cfg.folds, cfg.seed)
-    y = sample.event[development]
+    z_development = held_out_log_odds(sample, development, config, cfg.folds, cfg.seed)
+    z = np.empty(len(development))
+    z[development] = z_development
+    z[~development] = fitted.compiled_.log_odds_frame(sample.features[~development])
     level = np.ones(len(z), dtype=bool)
-    level_sample = "every development month (train + test splits), held-out log-odds"
+    level_sample = ("every month with an observed outcome: held-out log-odds of the development months, "
+                    "the final fit's of the out-of-time months")
     if cfg.basis == "point_in_time":
-        months = sample.dates[development].dt.to_period("M")
+        months = sample.dates.dt.to_period("M")
         recent = np.sort(months.unique())[-cfg.pit_months:]
         level = months.isin(recent).to_numpy()
-        level_sample = f"the last {cfg.pit_months} development months ({recent[0]} to {recent[-1]}), held-out log-odds"
-    return fit_calibration(z, y, z[level], y[level], cfg.method, cfg.basis,
-                           slope_sample=f"held-out ({cfg.folds}-fold) log-odds of every development month",
+        level_sample = (f"the last {cfg.pit_months} months with an observed outcome ({recent[0]} to {recent[-1]}), "
+                        "out-of-sample log-odds")
+    return fit_calibration(z_development, sample.event[development], z[level], sample.event[level], cfg.method,
+                           cfg.basis, slope_sample=f"held-out ({cfg.folds}-fold) log-odds of every development month",
                            level_sample=level_sample)
 
 
@@ -130,7 +142,7 @@ def fit_scorecard(sample: ScorecardSample, config: ScorecardConfig, split_config
     log.info("fitting scorecard on %d training rows (%d candidates)", train.sum(), len(config.features))
     model = ScorecardModel.from_config(config).fit(sample.features[train], sample.event[train])
     uncalibrated = model.predict_pd(sample.features)
-    line = calibrate(sample, split, config, calibration or CalibrationConfig.model_validate({}))
+    line = calibrate(sample, split, config, calibration or CalibrationConfig.model_validate({}), model)
     if line.method != "none":
         model.compiled_ = model.compiled_.calibrated(line)
         log.info("calibrated (%s, %s): intercept %.4f, slope %.4f", line.method, line.basis, line.intercept, line.slope)
