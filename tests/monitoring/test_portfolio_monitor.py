@@ -79,20 +79,20 @@ def test_b_score_change_migration_and_actions(panel: Panel, b_card: FrameScorer)
     snapshots = panel({
         "steady_a": [{"a_score_origination": 85.0}, {"a_score_origination": 86.0, "months_to_maturity": 1}],
         "far_a": [{"a_score_origination": 85.0}, {"a_score_origination": 86.0, "months_to_maturity": 6}],
-        "b_to_c": [{"a_score_origination": 75.0}, {"a_score_origination": 65.0}],
-        "c_to_b": [{"a_score_origination": 65.0}, {"a_score_origination": 75.0}],
+        "b_to_c": [{"a_score_origination": 67.0}, {"a_score_origination": 62.0}],  # B card classes: B 65-70, C 60-65
+        "c_to_b": [{"a_score_origination": 62.0}, {"a_score_origination": 67.0}],
         "new_d": [None, {"a_score_origination": 40.0}],
     })
     result = run_portfolio_monitor(snapshots, None, b_card)
     accounts = result.accounts.set_index("account_id")
-    assert accounts.loc["b_to_c", "b_score_change"] == pytest.approx(-10)
+    assert accounts.loc["b_to_c", "b_score_change"] == pytest.approx(-5)
     assert (accounts.loc["b_to_c", "risk_class_prev"], accounts.loc["b_to_c", "risk_class"]) == ("B", "C")
     assert pd.isna(accounts.loc["new_d", "b_score_prev"])
     # 续贷 only inside the renewal window before maturity (policy: 2 months); further out, keep.
     assert accounts["action"].to_dict() == {"steady_a": "renew", "far_a": "keep", "b_to_c": "keep", "c_to_b": "keep",
                                             "new_d": "reduce"}
     assert _signals(result) == {"b_to_c": ["class_downgrade"]}
-    assert result.alerts.loc[0, "evidence"] == "B score 75.0 -> 65.0 (class B -> C)"
+    assert result.alerts.loc[0, "evidence"] == "B score 67.0 -> 62.0 (class B -> C)"
     migration = result.migration
     assert migration is not None and int(migration.to_numpy().sum()) == 5
     moves = [migration.loc[before, now] for before, now in (("A", "A"), ("B", "C"), ("C", "B"), ("new", "D"))]

@@ -41,14 +41,14 @@ def _accounts(*overrides: dict[str, Any]) -> pd.DataFrame:
 
 def test_actions_at_their_thresholds(policy: PostLoanPolicy) -> None:
     cases = [  # (overrides, B score, expected action)
-        ({}, 80.0, "renew"),                                  # class A, clean: 续贷 offered
-        ({}, 79.99, "keep"),                                  # class B
+        ({}, 70.0, "renew"),                                  # class A, clean: 续贷 offered
+        ({}, 69.99, "keep"),                                  # class B
         ({"worst_dpd_6m": 1}, 90.0, "keep"),                  # one day late in 6 months: no renewal
         ({"inflow_month": 79_999.0}, 90.0, "keep"),           # flow under 80% of baseline
         ({"new_large_loan_other_bank": True}, 90.0, "keep"),  # fresh co-debt
         ({}, 59.99, "reduce"),                                # class D
-        ({"worst_dpd_3m": 30}, 75.0, "reduce"),               # 30+ DPD within 3 months
-        ({"worst_dpd_3m": 29}, 75.0, "keep"),
+        ({"worst_dpd_3m": 30}, 67.0, "reduce"),               # class B, 30+ DPD within 3 months
+        ({"worst_dpd_3m": 29}, 67.0, "keep"),
         ({"dpd": 30, "worst_dpd_3m": 30}, 90.0, "freeze"),    # currently 30+ DPD
         ({"inflow_month": 0.0}, 95.0, "freeze"),              # no flow this month (seed rule)
     ]
@@ -57,6 +57,25 @@ def test_actions_at_their_thresholds(policy: PostLoanPolicy) -> None:
     assert out["action"].tolist() == [c[2] for c in cases]
     assert out["unused_limit_frozen"].tolist() == [c[2] == "freeze" for c in cases]
     assert (out.loc[out["action"] == "freeze", "available_limit"] == 0).all()
+    assert out["risk_class"].tolist() == ["A", "B", "A", "A", "A", "D", "B", "B", "A", "A"]
+
+
+def test_class_boundaries_are_odds_on_the_b_cards_line(policy: PostLoanPolicy) -> None:
+    # The classes and the renewal score are odds good:bad on the B card's points line (the
+    # training config's scale): A from 80:1, B from 40:1, C from 20:1, where 80, 70 and 60 put
+    # them on the old line (10 points per doubling). Changing the scale without the policy
+    # (or the reverse) moves every account's class and action.
+    from riskmodels.scorecard.scaling import ScoreScale
+
+    raw = yaml.safe_load((Path(riskmodels.training.__file__).parent / "configs" / "behavior.yaml")
+                         .read_text(encoding="utf-8"))
+    line = ScoreScale(**raw["scorecard"]["scale"])
+    odds = {c.name: (1 - line.to_pd(c.min_score)) / line.to_pd(c.min_score) for c in policy.classes[:-1]}
+    assert odds == pytest.approx({"A": 80.0, "B": 40.0, "C": 20.0}, rel=1e-9)
+    assert policy.behavior.renew.min_score == policy.classes[0].min_score  # renew: class A's odds
+    assert line.to_pd(policy.classes[0].min_score) == pytest.approx(1 / 81, rel=1e-9)  # 6-month PD 1.23%
+    # The line does not saturate on the book: 0 and 100 are odds 20:4,096 and 5,120:1.
+    assert (line.to_pd(line.max_score), line.to_pd(line.min_score)) == pytest.approx((1 / 5121, 4096 / 4116))
 
 
 def test_renewal_only_inside_the_window_before_maturity(policy: PostLoanPolicy) -> None:
@@ -137,8 +156,8 @@ def _cases(balance: list[float], cured: list[int], b_score: list[float] | None =
 
 def test_rule_order_amount_then_grade_then_industry(policy: PostLoanPolicy) -> None:
     cases = _cases(balance=[100, 500, 100, 100, 100], cured=[0] * 5,
-                   b_score=[85, 10, 65, 65, 65], industry=["retail", "retail", "technology", "entertainment", "mining"])
-    # 500 first; then among the 100s: class C (65) before class A (85); entertainment before mining
+                   b_score=[75, 10, 62, 62, 62], industry=["retail", "retail", "technology", "entertainment", "mining"])
+    # 500 first; then among the 100s: class C (62) before class A (75); entertainment before mining
     # before technology (the policy's industry risk order).
     assert rule_order(cases, policy).tolist() == [1, 3, 4, 2, 0]
 

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,7 @@ from riskmodels.decision.reasons import ReasonCode, top_adverse
 from riskmodels.features.behavior import behavior_features_one
 from riskmodels.features.collection import collection_features_one
 from riskmodels.models.specs import ScorecardScorer
+from riskmodels.policy.master_scale import MasterScale, default_master_scale
 from riskmodels.policy.post_loan import (
     Action,
     PostLoanPolicy,
@@ -51,6 +52,25 @@ _ONE_ROW_FEATURES: dict[ModelKind, Callable[[Mapping[str, Any]], dict[str, Any]]
 TOP_REASONS = 4
 
 
+@overload
+def twelve_month_pd(pd_6m: float) -> float: ...
+@overload
+def twelve_month_pd(pd_6m: np.ndarray) -> np.ndarray: ...
+def twelve_month_pd(pd_6m: float | np.ndarray) -> float | np.ndarray:
+    """The 12-month PD of a 6-month PD at a constant hazard: 1 - (1 - pd_6m)^2, the chance of
+    not surviving two half-years alike. The master scale grades 12-month PDs. Computed as
+    pd_6m * (2 - pd_6m), the same number without the cancellation at small PDs, and never
+    below pd_6m in floating point."""
+    return pd_6m * (2.0 - pd_6m)
+
+
+def behavior_grades(pds: np.ndarray, master_scale: MasterScale) -> tuple[np.ndarray, list[str]]:
+    """12-month PDs of the B card's 6-month PDs and their master-scale grades: the same for
+    one answer, a batch of answers and a batch file."""
+    pd_12m = twelve_month_pd(np.asarray(pds, dtype=float))
+    return pd_12m, [master_scale.grade_of(float(p)).name for p in pd_12m]
+
+
 class ModelNotDeployed(LookupError):
     """A B or C card was asked for while it has no loaded champion; nothing was scored."""
 
@@ -65,6 +85,11 @@ class BehaviorResult(BaseModel):
     snapshot_date: date
     score: float = Field(description="B-card score 0-100, higher is safer")
     pd: float = Field(description="Probability of 90+ days past due in the next 6 months")
+    # None only in answers built by hand; every scored answer carries both.
+    pd_12m: float | None = Field(None, description=(
+        "12-month PD, the master scale's horizon, from the 6-month pd at a constant hazard: "
+        "1 - (1 - pd)^2, not surviving two half-years alike; always at least pd"))
+    grade: str | None = Field(None, description="Master-scale grade (policy/master_scale.yaml) of pd_12m")
     risk_class: str
     action: Action = Field(description="renew (续贷 without repaying first), keep, reduce or freeze the unused limit")
     limit_amount: float = Field(description="Current limit (CNY)")
@@ -77,7 +102,11 @@ class BehaviorResult(BaseModel):
 
 
 class CollectionResult(BaseModel):
-    """The C card's answer for one collection case."""
+    """The C card's answer for one collection case.
+
+    No master-scale grade: the C card predicts a cure probability within 30 days, not a
+    probability of default, so the master scale's PD grades do not apply to it.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -122,6 +151,7 @@ class AccountModels:
     models: Mapping[ModelKind, AccountModel] = field(default_factory=dict)
     problems: Mapping[ModelKind, str] = field(default_factory=dict)
     policy: PostLoanPolicy | None = None
+    master_scale: MasterScale = field(default_factory=default_master_scale)  # grades the B card's PDs
 
     def get(self, kind: ModelKind) -> tuple[AccountModel, PostLoanPolicy]:
         """The card of ``kind`` and the post-loan policy; ``ModelNotDeployed`` says why not."""
@@ -183,15 +213,18 @@ def score_behavior(models: AccountModels, rows: Sequence[Mapping[str, Any]]) -> 
         frame = pd.DataFrame(list(rows))
         scores, pds, all_reasons = _scored(model, frame)
         actions = behavior_actions(frame, scores, policy).to_dict("records")
+    pds_12m, grades = behavior_grades(pds, models.master_scale)
     versions = model.model_versions
     return [BehaviorResult(request_id=uuid.uuid4().hex, account_id=row["account_id"],
                            snapshot_date=row["snapshot_date"], score=float(score), pd=float(pd_),
+                           pd_12m=float(pd_12m), grade=grade,
                            risk_class=str(a["risk_class"]), action=a["action"],
                            limit_amount=a["limit_amount"], new_limit=a["new_limit"],
                            limit_change_share=a["limit_change_share"],
                            unused_limit_frozen=bool(a["unused_limit_frozen"]),
                            available_limit=a["available_limit"], reasons=r, models=versions)
-            for row, score, pd_, a, r in zip(rows, scores, pds, actions, all_reasons, strict=True)]
+            for row, score, pd_, pd_12m, grade, a, r in zip(rows, scores, pds, pds_12m, grades, actions, all_reasons,
+                                                            strict=True)]
 
 
 def score_collection(models: AccountModels, rows: Sequence[Mapping[str, Any]]) -> list[CollectionResult]:

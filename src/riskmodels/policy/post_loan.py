@@ -68,7 +68,7 @@ class ReduceRule(_Strict):
 class RenewRule(_Strict):
     window_months: int = Field(default=2, ge=0, le=60,
                                description="Renew only this many months or fewer before maturity")
-    min_score: float = Field(default=80, ge=0)
+    min_score: float = Field(default=70, ge=0)  # class A of the B card's line (odds 80:1)
     max_worst_dpd_6m: int = Field(default=0, ge=0)
     min_inflow_ratio: float = Field(default=0.8, ge=0)
     no_new_large_loan: bool = True

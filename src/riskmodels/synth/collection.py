@@ -10,13 +10,26 @@ amount, grade and industry cannot.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from riskmodels.synth import dynamics
 from riskmodels.synth.behavior import SNAPSHOT_MONTHS, LoanMonths
 from riskmodels.synth.dynamics import CURRENT, DEFAULT, DPD_1_29
 from riskmodels.synth.latent import Chunk, sigmoid
-from riskmodels.synth.outcomes import points
+
+# The bank's B-score line (training/configs/behavior.yaml ``scale``): 60 points at odds 20:1
+# good:bad, 5 points to double the odds, clipped to 0-100. ``latest_b_score`` stands in for the
+# bank's latest B score, which the post-loan policy grades with the B card's classes, so it sits
+# on the B card's line (not on the A-score stand-in's, ``outcomes.points``).
+B_POINTS_AT_ANCHOR, B_ANCHOR_ODDS, B_POINTS_TO_DOUBLE = 60.0, 20.0, 5.0
+
+
+def b_score_points(log_odds_good: np.ndarray) -> np.ndarray:
+    """B-score points of the log-odds good:bad (6 months), rounded to 0.1 and clipped to 0-100."""
+    raw = B_POINTS_AT_ANCHOR + B_POINTS_TO_DOUBLE / np.log(2) * (log_odds_good - np.log(B_ANCHOR_ODDS))
+    return cast(np.ndarray, np.clip(np.round(raw, 1), 0.0, 100.0))  # numpy types this clip as Any
 
 
 def cases(chunk: Chunk, loans: LoanMonths) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -42,7 +55,7 @@ def cases(chunk: Chunk, loans: LoanMonths) -> tuple[dict[str, np.ndarray], np.nd
     kept = rng.binomial(made, sigmoid(0.3 + 1.0 * integrity + 0.5 * health))
 
     bad_6m = np.clip(dynamics.chain().bad_6m[point[loan, t], stage], 1e-6, 1 - 1e-6)
-    b_score = points(-(np.log(bad_6m / (1 - bad_6m)) + 0.5 * rng.standard_normal(k)))
+    b_score = b_score_points(-(np.log(bad_6m / (1 - bad_6m)) + 0.5 * rng.standard_normal(k)))
     cols = {
         "row": row,
         "case_number": t,

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from riskmodels.config import get_settings
+from riskmodels.policy.post_loan import load_post_loan_policy
+from riskmodels.policy.risk_classes import RiskBands
 from riskmodels.training.samples import account_sample
 from riskmodels.training.scorecard import ScorecardPipelineConfig, train_and_register
 from riskmodels.training.steps import TrainingResult, data_fingerprint, read_optional, read_tables, require_clean
@@ -32,18 +34,21 @@ COLLECTION_CARD = AccountCard("collection", "collection_cases", ("case_id",), "c
                               False)
 
 
-def train_account_scorecard(card: AccountCard, data_dir: Path, cfg: ScorecardPipelineConfig) -> TrainingResult:
-    """Train, evaluate, log and register a B or C card from a portfolio folder."""
+def train_account_scorecard(card: AccountCard, data_dir: Path, cfg: ScorecardPipelineConfig,
+                            bands: RiskBands | None = None) -> TrainingResult:
+    """Train, evaluate, log and register a B or C card from a portfolio folder; ``bands``: the
+    classes its evidence (class table, monotonicity gate, drift) is reported in."""
     tables = read_tables(data_dir, (card.table,))
     quality_reports = require_clean(tables, get_settings().home / "reports" / "quality")
     sample = account_sample(tables[card.table], read_optional(data_dir, card.truth_table), cfg, card.table,
                             list(card.keys), card.truth_column, card.truth_is_event)
     return train_and_register(card.kind, cfg, sample, card.table, quality_reports,
-                              data_fingerprint(tables[card.table]))
+                              data_fingerprint(tables[card.table]), bands=bands)
 
 
 def train_behavior(data_dir: Path, cfg: ScorecardPipelineConfig) -> TrainingResult:
-    return train_account_scorecard(BEHAVIOR_CARD, data_dir, cfg)
+    # The B card's classes are the post-loan policy's, the ones its answers are given in.
+    return train_account_scorecard(BEHAVIOR_CARD, data_dir, cfg, load_post_loan_policy().bands)
 
 
 def train_collection(data_dir: Path, cfg: ScorecardPipelineConfig) -> TrainingResult:
