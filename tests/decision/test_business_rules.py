@@ -1,11 +1,12 @@
 """The bank's stated rules, as properties of the full decision (hypothesis over applications of a
-generated book, scored by the champions the real pipelines trained and promoted). One does not
-hold yet and is marked xfail(strict=True) with the counterexample's cause, so the day it holds
-the suite says so:
+generated book, scored by the champions the real pipelines trained and promoted):
 
 - more personal overdues never raise the score;
 - more inflow, with the balance in proportion, never lowers the pre-approved or final limit;
-- removing a data source never raises the pre-approved limit;
+- removing a data source (account flow, tax data, POS) never raises the pre-approved limit. It
+  holds by design: limits are sized on the limit score (``decision.limit_score``: characteristics
+  drawing on a missing source held at their worst bin), sales are the largest figure any source
+  shows, and the pre-approved limit is the most any product lends;
 - a blacklist hit always rejects;
 - a higher score never gets a higher rate for the same product and term.
 """
@@ -29,9 +30,9 @@ from riskmodels.synth import reference_bodies
 EXAMPLES = 150
 RULES = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-# The sources a bank may lack for an applicant (the contract's optional ones) and their columns.
-SOURCES = {source: [c.name for c in APPLICATIONS.columns if c.source == source]
-           for source in ("flow", "tax", "pos", "bureau_enterprise")}
+# The optional sources and their columns: tax data the applicant authorises; flow and POS the
+# bank's own records.
+SOURCES = {source: [c.name for c in APPLICATIONS.columns if c.source == source] for source in ("flow", "tax", "pos")}
 INFLOWS = [f"inflow_m{m:02d}" for m in range(1, MONTHS + 1)]
 
 
@@ -90,10 +91,6 @@ def test_more_inflow_with_the_balance_in_proportion_never_lowers_the_limit(
     assert after.limit.final >= before.limit.final
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a withheld source can help: the A card's missing bins can score better than a poor value, features "
-    "over two sources (debt over revenue) read a missing one as zero, and the debt-to-sales cap reads "
-    "declared revenue when tax data is withheld"))
 @RULES
 @given(data=st.data())
 def test_removing_a_data_source_never_raises_the_pre_approved_limit(

@@ -43,7 +43,8 @@ def test_debt_at_other_lenders_comes_off_the_sales_rule(facts, policy) -> None:
     result = limit("general_credit", facts(bureau_outstanding_debt=500_000.0), policy)
     assert result.constraints["debt_to_sales"] == pytest.approx(0.40 * 1_500_000 - 500_000)
     assert (result.limit, result.binding_constraint) == (100_000, "debt_to_sales")
-    # Without declared sales, the account's annual inflow stands for them.
+    # Sales are the largest figure any source shows: without declared sales, the account's
+    # annual inflow (the larger of inflow and POS volume) stands for them.
     no_tax = limit("general_credit", facts(bureau_outstanding_debt=500_000.0, **NO_TAX), policy)
     assert no_tax.constraints["debt_to_sales"] == pytest.approx(0.40 * 1_440_000 - 500_000)
     assert no_tax.limit == 70_000
@@ -184,13 +185,17 @@ def test_flow_loan_admission_and_formula(facts, policy) -> None:
 
 
 # -- the recommendation ---------------------------------------------------------------------
-def test_the_requested_product_when_it_lends_and_the_request_caps_the_final_limit(facts, policy) -> None:
+def test_the_requested_product_when_it_lends_the_amount_and_the_request_caps_the_final_limit(facts, policy) -> None:
     b = policy.classes[1]
     decision = limit_decision(facts(), b, 4.5, None, policy)
-    assert (decision.recommended_product, decision.pre_approved, decision.final) == ("general_credit", 180_000, 150_000)
+    # The pre-approved limit is the most any product lends (the POS loan's); the general credit
+    # asked for lends the 150,000 requested, so it is the product recommended.
+    assert (decision.recommended_product, decision.pre_approved, decision.final) == ("general_credit", 240_000, 150_000)
     assert [p.product for p in decision.by_product] == ["general_credit", "pos_loan", "tax_loan", "flow_loan"]
+    assert decision.by_product[0].limit == 180_000
+    # Asking more than the general credit lends (180,000) switches to the product that lends it.
     more = limit_decision(facts(requested_amount=200_000.0), b, 4.5, None, policy)
-    assert (more.pre_approved, more.final) == (180_000, 180_000)
+    assert (more.recommended_product, more.pre_approved, more.final) == ("pos_loan", 240_000, 200_000)
     pos = limit_decision(facts(product="pos_loan"), b, 4.5, None, policy)
     assert (pos.recommended_product, pos.pre_approved) == ("pos_loan", 240_000)
 

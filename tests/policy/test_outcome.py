@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from policy_cases import NO_FLOW, NO_POS, NO_TAX
 
 from riskmodels.policy import apply_policy
@@ -22,22 +23,26 @@ def test_a_clean_high_score_is_approved_with_limit_and_rate(facts, policy) -> No
     outcome = answer(facts(), policy, score=85.0)
     assert (outcome.decision, outcome.risk_class, outcome.class_pd, ids(outcome)) == ("approve", "A", 0.006,
                                                                                       ["BAND_HIGH"])
+    # Class A: the POS loan lends the most; the general credit asked for lends the amount.
     assert (outcome.limit.recommended_product, outcome.limit.pre_approved, outcome.limit.final) == (
-        "general_credit", 240_000, 150_000)
+        "general_credit", 410_000, 150_000)
+    assert outcome.limit.by_product[0].limit == 240_000
     assert outcome.pricing is not None and outcome.pricing.rate_pct == 4.1
 
 
 def test_the_seeds_restaurant_in_class_b(facts, policy) -> None:
     outcome = answer(facts(), policy, score=78.0)  # seed 000: score 78, class B
     assert (outcome.decision, outcome.risk_class, ids(outcome)) == ("review", "B", ["BAND_MIDDLE"])
-    assert (outcome.limit.pre_approved, outcome.limit.final, outcome.pricing.rate_pct) == (180_000, 150_000, 4.5)
+    assert (outcome.limit.pre_approved, outcome.limit.final, outcome.pricing.rate_pct) == (240_000, 150_000, 4.5)
+    assert (outcome.limit.recommended_product, outcome.limit.by_product[0].limit) == ("general_credit", 180_000)
 
 
 def test_stages_come_in_order_and_a_reject_takes_limit_and_rate_away(facts, policy) -> None:
     outcome = answer(facts(blacklist_hit=True, requested_amount=900_000.0, collateral_type="property"), policy,
                      score=55.0, fraud_score=50.0, verdict="review")
-    assert ids(outcome) == ["KO_BLACKLIST", "FRAUD_REVIEW", "BAND_LOW", "LIMIT_ABOVE_PREAPPROVED", "REQ_SECURED"]
-    assert [r.stage for r in outcome.rules] == ["knockout", "fraud", "band", "limit", "limit"]
+    assert ids(outcome) == ["KO_BLACKLIST", "FRAUD_REVIEW", "BAND_LOW", "PRODUCT_SWITCH", "LIMIT_ABOVE_PREAPPROVED",
+                            "REQ_SECURED"]
+    assert [r.stage for r in outcome.rules] == ["knockout", "fraud", "band", "limit", "limit", "limit"]
     assert outcome.decision == "reject" and outcome.pricing is None
     assert (outcome.limit.pre_approved, outcome.limit.final, outcome.limit.recommended_product) == (0, 0, None)
     assert any(p.limit > 0 for p in outcome.limit.by_product)  # kept for the person who may rescue it
@@ -65,11 +70,19 @@ def test_low_score_exception_reviews_under_the_low_score_cap(facts, tuned) -> No
 
 
 def test_a_request_above_the_pre_approved_limit_goes_to_due_diligence(facts, policy) -> None:
+    outcome = answer(facts(requested_amount=450_000.0), policy, score=85.0)
+    assert outcome.decision == "review" and ids(outcome) == ["BAND_HIGH", "PRODUCT_SWITCH", "LIMIT_ABOVE_PREAPPROVED"]
+    assert outcome.rules[2].evidence == {"requested_amount": 450_000.0, "pre_approved": 410_000.0}
+    assert (outcome.limit.recommended_product, outcome.limit.final) == ("pos_loan", 410_000)
+    at_the_limit = answer(facts(requested_amount=410_000.0), policy)
+    assert at_the_limit.decision == "approve" and at_the_limit.limit.final == 410_000
+
+
+def test_a_request_another_product_covers_switches_to_it(facts, policy) -> None:
+    # The general credit lends 240,000 in class A; the POS loan lends the 250,000 asked.
     outcome = answer(facts(requested_amount=250_000.0), policy, score=85.0)
-    assert outcome.decision == "review" and ids(outcome) == ["BAND_HIGH", "LIMIT_ABOVE_PREAPPROVED"]
-    assert outcome.rules[1].evidence == {"requested_amount": 250_000.0, "pre_approved": 240_000.0}
-    assert outcome.limit.final == 240_000
-    assert answer(facts(requested_amount=240_000.0), policy).decision == "approve"  # at the limit
+    assert outcome.decision == "approve" and ids(outcome) == ["BAND_HIGH", "PRODUCT_SWITCH"]
+    assert (outcome.limit.recommended_product, outcome.limit.final) == ("pos_loan", 250_000)
 
 
 def test_a_term_beyond_the_products_is_reviewed(facts, policy) -> None:
@@ -110,3 +123,37 @@ def test_decision_precedence() -> None:
     assert decision_of([rule("review"), rule("reject"), rule("approve")]) == "reject"
     assert decision_of([rule("info")]) == "review"  # nothing approved it
     assert decision_of([]) == "review"
+
+
+# -- limits sized on the limit score (missing sources held at their worst) --------------------
+def test_limits_are_sized_in_the_limit_scores_class_while_the_price_stays_the_scores(facts, policy) -> None:
+    full = apply_policy(facts(), 85.0, 0.006, 90.0, "pass", policy)
+    sized = apply_policy(facts(), 85.0, 0.006, 90.0, "pass", policy, limit_score=75.0, limit_pd=0.015)
+    assert (full.risk_class, full.limit.sized_class, sized.risk_class, sized.limit.sized_class) == ("A", "A", "A", "B")
+    assert sized.pricing == full.pricing  # the quoted rate prices the applicant's own PD
+    general_full, general_sized = full.limit.by_product[0], sized.limit.by_product[0]
+    # Class B's 1.5 months of inflow, and the debt service tested at the higher PD's rate.
+    assert general_sized.constraints["inflow_months"] == pytest.approx(1.5 * 120_000)
+    assert general_sized.constraints["debt_service"] < general_full.constraints["debt_service"]
+    assert sized.limit.pre_approved <= full.limit.pre_approved
+    # A limit score above the score changes nothing: limits are never sized above the score.
+    assert apply_policy(facts(), 85.0, 0.006, 90.0, "pass", policy, limit_score=95.0, limit_pd=0.001) == full
+
+
+def test_a_limit_score_under_the_reject_line_leaves_the_sizing_to_a_person(facts, policy) -> None:
+    outcome = apply_policy(facts(), 66.0, 0.03, 90.0, "pass", policy, limit_score=55.0, limit_pd=0.08)
+    assert outcome.decision == "review" and ids(outcome) == ["BAND_MIDDLE", "LIMIT_THIN_DATA"]
+    assert outcome.rules[1].evidence == {"limit_score": 55.0, "reject_below": 60.0}
+    assert (outcome.limit.pre_approved, outcome.limit.final, outcome.limit.recommended_product) == (0, 0, None)
+    assert outcome.pricing is not None  # the score is above the reject line: the applicant is priced
+    # Under the reject line on its own score, the application is rejected as before.
+    assert apply_policy(facts(), 55.0, 0.08, 90.0, "pass", policy, limit_score=50.0, limit_pd=0.1).decision == "reject"
+
+
+def test_a_limit_score_under_the_reject_line_with_a_low_score_exception_is_sized_under_its_cap(facts, tuned) -> None:
+    policy = tuned(**{"classes.3.limit_cap": 900_000})  # so the low-score cap is what binds
+    rich = facts(government_risk_sharing=True, flow_mean_inflow=900_000.0, flow_annual_inflow=10.8e6,
+                 tax_sales_last_year=11e6, requested_amount=800_000.0)
+    outcome = apply_policy(rich, 66.0, 0.03, 90.0, "pass", policy, limit_score=55.0, limit_pd=0.08)
+    assert "LIMIT_THIN_DATA" not in ids(outcome) and outcome.limit.sized_class == "D"
+    assert outcome.limit.by_product[0].binding_constraint == "low_score_cap" and outcome.limit.pre_approved > 0

@@ -113,8 +113,10 @@ def test_every_answer_is_complete_and_consistent(policy, facts: ApplicationFacts
             assert product.limit == 0 and product.failed_admission
     if outcome.decision != "reject":
         chosen = [p for p in limit.by_product if p.product == limit.recommended_product]
-        assert limit.pre_approved == (chosen[0].limit if chosen else 0.0)
+        # The pre-approved limit is the most any product lends; the recommended product lends the final.
+        assert limit.pre_approved == max((p.limit for p in limit.by_product), default=0.0)
         assert limit.final == min(limit.pre_approved, facts.requested_amount)
+        assert (chosen[0].limit if chosen else 0.0) >= limit.final
     if any(rule.id.startswith("LS_") for rule in outcome.rules):
         assert limit.pre_approved <= policy.bands.low_score_exceptions.limit_cap
     assert "NaN" not in outcome.model_dump_json() and json.loads(outcome.model_dump_json())

@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from riskmodels.contract import PRODUCTS
+from riskmodels.decision.limit_score import LimitSizing
 from riskmodels.decision.reasons import ReasonCode, check_catalogued, gbm_reasons, scorecard_reasons
 from riskmodels.features import build_features, build_features_one
 from riskmodels.models.fraud import FraudModel
@@ -95,6 +96,11 @@ class ModelBundle:
         check_catalogued([*self.scorecard.features, *self.fraud.features_])
 
     @cached_property
+    def limit_sizing(self) -> LimitSizing:
+        """How the limit score holds the A card's characteristics of missing sources."""
+        return LimitSizing.of(self.scorecard, self.policy.limits.sized_with_missing_at_worst)
+
+    @cached_property
     def model_versions(self) -> list[ModelVersion]:
         """Each registered model's version, and the policy's (a replay with another policy differs)."""
         named = [ModelVersion(name=name, version=str(version)) for name, version in self.versions.items()]
@@ -112,7 +118,10 @@ def _answer(application: Mapping[str, Any], features: Mapping[str, Any], contrib
     applicant_pd = float(scale.to_pd(total))
     fraud_score, fraud_probability, model_verdict, fraud_shap = fraud
     policy = bundle.policy
-    outcome = apply_policy(facts_from(application, features), score, applicant_pd, fraud_score, model_verdict, policy)
+    limit_total = bundle.limit_sizing.points(contributions, features)
+    outcome = apply_policy(facts_from(application, features), score, applicant_pd, fraud_score, model_verdict, policy,
+                           limit_score=min(max(limit_total, scale.min_score), scale.max_score),
+                           limit_pd=float(scale.to_pd(limit_total)))
     top_n = policy.reasons.top_n
     fraud_verdict = cast(FraudVerdict, outcome.fraud_verdict)  # the policy's str; FraudResult validates it
     return Decision(
@@ -141,7 +150,7 @@ def decide(application: Mapping[str, Any], bundle: ModelBundle, request_id: str 
 # The columns of ``decide_frame``: scalars, then the ids of the rules and reasons that fired.
 ROW_COLUMNS = [
     "request_id", "application_id", "decision", "fraud_score", "fraud_probability", "fraud_verdict", "score", "pd",
-    "risk_class", "class_pd", "grade", "requested_product", "requested_amount", "recommended_product", "pre_approved_limit",
+    "risk_class", "class_pd", "grade", "sized_class", "requested_product", "requested_amount", "recommended_product", "pre_approved_limit",
     "final_limit", "rate", *(f"limit_{p}{s}" for p in PRODUCTS for s in ("", "_reason")), "rules", "reason_codes",
     "fraud_reason_codes",
 ]
@@ -154,7 +163,8 @@ def decision_row(decision: Decision) -> dict[str, Any]:
         "decision": decision.decision, "fraud_score": decision.fraud.score,
         "fraud_probability": decision.fraud.probability, "fraud_verdict": decision.fraud.verdict,
         "score": decision.credit.score, "pd": decision.credit.pd, "risk_class": decision.credit.risk_class,
-        "class_pd": decision.credit.class_pd, "grade": decision.credit.grade, "requested_product": decision.limit.requested_product,
+        "class_pd": decision.credit.class_pd, "grade": decision.credit.grade,
+        "sized_class": decision.limit.sized_class, "requested_product": decision.limit.requested_product,
         "requested_amount": decision.limit.requested_amount,
         "recommended_product": decision.limit.recommended_product,
         "pre_approved_limit": decision.limit.pre_approved, "final_limit": decision.limit.final,

@@ -80,8 +80,14 @@ class ApplicationFacts:
 
     @property
     def annual_sales(self) -> float:
-        """Last year's sales: declared to the tax bureau, else the account's annual inflow."""
-        return self.flow_annual_inflow if math.isnan(self.tax_sales_last_year) else self.tax_sales_last_year
+        """Last year's sales: the largest figure any source shows (sales declared to the tax
+        bureau, the account's annual inflow, POS acquiring volume), NaN when none is known.
+        Each source understates a small business's sales, and the largest is the only choice
+        under which withholding a source never raises the debt-to-sales cap (preferring the
+        declared figure fell back to a larger inflow when tax data was withheld)."""
+        known = [v for v in (self.tax_sales_last_year, self.flow_annual_inflow, self.pos_volume_12m)
+                 if not math.isnan(v)]
+        return max(known) if known else NAN
 
     @property
     def monthly_net_flow(self) -> float:

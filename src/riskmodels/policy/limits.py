@@ -40,9 +40,13 @@ class LimitDecision(BaseModel):
 
     requested_product: str | None
     requested_amount: float
-    recommended_product: str | None = Field(description="Requested product if it lends, else the largest")
-    pre_approved: float = Field(description="Limit of the recommended product (0 on a rejection)")
-    final: float = Field(description="min(pre-approved, requested amount) (0 on a rejection)")
+    recommended_product: str | None = Field(
+        description="The requested product if it lends the amount asked, else the product that lends the most")
+    pre_approved: float = Field(description="The largest limit any product lends (0 on a rejection)")
+    final: float = Field(description="min(pre-approved, requested amount) (0 on a rejection); the recommended "
+                         "product lends it")
+    sized_class: str = Field(description="The risk class the limits were sized in: the credit class, or a lower one "
+                             "when a source is missing (policy limits.sized_with_missing_at_worst)")
     by_product: list[ProductLimit]
 
 
@@ -221,11 +225,15 @@ def limit_decision(facts: ApplicationFacts, risk_class: RiskClass, rate_pct: flo
     """Every product's limit, the recommended product and the final limit, before the decision."""
     by_product = [product_limit(p, facts, risk_class, rate_pct, low_score_cap, policy) for p in PRODUCTS]
     lending = [p for p in by_product if p.eligible and p.limit > 0]
-    requested = next((p for p in lending if p.product == facts.product), None)
-    # max() keeps the first of equal limits: ties go to the contract's product order.
-    chosen = requested or (max(lending, key=lambda p: p.limit) if lending else None)
-    pre_approved = chosen.limit if chosen else 0.0
     amount = 0.0 if math.isnan(facts.requested_amount) else facts.requested_amount
+    # The pre-approved limit is the most any product lends: a maximum over products, each of
+    # which only falls when a source is withheld, so withholding never raises it (the requested
+    # product's own limit did: withholding its source switched to a larger product). max()
+    # keeps the first of equal limits: ties go to the contract's product order.
+    largest = max(lending, key=lambda p: p.limit) if lending else None
+    requested = next((p for p in lending if p.product == facts.product and p.limit >= amount), None)
+    chosen = requested or largest
+    pre_approved = largest.limit if largest else 0.0
     return LimitDecision(requested_product=facts.product, requested_amount=amount,
                          recommended_product=chosen.product if chosen else None, pre_approved=pre_approved,
-                         final=min(pre_approved, amount), by_product=by_product)
+                         final=min(pre_approved, amount), sized_class=risk_class.name, by_product=by_product)

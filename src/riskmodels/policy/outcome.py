@@ -48,19 +48,22 @@ def _hit(rule_id: str, action: Literal["review", "info"], zh: str, en: str,
     return RuleHit(id=rule_id, stage="limit", action=action, text_zh=zh, text_en=en, evidence=evidence)
 
 
-def limit_rules(facts: ApplicationFacts, limit: LimitDecision, policy: Policy) -> list[RuleHit]:
+def limit_rules(facts: ApplicationFacts, limit: LimitDecision, policy: Policy,
+                sized_by_a_person: bool = False) -> list[RuleHit]:
     """Checks of the request against what the automated products can lend."""
     hits = []
     chosen = limit.recommended_product
-    if chosen is None:
+    if sized_by_a_person:  # LIMIT_THIN_DATA said why no product is recommended
+        pass
+    elif chosen is None:
         why = {p.product: p.failed_admission[0].id if p.failed_admission else "zero_limit" for p in limit.by_product}
         hits.append(_hit("LIMIT_NO_PRODUCT", "review", "没有可自动授信的产品（准入不满足或额度为零）：转人工",
                          "No automated product can lend (admission not met or a zero limit): manual review", **why))
     elif chosen != limit.requested_product:
         zh, en = NAMES[chosen]
-        hits.append(_hit("PRODUCT_SWITCH", "info", f"申请的产品不可用，推荐{zh}", f"The product applied for cannot "
-                         f"lend; the {en} is recommended instead", requested_product=limit.requested_product,
-                         recommended_product=chosen))
+        hits.append(_hit("PRODUCT_SWITCH", "info", f"申请的产品不能足额授信，推荐{zh}", f"The product applied for "
+                         f"cannot lend the amount asked; the {en} is recommended instead",
+                         requested_product=limit.requested_product, recommended_product=chosen))
     if 0 < limit.pre_approved < limit.requested_amount:
         hits.append(_hit("LIMIT_ABOVE_PREAPPROVED", "review",
                          f"申请金额{cny(limit.requested_amount)}元高于预授信额度{cny(limit.pre_approved)}元：转线下尽调",
@@ -94,18 +97,53 @@ def decision_of(rules: list[RuleHit]) -> Verdict:
     return "approve"
 
 
+def _thin_data_rule(score: float, limit_score: float, low_score_exception: bool, policy: Policy) -> RuleHit | None:
+    """No automated limit when the missing sources, held at their worst, would put the score
+    under the reject line (the score itself is above it) and no low-score exception would let
+    such a score through: a person sizes the loan."""
+    line = policy.bands.reject_below
+    if low_score_exception or not limit_score < line <= score:
+        return None
+    return _hit("LIMIT_THIN_DATA", "review",
+                f"缺失数据源按最差档位计分后评分{limit_score:.1f}，低于拒绝线{line:g}：不自动核定额度，转人工",
+                f"With its missing sources at their worst bins the score is {limit_score:.1f}, under the reject "
+                f"line of {line:g}: no automated limit, a person sizes the loan",
+                limit_score=round(limit_score, 4), reject_below=line)
+
+
 def apply_policy(facts: ApplicationFacts, score: float, applicant_pd: float, fraud_score: float,
-                 model_fraud_verdict: str, policy: Policy) -> PolicyOutcome:
-    """Knock-outs -> fraud -> bands and exceptions -> limits and rate -> limit checks -> decision."""
+                 model_fraud_verdict: str, policy: Policy, limit_score: float | None = None,
+                 limit_pd: float | None = None) -> PolicyOutcome:
+    """Knock-outs -> fraud -> bands and exceptions -> limits and rate -> limit checks -> decision.
+
+    ``limit_score`` and ``limit_pd``: the score and PD limits are sized on (the caller's A card
+    with the missing sources of ``policy.limits.sized_with_missing_at_worst`` at their worst
+    bins; by default the score and PD themselves). Its class sets the class cap and multiples
+    and its PD the rate the debt service is tested at, so removing a source never raises a limit.
+    """
     risk_class = policy.risk_class(score)
     verdict = fraud_verdict(fraud_score, model_fraud_verdict, policy)
     bands = band_rules(score, facts, policy)
-    # The rate comes first: the general credit's debt-service capacity is priced at it.
     pricing = quote_rate(risk_class, applicant_pd, policy)
-    low_cap = policy.bands.low_score_exceptions.limit_cap if bands.low_score_exception else None
-    limit = limit_decision(facts, risk_class, pricing.rate_pct, low_cap, policy)
+    sized_score = score if limit_score is None else min(limit_score, score)
+    sized_class = policy.risk_class(sized_score)
+    # The general credit's debt service is tested at the rate of the PD limits are sized on
+    # (never below the rate quoted).
+    sized_pd = applicant_pd if limit_pd is None else max(limit_pd, applicant_pd)
+    sized_rate = pricing.rate_pct if sized_pd == applicant_pd and sized_class == risk_class else max(
+        pricing.rate_pct, quote_rate(sized_class, sized_pd, policy).rate_pct)
+    # A limit score under the reject line is sized as that low score would be: under the
+    # low-score cap when an exception lets it through, else by a person (LIMIT_THIN_DATA).
+    sized_exception = (sized_score < score and sized_score < policy.bands.reject_below
+                       and band_rules(sized_score, facts, policy).low_score_exception)
+    low_cap = (policy.bands.low_score_exceptions.limit_cap if bands.low_score_exception or sized_exception
+               else None)
+    limit = limit_decision(facts, sized_class, sized_rate, low_cap, policy)
+    thin = _thin_data_rule(score, sized_score, sized_exception, policy)
+    if thin is not None:
+        limit = limit.model_copy(update={"recommended_product": None, "pre_approved": 0.0, "final": 0.0})
     rules = [*knockouts(facts, policy), *fraud_rules(fraud_score, verdict, policy), *bands.rules,
-             *limit_rules(facts, limit, policy)]
+             *([thin] if thin else []), *limit_rules(facts, limit, policy, sized_by_a_person=thin is not None)]
     decision = decision_of(rules)
     if decision == "reject":
         limit = limit.model_copy(update={"recommended_product": None, "pre_approved": 0.0, "final": 0.0})

@@ -207,6 +207,9 @@ class Products(_Settings):
 class Limits(_Settings):
     rounding_step: Positive = 10_000
     max_debt_to_sales: Share = 0.40
+    # Limits are sized on the score with every characteristic that draws on one of these sources,
+    # when the source is missing, held at its worst bin: removing a source never raises a limit.
+    sized_with_missing_at_worst: list[Literal["flow", "tax", "pos"]] = ["flow", "tax", "pos"]
 
 
 class Pricing(_Settings):

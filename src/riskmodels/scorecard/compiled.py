@@ -82,6 +82,9 @@ class _Characteristic:
         self.specials = {code: points for codes, points in self.special_bins for code in codes}
         self.mean_points = float(spec["mean_points"])
         self.max_points = float(spec["max_points"])
+        # The fewest points any value scores: the regular, special and missing bins' least.
+        self.min_points = float(min(self.bin_points.min(initial=np.inf), self.missing_points,
+                                    *(points for _, points in self.special_bins)))
         if self.numeric:
             self.splits = [float(s) for s in spec["splits"]]
             if len(self.bin_points) != len(self.splits) + 1 or any(
