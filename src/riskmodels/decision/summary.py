@@ -18,7 +18,9 @@ def decision_summary(d: Decision) -> str:
     limit = d.limit
     lines.append(f"   limit  pre-approved {limit.pre_approved:,.0f} CNY, final {limit.final:,.0f} CNY "
                  f"(requested {limit.requested_amount:,.0f} as {limit.requested_product}; "
-                 f"recommended {limit.recommended_product})")
+                 f"recommended {limit.recommended_product}"
+                 + (f"; sized in class {limit.sized_class}, a missing source held at its worst"
+                    if limit.sized_class != d.credit.risk_class else "") + ")")
     for p in limit.by_product:
         why = p.binding_constraint if p.eligible else "; ".join(f.text_en for f in p.failed_admission)
         lines.append(f"     {p.product:<15} {f'{p.limit:>12,.0f}' if p.eligible else '   not eligible'}  {why}")

@@ -161,8 +161,9 @@ def is_monotone(bad_rates: Sequence[float], strict: bool = False) -> bool:
 @dataclass(frozen=True)
 class BadRateByClass:
     table: pd.DataFrame  # class, n, share, bads, bad_rate
-    monotone: bool
-    violations: tuple[tuple[object, object], ...]  # (better, worse) neighbours whose bad rate does not rise
+    monotone: bool  # no violation
+    violations: tuple[tuple[object, object], ...]  # (better, worse) neighbours significantly out of order
+    reversals: tuple[tuple[object, object], ...] = ()  # every neighbour pair whose bad rate does not rise
 
 
 # A class this small has a bad rate too uncertain to call the scale broken on (a fraud model
@@ -170,12 +171,23 @@ class BadRateByClass:
 MIN_CLASS_ROWS = 30
 
 
+def _reversal_p_value(better: tuple[int, int], worse: tuple[int, int]) -> float:
+    """One-sided Fisher exact p-value of "the better class's bad rate is higher" ((n, bads) each)."""
+    (n_b, bad_b), (n_w, bad_w) = better, worse
+    table = [[bad_b, n_b - bad_b], [bad_w, n_w - bad_w]]
+    return float(stats.fisher_exact(table, alternative="greater").pvalue)
+
+
 def bad_rate_by_class(y: ArrayLike, classes: ArrayLike, order: Sequence[object], *,
-                      strict: bool = False, min_rows: int = MIN_CLASS_ROWS) -> BadRateByClass:
+                      strict: bool = False, min_rows: int = MIN_CLASS_ROWS,
+                      alpha: float | None = 0.05) -> BadRateByClass:
     """Bad rate per class from best to worst, and whether it rises along the rating scale.
-    ``strict`` also rejects equal neighbouring rates (classes that do not separate risk).
-    Classes with fewer than ``min_rows`` rows are shown but not judged: their neighbours are
-    compared with each other."""
+    ``strict`` also counts equal neighbouring rates (classes that do not separate risk) as
+    reversals. A reversal is a violation when it is significant: a one-sided Fisher exact test
+    of the better class's bad rate being higher, at ``alpha`` (``None``: every reversal is one).
+    Three defaults against four in a few hundred rows is noise, not a broken scale. Classes
+    with fewer than ``min_rows`` rows are shown but not judged: their neighbours are compared
+    with each other."""
     if isinstance(min_rows, bool) or not isinstance(min_rows, (int, np.integer)) or min_rows < 1:
         raise ValueError(f"min_rows must be a positive integer; got {min_rows!r}")
     y_arr, cls = binary_target(y), labels(classes)
@@ -188,9 +200,12 @@ def bad_rate_by_class(y: ArrayLike, classes: ArrayLike, order: Sequence[object],
                      "bads": bads, "bad_rate": bads / n if n else float("nan")})
     table = pd.DataFrame(rows)
     filled = table[table["n"] >= min_rows]
-    pairs = list(zip(filled["class"], filled["bad_rate"], strict=True))
-    violations = tuple((a, b) for (a, ra), (b, rb) in pairwise(pairs) if not is_monotone([ra, rb], strict))
-    return BadRateByClass(table, not violations, violations)
+    pairs = list(zip(filled["class"], filled["bad_rate"], filled["n"], filled["bads"], strict=True))
+    reversals = [(a, (na, ba), b, (nb, bb)) for (a, ra, na, ba), (b, rb, nb, bb) in pairwise(pairs)
+                 if not is_monotone([ra, rb], strict)]
+    violations = tuple((a, b) for a, counts_a, b, counts_b in reversals
+                       if alpha is None or _reversal_p_value(counts_a, counts_b) < alpha)
+    return BadRateByClass(table, not violations, violations, tuple((a, b) for a, _, b, _ in reversals))
 
 
 def herfindahl(classes: ArrayLike) -> float:

@@ -239,8 +239,10 @@ def _classes(result: EvaluationResult, current: str) -> str:
     for name, e in result.details.items():
         t = e.bad_rates.table
         verdict = _html.verdict(e.bad_rates.monotone, "monotone", "NOT monotone")
+        noise = [f"{a} → {b}" for a, b in e.bad_rates.reversals if (a, b) not in e.bad_rates.violations]
+        within = f"; reversal within noise (Fisher p ≥ 0.05): {html.escape(', '.join(noise))}" if noise else ""
         body += (f"<h3>{html.escape(name)}: {verdict.html} <span class='note'>Herfindahl "
-                 f"{e.herfindahl:.3f}</span></h3>"
+                 f"{e.herfindahl:.3f}{within}</span></h3>"
                  + _html.table(["class", "n", "share", "bads", "bad rate"],
                                [[r["class"], r["n"], _html.pct(r["share"]), r["bads"], _html.pct(r["bad_rate"])]
                                 for _, r in t.iterrows()]))

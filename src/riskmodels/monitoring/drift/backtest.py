@@ -95,8 +95,8 @@ def backtest(baseline: ScoredSample, current: ScoredSample, bands: RiskBands,
     pairs = "; ".join(f"{a} -> {b}" for a, b in e.bad_rates.violations)
     checks.append(Check("backtest.class_monotone", "backtest", "green" if monotone else thresholds.not_monotone,
                         float(monotone), None, None,
-                        "bad rate rises from the best class to the worst" if monotone
-                        else f"bad rate does not rise between {pairs}"))
+                        "bad rate rises from the best class to the worst, reversals within noise aside"
+                        if monotone else f"bad rate falls significantly between {pairs}"))
     return result, checks, skipped
 
 
