@@ -154,7 +154,7 @@ def test_a_frame_gets_the_same_answers_row_for_row(bundle: ModelBundle, portfoli
     frame = decide_frame(rows, bundle)
     assert list(frame.columns) == ROW_COLUMNS and list(frame.index) == list(rows.index)
     assert frame["request_id"].is_unique
-    assert set(frame["decision"]) <= {"approve", "review", "reject"}
+    assert set(frame["decision"]) <= {"approve", "offer", "review", "reject"}
     for index, record in zip(rows.index, rows.to_dict(orient="records")):
         one = decision_row(decide(record, bundle))
         batch = frame.loc[index].to_dict()
@@ -218,7 +218,7 @@ def test_any_valid_application_gets_a_complete_consistent_answer(bundle: ModelBu
     else:
         assert answer.pricing is not None
         assert answer.pricing.floor_pct <= answer.rate <= answer.pricing.cap_pct
-    if answer.decision == "approve":
+    if answer.decision in ("approve", "offer"):
         assert limit.final > 0 and not [r for r in answer.rules if r.action in ("reject", "review")]
     assert all(math.isfinite(r.contribution) for r in [*answer.reasons, *answer.fraud.reasons])
     assert "NaN" not in answer.model_dump_json()

@@ -69,11 +69,15 @@ def test_low_score_exception_reviews_under_the_low_score_cap(facts, tuned) -> No
     assert (general.limit, general.binding_constraint) == (500_000, "low_score_cap")
 
 
-def test_a_request_above_the_pre_approved_limit_goes_to_due_diligence(facts, policy) -> None:
+def test_a_request_above_the_pre_approved_limit_is_offered_that_limit_at_once(facts, policy) -> None:
+    # Seed 000: the pre-approved limit at once, due diligence only for the excess.
     outcome = answer(facts(requested_amount=450_000.0), policy, score=85.0)
-    assert outcome.decision == "review" and ids(outcome) == ["BAND_HIGH", "PRODUCT_SWITCH", "LIMIT_ABOVE_PREAPPROVED"]
+    assert outcome.decision == "offer" and ids(outcome) == ["BAND_HIGH", "PRODUCT_SWITCH", "LIMIT_ABOVE_PREAPPROVED"]
+    assert outcome.rules[2].action == "offer" and outcome.pricing is not None
     assert outcome.rules[2].evidence == {"requested_amount": 450_000.0, "pre_approved": 410_000.0}
     assert (outcome.limit.recommended_product, outcome.limit.final) == ("pos_loan", 410_000)
+    # In the grey zone the whole request goes to a person, as before.
+    assert answer(facts(requested_amount=450_000.0), policy, score=75.0).decision == "review"
     at_the_limit = answer(facts(requested_amount=410_000.0), policy)
     assert at_the_limit.decision == "approve" and at_the_limit.limit.final == 410_000
 

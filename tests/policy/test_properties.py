@@ -96,10 +96,17 @@ def test_every_answer_is_complete_and_consistent(policy, facts: ApplicationFacts
         assert price is not None and price.floor_pct <= price.rate_pct <= price.cap_pct
         assert abs(price.rate_pct / price.step_pct - round(price.rate_pct / price.step_pct)) < 1e-6
         assert math.isclose(sum(price.components.values()), price.unrounded_pct, rel_tol=1e-12)
-    if outcome.decision == "approve":
+    if outcome.decision in ("approve", "offer"):
         assert "review" not in actions and "BAND_HIGH" in [r.id for r in outcome.rules]
         assert not any(rule.stage in ("knockout", "fraud") for rule in outcome.rules)
         assert 0 < limit.final <= facts.requested_amount
+    # An offer is the pre-approved limit at once, because more was asked; an approval lends all of it.
+    assert (outcome.decision == "offer") == (outcome.decision != "reject" and "review" not in actions
+                                             and "offer" in actions and "approve" in actions)
+    if outcome.decision == "offer":
+        assert limit.final == limit.pre_approved < facts.requested_amount
+    if outcome.decision == "approve":
+        assert limit.final == facts.requested_amount
 
     assert limit.final <= facts.requested_amount and limit.final <= limit.pre_approved
     for product in limit.by_product:

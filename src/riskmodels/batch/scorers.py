@@ -97,7 +97,7 @@ def decision_types(columns: Sequence[str]) -> dict[str, pa.DataType]:
     def of(name: str) -> pa.DataType:
         if name in ("rules", "reason_codes", "fraud_reason_codes"):
             return pa.list_(pa.string())
-        text = name in ("request_id", "application_id", "decision", "fraud_verdict", "risk_class", "grade", "sized_class",
+        text = name in ("request_id", "application_id", "decision", "fraud_verdict", "risk_class", "grade", "sized_class", "deciding_rule",
                         "requested_product", "recommended_product") or name.endswith("_reason")
         return pa.string() if text else pa.float64()  # a new non-numeric column fails loudly here
 

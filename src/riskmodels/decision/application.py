@@ -63,7 +63,8 @@ class Decision(BaseModel):
 
     request_id: str
     application_id: str | None
-    decision: Literal["approve", "review", "reject"]
+    decision: Literal["approve", "offer", "review", "reject"] = Field(
+        description="offer: the pre-approved limit at once, the amount above it to offline due diligence")
     fraud: FraudResult
     credit: CreditResult
     limit: LimitDecision
@@ -151,9 +152,14 @@ def decide(application: Mapping[str, Any], bundle: ModelBundle, request_id: str 
 ROW_COLUMNS = [
     "request_id", "application_id", "decision", "fraud_score", "fraud_probability", "fraud_verdict", "score", "pd",
     "risk_class", "class_pd", "grade", "sized_class", "requested_product", "requested_amount", "recommended_product", "pre_approved_limit",
-    "final_limit", "rate", *(f"limit_{p}{s}" for p in PRODUCTS for s in ("", "_reason")), "rules", "reason_codes",
-    "fraud_reason_codes",
+    "final_limit", "rate", *(f"limit_{p}{s}" for p in PRODUCTS for s in ("", "_reason")), "deciding_rule", "rules",
+    "reason_codes", "fraud_reason_codes",
 ]
+
+
+def deciding_rule(decision: Decision) -> str | None:
+    """The first rule whose action is the decision (the rule a funnel counts the outcome under)."""
+    return next((rule.id for rule in decision.rules if rule.action == decision.decision), None)
 
 
 def decision_row(decision: Decision) -> dict[str, Any]:
@@ -174,6 +180,7 @@ def decision_row(decision: Decision) -> dict[str, Any]:
         row[f"limit_{product.product}"] = product.limit
         row[f"limit_{product.product}_reason"] = (
             product.binding_constraint if product.eligible else product.failed_admission[0].id)
+    row["deciding_rule"] = deciding_rule(decision)
     row["rules"] = [rule.id for rule in decision.rules]
     row["reason_codes"] = [reason.code for reason in decision.reasons]
     row["fraud_reason_codes"] = [reason.code for reason in decision.fraud.reasons]

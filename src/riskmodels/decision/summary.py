@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from riskmodels.decision import Decision
 
-_VERDICT = {"approve": "APPROVE 通过", "review": "REVIEW 人工审查", "reject": "REJECT 拒绝"}
+_VERDICT = {"approve": "APPROVE 通过", "offer": "OFFER 按预授信额度授信", "review": "REVIEW 人工审查",
+            "reject": "REJECT 拒绝"}
 
 
 def decision_summary(d: Decision) -> str:

@@ -2,7 +2,8 @@
 bands and exceptions, limit checks), the decision they make, the limits and the rate.
 
 The decision is the strictest action among the rules: any reject rejects; else any review
-sends the application to a person; else the high-score band approves. A rejection carries no
+sends the application to a person; else the high-score band approves, or offers the
+pre-approved limit at once when more was asked (the excess goes to offline due diligence). A rejection carries no
 limit and no rate; everything computed on the way stays visible for the reviewer.
 """
 
@@ -20,7 +21,7 @@ from riskmodels.policy.pricing import PriceQuote, quote_rate
 from riskmodels.policy.rules import RuleHit, cny
 from riskmodels.policy.schema import Policy
 
-Verdict = Literal["approve", "review", "reject"]
+Verdict = Literal["approve", "offer", "review", "reject"]
 
 
 class PolicyOutcome(BaseModel):
@@ -43,7 +44,7 @@ def fraud_verdict(score: float, model_verdict: str, policy: Policy) -> str:
     return "pass" if score >= bands.pass_score else "review" if score >= bands.review_score else "reject"
 
 
-def _hit(rule_id: str, action: Literal["review", "info"], zh: str, en: str,
+def _hit(rule_id: str, action: Literal["review", "offer", "info"], zh: str, en: str,
          **evidence: float | str | bool | None) -> RuleHit:
     return RuleHit(id=rule_id, stage="limit", action=action, text_zh=zh, text_en=en, evidence=evidence)
 
@@ -65,10 +66,14 @@ def limit_rules(facts: ApplicationFacts, limit: LimitDecision, policy: Policy,
                          f"cannot lend the amount asked; the {en} is recommended instead",
                          requested_product=limit.requested_product, recommended_product=chosen))
     if 0 < limit.pre_approved < limit.requested_amount:
-        hits.append(_hit("LIMIT_ABOVE_PREAPPROVED", "review",
-                         f"申请金额{cny(limit.requested_amount)}元高于预授信额度{cny(limit.pre_approved)}元：转线下尽调",
+        # Seed 000 §四-五: the pre-approved limit is offered at once; only the excess waits for
+        # offline due diligence (a score in the grey zone still sends everything to a person).
+        hits.append(_hit("LIMIT_ABOVE_PREAPPROVED", "offer",
+                         f"申请金额{cny(limit.requested_amount)}元高于预授信额度{cny(limit.pre_approved)}元："
+                         f"先按预授信额度{cny(limit.pre_approved)}元授信，超出部分转线下尽调",
                          f"Amount requested {cny(limit.requested_amount)} above the pre-approved "
-                         f"{cny(limit.pre_approved)}: offline due diligence", requested_amount=limit.requested_amount,
+                         f"{cny(limit.pre_approved)}: the pre-approved limit is offered at once, the excess goes to "
+                         f"offline due diligence", requested_amount=limit.requested_amount,
                          pre_approved=limit.pre_approved))
     product = chosen or limit.requested_product
     max_term = next((p.max_term_months for p in limit.by_product if p.product == product), None)
@@ -94,7 +99,7 @@ def decision_of(rules: list[RuleHit]) -> Verdict:
         return "reject"
     if "review" in actions or "approve" not in actions:  # no approving band: never approve by default
         return "review"
-    return "approve"
+    return "offer" if "offer" in actions else "approve"
 
 
 def _thin_data_rule(score: float, limit_score: float, low_score_exception: bool, policy: Policy) -> RuleHit | None:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Stage = Literal["knockout", "fraud", "band", "limit"]
 # reject and review decide; approve is the high-score band's automatic pass; info explains
 # (a product switch) without changing the decision.
-Action = Literal["reject", "review", "approve", "info"]
+Action = Literal["reject", "review", "offer", "approve", "info"]
 Evidence = dict[str, float | int | str | bool | None]
 STAGES: tuple[Stage, ...] = ("knockout", "fraud", "band", "limit")
 
