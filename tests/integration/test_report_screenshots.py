@@ -3,7 +3,7 @@
 Each report the project writes (the A card's validation report logged to MLflow, the data-quality
 report of ``riskmodels quality check``, the portfolio early-warning report of ``riskmodels monitor
 portfolio``, the drift and back-testing report of ``riskmodels monitor drift``, the model document
-of ``riskmodels report model``) must be one self-contained page that renders: a title, no
+of ``riskmodels report model``, the strategy lab's report of ``riskmodels policy simulate``) must be one self-contained page that renders: a title, no
 reference to any other file or server, every embedded plot a decodable PNG with data drawn on it,
 Chinese text in a font that has its glyphs, and a screenshot that is not blank and shows the plots
 in colour. Screenshots are left in the test's tmp folder for a person
@@ -138,6 +138,29 @@ def test_drift_report_renders(trained_store: Settings, portfolio_dir: Path, tmp_
     assert result.exit_code == 0, result.output
     # Score PSI, score distributions, PSI by month, CSI bars at least.
     check_report(out / "drift_report.html", tmp_path / "drift_report.png", min_plots=4)
+
+
+@pytest.mark.slow
+def test_strategy_lab_report_renders(trained_store: Settings, portfolio_dir: Path, tmp_path: Path) -> None:
+    import pandas as pd
+
+    book = tmp_path / "book"
+    book.mkdir()
+    apps = pd.read_parquet(portfolio_dir / "applications.parquet").head(1_000)
+    apps.to_parquet(book / "applications.parquet")
+    for name in ("outcomes", "truth"):
+        table = pd.read_parquet(portfolio_dir / f"{name}.parquet")
+        table[table["application_id"].isin(apps["application_id"])].to_parquet(book / f"{name}.parquet")
+    stricter = tmp_path / "stricter.yaml"
+    default = Path(__file__).parents[2] / "src" / "riskmodels" / "policy" / "default_policy.yaml"
+    stricter.write_text(default.read_text(encoding="utf-8").replace("approve_from: 80", "approve_from: 85"),
+                        encoding="utf-8")
+    out = tmp_path / "lab"
+    result = runner.invoke(app, ["policy", "simulate", "--data", str(book), "--out", str(out),
+                                 "--baseline-policy", str(stricter)])
+    assert result.exit_code == 0, result.output
+    # Funnel, outcome by class, strategy curve, margin, swap set, and the baseline's funnel and classes.
+    check_report(out / "strategy_report.html", tmp_path / "strategy_report.png", min_plots=7)
 
 
 def _page_with(png: bytes) -> str:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from riskmodels.cli import data, lifecycle, monitor, report, score, serve
+from riskmodels.cli import data, lifecycle, monitor, policy, report, score, serve
 from riskmodels.config import apply_offline_environment
 
 app = typer.Typer(
@@ -40,6 +40,7 @@ app.add_typer(data.quality_app, name="quality")
 app.command()(lifecycle.train)
 app.command()(lifecycle.promote)
 app.add_typer(monitor.monitor_app, name="monitor")
+app.add_typer(policy.policy_app, name="policy")
 app.add_typer(score.score_app, name="score")
 app.add_typer(score.audit_app, name="audit")
 app.add_typer(report.report_app, name="report")

@@ -8,6 +8,7 @@ The service calls these at start-up and on reload, batch scoring and ``riskmodel
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskmodels.config import ACCOUNT_KINDS, DECISION_KINDS, REGISTERED_MODELS, ModelKind, Settings, get_settings
@@ -36,8 +37,13 @@ def _champion_spec(name: str) -> tuple[dict[str, Any], RegisteredVersion]:
     return registry.load_spec(name, registry.CHAMPION)
 
 
-def load_champions(settings: Settings | None = None) -> Any:
-    """The champion application scorecard and fraud model with the policy, as a ``ModelBundle``."""
+def load_champions(settings: Settings | None = None, *, application_model: str | None = None,
+                   policy_path: Path | None = None) -> Any:
+    """The champion application scorecard and fraud model with the policy, as a ``ModelBundle``.
+
+    ``application_model``: another A-card version instead of the champion (``NAME@alias`` or
+    ``NAME:VERSION`` of the application scorecard); ``policy_path``: another lending policy
+    file instead of the settings' (the strategy lab replays both against each other)."""
     from riskmodels import registry
     from riskmodels.decision import ModelBundle
     from riskmodels.models.specs import GBMScorer, ScorecardScorer, scorer_from_spec
@@ -46,12 +52,21 @@ def load_champions(settings: Settings | None = None) -> Any:
     settings = settings or get_settings()
     registry.configure(settings)
     loaded = {}
+    chosen = {}
+    if application_model is not None:
+        ref = registry.parse_model_ref(application_model)
+        if ref.name != REGISTERED_MODELS[ModelKind.APPLICATION]:
+            raise ValueError(f"model must be a version of {REGISTERED_MODELS[ModelKind.APPLICATION]}; "
+                             f"got {application_model!r}")
+        chosen[ModelKind.APPLICATION] = ref.version_or_alias
     for kind in REQUIRED:
         name = REGISTERED_MODELS[kind]
+        wanted = chosen.get(kind, registry.CHAMPION)
         try:
-            spec, version = _champion_spec(name)
+            spec, version = registry.load_spec(name, wanted)
         except registry.ModelNotFound as exc:
-            raise ChampionsUnavailable(f"no champion of {name} in the registry ({exc.reason or exc})") from exc
+            what = f"champion of {name}" if wanted == registry.CHAMPION else registry.model_ref(name, wanted)
+            raise ChampionsUnavailable(f"no {what} in the registry ({exc.reason or exc})") from exc
         try:
             loaded[kind] = (scorer_from_spec(spec), version)
         except (KeyError, ValueError, TypeError) as exc:
@@ -60,7 +75,7 @@ def load_champions(settings: Settings | None = None) -> Any:
     application, fraud = loaded[ModelKind.APPLICATION][0], loaded[ModelKind.FRAUD][0]
     if not isinstance(application, ScorecardScorer) or not isinstance(fraud, GBMScorer):
         raise ChampionsUnavailable("champions must be a scorecard (application) and a fraud model")
-    policy = load_policy(settings.policy_path)
+    policy = load_policy(policy_path or settings.policy_path)
     # Class PDs from the master scale, through the champion's calibrated line (computed once here).
     card = application.scorecard
     policy = with_master_scale_pds(policy, lambda points: float(card.pd_from_points(points)), card.scale.max_score)

@@ -1,0 +1,232 @@
+"""The strategy lab's report (策略实验室): one self-contained HTML page and the same figures as JSON.
+
+Headings and labels are in Chinese and English; plots are PNGs embedded in the page, drawn on
+matplotlib ``Figure`` objects with English labels (the default fonts lack CJK glyphs). Every
+figure is computed from the replays (``simulate``), none is written in.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from riskmodels.evaluation import _html
+from riskmodels.evaluation.plots import img_tag
+from riskmodels.monitoring.strategy.simulate import (
+    OUTCOMES,
+    Funnel,
+    Replay,
+    cutoff_grid,
+    funnel,
+    review_load,
+    swap_set,
+)
+
+OUTCOME_NAMES = {"approve": "自动通过 / auto-approve", "offer": "按预授信额度授信 / offer at the pre-approved limit",
+                 "review": "人工审查 / review by a person", "reject": "拒绝 / reject"}
+_COLOURS = {"approve": "#2e7d32", "offer": "#1565c0", "review": "#b26a00", "reject": "#c62828"}
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """The lab's figures for one candidate (and its baseline, when given)."""
+
+    candidate: Replay
+    funnel: Funnel
+    cutoffs: pd.DataFrame
+    review_per_1000: float
+    baseline: Replay | None = None
+    baseline_funnel: Funnel | None = None
+    baseline_review_per_1000: float | None = None
+    swaps: pd.DataFrame | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        def records(frame: pd.DataFrame | None) -> list[dict[str, Any]] | None:
+            if frame is None:
+                return None
+            return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+        def funnel_dict(f: Funnel | None) -> dict[str, Any] | None:
+            return None if f is None else {"overall": records(f.overall), "by_class": records(f.by_class),
+                                           "by_product": records(f.by_product), "by_rule": records(f.by_rule)}
+
+        return {"candidate": self.candidate.label, "applications": self.candidate.n,
+                "has_truth": self.candidate.has_truth, "funnel": funnel_dict(self.funnel),
+                "review_per_1000": self.review_per_1000, "cutoffs": records(self.cutoffs),
+                "baseline": None if self.baseline is None else self.baseline.label,
+                "baseline_funnel": funnel_dict(self.baseline_funnel),
+                "baseline_review_per_1000": self.baseline_review_per_1000, "swap_set": records(self.swaps)}
+
+
+def _plain(value: Any) -> Any:
+    """JSON's own types: NaN becomes null, numpy scalars Python numbers."""
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(float(value)) else float(value)
+    return value
+
+
+def simulate(candidate: Replay, baseline: Replay | None = None) -> Simulation:
+    """Every figure of the lab from the replays."""
+    if baseline is None:
+        return Simulation(candidate, funnel(candidate), cutoff_grid(candidate), review_load(candidate))
+    return Simulation(candidate, funnel(candidate), cutoff_grid(candidate), review_load(candidate), baseline,
+                      funnel(baseline), review_load(baseline), swap_set(candidate, baseline))
+
+
+# -- plots -----------------------------------------------------------------------------------
+def _figure() -> tuple[Figure, Any]:
+    fig = Figure(figsize=(5.6, 4.0), dpi=80)
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def funnel_plot(overall: pd.DataFrame, title: str) -> bytes:
+    fig, ax = _figure()
+    ax.bar(overall["outcome"], overall["share"], color=[_COLOURS[o] for o in overall["outcome"]])
+    for i, share in enumerate(overall["share"]):
+        ax.annotate(f"{share:.1%}", (i, share), ha="center", va="bottom", fontsize="small")
+    ax.set_ylabel("share of applications")
+    ax.set_title(title)
+    return _png(fig)
+
+
+def class_plot(by_class: pd.DataFrame) -> bytes:
+    fig, ax = _figure()
+    bottom = np.zeros(len(by_class))
+    for outcome in OUTCOMES:
+        values = by_class[f"{outcome}_share"].to_numpy(dtype=float)
+        ax.bar(by_class["risk_class"].astype(str), values, bottom=bottom, color=_COLOURS[outcome], label=outcome)
+        bottom += values
+    ax.set_ylabel("share of the class")
+    ax.set_title("Outcome by risk class")
+    ax.legend(fontsize="small")
+    return _png(fig)
+
+
+def cutoff_plot(grid: pd.DataFrame) -> bytes:
+    fig, ax = _figure()
+    ax.plot(grid["approval_rate"], grid["observed_bad_rate"], "o-", color="#1565c0", label="observed (booked loans)")
+    if grid["truth_bad_rate"].notna().any():
+        ax.plot(grid["approval_rate"], grid["truth_bad_rate"], "s--", color="#c62828", label="truth (simulator)")
+    for _, row in grid.iterrows():
+        ax.annotate(f"{row['cutoff']:g}", (row["approval_rate"], row["observed_bad_rate"]), fontsize="x-small")
+    ax.set_xlabel("approval rate")
+    ax.set_ylabel("bad rate of the approved")
+    ax.set_title("Strategy curve: A-score cut-offs")
+    ax.legend(fontsize="small")
+    return _png(fig)
+
+
+def margin_plot(grid: pd.DataFrame) -> bytes:
+    fig, ax = _figure()
+    ax.plot(grid["cutoff"], grid["margin_model"] / 1e6, "o-", color="#2e7d32", label="with the model's PDs")
+    if grid["margin_truth"].notna().any():
+        ax.plot(grid["cutoff"], grid["margin_truth"] / 1e6, "s--", color="#c62828", label="with the true PDs")
+    ax.axhline(0, color="#9e9e9e", linewidth=0.8)
+    ax.set_xlabel("A-score cut-off")
+    ax.set_ylabel("risk-adjusted margin, million CNY a year")
+    ax.set_title("Margin by cut-off")
+    ax.legend(fontsize="small")
+    return _png(fig)
+
+
+def swap_plot(swaps: pd.DataFrame) -> bytes:
+    fig, ax = _figure()
+    groups = swaps[swaps["group"].isin(["swap_in", "swap_out", "both"])]
+    rate = groups["truth_bad_rate"] if groups["truth_bad_rate"].notna().any() else groups["observed_bad_rate"]
+    ax.bar(groups["group"], rate.fillna(0.0), color=["#2e7d32", "#c62828", "#1565c0"][:len(groups)])
+    for i, (value, n) in enumerate(zip(rate, groups["applications"], strict=True)):
+        ax.annotate(f"{value:.2%}\nn={n:,}" if not math.isnan(value) else f"n={n:,}", (i, 0 if math.isnan(value)
+                    else value), ha="center", va="bottom", fontsize="x-small")
+    ax.set_ylabel("bad rate (truth where known)")
+    ax.set_title("Swap set against the baseline")
+    return _png(fig)
+
+
+# -- the page --------------------------------------------------------------------------------
+def _pct_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if column.endswith(("share", "_rate")) or column == "share":
+            out[column] = [_html.pct(float(v)) if v == v else "" for v in out[column]]
+    return out
+
+
+def _money_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in ("exposure", "interest_income", "expected_loss_model", "expected_loss_truth",
+                   "funding_and_operating_cost", "margin_model", "margin_truth"):
+        if column in out.columns:
+            out[column] = [f"{v / 1e6:,.2f}" if v == v else "" for v in out[column]]
+    return out
+
+
+def _funnel_html(f: Funnel, label: str, review_per_1000: float) -> str:
+    overall = f.overall.assign(outcome=f.overall["outcome"].map(OUTCOME_NAMES))
+    body = (f"<p>{_html.fmt(label)}: manual review load <b>{review_per_1000:.0f}</b> per 1,000 applications "
+            f"(人工审查量，每千笔申请).</p>" + _html.frame(_pct_columns(overall))
+            + f"<div class='plots'>{img_tag(funnel_plot(f.overall, f'Funnel: {label}'), 'funnel')}"
+            + f"{img_tag(class_plot(f.by_class), 'outcome by class')}</div>"
+            + "<h3>按风险等级 / By risk class</h3>" + _html.frame(_pct_columns(f.by_class))
+            + "<h3>按推荐产品 / By recommended product</h3>" + _html.frame(_pct_columns(f.by_product))
+            + "<h3>决定结果的规则 / By the rule that decided</h3>" + _html.frame(_pct_columns(f.by_rule)))
+    return body
+
+
+def page(sim: Simulation) -> str:
+    truth = ("The book carries the simulator's truth: bad rates and losses labelled <i>truth</i> use every "
+             "applicant's true PD, rejected ones included." if sim.candidate.has_truth else
+             "The book carries no truth: only observed outcomes of booked loans are shown.")
+    body = (f"<h1>策略实验室 / Strategy lab: {_html.fmt(sim.candidate.label)}</h1>"
+            f"<p class='note'>{sim.candidate.n:,} applications replayed through the full decision (fraud model, "
+            f"A card, policy, limits, rate). Observed bad rates are of booked loans only. {truth} Money is one "
+            f"year of the exposure min(amount asked, the most any product lends) at the quoted rate; margin = "
+            f"interest - funding and operating cost - PD x LGD x exposure (million CNY).</p>")
+    body += _html.section("审批漏斗 / Funnel", _funnel_html(sim.funnel, sim.candidate.label, sim.review_per_1000))
+    grid = _money_columns(_pct_columns(sim.cutoffs)).assign(cutoff=[f"{c:g}" for c in sim.cutoffs["cutoff"]])
+    body += _html.section(
+        "评分切分点 / Cut-offs on the A score",
+        "<p class='note'>Applications at or above each cut-off that no knock-out or fraud reject stops.</p>"
+        + _html.frame(grid) + f"<div class='plots'>{img_tag(cutoff_plot(sim.cutoffs), 'strategy curve')}"
+        + f"{img_tag(margin_plot(sim.cutoffs), 'margin by cut-off')}</div>")
+    if sim.baseline is not None and sim.baseline_funnel is not None and sim.swaps is not None:
+        assert sim.baseline_review_per_1000 is not None
+        body += _html.section(
+            f"对照基线 / Against the baseline: {sim.baseline.label}",
+            "<p class='note'>Accepted = approved or offered at once. Swap-ins: accepted by the candidate only; "
+            "swap-outs: by the baseline only.</p>" + _html.frame(_pct_columns(sim.swaps))
+            + f"<div class='plots'>{img_tag(swap_plot(sim.swaps), 'swap set')}</div>"
+            + "<h3>基线漏斗 / The baseline's funnel</h3>"
+            + _funnel_html(sim.baseline_funnel, sim.baseline.label, sim.baseline_review_per_1000))
+    return _html.page(f"Strategy lab: {sim.candidate.label}", body).replace('lang="en"', 'lang="zh-CN"', 1)
+
+
+def write(sim: Simulation, out_dir: Path) -> tuple[Path, Path]:
+    """``strategy_report.html`` and ``strategy.json`` in ``out_dir`` (written whole, then renamed)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in (("strategy_report.html", page(sim)),
+                       ("strategy.json", json.dumps(sim.to_dict(), ensure_ascii=False, indent=2))):
+        target = out_dir / name
+        partial = target.with_suffix(target.suffix + ".partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
+        written.append(target)
+    return written[0], written[1]
