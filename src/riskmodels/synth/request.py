@@ -8,7 +8,10 @@ from riskmodels.contract import COLLATERAL_TYPES, INDUSTRIES, PRODUCTS, PURPOSES
 from riskmodels.synth.latent import Chunk
 
 TERMS = np.array([6, 9, 12, 24, 36])
-TERM_SHARES = np.array([0.08, 0.07, 0.55, 0.20, 0.10])
+# What these businesses ask for: working capital for a season or a year (the seeds' products are
+# 1-year lines, "短、小、频、急、散"); an equipment purchase asks 2-3 years (below). Generator 1.1
+# drew 30% at 24-36 months, which sent one application in six to a person on the term alone.
+TERM_SHARES = np.array([0.15, 0.12, 0.63, 0.07, 0.03])
 _MANUFACTURING = INDUSTRIES.index("manufacturing")
 
 
