@@ -190,6 +190,9 @@ TRUTH = Table(
     columns=(
         Column("application_id", "string", "Joins applications", "key"),
         Column("true_pd", "float", "True 12-month probability of 90+ DPD", "truth", "ratio", 0, 1),
+        Column("bad_12m_if_booked", "int", "The 12-month outcome (bad_12m) every application would have had as a "
+               "loan: the booked loan's own, else drawn from the same process (probability true_pd)", "truth",
+               minimum=0, maximum=1),
         Column("true_fraud_prob", "float", "True probability of fraud", "truth", "ratio", 0, 1),
         Column("health", "float", "Latent business health (standard normal)", "truth", minimum=-10, maximum=10),
         Column("integrity", "float", "Latent owner integrity (standard normal)", "truth", minimum=-10, maximum=10),

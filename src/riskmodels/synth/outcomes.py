@@ -66,3 +66,19 @@ def add_outcomes(chunk: Chunk) -> None:
     cap = np.select([h["a_score"] >= 80, h["a_score"] >= 70, h["a_score"] >= 60], [2e6, 1.5e6, 1e6], default=5e5)
     amount = np.minimum(np.minimum(c["requested_amount"], cap), 0.4 * c["declared_annual_revenue"])
     h["booked_amount"] = np.where(booked, np.maximum(np.floor(amount / 1000) * 1000, 1000.0), np.nan)
+
+
+def add_counterfactual_outcome(chunk: Chunk, rng: np.random.Generator) -> None:
+    """``bad_12m_if_booked``: the 12-month outcome every application would have had as a loan.
+
+    A booked loan keeps the outcome it had; every other application runs the same monthly chain
+    from its own start point, so its outcome is drawn from the same process (its probability is
+    ``true_pd``). ``rng`` is a stream of its own: drawing from the chunk's generator would shift
+    every draw after it, and so every other column of the book.
+    """
+    h = chunk.hidden
+    not_booked = np.flatnonzero(~h["booked"])
+    paths = dynamics.simulate(rng, h["start_point"][not_booked])
+    bad = h["bad_12m"].copy()
+    bad[not_booked] = paths.state[:, 12] == dynamics.DEFAULT
+    h["bad_12m_if_booked"] = bad

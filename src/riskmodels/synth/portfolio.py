@@ -20,7 +20,7 @@ from riskmodels.synth.identity import prefixed_ids
 from riskmodels.synth.schema import BEHAVIOR_TRUTH, COLLECTION_TRUTH, frame, month_end
 from riskmodels.synth.segments import SimConfig
 
-GENERATOR_VERSION = "1.1.0"  # 1.1: a stable book has no appetite or thin-file trend
+GENERATOR_VERSION = "1.2.0"  # 1.1: a stable book has no trend; 1.2: the request mix, counterfactual outcomes
 CHUNK_SIZE = 50_000
 MAX_APPLICATIONS = 99_999_999  # application ids carry eight digits
 TABLE_NAMES = ("applications", "outcomes", "truth", "behavior_snapshots", "collection_cases",
@@ -67,13 +67,15 @@ def _check_arguments(n_applications: object, seed: object, drift: object, start:
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
-def _simulate_chunk(chunk: latent.Chunk) -> dict[str, dict[str, np.ndarray]]:
+def _simulate_chunk(chunk: latent.Chunk,
+                    counterfactual_rng: np.random.Generator) -> dict[str, dict[str, np.ndarray]]:
     for step in (latent.draw_population, fraud_rings.assign_fraud, latent.describe_business,
                  flows.add_revenue, flows.add_settlement_flow, flows.add_pos,
                  sources.add_tax, sources.add_bureau, sources.add_judicial,
                  request.add_request, fraud_rings.add_antifraud_signals, outcomes.add_outcomes):
         step(chunk)
     loans = behavior.simulate_loans(chunk)
+    outcomes.add_counterfactual_outcome(chunk, counterfactual_rng)
     snapshot_cols, bad_6m_prob = behavior.snapshots(chunk, loans)
     case_cols, cure_prob = collection.cases(chunk, loans)
     h, cols = chunk.hidden, chunk.cols
@@ -92,7 +94,8 @@ def _simulate_chunk(chunk: latent.Chunk) -> dict[str, dict[str, np.ndarray]]:
         "applications": cols,
         "outcomes": {"application_id": ids, "booked": h["booked"], "booked_amount": h["booked_amount"],
                      "bad_12m": h["bad_12m"], "fpd": h["fpd"], "is_fraud": h["is_fraud"].astype(np.int64)},
-        "truth": {"application_id": ids, "true_pd": h["true_pd"], "true_fraud_prob": h["true_fraud_prob"],
+        "truth": {"application_id": ids, "true_pd": h["true_pd"], "bad_12m_if_booked": h["bad_12m_if_booked"],
+                  "true_fraud_prob": h["true_fraud_prob"],
                   "health": h["health"], "integrity": h["integrity"], "fraud_ring_id": h["fraud_ring_id"]},
         "behavior_snapshots": snapshot_cols,
         "collection_cases": case_cols,
@@ -123,7 +126,9 @@ def generate_portfolio(n_applications: int, seed: int, *, drift: bool = False, s
     for index, sequence in enumerate(np.random.SeedSequence(int(seed)).spawn(n_chunks)):
         size = min(CHUNK_SIZE, n_applications - index * CHUNK_SIZE)
         chunk = latent.Chunk(config, np.random.default_rng(sequence), index, index * CHUNK_SIZE, size)
-        parts.append(_simulate_chunk(chunk))
+        # The counterfactual outcomes draw from a child of the chunk's seed, never from the
+        # chunk's own generator: the book's other columns stay what they were without them.
+        parts.append(_simulate_chunk(chunk, np.random.default_rng(sequence.spawn(1)[0])))
         if progress is not None:
             progress(size)
     tables = {}
