@@ -28,27 +28,32 @@ class WoeLogisticRegression(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         self.tol = tol
         self.max_iter = max_iter
 
-    def fit(self, X: pd.DataFrame | Matrix, y: npt.ArrayLike) -> WoeLogisticRegression:
+    def fit(self, X: pd.DataFrame | Matrix, y: npt.ArrayLike,
+            sample_weight: npt.ArrayLike | None = None) -> WoeLogisticRegression:
+        """``sample_weight``: each row's weight in the likelihood (frequency weights: the
+        standard errors are those of the rows repeated that many times); None weighs them alike."""
         design = _with_intercept(X)
         target = np.asarray(y, dtype=float)
+        weight = check_sample_weight(sample_weight, len(target))
         if hasattr(X, "columns"):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = design.shape[1] - 1
         self.classes_ = np.array([0, 1])
 
         beta = np.zeros(design.shape[1])
-        beta[0] = special.logit(np.clip(target.mean(), 1e-12, 1 - 1e-12))
-        loglik = _log_likelihood(design, target, beta)
+        event_rate = target.mean() if weight is None else np.average(target, weights=weight)
+        beta[0] = special.logit(np.clip(event_rate, 1e-12, 1 - 1e-12))
+        loglik = _log_likelihood(design, target, beta, weight)
         self.converged_ = False
         for iteration in range(1, self.max_iter + 1):
             prob = special.expit(design @ beta)
-            gradient = design.T @ (target - prob)
-            step = np.linalg.solve(_information(design, prob), gradient)
+            gradient = design.T @ _weighted(target - prob, weight)
+            step = np.linalg.solve(_information(design, prob, weight), gradient)
             # Halve the step until the likelihood does not fall: Newton can overshoot when
             # the data are close to separation.
             for _ in range(30):
                 candidate = beta + step
-                new_loglik = _log_likelihood(design, target, candidate)
+                new_loglik = _log_likelihood(design, target, candidate, weight)
                 if new_loglik >= loglik - 1e-12:
                     break
                 step = step / 2.0
@@ -64,7 +69,7 @@ class WoeLogisticRegression(ClassifierMixin, BaseEstimator):  # type: ignore[mis
 
         self.intercept_ = beta[:1].copy()
         self.coef_ = beta[1:].reshape(1, -1).copy()
-        self.covariance_ = np.linalg.inv(_information(design, special.expit(design @ beta)))
+        self.covariance_ = np.linalg.inv(_information(design, special.expit(design @ beta), weight))
         self.log_likelihood_ = float(loglik)
         return self
 
@@ -90,16 +95,36 @@ def _with_intercept(X: pd.DataFrame | Matrix) -> Matrix:
     return np.column_stack([np.ones(values.shape[0]), values])
 
 
-def _information(design: Matrix, prob: Matrix) -> Matrix:
-    """Observed information X'WX, W = diag(p(1-p)) (equal to the expected one for a logit)."""
-    weights = prob * (1.0 - prob)
+def check_sample_weight(sample_weight: npt.ArrayLike | None, n_rows: int) -> Matrix | None:
+    """The weights as a float array (None stays None: every row weighs one)."""
+    if sample_weight is None:
+        return None
+    weight = np.asarray(sample_weight, dtype=float)
+    if weight.shape != (n_rows,):
+        raise ValueError(f"sample_weight must have one weight per row ({n_rows},); got shape {weight.shape}")
+    if not np.isfinite(weight).all() or (weight < 0).any():
+        raise ValueError("sample_weight must be finite and non-negative; got "
+                         f"{weight[~np.isfinite(weight) | (weight < 0)][:5].tolist()}")
+    if weight.sum() <= 0:
+        raise ValueError(f"sample_weight must have a positive sum; got {weight.sum()}")
+    return weight
+
+
+def _weighted(values: Matrix, weight: Matrix | None) -> Matrix:
+    # Without weights the arithmetic is left exactly as it was (no multiplication by ones).
+    return values if weight is None else values * weight
+
+
+def _information(design: Matrix, prob: Matrix, weight: Matrix | None = None) -> Matrix:
+    """Observed information X'WX, W = diag(w p(1-p)) (equal to the expected one for a logit)."""
+    weights = _weighted(prob * (1.0 - prob), weight)
     return design.T @ (design * weights[:, None])
 
 
-def _log_likelihood(design: Matrix, target: Matrix, beta: Matrix) -> float:
+def _log_likelihood(design: Matrix, target: Matrix, beta: Matrix, weight: Matrix | None = None) -> float:
     eta = design @ beta
     # log(1 + e^eta) written to stay finite for large |eta|.
-    return float(np.sum(target * eta - np.logaddexp(0.0, eta)))
+    return float(np.sum(_weighted(target * eta - np.logaddexp(0.0, eta), weight)))
 
 
 def variance_inflation(woe: pd.DataFrame) -> pd.Series:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from optbinning import Scorecard
+from optbinning import BinningProcess, Scorecard
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -17,7 +17,12 @@ from riskmodels.scorecard import binning
 from riskmodels.scorecard.compiled import CompiledScorecard, Contribution
 from riskmodels.scorecard.config import MonotonicTrend, ScorecardConfig, SpecialCode, UserSplits
 from riskmodels.scorecard.export import spec_from_scorecard
-from riskmodels.scorecard.logistic import WoeLogisticRegression, coefficient_table, variance_inflation
+from riskmodels.scorecard.logistic import (
+    WoeLogisticRegression,
+    check_sample_weight,
+    coefficient_table,
+    variance_inflation,
+)
 from riskmodels.scorecard.scaling import ScoreScale
 from riskmodels.scorecard.selection import select_variables
 
@@ -66,14 +71,20 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
     def from_config(cls, cfg: ScorecardConfig) -> ScorecardModel:
         return cls(**{name: getattr(cfg, name) for name in ScorecardConfig.model_fields})
 
-    def fit(self, X: pd.DataFrame, y: npt.ArrayLike) -> ScorecardModel:
+    def fit(self, X: pd.DataFrame, y: npt.ArrayLike, sample_weight: npt.ArrayLike | None = None) -> ScorecardModel:
+        """``sample_weight`` (None: every row weighs one) weighs the binning, its WoE and IV, and
+        the logistic fit. The selection's correlation, VIF and sign checks count rows, not weights:
+        ``selection.select_variables`` takes none (a fuzzy-augmented reject's good and bad rows
+        are two rows there)."""
         cfg = self._config(X)
         target = _check_target(y, len(X))
+        weight = check_sample_weight(sample_weight, len(X))
         self.config_ = cfg
         self.feature_names_in_ = np.asarray(cfg.features, dtype=object)
         self.n_features_in_ = len(cfg.features)
 
-        self.binning_process_ = binning.fit_binning_process(X, target, cfg, cfg.features)
+        self.binning_process_ = (binning.fit_binning_process(X, target, cfg, cfg.features) if weight is None
+                                 else _fit_weighted_binning(X, target, cfg, weight))
         woe = binning.woe_frame(self.binning_process_, X, cfg.features, cfg)
         iv = binning.information_values(self.binning_process_, cfg.features)
         status = {name: binning.binning_status(self.binning_process_, name) for name in cfg.features}
@@ -84,7 +95,7 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
             raise ValueError("no variable passed selection; see selection_table_:\n"
                              + selection.table.to_string(index=False))
 
-        self.scorecard_ = self._fit_scorecard(X, target, cfg, selection.selected)
+        self.scorecard_ = self._fit_scorecard(X, target, cfg, selection.selected, weight)
         final_woe = binning.woe_frame(self.scorecard_.binning_process_, X, selection.selected, cfg)
         if not np.allclose(final_woe, woe[selection.selected], rtol=0, atol=1e-12):
             # Only a solver stopped by its time limit could bin the same data differently.
@@ -95,7 +106,7 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
         self.scorecard_table_ = _scorecard_table(self.scorecard_.table(style="detailed"))
         self.compiled_ = CompiledScorecard.from_spec(spec_from_scorecard(self.scorecard_, cfg.scale))
         logger.info("scorecard fitted on %d rows (bad rate %.4f): %d of %d characteristics",
-                    len(target), target.mean(), len(selection.selected), len(cfg.features))
+                    len(target), np.average(target, weights=weight), len(selection.selected), len(cfg.features))
         return self
 
     def _config(self, X: pd.DataFrame) -> ScorecardConfig:
@@ -118,7 +129,7 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
 
     @staticmethod
     def _fit_scorecard(X: pd.DataFrame, y: npt.NDArray[np.int64], cfg: ScorecardConfig,
-                       selected: list[str]) -> Scorecard:
+                       selected: list[str], weight: FloatArray | None = None) -> Scorecard:
         # optbinning rebins the selected variables (same options, same data: same bins) and
         # fits our logistic regression on their WoE; its table then holds the points.
         scorecard = Scorecard(
@@ -129,7 +140,8 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
             rounding=False,
         )
         with binning.optbinning_pandas_deprecations():
-            return scorecard.fit(binning.as_binning_input(X, selected, cfg), y,
+            # optbinning hands sample_weight to both the binning and our estimator's fit.
+            return scorecard.fit(binning.as_binning_input(X, selected, cfg), y, sample_weight=weight,
                                  metric_special=binning.EMPIRICAL, metric_missing=binning.EMPIRICAL)
 
     # -- prediction ------------------------------------------------------------------------
@@ -163,6 +175,19 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
         return binning.binning_tables(self.binning_process_, variables)
 
 
+def _fit_weighted_binning(X: pd.DataFrame, y: npt.NDArray[np.int64], cfg: ScorecardConfig,
+                          weight: FloatArray) -> BinningProcess:
+    """``binning.fit_binning_process`` with row weights (optbinning weighs the bins' counts)."""
+    process = binning.make_binning_process(cfg, cfg.features)
+    with binning.optbinning_pandas_deprecations():
+        process.fit(binning.as_binning_input(X, cfg.features, cfg), y, sample_weight=weight)
+    for name in cfg.features:
+        status = binning.binning_status(process, name)
+        if status not in binning.SOLVED:
+            logger.warning("binning of %r ended %s; it is left with a single bin", name, status)
+    return process
+
+
 def _check_target(y: npt.ArrayLike, n_rows: int) -> npt.NDArray[np.int64]:
     values = pd.Series(np.asarray(y).ravel())
     if len(values) != n_rows:
@@ -186,7 +211,8 @@ def _scorecard_table(detailed: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "variable": detailed["Variable"].astype(str).to_numpy(),
         "bin": [b if isinstance(b, str) else list(b) for b in detailed["Bin"]],
-        "count": detailed["Count"].to_numpy(dtype=np.int64),
+        # A weighted fit's counts are sums of weights: rounded, not truncated, to whole rows.
+        "count": np.rint(detailed["Count"].to_numpy(dtype=float)).astype(np.int64),
         "event_rate": event_rate,
         "woe": detailed["WoE"].to_numpy(dtype=float),
         "iv": detailed["IV"].to_numpy(dtype=float),

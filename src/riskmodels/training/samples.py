@@ -3,11 +3,16 @@ when there is one (the oracle every metric is compared with)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from riskmodels.features import build_features
 from riskmodels.models.specs import feature_builder
 from riskmodels.training.scorecard import ScorecardPipelineConfig, ScorecardSample
+
+COUNTERFACTUAL = "bad_12m_if_booked"  # the truth's outcome of every application had it been booked
 
 
 def _truth_of(rows: pd.DataFrame, truth: pd.DataFrame | None, keys: list[str], column: str) -> pd.Series | None:
@@ -54,3 +59,37 @@ def account_sample(rows: pd.DataFrame, truth: pd.DataFrame | None, cfg: Scorecar
     return ScorecardSample(features=feature_builder(table)(labelled),
                            event=(labelled[cfg.target].to_numpy(dtype=int) == cfg.event_value).astype(int),
                            dates=labelled[cfg.date_column], input_rows=labelled, oracle_pd=oracle)
+
+
+@dataclass(frozen=True)
+class ThroughTheDoor:
+    """Every application, booked or not, with its features: the population the A card scores and
+    the rejects reject inference reads. The truth (simulated data) is for measuring only."""
+
+    features: pd.DataFrame
+    dates: pd.Series
+    booked: np.ndarray  # True: booked with an observed outcome (the A card's development rows)
+    true_pd: np.ndarray | None = None  # the simulator's true PD
+    bad_if_booked: np.ndarray | None = None  # the outcome had the loan been booked (simulator 1.1+)
+
+    def __post_init__(self) -> None:
+        n = len(self.features)
+        for name in ("dates", "booked", "true_pd", "bad_if_booked"):
+            values = getattr(self, name)
+            if values is not None and len(values) != n:
+                raise ValueError(f"{name} must have {n} rows, one per application; got {len(values)}")
+
+
+def through_the_door_sample(applications: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame | None,
+                            target: str) -> ThroughTheDoor:
+    """Every application with its features; ``booked`` marks the rows ``booked_sample`` keeps
+    (an observed ``target``). The truth's counterfactual outcome is read when the truth has it."""
+    joined = applications.merge(outcomes[["application_id", target]], on="application_id", how="left",
+                                validate="one_to_one")
+    true_pd = _truth_of(joined, truth, ["application_id"], "true_pd")
+    bad = (_truth_of(joined, truth, ["application_id"], COUNTERFACTUAL)
+           if truth is not None and COUNTERFACTUAL in truth.columns else None)
+    return ThroughTheDoor(build_features(joined[applications.columns]), joined["application_date"],
+                          joined[target].notna().to_numpy(),
+                          None if true_pd is None else true_pd.to_numpy(dtype=float),
+                          None if bad is None else bad.to_numpy(dtype=np.int64))

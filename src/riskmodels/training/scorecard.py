@@ -85,21 +85,33 @@ class FittedScorecard:
     model_event: np.ndarray | None = None  # the sample's bad event, row-aligned
 
 
-def held_out_log_odds(sample: ScorecardSample, development: np.ndarray, config: ScorecardConfig,
+# Row positions of a sample -> a scorecard fitted on them. The plain fit is the config's model on
+# those rows; the A card's reject inference adds inferred rejects to each fit (training.application).
+FitRows = Callable[[np.ndarray], ScorecardModel]
+
+
+def plain_fit(sample: ScorecardSample, config: ScorecardConfig) -> FitRows:
+    def fit(rows: np.ndarray) -> ScorecardModel:
+        return ScorecardModel.from_config(config).fit(sample.features.iloc[rows], sample.event[rows])
+
+    return fit
+
+
+def held_out_log_odds(sample: ScorecardSample, development: np.ndarray, fit_rows: FitRows,
                       folds: int, seed: int) -> np.ndarray:
     """Log-odds of bad of every development row from a scorecard refitted without its fold
-    (binning, selection and fit), so each row is scored as a new applicant would be."""
+    (binning, selection and fit, as ``fit_rows`` fits), so each row is scored as a new applicant
+    would be."""
     rows = np.flatnonzero(development)
     fold = np.random.default_rng(seed).permutation(len(rows)) % folds
     out = np.empty(len(rows))
     for k in range(folds):
-        fit_rows, held = rows[fold != k], rows[fold == k]
-        card = ScorecardModel.from_config(config).fit(sample.features.iloc[fit_rows], sample.event[fit_rows])
-        out[fold == k] = card.compiled_.log_odds_frame(sample.features.iloc[held])
+        card = fit_rows(rows[fold != k])
+        out[fold == k] = card.compiled_.log_odds_frame(sample.features.iloc[rows[fold == k]])
     return out
 
 
-def calibrate(sample: ScorecardSample, split: pd.Series, config: ScorecardConfig, cfg: CalibrationConfig,
+def calibrate(sample: ScorecardSample, split: pd.Series, fit_rows: FitRows, cfg: CalibrationConfig,
               fitted: ScorecardModel) -> Calibration:
     """The calibration line (``scorecard.calibration``).
 
@@ -114,7 +126,7 @@ def calibrate(sample: ScorecardSample, split: pd.Series, config: ScorecardConfig
     if cfg.method == "none":
         return Calibration.identity()
     development = (split != "oot").to_numpy()
-    z_development = held_out_log_odds(sample, development, config, cfg.folds, cfg.seed)
+    z_development = held_out_log_odds(sample, development, fit_rows, cfg.folds, cfg.seed)
     z = np.empty(len(development))
     z[development] = z_development
     z[~development] = fitted.compiled_.log_odds_frame(sample.features[~development])
@@ -133,16 +145,20 @@ def calibrate(sample: ScorecardSample, split: pd.Series, config: ScorecardConfig
 
 
 def fit_scorecard(sample: ScorecardSample, config: ScorecardConfig, split_config: SplitConfig,
-                  bands: RiskBands | None = None, calibration: CalibrationConfig | None = None) -> FittedScorecard:
+                  bands: RiskBands | None = None, calibration: CalibrationConfig | None = None,
+                  fit_rows: FitRows | None = None) -> FittedScorecard:
     """Fit on the training months; calibrate the PDs on held-out log-odds of the development
     months; score every row with the calibrated scorecard. The classes' development bad rates
-    are recorded for the validator; the PDs the policy uses come from the master scale."""
+    are recorded for the validator; the PDs the policy uses come from the master scale.
+    ``fit_rows`` fits the card and each calibration refit (default ``plain_fit``); whatever it
+    adds to a fit, everything judged here stays on the sample's own rows."""
+    fit_rows = fit_rows or plain_fit(sample, config)
     split = split_by_month(sample.dates, split_config)
     train = (split == "train").to_numpy()
     log.info("fitting scorecard on %d training rows (%d candidates)", train.sum(), len(config.features))
-    model = ScorecardModel.from_config(config).fit(sample.features[train], sample.event[train])
+    model = fit_rows(np.flatnonzero(train))
     uncalibrated = model.predict_pd(sample.features)
-    line = calibrate(sample, split, config, calibration or CalibrationConfig.model_validate({}), model)
+    line = calibrate(sample, split, fit_rows, calibration or CalibrationConfig.model_validate({}), model)
     if line.method != "none":
         model.compiled_ = model.compiled_.calibrated(line)
         log.info("calibrated (%s, %s): intercept %.4f, slope %.4f", line.method, line.basis, line.intercept, line.slope)
@@ -285,15 +301,23 @@ def log_quality_reports(paths: list[Path]) -> None:
 def train_and_register(kind: str, cfg: ScorecardPipelineConfig, sample: ScorecardSample, input_table: str,
                        quality_reports: list[Path], data_hash: str,
                        challenger_pd: Callable[[FittedScorecard], tuple[np.ndarray, str]] | None = None,
-                       bands: RiskBands | None = None) -> TrainingResult:
+                       bands: RiskBands | None = None, fit_rows: FitRows | None = None,
+                       extra_evidence: Callable[[FittedScorecard], tuple[dict[str, float], dict[str, object]]]
+                       | None = None) -> TrainingResult:
     """Fit, evaluate on train/test/OOT, log every artefact, register as ``challenger``.
 
     ``challenger_pd`` (A card) fits a challenger on the same training rows and returns its
     PD for every row and its registered name; both models are then reported side by side.
+    ``fit_rows``: how the card is fitted (``fit_scorecard``); ``extra_evidence``: more metrics
+    and params for the run, from the fitted card (the A card's through-the-door measurement).
     """
-    fitted = fit_scorecard(sample, cfg.scorecard, cfg.split, bands, cfg.calibration)
+    fitted = fit_scorecard(sample, cfg.scorecard, cfg.split, bands, cfg.calibration, fit_rows)
     evaluation = evaluate_splits(split_data(sample, fitted.split, fitted.pds, fitted.scores), bands=fitted.bands)
     metrics = dict(evaluation.metrics)
+    extra_params: dict[str, object] = {}
+    if extra_evidence is not None:
+        extra_metrics, extra_params = extra_evidence(fitted)
+        metrics.update(extra_metrics)
     sections: list[tuple[str, str]] = []
     if challenger_pd is not None:
         other_pd, _ = challenger_pd(fitted)
@@ -305,7 +329,8 @@ def train_and_register(kind: str, cfg: ScorecardPipelineConfig, sample: Scorecar
         sections.append(("Champion (scorecard) vs challenger (LightGBM)", table.to_html(index=False)))
     with registry.training_run(kind, f"{kind}-scorecard") as run_id:
         registry.log_params({**flatten("", cfg), "data.hash": data_hash,
-                             **{f"rows.{s}": int((fitted.split == s).sum()) for s in ("train", "test", "oot")}})
+                             **{f"rows.{s}": int((fitted.split == s).sum()) for s in ("train", "test", "oot")},
+                             **extra_params})
         registry.log_metrics(metrics)
         log_quality_reports(quality_reports)
         log_scorecard_evidence(fitted, evaluation, cfg.model_name, sections)
