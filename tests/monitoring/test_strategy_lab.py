@@ -60,6 +60,11 @@ def test_the_funnel_sums_to_the_book(run: Replay) -> None:
     counts = f.overall.set_index("outcome")["applications"]
     assert (f.by_rule.groupby("outcome")["applications"].sum().reindex(list(OUTCOMES), fill_value=0) == counts).all()
     assert review_load(run) == pytest.approx(1_000 * counts["review"] / run.n)
+    for row in f.overall.itertuples():  # each outcome's bad rates are its own rows'
+        mine = run.rows[run.rows["decision"] == row.outcome]
+        if len(mine):
+            assert row.truth_bad_rate == pytest.approx(mine["true_pd"].mean())
+            assert row.booked == mine["observed_bad"].notna().sum()
 
 
 @settings(max_examples=60, deadline=None)

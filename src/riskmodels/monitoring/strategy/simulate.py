@@ -121,7 +121,7 @@ def _outcome_shares(groups: pd.Series, outcomes: pd.Series) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Funnel:
-    overall: pd.DataFrame  # outcome, applications, share
+    overall: pd.DataFrame  # outcome, applications, share, booked, observed and truth bad rates
     by_class: pd.DataFrame  # risk_class, applications, one count and one share per outcome
     by_product: pd.DataFrame  # recommended_product ("none" when no product lends), the same
     by_rule: pd.DataFrame  # outcome, deciding_rule, applications, share of the book
@@ -130,8 +130,9 @@ class Funnel:
 def funnel(run: Replay) -> Funnel:
     rows = run.rows
     counts = rows["decision"].value_counts().reindex(list(OUTCOMES), fill_value=0)
-    overall = pd.DataFrame({"outcome": list(OUTCOMES), "applications": counts.to_numpy(),
-                            "share": counts.to_numpy() / run.n})
+    overall = pd.DataFrame([{"outcome": outcome, "applications": int(counts[outcome]),
+                             "share": counts[outcome] / run.n, **_bad_rates(rows[rows["decision"] == outcome])}
+                            for outcome in OUTCOMES])
     by_class = _outcome_shares(rows["risk_class"].rename("risk_class"), rows["decision"])
     product = rows["recommended_product"].fillna("none").rename("recommended_product")
     by_rule = (rows.assign(deciding_rule=rows["deciding_rule"].fillna("(none)"))
