@@ -142,19 +142,10 @@ def test_drift_report_renders(trained_store: Settings, portfolio_dir: Path, tmp_
 
 @pytest.mark.slow
 def test_strategy_lab_report_renders(trained_store: Settings, portfolio_dir: Path, tmp_path: Path) -> None:
-    import pandas as pd
+    from _strategy_books import policy_approving_from, write_book_head
 
-    book = tmp_path / "book"
-    book.mkdir()
-    apps = pd.read_parquet(portfolio_dir / "applications.parquet").head(1_000)
-    apps.to_parquet(book / "applications.parquet")
-    for name in ("outcomes", "truth"):
-        table = pd.read_parquet(portfolio_dir / f"{name}.parquet")
-        table[table["application_id"].isin(apps["application_id"])].to_parquet(book / f"{name}.parquet")
-    stricter = tmp_path / "stricter.yaml"
-    default = Path(__file__).parents[2] / "src" / "riskmodels" / "policy" / "default_policy.yaml"
-    stricter.write_text(default.read_text(encoding="utf-8").replace("approve_from: 80", "approve_from: 85"),
-                        encoding="utf-8")
+    book = write_book_head(portfolio_dir, tmp_path / "book", 1_000)
+    stricter = policy_approving_from(85, tmp_path / "stricter.yaml")
     out = tmp_path / "lab"
     result = runner.invoke(app, ["policy", "simulate", "--data", str(book), "--out", str(out),
                                  "--baseline-policy", str(stricter)])

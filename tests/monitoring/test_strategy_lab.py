@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from _strategy_books import policy_approving_from, write_book_head
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -103,21 +104,12 @@ def test_the_cutoff_grid_and_its_money_add_up(run: Replay) -> None:
 # -- the command, on the session's champions --------------------------------------------------
 @pytest.fixture(scope="module")
 def small_book(portfolio_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    book = tmp_path_factory.mktemp("book")
-    apps = pd.read_parquet(portfolio_dir / "applications.parquet").head(1_500)
-    apps.to_parquet(book / "applications.parquet")
-    for name in ("outcomes", "truth"):
-        table = pd.read_parquet(portfolio_dir / f"{name}.parquet")
-        table[table["application_id"].isin(apps["application_id"])].to_parquet(book / f"{name}.parquet")
-    return book
+    return write_book_head(portfolio_dir, tmp_path_factory.mktemp("book"), 1_500)
 
 
 def test_policy_simulate_replays_the_champions_against_a_baseline_policy(
         trained_store: Settings, small_book: Path, tmp_path: Path) -> None:
-    stricter = tmp_path / "stricter.yaml"
-    default = Path(__file__).parents[2] / "src" / "riskmodels" / "policy" / "default_policy.yaml"
-    stricter.write_text(default.read_text(encoding="utf-8").replace("approve_from: 80", "approve_from: 90"),
-                        encoding="utf-8")
+    stricter = policy_approving_from(90, tmp_path / "stricter.yaml")
     out = tmp_path / "lab"
     result = runner.invoke(app, ["policy", "simulate", "--data", str(small_book), "--out", str(out),
                                  "--baseline-policy", str(stricter),
