@@ -97,7 +97,8 @@ def _account_answers() -> tuple[list[dict[str, object]], list[object]]:
     snapshot = {"account_id": "ACC-1", "snapshot_date": "2025-03-31", "owner_phone": PHONE, "limit_amount": 200000.0}
     case = {"case_id": "CASE-1", "account_id": "ACC-2", "owner_id_number": ID, "balance": 50000.0}
     behavior = BehaviorResult(
-        request_id="b-1", account_id="ACC-1", snapshot_date="2025-03-31", score=61.5, pd=0.04, risk_class="C",
+        request_id="b-1", account_id="ACC-1", snapshot_date="2025-03-31", score=61.5, pd=0.04,
+        pd_12m=0.0784, grade="M11", risk_class="C",
         action="reduce", limit_amount=200000.0, new_limit=150000.0, limit_change_share=-0.25,
         unused_limit_frozen=False, available_limit=20000.0, reasons=[reason],
         models=[ModelVersion(name="sme-behavior-scorecard", version="4")])

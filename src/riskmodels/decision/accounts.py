@@ -85,11 +85,10 @@ class BehaviorResult(BaseModel):
     snapshot_date: date
     score: float = Field(description="B-card score 0-100, higher is safer")
     pd: float = Field(description="Probability of 90+ days past due in the next 6 months")
-    # None only in answers built by hand; every scored answer carries both.
-    pd_12m: float | None = Field(None, description=(
+    pd_12m: float = Field(description=(
         "12-month PD, the master scale's horizon, from the 6-month pd at a constant hazard: "
         "1 - (1 - pd)^2, not surviving two half-years alike; always at least pd"))
-    grade: str | None = Field(None, description="Master-scale grade (policy/master_scale.yaml) of pd_12m")
+    grade: str = Field(description="Master-scale grade (policy/master_scale.yaml) of pd_12m")
     risk_class: str
     action: Action = Field(description="renew (续贷 without repaying first), keep, reduce or freeze the unused limit")
     limit_amount: float = Field(description="Current limit (CNY)")

@@ -26,13 +26,15 @@ _DPI = 80  # small files: a report embeds several of them
 _GOOD, _BAD, _GREY = "#2e7d32", "#c62828", "#9e9e9e"
 
 
-def _axes() -> tuple[Figure, Axes]:
+def new_axes() -> tuple[Figure, Axes]:
+    """A report-sized figure on its own canvas (no pyplot state) and its one axes."""
     fig = Figure(figsize=_SIZE, dpi=_DPI, layout="constrained")
     FigureCanvasAgg(fig)  # attaches itself to the figure
     return fig, fig.add_subplot()
 
 
-def _png(fig: Figure) -> bytes:
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes (no timestamped metadata, so a report is reproducible)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
@@ -49,7 +51,7 @@ def roc_plot(curves: Mapping[str, tuple[ArrayLike, ArrayLike]], title: str = "RO
     """ROC curves of several samples overlaid, e.g. {"train": (y, pd), "test": ..., "oot": ...}."""
     if not curves:
         raise ValueError("curves is empty; give at least one (y, pd) pair")
-    fig, ax = _axes()
+    fig, ax = new_axes()
     for name, (y, pd_) in curves.items():
         _, tpr, fpr = metrics.cumulative_shares(y, pd_)
         ax.plot(np.r_[0, fpr], np.r_[0, tpr], label=f"{name} (AUC {metrics.auc(y, pd_):.3f})")
@@ -57,7 +59,7 @@ def roc_plot(curves: Mapping[str, tuple[ArrayLike, ArrayLike]], title: str = "RO
     ax.set(xlabel="share of goods rejected (FPR)", ylabel="share of bads caught (TPR)", title=title,
            xlim=(0, 1), ylim=(0, 1.01))
     ax.legend(loc="lower right", fontsize="small")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def ks_plot(y: ArrayLike, score: ArrayLike, title: str = "KS") -> bytes:
@@ -68,14 +70,14 @@ def ks_plot(y: ArrayLike, score: ArrayLike, title: str = "KS") -> bytes:
     cut = -neg_threshold
     gap = cum_bad - cum_good
     at = int(np.argmax(np.abs(gap)))
-    fig, ax = _axes()
+    fig, ax = new_axes()
     ax.step(cut, cum_bad, where="post", color=_BAD, label="bads")
     ax.step(cut, cum_good, where="post", color=_GOOD, label="goods")
     ax.vlines(cut[at], cum_good[at], cum_bad[at], color="black", linestyle="--",
               label=f"KS {abs(gap[at]):.3f} at score {cut[at]:.4g}")
     ax.set(xlabel="score", ylabel="cumulative share (score <= x)", title=title, ylim=(0, 1.01))
     ax.legend(loc="lower right", fontsize="small")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def calibration_plot(labels: Sequence[object], predicted: ArrayLike, observed: ArrayLike,
@@ -87,14 +89,14 @@ def calibration_plot(labels: Sequence[object], predicted: ArrayLike, observed: A
     if not len(labels) == len(pred) == len(obs) == len(lo) == len(hi):
         raise ValueError(f"lengths must match; got {len(labels)}, {len(pred)}, {len(obs)}, {len(lo)} and {len(hi)}")
     x = np.arange(len(labels))
-    fig, ax = _axes()
+    fig, ax = new_axes()
     err = np.vstack([np.clip(obs - lo, 0, None), np.clip(hi - obs, 0, None)])
     ax.errorbar(x, obs, yerr=err, fmt="o", color=_BAD, capsize=4, label="observed bad rate (95% interval)")
     ax.plot(x, pred, "D", color="black", label="predicted PD")
     ax.set_xticks(x, [str(v) for v in labels])
     ax.set(ylabel="rate", title=title)
     ax.legend(loc="upper left", fontsize="small")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def score_distribution_plot(groups: Mapping[str, ArrayLike], title: str = "Score distribution",
@@ -105,19 +107,19 @@ def score_distribution_plot(groups: Mapping[str, ArrayLike], title: str = "Score
     if not values or not any(len(v) for v in values.values()):
         raise ValueError("groups has no finite values to plot")
     edges = np.histogram_bin_edges(np.concatenate(list(values.values())), bins=bins)
-    fig, ax = _axes()
+    fig, ax = new_axes()
     for name, v in values.items():
         ax.hist(v, bins=edges.tolist(), density=True, alpha=0.5, label=f"{name} (n={len(v):,})")
     ax.set(xlabel="score", ylabel="density", title=title)
     ax.legend(fontsize="small")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def psi_plot(result: metrics.StabilityResult, title: str = "Population stability") -> bytes:
     """Baseline vs current share per bin, with each bin's PSI contribution on the right axis."""
     table = result.table
     x = np.arange(len(table))
-    fig, ax = _axes()
+    fig, ax = new_axes()
     ax.bar(x - 0.2, table["expected_share"], width=0.4, color=_GREY, label="baseline")
     ax.bar(x + 0.2, table["actual_share"], width=0.4, color="#1565c0", label="current")
     ax.set_xticks(x, [str(b) for b in table["bin"]], rotation=60, ha="right", fontsize="x-small")
@@ -127,7 +129,7 @@ def psi_plot(result: metrics.StabilityResult, title: str = "Population stability
     right.set_ylabel("PSI contribution")
     handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
     ax.legend(handles=handles, fontsize="small", loc="upper left")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def bad_rate_plot(table: pd.DataFrame, violations: Sequence[tuple[object, object]] = (),
@@ -136,7 +138,7 @@ def bad_rate_plot(table: pd.DataFrame, violations: Sequence[tuple[object, object
     monotonicity violation are drawn in red, the others in green."""
     flagged = {c for pair in violations for c in pair}
     x = np.arange(len(table))
-    fig, ax = _axes()
+    fig, ax = new_axes()
     colours = [_BAD if c in flagged else _GOOD for c in table["class"]]
     ax.bar(x, table["bad_rate"].fillna(0.0), color=colours)
     for i, (rate, n) in enumerate(zip(table["bad_rate"], table["n"], strict=True)):
@@ -145,4 +147,4 @@ def bad_rate_plot(table: pd.DataFrame, violations: Sequence[tuple[object, object
     ax.set_xticks(x, [str(c) for c in table["class"]])
     ax.set(xlabel="risk class (best to worst)", ylabel="bad rate", title=title)
     ax.margins(y=0.2)
-    return _png(fig)
+    return png_bytes(fig)

@@ -70,7 +70,7 @@ class ThroughTheDoor:
     dates: pd.Series
     booked: np.ndarray  # True: booked with an observed outcome (the A card's development rows)
     true_pd: np.ndarray | None = None  # the simulator's true PD
-    bad_if_booked: np.ndarray | None = None  # the outcome had the loan been booked (simulator 1.1+)
+    bad_if_booked: np.ndarray | None = None  # the outcome had the loan been booked (generator 1.2 on)
 
     def __post_init__(self) -> None:
         n = len(self.features)

@@ -7,7 +7,6 @@ figure is computed from the replays (``simulate``), none is written in.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from dataclasses import dataclass
@@ -16,11 +15,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from riskmodels.evaluation import _html
-from riskmodels.evaluation.plots import img_tag
+from riskmodels.evaluation.plots import img_tag, new_axes, png_bytes
 from riskmodels.monitoring.strategy.simulate import (
     OUTCOMES,
     Funnel,
@@ -85,30 +82,18 @@ def simulate(candidate: Replay, baseline: Replay | None = None) -> Simulation:
 
 
 # -- plots -----------------------------------------------------------------------------------
-def _figure() -> tuple[Figure, Any]:
-    fig = Figure(figsize=(5.6, 4.0), dpi=80)
-    FigureCanvasAgg(fig)
-    return fig, fig.add_subplot()
-
-
-def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    return buffer.getvalue()
-
-
 def funnel_plot(overall: pd.DataFrame, title: str) -> bytes:
-    fig, ax = _figure()
+    fig, ax = new_axes()
     ax.bar(overall["outcome"], overall["share"], color=[_COLOURS[o] for o in overall["outcome"]])
     for i, share in enumerate(overall["share"]):
         ax.annotate(f"{share:.1%}", (i, share), ha="center", va="bottom", fontsize="small")
     ax.set_ylabel("share of applications")
     ax.set_title(title)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def class_plot(by_class: pd.DataFrame) -> bytes:
-    fig, ax = _figure()
+    fig, ax = new_axes()
     bottom = np.zeros(len(by_class))
     for outcome in OUTCOMES:
         values = by_class[f"{outcome}_share"].to_numpy(dtype=float)
@@ -117,38 +102,39 @@ def class_plot(by_class: pd.DataFrame) -> bytes:
     ax.set_ylabel("share of the class")
     ax.set_title("Outcome by risk class")
     ax.legend(fontsize="small")
-    return _png(fig)
+    return png_bytes(fig)
+
+
+def _model_and_truth(ax: Any, x: pd.Series, model: pd.Series, truth: pd.Series, labels: tuple[str, str]) -> None:
+    """The model's line, and the truth's beside it where the book has the truth."""
+    ax.plot(x, model, "o-", color="#1565c0", label=labels[0])
+    if truth.notna().any():
+        ax.plot(x, truth, "s--", color="#c62828", label=labels[1])
 
 
 def cutoff_plot(grid: pd.DataFrame) -> bytes:
-    fig, ax = _figure()
-    ax.plot(grid["approval_rate"], grid["observed_bad_rate"], "o-", color="#1565c0", label="observed (booked loans)")
-    if grid["truth_bad_rate"].notna().any():
-        ax.plot(grid["approval_rate"], grid["truth_bad_rate"], "s--", color="#c62828", label="truth (simulator)")
+    fig, ax = new_axes()
+    _model_and_truth(ax, grid["approval_rate"], grid["observed_bad_rate"], grid["truth_bad_rate"],
+                     ("observed (booked loans)", "truth (simulator)"))
     for _, row in grid.iterrows():
         ax.annotate(f"{row['cutoff']:g}", (row["approval_rate"], row["observed_bad_rate"]), fontsize="x-small")
-    ax.set_xlabel("approval rate")
-    ax.set_ylabel("bad rate of the approved")
-    ax.set_title("Strategy curve: A-score cut-offs")
+    ax.set(xlabel="approval rate", ylabel="bad rate of the approved", title="Strategy curve: A-score cut-offs")
     ax.legend(fontsize="small")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def margin_plot(grid: pd.DataFrame) -> bytes:
-    fig, ax = _figure()
-    ax.plot(grid["cutoff"], grid["margin_model"] / 1e6, "o-", color="#2e7d32", label="with the model's PDs")
-    if grid["margin_truth"].notna().any():
-        ax.plot(grid["cutoff"], grid["margin_truth"] / 1e6, "s--", color="#c62828", label="with the true PDs")
+    fig, ax = new_axes()
+    _model_and_truth(ax, grid["cutoff"], grid["margin_model"] / 1e6, grid["margin_truth"] / 1e6,
+                     ("with the model's PDs", "with the true PDs"))
     ax.axhline(0, color="#9e9e9e", linewidth=0.8)
-    ax.set_xlabel("A-score cut-off")
-    ax.set_ylabel("risk-adjusted margin, million CNY a year")
-    ax.set_title("Margin by cut-off")
+    ax.set(xlabel="A-score cut-off", ylabel="risk-adjusted margin, million CNY a year", title="Margin by cut-off")
     ax.legend(fontsize="small")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def swap_plot(swaps: pd.DataFrame) -> bytes:
-    fig, ax = _figure()
+    fig, ax = new_axes()
     groups = swaps[swaps["group"].isin(["swap_in", "swap_out", "both"])]
     rate = groups["truth_bad_rate"] if groups["truth_bad_rate"].notna().any() else groups["observed_bad_rate"]
     ax.bar(groups["group"], rate.fillna(0.0), color=["#2e7d32", "#c62828", "#1565c0"][:len(groups)])
@@ -157,14 +143,14 @@ def swap_plot(swaps: pd.DataFrame) -> bytes:
                     else value), ha="center", va="bottom", fontsize="x-small")
     ax.set_ylabel("bad rate (truth where known)")
     ax.set_title("Swap set against the baseline")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 # -- the page --------------------------------------------------------------------------------
 def _pct_columns(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
-        if column.endswith(("share", "_rate")) or column == "share":
+        if column.endswith(("share", "_rate")):
             out[column] = [_html.pct(float(v)) if v == v else "" for v in out[column]]
     return out
 
