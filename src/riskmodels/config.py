@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Switches that stop the libraries we use from phoning home. The machines this runs on have
@@ -77,9 +77,20 @@ class Settings(BaseSettings):
     policy_path: Path | None = Field(default=None, description="Policy YAML; default the packaged policy")
     api_keys: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), description="Keys accepted by the scoring API (RISKMODELS_API_KEYS, comma-separated)")
+    admin_keys: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Keys accepted by /v1/admin/* only (RISKMODELS_ADMIN_KEYS, comma-separated)")
+    pseudonym_key: SecretStr | None = Field(
+        default=None, description="HMAC key of the audit's input hashes and every pseudonymous identifier "
+        "(RISKMODELS_PSEUDONYM_KEY); kept apart from the data it protects")
+    pseudonym_key_file: Path | None = Field(
+        default=None, description="File holding the HMAC key when RISKMODELS_PSEUDONYM_KEY is not set")
+    audit_retention_days: int = Field(
+        default=1825, ge=1, description="Days an audit record is kept before `audit purge` deletes it")
+    gates: Path | None = Field(
+        default=None, description="The bank's promotion gates (RISKMODELS_GATES); default the packaged file")
     experiment: str = "riskmodels"
 
-    @field_validator("api_keys", mode="before")
+    @field_validator("api_keys", "admin_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
