@@ -1,4 +1,5 @@
-"""The audit log: durable commits, group commits from many threads, all-or-nothing per caller."""
+"""The audit log: durable commits, group commits from many threads, all-or-nothing per caller;
+idempotent answers stored with the records; retention."""
 
 from __future__ import annotations
 
@@ -10,23 +11,38 @@ from pathlib import Path
 
 import pytest
 
-from riskmodels.audit import AuditLog, AuditRecord, canonical_json, input_sha256
-from riskmodels.contract.privacy import mask_record
+from riskmodels.audit import (
+    AuditError,
+    AuditLog,
+    AuditRecord,
+    AuditRecordNotFound,
+    IdempotencyConflict,
+    IdempotentAnswer,
+    canonical_json,
+    input_digest,
+)
+from riskmodels.contract.privacy import key_id, mask_record, pseudonym
 
 ID, PHONE = "110101199003071234", "13812345678"
+KEY = b"test-pseudonym-key-0123456789abcdef"
 
 
-def _record(request_id: str) -> AuditRecord:
-    sent = {"application_id": request_id, "owner_id_number": ID, "owner_phone": PHONE, "owner_age": 41,
+def _sent(request_id: str) -> dict[str, object]:
+    return {"application_id": request_id, "owner_id_number": ID, "owner_phone": PHONE, "owner_age": 41,
             "business_name": "老王家常菜", "inflow_m01": None, "requested_amount": 150000.0}
-    return AuditRecord(request_id=request_id, created_at="2026-12-01T08:00:00.000000+00:00",
-                       endpoint="application", input_sha256=input_sha256(sent), models={"sme-fraud": "3"},
+
+
+def _record(request_id: str, created_at: str = "2026-12-01T08:00:00.000000+00:00") -> AuditRecord:
+    sent = _sent(request_id)
+    return AuditRecord(request_id=request_id, created_at=created_at,
+                       endpoint="application", key_id=key_id(KEY), input_hmac=input_digest(sent, KEY),
+                       models={"sme-fraud": "3"},
                        score=81.5, risk_class="A", limit_cny=150000.0, rate=4.5, decision="approve",
                        reason_codes=["R_BUREAU_INQ_3M"], input_masked=mask_record(sent))
 
 
 def test_commits_are_fsynced_before_append_returns(tmp_path: Path) -> None:
-    log = AuditLog(tmp_path / "audit.sqlite")
+    log = AuditLog(tmp_path / "audit.sqlite", KEY)
     try:
         # WAL with FULL: every commit's WAL frames are fsynced (NORMAL would defer that to a
         # checkpoint, losing answered decisions on a power cut).
@@ -37,7 +53,7 @@ def test_commits_are_fsynced_before_append_returns(tmp_path: Path) -> None:
 
 
 def test_records_from_many_threads_are_all_kept_exactly(tmp_path: Path) -> None:
-    log = AuditLog(tmp_path / "audit.sqlite")
+    log = AuditLog(tmp_path / "audit.sqlite", KEY)
     ids = [f"req-{i:03d}" for i in range(120)]
     try:
         with ThreadPoolExecutor(max_workers=8) as pool:
@@ -56,7 +72,7 @@ def test_records_from_many_threads_are_all_kept_exactly(tmp_path: Path) -> None:
 
 
 def test_a_group_commit_fails_only_the_caller_whose_records_fail(tmp_path: Path) -> None:
-    log = AuditLog(tmp_path / "audit.sqlite")
+    log = AuditLog(tmp_path / "audit.sqlite", KEY)
     log.append([_record("taken")])
     errors: dict[str, BaseException | None] = {}
 
@@ -116,28 +132,149 @@ def test_account_records_keep_hash_masked_input_and_outcome_of_each_answer() -> 
 
     rows, answers = _account_answers()
     at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-    behavior, collection = account_records("behavior/batch", rows, answers, at=at)
+    behavior, collection = account_records("behavior/batch", rows, answers, at=at, key=KEY)
     assert behavior == AuditRecord(
         request_id="b-1", created_at="2026-12-01T08:00:00.000000+00:00", endpoint="behavior/batch",
-        input_sha256=input_sha256(rows[0]), models={"sme-behavior-scorecard": "4"}, score=61.5, risk_class="C",
+        key_id=key_id(KEY), input_hmac=input_digest(rows[0], KEY), models={"sme-behavior-scorecard": "4"}, score=61.5, risk_class="C",
         limit_cny=150000.0, rate=None, decision="reduce", reason_codes=["R_BH_DPD"], input_masked=mask_record(rows[0]))
     assert (collection.request_id, collection.decision, collection.risk_class, collection.limit_cny) == (
         "c-1", "phone_call", None, None)
     assert collection.outcome()["models"] == {"sme-collection-scorecard": "2"} and collection.reason_codes == []
     assert ID not in collection.to_json() and PHONE not in behavior.to_json()
     with pytest.raises(ValueError):  # an answer without its input (or the reverse) is a bug, never skipped
-        account_records("behavior", rows[:1], answers)
+        account_records("behavior", rows[:1], answers, key=KEY)
 
 
 def test_account_records_are_written_like_application_records(tmp_path: Path) -> None:
     from riskmodels.audit import account_records
 
     rows, answers = _account_answers()
-    log = AuditLog(tmp_path / "audit.sqlite")
+    log = AuditLog(tmp_path / "audit.sqlite", KEY)
     try:
-        records = account_records("collection", rows, answers)
+        records = account_records("collection", rows, answers, key=KEY)
         log.append(records)
         assert [log.get(r.request_id) for r in records] == records
         assert records[0].created_at == records[1].created_at  # one call, one time
     finally:
         log.close()
+
+
+# -- idempotent answers ---------------------------------------------------------------------
+def _answer(client_key: str, request_id: str, endpoint: str = "application") -> IdempotentAnswer:
+    return IdempotentAnswer(key=client_key, endpoint=endpoint, input_hmac=input_digest(_sent(request_id), KEY),
+                            request_id=request_id, status=200,
+                            body=f'{{"request_id":"{request_id}","decision":"approve"}}'.encode())
+
+
+def test_an_idempotent_answer_is_stored_with_its_records_and_recalled(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.sqlite", KEY)
+    try:
+        first = _answer("order-7f3a-client-key", "r1")
+        log.append([_record("r1")], idempotency=first)
+        assert log.recall("order-7f3a-client-key", "application") == first
+        assert log.get("r1") == _record("r1")
+        assert log.recall("order-7f3a-client-key", "fraud") is None  # keys are per endpoint
+        assert log.recall("another-key", "application") is None
+        log.append([_record("f1")], idempotency=_answer("order-7f3a-client-key", "f1", endpoint="fraud"))
+        assert log.recall("order-7f3a-client-key", "fraud").request_id == "f1"  # type: ignore[union-attr]
+        # The repeat's body is compared with the first's through the log's own key.
+        assert log.input_digest(_sent("r1")) == first.input_hmac != log.input_digest(_sent("r2"))
+    finally:
+        log.close()
+    # The client's key is kept only as its HMAC pseudonym.
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("audit.sqlite*"))
+    assert b"order-7f3a-client-key" not in stored
+    assert pseudonym("order-7f3a-client-key", KEY).encode() in stored
+
+
+def test_a_second_answer_under_the_same_key_conflicts_and_writes_none_of_its_records(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.sqlite", KEY)
+    log.append([_record("first")], idempotency=_answer("k-1", "first"))
+    outcomes: dict[str, BaseException | None] = {}
+
+    def append(name: str, records: list[AuditRecord], answer: IdempotentAnswer) -> None:
+        try:
+            log.append(records, idempotency=answer)
+            outcomes[name] = None
+        except (IdempotencyConflict, sqlite3.Error) as exc:
+            outcomes[name] = exc
+
+    callers = {"repeat": ([_record("again-1"), _record("again-2")], _answer("k-1", "again-1")),
+               "new": ([_record("new-1")], _answer("k-2", "new-1")),
+               "race": ([_record("race-1")], _answer("k-3", "race-1")),
+               "race-loser": ([_record("race-2")], _answer("k-3", "race-2"))}
+    try:
+        with log._lock:  # hold the writer: all four are committed as one group
+            threads = [threading.Thread(target=append, args=(name, *args)) for name, args in callers.items()]
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + 10
+            while len(log._queue) < len(threads) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert len(log._queue) == len(threads)
+        for thread in threads:
+            thread.join(10)
+        assert isinstance(outcomes["repeat"], IdempotencyConflict) and outcomes["new"] is None
+        # Two requests racing with one key: exactly one answer is stored, the other caller is told.
+        assert sorted(type(outcomes[n]).__name__ for n in ("race", "race-loser")) == ["IdempotencyConflict", "NoneType"]
+        assert {r for r in ("again-1", "again-2", "race-1", "race-2") if _has(log, r)} == {
+            log.recall("k-3", "application").request_id}  # type: ignore[union-attr]
+        assert log.recall("k-1", "application").request_id == "first"  # type: ignore[union-attr]
+        assert log.count() == 3  # first, new-1 and the race's winner
+    finally:
+        log.close()
+
+
+def _has(log: AuditLog, request_id: str) -> bool:
+    try:
+        log.get(request_id)
+    except AuditRecordNotFound:
+        return False
+    return True
+
+
+def test_writing_needs_the_key_and_records_of_another_key_are_refused(tmp_path: Path) -> None:
+    reader = AuditLog(tmp_path / "audit.sqlite")  # reading needs no key
+    try:
+        with pytest.raises(AuditError, match="opened without the pseudonym key"):
+            reader.append([_record("r1")])
+        with pytest.raises(AuditError, match="opened without the pseudonym key"):
+            reader.recall("k", "application")
+        assert reader.count() == 0
+    finally:
+        reader.close()
+    other = AuditLog(tmp_path / "audit.sqlite", b"another-key-of-the-bank-0123456789")
+    try:
+        with pytest.raises(AuditError, match=f"got key id {key_id(KEY)} in r1"):
+            other.append([_record("r1")])
+        assert other.count() == 0
+    finally:
+        other.close()
+
+
+# -- retention ------------------------------------------------------------------------------
+def test_purge_deletes_records_older_than_the_cutoff_and_leaves_no_trace_of_them(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    times = {"old-2019-purged": "2019-06-30T23:59:59.999999+00:00", "old-2020-purged": "2020-12-31T15:59:59.999999+00:00",
+             "at-cutoff-kept": "2020-12-31T16:00:00.000000+00:00", "new-2026-kept": "2026-01-02T08:00:00.000000+00:00"}
+    log = AuditLog(tmp_path / "audit.sqlite", KEY)
+    try:
+        log.append([_record(rid, at) for rid, at in times.items()])
+        log.append([], idempotency=_answer("k-now", "new-2026-kept"))
+        # The cutoff as a bank in Beijing writes it: midnight of 2021-01-01 at +08:00 is 16:00 UTC.
+        cutoff = datetime(2021, 1, 1, tzinfo=timezone(timedelta(hours=8)))
+        assert log.count_older(cutoff) == 2 and log.count() == 4  # a dry run deletes nothing
+        assert log.purge(cutoff) == 2
+        assert [rid for rid in times if _has(log, rid)] == ["at-cutoff-kept", "new-2026-kept"]
+        assert log.recall("k-now", "application") is not None  # stored now: within retention
+        assert log.purge(datetime.now(UTC) + timedelta(seconds=1)) == 2
+        assert log.recall("k-now", "application") is None  # idempotent answers are purged too
+        with pytest.raises(ValueError, match="must be timezone-aware"):
+            log.purge(datetime(2021, 1, 1))
+    finally:
+        log.close()
+    # secure_delete and the truncated write-ahead log: the purged rows are gone from the files.
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("audit.sqlite*"))
+    assert b"old-2019-purged" not in stored and b"new-2026-kept" not in stored
+    assert b"k-now" not in stored and b"approve" not in stored

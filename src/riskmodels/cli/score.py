@@ -1,4 +1,5 @@
-"""``riskmodels score batch``, ``decide`` and ``audit show``: answers, one or a book at a time."""
+"""``riskmodels score batch``, ``decide`` and ``audit``: answers, one or a book at a time, and
+the log of every answer (show and replay, verify a request, purge past retention, migrate)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from riskmodels.cli._common import fail
+from riskmodels.cli._common import EXIT_FAILED_CHECK, fail
 
 score_app = typer.Typer(help="Score files of applications, accounts or cases.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log of every scoring decision.", no_args_is_help=True)
@@ -80,16 +81,106 @@ def audit_show(request_id: Annotated[str, typer.Argument(help="The request id of
     """Show a past decision and whether today's champion models would answer the same."""
     from dataclasses import asdict
 
-    from riskmodels.audit import AuditRecordNotFound, replay, show
+    from riskmodels.audit import AuditError, AuditRecordNotFound, replay, show
     from riskmodels.registry.champions import ChampionsUnavailable, load_champions
 
     try:
         record = show(request_id)
-    except AuditRecordNotFound as exc:
-        raise fail(str(exc)) from exc
+    except (AuditRecordNotFound, AuditError) as exc:
+        raise fail(str(exc).strip("'\"")) from exc
     typer.echo(json.dumps(asdict(record), default=str, ensure_ascii=False, indent=2))
     try:
         _, same = replay(record, load_champions())
     except ChampionsUnavailable as exc:
         raise fail(f"cannot replay: {exc}") from exc
     typer.echo("today's models answer the same" if same else "today's models answer DIFFERENTLY")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    request_id: Annotated[str, typer.Argument(help="The request id of a past decision.")],
+    body: Annotated[Path, typer.Option(help="The request body (JSON) the loan system says it sent.")],
+    key_file: Annotated[Path | None, typer.Option(help="The pseudonym key the record was hashed with, if it is "
+                                                       "not the configured one (a key rotated since).")] = None,
+) -> None:
+    """Say whether BODY is the request the decision was made for (exit 0) or not (exit 1)."""
+    from riskmodels.audit import AuditError, AuditRecordNotFound, show, verify_body
+    from riskmodels.config import PseudonymKeyError, get_settings, read_pseudonym_key_file
+
+    try:
+        sent = json.loads(body.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise fail(f"--body must be a readable JSON file; got {str(body)!r} ({exc})") from exc
+    if not isinstance(sent, dict):
+        raise fail(f"--body must hold one JSON object; got {type(sent).__name__}")
+    try:
+        key = read_pseudonym_key_file(key_file) if key_file else get_settings().resolved_pseudonym_key()
+        check = verify_body(show(request_id), sent, key)
+    except (AuditRecordNotFound, AuditError, PseudonymKeyError) as exc:
+        raise fail(str(exc).strip("'\"")) from exc
+    if check.matches:
+        typer.echo(f"match: {request_id} was decided on this body (its identifiers and every other field)")
+        return
+    why = [] if check.identifiers_match else ["the ID number or phone differ from those the decision was made for"]
+    if check.differing_fields:
+        why.append("fields differ from the stored input: " + ", ".join(check.differing_fields))
+    typer.echo(f"NO match: {request_id}: " + "; ".join(why))
+    raise typer.Exit(EXIT_FAILED_CHECK)
+
+
+@audit_app.command("purge")
+def audit_purge(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would be deleted; delete nothing.")] = False,
+) -> None:
+    """Delete the records older than the retention (RISKMODELS_AUDIT_RETENTION_DAYS, default 5 years)."""
+    from datetime import UTC, datetime, timedelta
+
+    from riskmodels.audit import AuditError, AuditLog
+    from riskmodels.config import get_settings
+
+    settings = get_settings()
+    path = settings.resolved_audit_db
+    if not path.exists():
+        raise fail(f"no audit log at {path}: nothing has been scored there yet")
+    cutoff = datetime.now(UTC) - timedelta(days=settings.audit_retention_days)
+    try:
+        log = AuditLog(path)
+    except AuditError as exc:
+        raise fail(str(exc)) from exc
+    try:
+        if dry_run:
+            count = log.count_older(cutoff)
+            typer.echo(f"would delete {count} decision records made before {cutoff:%Y-%m-%d %H:%M} UTC "
+                       f"(retention {settings.audit_retention_days} days); nothing deleted")
+        else:
+            count = log.purge(cutoff)
+            typer.echo(f"deleted {count} decision records, and the idempotent answers, made before "
+                       f"{cutoff:%Y-%m-%d %H:%M} UTC (retention {settings.audit_retention_days} days)")
+    finally:
+        log.close()
+
+
+@audit_app.command("migrate")
+def audit_migrate() -> None:
+    """Drop the plain SHA-256 input digests of a log written before keyed hashes."""
+    from riskmodels.audit import migrate_plain_digests
+    from riskmodels.config import get_settings
+
+    path = get_settings().resolved_audit_db
+    if not path.exists():
+        raise fail(f"no audit log at {path}: nothing to migrate")
+    moved = migrate_plain_digests(path)
+    typer.echo(f"migrated {moved} records of {path}: plain digests dropped, masked inputs and outcomes kept"
+               if moved else f"{path} already has keyed hashes: nothing to migrate")
+
+
+@audit_app.command("key-id")
+def audit_key_id() -> None:
+    """Print the id of the configured pseudonym key (recorded with every decision it hashed)."""
+    from riskmodels.config import PseudonymKeyError, get_settings
+    from riskmodels.contract.privacy import key_id
+
+    try:
+        typer.echo(key_id(get_settings().resolved_pseudonym_key()))
+    except PseudonymKeyError as exc:
+        raise fail(str(exc)) from exc

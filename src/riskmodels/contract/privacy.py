@@ -1,26 +1,49 @@
-"""Masking of personal data: the owner's resident ID number and mobile phone.
+"""Personal data: masking of the owner's resident ID number and mobile phone, and keyed
+pseudonyms of any identifier.
 
 The models never read either (they are keys for the loan system, not features), so every copy
 the platform keeps for itself (logs, the audit database) holds them masked the way Chinese
 banks print them: ID ``110101********1234`` (region and last four kept, birth date hidden),
 phone ``138****5678`` (carrier prefix and last four kept).
+
+A mask alone can be undone: 8 hidden ID digits and 4 hidden phone digits are few enough to
+enumerate. So nothing kept beside a masked copy may be a plain hash of the unmasked value; it
+is an HMAC-SHA256 under a key held apart from the data (``pseudonym``; the key comes from the
+settings, see ``riskmodels.config``). Without the key, a guess cannot be checked.
+
+Logs get free text, where a value may be malformed (17 digits, full-width digits) and so not
+look like an ID at all. ``mask_text`` therefore hides the whole value of any personal field
+named in the text (JSON, Python repr, ``name=value``, pydantic's validation errors), whatever
+it is, and any standalone run of 10 to 19 digits (any script's digits) that is not a
+``YYYYMMDDhhmmss`` timestamp.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from riskmodels.contract.tables import APPLICATIONS
 
 MASK = "*"
 
-# An 18-character resident ID (last character may be the check letter X) or a mainland mobile
-# number, standing alone: not part of a longer run of digits such as an amount or a timestamp.
-_ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_PHONE_PATTERN = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+
+def pseudonym(value: str, key: bytes) -> str:
+    """HMAC-SHA256 of ``value`` under ``key``, in hex: the same identifier always gives the same
+    pseudonym, and without the key no guess of the identifier can be checked against it."""
+    return hmac.digest(key, value.encode("utf-8"), hashlib.sha256).hex()
+
+
+@lru_cache(maxsize=8)  # asked once per audit record; a process holds one key, two while rotating
+def key_id(key: bytes) -> str:
+    """A short fingerprint of ``key``, stored beside what it hashed so a rotated key's records
+    stay verifiable with the old key. It reveals nothing of the key (it is one of its HMACs)."""
+    return pseudonym("riskmodels-key-id", key)[:8]
 
 
 def _keep_ends(value: str, head: int, tail: int) -> str:
@@ -71,14 +94,94 @@ def mask_record(record: Mapping[str, Any]) -> dict[str, Any]:
     return {name: mask_value(name, value) for name, value in record.items()}
 
 
+# -- free text ------------------------------------------------------------------------------
+# Well formed (ASCII digits only), or already masked: these keep the bank's partial mask. Any
+# other value is hidden whole, its length kept: a malformed value has no safe part to show.
+_ID = re.compile(r"[0-9]{6}(?:[0-9]{8}|\*{8})[0-9]{3}[0-9Xx]")
+_PHONE = re.compile(r"1[0-9]{2}(?:[0-9]{4}|\*{4})[0-9]{4}")
+_WELL_FORMED: dict[Callable[[str], str], re.Pattern[str]] = {mask_id_number: _ID, mask_phone: _PHONE}
+_TIMESTAMP = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]")
+_KEPT_LITERALS = frozenset({"null", "None", "true", "false", "True", "False"})
+
+_NAMES = "|".join(re.escape(n) for n in sorted(PII_COLUMNS, key=len, reverse=True))
+# A value as JSON, a Python repr or a ``key=value`` writes it: a quoted string (escapes
+# allowed; an unterminated one runs to the end of the line), a flat list or dict, a bare token.
+_VALUE = (r"""(?P<value>b?"(?:[^"\\\n]|\\.)*"|b?'(?:[^'\\\n]|\\.)*'|b?["'][^\n]*"""
+          r"""|\[[^\]\n]*\]|\{[^}\n]*\}|[^\s,;)}\]]+)""")
+_EDGE = r"(?<![A-Za-z0-9_])"
+# ``"owner_phone": ...``, ``'owner_phone': ...``, ``owner_phone=...``, ``owner_phone: ...``
+_NAMED = re.compile(rf"""{_EDGE}(?P<q>["']?)(?P<name>{_NAMES})(?P=q)\s*[:=]\s*{_VALUE}""")
+# pydantic: the field's path, then its input on the same or the next line
+# (``owner_phone\n  String should ... [type=..., input_value='...', ...]``, or the repr of
+# ``errors()``: ``'loc': ('body', 'owner_phone'), 'msg': '...', 'input': '...'``).
+_INPUT_OF_NAMED = re.compile(
+    rf"""{_EDGE}(?P<name>{_NAMES})(?![A-Za-z0-9_])[^\n]*?(?:\n[^\n]*?)?"""
+    rf"""(?:\binput_value|(?P<q>["'])input(?P=q))\s*[:=]\s*{_VALUE}""")
+# Standalone digit runs that could be an ID or a phone, well formed or not, in any script
+# (``\d`` is Unicode: full-width ０-９ too), with an ID's check letter; JSON's escaped
+# full-width digits; IDs and phones written in groups.
+_RUN = re.compile(
+    r"(?<![A-Za-z\d])(?:\d{10,19}[Xx]?|(?:\+?86[ -])?1\d{2}[ -]\d{4}[ -]\d{4}|\d{6}[ -]\d{8}[ -]\d{3}[\dXx])(?![A-Za-z\d])"
+    r"|(?:\\u[fF][fF]1[0-9]){10,19}")
+
+
+def mask_any(name: str, value: str) -> str:
+    """A personal field's value, whatever it is, for a log or a report: the bank's partial mask
+    when it is well formed, else hidden whole (its length kept). ``mask_value`` keeps the ends
+    of any value, which of a malformed one may be most of it."""
+    return _mask_whole(value, PII_COLUMNS.get(name, mask_other))
+
+
+def _mask_whole(value: str, masker: Callable[[str], str]) -> str:
+    pattern = _WELL_FORMED.get(masker)
+    if pattern is not None and pattern.fullmatch(value):
+        return masker(value)
+    return MASK * len(value)
+
+
+def _mask_token(token: str, masker: Callable[[str], str]) -> str:
+    if token in _KEPT_LITERALS:
+        return token  # no personal data in a null
+    prefix = "b" if token[:1] == "b" and token[1:2] in ("'", '"') else ""
+    body = token[len(prefix):]
+    if body[:1] in ("'", '"'):
+        closed = len(body) >= 2 and body[-1] == body[0]
+        inner = body[1:-1] if closed else body[1:]
+        return prefix + body[0] + _mask_whole(inner, masker) + (body[0] if closed else "")
+    if body[:1] in ("[", "{"):
+        return body[0] + MASK * (len(body) - 2) + body[-1]
+    return _mask_whole(body, masker)
+
+
+def _mask_named(match: re.Match[str]) -> str:
+    start, end = match.span("value")
+    masked = _mask_token(match.group("value"), PII_COLUMNS[match.group("name")])
+    return match.string[match.start():start] + masked + match.string[end:match.end()]
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if _TIMESTAMP.fullmatch(run):
+        return run  # YYYYMMDDhhmmss: a time, kept readable
+    if _ID.fullmatch(run):
+        return mask_id_number(run)
+    if re.fullmatch(r"1[3-9][0-9]{9}", run):
+        return mask_phone(run)
+    if run.startswith("\\u"):
+        return MASK * (len(run) // 6)
+    return re.sub(r"[^ +-]", MASK, run)  # a grouped number keeps its spaces and dashes
+
+
 def mask_text(text: str) -> str:
-    """Mask anything in free text that looks like a resident ID or a mobile number."""
-    text = _ID_PATTERN.sub(lambda m: mask_id_number(m.group(0)), text)
-    return _PHONE_PATTERN.sub(lambda m: mask_phone(m.group(0)), text)
+    """Mask, in free text, the value of every personal field named in it (whatever the value
+    is) and anything else that could be a resident ID or a mobile number."""
+    text = _NAMED.sub(_mask_named, text)
+    text = _INPUT_OF_NAMED.sub(_mask_named, text)
+    return _RUN.sub(_mask_run, text)
 
 
 class PiiLogFilter(logging.Filter):
-    """Masks resident IDs and mobile numbers in a log record before any handler writes it.
+    """Masks personal data in a log record (``mask_text``) before any handler writes it.
 
     Attach it to handlers (a filter on a logger does not see records propagated from its
     children). The message is rendered, masked and frozen, and so is an exception's text,

@@ -174,9 +174,10 @@ def _result(r: Any, pii: set[str]) -> CheckResult:
     res = r.result or {}
     examples = [str(v) for v in (res.get("partial_unexpected_list") or [])[:5]]
     if column in pii:
-        from riskmodels.contract.privacy import mask_text
+        from riskmodels.contract.privacy import mask_any
 
-        examples = [mask_text(v) for v in examples]
+        # Whole values of a personal column, well formed or not: a malformed one has no safe part.
+        examples = [mask_any(column, v) for v in examples]
     if cfg.type == "expect_table_columns_to_match_set" and not r.success:
         details = res.get("details", {}).get("mismatched", {})
         examples = [f"missing: {details.get('missing', [])}", f"unexpected: {details.get('unexpected', [])}"]
