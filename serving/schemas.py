@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -33,11 +34,14 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_BATCH_BODY_BYTES = MAX_BATCH * 8 * 1024
 MAX_STRING = 200
 
-# Formats of the string columns that have one: (pattern, the rule in words).
+# Formats of the string columns that have one: (pattern, the rule in words). ASCII digits only:
+# ``\d`` would also take full-width and other Unicode digits ("１３８…"), which no ID or phone has.
 _STRING_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
-    "owner_id_number": (re.compile(r"^\d{17}[\dX]$"), "must be 18 characters: 17 digits, then a digit or X"),
-    "owner_phone": (re.compile(r"^1\d{10}$"), "must be 11 digits starting with 1"),
+    "owner_id_number": (re.compile(r"^[0-9]{17}[0-9X]$"), "must be 18 characters: 17 digits 0-9, then a digit or X"),
+    "owner_phone": (re.compile(r"^1[0-9]{10}$"), "must be 11 digits 0-9 starting with 1"),
 }
+# A date is exactly YYYY-MM-DD: pydantic alone would also take "2024-05-01T00:00:00" or a Unix time.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NAMED_MODELS = {"applications": "ApplicationRequest", "behavior_snapshots": "BehaviorRequest",
                  "collection_cases": "CollectionRequest"}
 
@@ -52,9 +56,9 @@ def _number(value: Any) -> Any:
 
 
 def _iso_date(value: Any) -> Any:
-    if not isinstance(value, (str, dt.date)):
-        raise PydanticCustomError("date_type", "must be a date written YYYY-MM-DD")
-    return value
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_type", "must be a date written YYYY-MM-DD")
 
 
 def _fmt(x: float) -> str:
@@ -114,13 +118,11 @@ def _field(col: Column) -> tuple[Any, Any]:
     annotation = _annotation(col)
     if col.nullable:
         annotation = annotation | None
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] | Callable[[dict[str, Any]], None] | None = None
     if col.is_numeric():
-        extra = {"minimum": col.minimum, "maximum": col.maximum}
-        if col.special_codes:
-            extra["x-special-codes"] = {str(k): v for k, v in col.special_codes.items()}
+        extra = _special_codes_schema(col) if col.special_codes else _bounds(col)
     if col.name in _STRING_FORMATS:
-        extra["pattern"] = _STRING_FORMATS[col.name][0].pattern
+        extra = {"pattern": _STRING_FORMATS[col.name][0].pattern}
     notes = [f"unit: {col.unit}"] if col.unit else []
     if col.is_numeric():
         notes.append(range_rule(col).removeprefix("must be "))
@@ -130,7 +132,29 @@ def _field(col: Column) -> tuple[Any, Any]:
         notes.append("personal data: masked in logs and the audit trail")
     description = f"{col.description} [{'; '.join(notes)}]" if notes else col.description
     default = ... if col.required else None
-    return annotation, Field(default, description=description, json_schema_extra=extra or None)
+    return annotation, Field(default, description=description, json_schema_extra=extra)
+
+
+def _bounds(col: Column) -> dict[str, Any]:
+    return {k: v for k, v in (("minimum", col.minimum), ("maximum", col.maximum)) if v is not None}
+
+
+def _special_codes_schema(col: Column) -> Callable[[dict[str, Any]], None]:
+    """The exact schema of a range with special codes (e.g. 0-600 months, or -1 = never): in
+    the range *or* one of the codes, so a client or a fuzzer checking the schema accepts and
+    refuses exactly what the service does."""
+    kind = "integer" if col.dtype == "int" else "number"
+    options: list[dict[str, Any]] = [{"type": kind, **_bounds(col)},
+                                     {"type": kind, "enum": sorted(col.special_codes)}]
+    if col.nullable:
+        options.append({"type": "null"})
+
+    def rewrite(schema: dict[str, Any]) -> None:
+        schema.pop("type", None)
+        schema["anyOf"] = options
+        schema["x-special-codes"] = {str(k): v for k, v in col.special_codes.items()}
+
+    return rewrite
 
 
 def request_model(table: Table) -> type[BaseModel]:
@@ -148,19 +172,49 @@ BehaviorRequest = request_model(BEHAVIOR_SNAPSHOTS)
 CollectionRequest = request_model(COLLECTION_CASES)
 
 
-def batch_of(model: type[BaseModel]) -> Any:
-    """A JSON array of ``model`` with at least one item and at most ``MAX_BATCH``."""
-    return Annotated[list[model], Field(min_length=1, max_length=MAX_BATCH)]  # type: ignore[valid-type]
-
-
 class ErrorItem(BaseModel):
-    field: str = Field(description="The field at fault: a column name, `[i].column` in a batch, or `body`")
+    field: str = Field(description="The field at fault: a column name (within its row in a batch), a header "
+                                   "(`X-Request-ID`, `Idempotency-Key`, `Content-Type`), `body` or `row`")
     rule: str = Field(description="The rule it broke, in words")
     got: Any = Field(None, description="The value received (personal data masked; absent when missing)")
 
 
-class ErrorResponse(BaseModel):
-    detail: list[ErrorItem] | str
+class Problem(BaseModel):
+    """Every 4xx and 5xx of ``/v1``: RFC 9457 problem details, sent as
+    ``application/problem+json``, with the request id and, for bad input, each field at fault."""
+
+    type: str = Field(description="What kind of problem: `about:blank` when the status says it all, else "
+                                  "`urn:riskmodels:problem:<kind>`")
+    title: str = Field(description="A short summary of the kind of problem")
+    status: int = Field(description="The HTTP status code")
+    detail: str = Field(description="What went wrong with this request, in words")
+    instance: str = Field(description="The path of the request")
+    request_id: str = Field(description="The request id, as in the X-Request-ID header")
+    errors: list[ErrorItem] | None = Field(None, description="Each field (or header) at fault and the rule it broke")
+
+
+class RowErrors(BaseModel):
+    index: int = Field(description="Position of the row in the request (0 = the first)")
+    errors: list[ErrorItem] = Field(description="Each field of the row at fault and the rule it broke")
+
+
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
+
+
+class Scored(BaseModel, Generic[AnswerT]):
+    index: int = Field(description="Position of the row in the request (0 = the first)")
+    answer: AnswerT
+
+
+class BatchAnswer(BaseModel, Generic[AnswerT]):
+    """A batch's answer: every valid row scored (and audited), every invalid one refused with
+    its errors, nothing half-scored."""
+
+    request_id: str = Field(description="The request id; each row's answer has `<request_id>:<index>`")
+    scored: int = Field(description="Rows scored (the length of `results`)")
+    refused: int = Field(description="Rows refused (the length of `errors`)")
+    results: list[Scored[AnswerT]]
+    errors: list[RowErrors]
 
 
 class ModelInfo(BaseModel):
@@ -182,7 +236,16 @@ class ModelsResponse(BaseModel):
 
 
 class ReloadResponse(ModelsResponse):
-    reloaded: bool = Field(description="False when the reload failed and the previous models stay in use")
+    reloaded: bool = Field(description="True: the new champions passed their checks and are in use")
+
+
+class ReloadProblem(Problem):
+    """A refused reload: every model in use stays in use."""
+
+    reloaded: bool = Field(False, description="Always false: the previous models stay in use")
+    models: list[ModelInfo] = Field(default_factory=list, description="The models still in use")
+    failures: dict[str, str] = Field(default_factory=dict, description="Each card (or check) that failed, and "
+                                     "why (none when the request was refused before, e.g. no admin keys)")
 
 
 def reference_examples() -> dict[str, dict[str, Any]]:

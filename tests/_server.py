@@ -1,8 +1,9 @@
-"""Start and stop a real ``bentoml serve`` on 127.0.0.1, for the end-to-end tests and the
-serving benchmark.
+"""Start and stop a real server on 127.0.0.1 through ``riskmodels serve``, for the end-to-end
+tests and the serving benchmark.
 
-The server runs in its own process group (BentoML starts worker processes under it), so
-stopping it stops exactly what was started here and nothing else.
+``riskmodels serve`` runs in its own process group and stops everything it started (BentoML's
+arbiter and its worker, which sits in a session of its own) when it gets SIGTERM, so stopping it
+stops exactly what was started here and nothing else.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,11 +20,16 @@ from pathlib import Path
 
 import httpx
 
-from riskmodels.cli.serve import server_command, server_environment
+from riskmodels.cli.serve import SERVICE, server_environment
 
 HOST = "127.0.0.1"
 # The project root: the server runs there, as `make serve` runs it.
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def serve_command(port: int, service: str = SERVICE) -> list[str]:
+    """``riskmodels serve`` of ``service`` on ``port``, from this interpreter."""
+    return [sys.executable, "-m", "riskmodels.cli", "serve", "--port", str(port), "--service", service]
 
 
 def free_port() -> int:
@@ -48,8 +55,9 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], timeout: float, ok: frozen
     raise TimeoutError(f"{url} did not answer {sorted(ok)} within {timeout:.0f} s (last: {status})")
 
 
-def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    """SIGTERM the server's process group, then SIGKILL it if it lingers."""
+def stop(proc: subprocess.Popen[bytes], grace: float = 20.0) -> None:
+    """SIGTERM the server's process group, then SIGKILL it if it lingers (``riskmodels serve``
+    then dies, and its arbiter gets SIGTERM from the kernel)."""
     if proc.poll() is not None:
         return
     os.killpg(proc.pid, signal.SIGTERM)
@@ -89,7 +97,7 @@ def running(env: dict[str, str], port: int | None = None, target: str | None = N
     ``wait_path`` is polled until it answers 200 (``/livez``: started; ``/readyz``: models in).
     """
     port = port or free_port()
-    command = server_command(port, HOST, target) if target else server_command(port, HOST)
+    command = serve_command(port, target or SERVICE)
     out = open(log_file, "wb") if log_file else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(command, cwd=ROOT, env=server_environment(env), stdout=out,
                             stderr=subprocess.STDOUT, start_new_session=True)

@@ -69,7 +69,12 @@ def test_a_valid_body_passes_and_nullable_sources_may_be_absent() -> None:
     ({"tax_grade": "Z"}, "tax_grade", "must be one of: A, B, M, C or D"),
     ({"application_date": 20240501}, "application_date", "must be a date written YYYY-MM-DD"),
     ({"application_date": "2024-13-01"}, "application_date", "must be a date written YYYY-MM-DD"),
-    ({"owner_phone": "12345"}, "owner_phone", "must be 11 digits starting with 1"),
+    ({"owner_phone": "12345"}, "owner_phone", "must be 11 digits 0-9 starting with 1"),
+    ({"owner_phone": "１３８１２３４５６７８"}, "owner_phone", "must be 11 digits 0-9 starting with 1"),
+    ({"owner_id_number": "１１０１０１１９９００３０７１２３４"}, "owner_id_number",
+     "must be 18 characters: 17 digits 0-9, then a digit or X"),
+    ({"application_date": "2024-05-01T00:00:00"}, "application_date", "must be a date written YYYY-MM-DD"),
+    ({"application_date": "1714521600"}, "application_date", "must be a date written YYYY-MM-DD"),
     ({"business_name": "x" * 201}, "business_name", "must have at most 200 characters"),
     ({"pb_months_since_overdue": -2}, "pb_months_since_overdue",
      "must be between 0 and 600 (months), or -1 (never happened)"),
@@ -82,6 +87,28 @@ def test_each_kind_of_bad_input_names_the_field_and_the_rule(change: dict[str, A
 
 def test_special_codes_are_accepted() -> None:
     assert ApplicationRequest.model_validate({**valid_body(), "pb_months_since_overdue": -1})
+
+
+def test_the_schema_accepts_exactly_what_the_model_does() -> None:
+    # A client (or a fuzzer) checking bodies against the published schema must accept and refuse
+    # what the service does: a range with special codes is "in range or a code", patterns are ASCII.
+    import jsonschema
+
+    schema = ApplicationRequest.model_json_schema()
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    months = schema["properties"]["pb_months_since_overdue"]
+    assert "minimum" not in months and months["x-special-codes"] == {"-1": "never happened"}
+    for change in ({"pb_months_since_overdue": -1}, {"pb_months_since_overdue": 0}, {"pb_months_since_overdue": -2},
+                   {"pb_months_since_overdue": 601}, {"owner_phone": "１３８１２３４５６７８"},
+                   {"owner_phone": "13812345678"}, {"owner_age": 17}, {"tax_grade": None}, {"owner_age": None}):
+        body = {**valid_body(), **change}
+        by_schema = validator.is_valid(body)
+        try:
+            ApplicationRequest.model_validate(body)
+            by_model = True
+        except ValidationError:
+            by_model = False
+        assert by_schema == by_model, change
 
 
 def test_a_missing_field_is_named_without_a_value() -> None:
@@ -153,6 +180,9 @@ def test_a_card_not_deployed_is_a_503_saying_which_and_why() -> None:
             return await client.get("/b")
 
     response = anyio.run(call)
-    assert response.status_code == 503
-    assert response.json() == {"detail": "the behavior scorecard is not deployed: no `champion` of "
-                                          "sme-behavior-scorecard in the registry; nothing was scored"}
+    assert response.status_code == 503 and response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["detail"] == ("the behavior scorecard is not deployed: no `champion` of sme-behavior-scorecard "
+                              "in the registry; nothing was scored")
+    assert (body["type"], body["status"], body["instance"]) == ("urn:riskmodels:problem:not-deployed", 503, "/b")
+    assert body["request_id"]

@@ -1,16 +1,18 @@
 """The scoring service in-process: BentoML's own ASGI app of ``ScoringService`` (its start-up
-hooks, the mounted ``/v1`` FastAPI app, the key guard and body limit), on the session's trained
-MLflow store, driven by httpx without a socket.
+hooks, the mounted ``/v1`` FastAPI app, the request context, the key guard and body limit), on
+the session's trained MLflow store, driven by httpx without a socket.
 
-Fast enough to go deep where the end-to-end test (``test_e2e_http.py``) samples: every route
-under ``/v1`` for the key, every request column of the contract for each rule it carries, both
-body limits declared and streamed, both ends of the batch size.
+Fast enough to go deep where the end-to-end tests (``tests/integration/test_http.py``,
+``test_api_*.py``) sample: every route under ``/v1`` for each kind of key, every request column
+of the contract for each rule it carries, both body limits declared and streamed, both ends of
+the batch size, every error status as a problem.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -23,17 +25,21 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from riskmodels.config import REGISTERED_MODELS, Settings
 from riskmodels.contract import APPLICATIONS, Column
+from serving.context import REQUEST_ID_RULE
 from serving.schemas import (
     MAX_BATCH,
     MAX_BATCH_BODY_BYTES,
     MAX_BODY_BYTES,
     MAX_STRING,
     ApplicationRequest,
+    Problem,
     range_rule,
 )
 
 KEYS = ("asgi-key-one", "asgi-key-two")
+ADMIN_KEY = "asgi-admin-key"
 AUTH = {"Authorization": f"Bearer {KEYS[0]}"}
+ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
 REFERENCES = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(REFERENCE_DIR.glob("*.json"))}
 LAOWANG = REFERENCES["laowang"]
@@ -48,7 +54,7 @@ class InProcess:
     client: httpx.AsyncClient
     service: Any  # the ScoringService instance BentoML created at start-up
 
-    def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None,
+    def post(self, path: str, body: Any = None, headers: dict[str, str | bytes] | None = None,
              content: bytes | None = None) -> httpx.Response:
         # Encoded with the standard library, which writes NaN and Infinity as a careless client
         # would (httpx refuses them).
@@ -73,6 +79,7 @@ def app(trained_store: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
     with pytest.MonkeyPatch.context() as env:
         env.setenv("RISKMODELS_HOME", str(trained_store.home))
         env.setenv("RISKMODELS_API_KEYS", ",".join(KEYS))
+        env.setenv("RISKMODELS_ADMIN_KEYS", ADMIN_KEY)
         env.setenv("RISKMODELS_AUDIT_DB", str(audit_db))
         asgi = ScoringService.to_asgi()
         # httpx's ASGITransport does not run the lifespan (BentoML creates the service instance
@@ -97,11 +104,26 @@ def without_request_id(answer: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in answer.items() if k != "request_id"}
 
 
+def problem(response: httpx.Response, status: int) -> Problem:
+    """The response's problem details, checked for the shape every error of /v1 shares."""
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["content-type"] == "application/problem+json"
+    body = Problem.model_validate(response.json())
+    assert body.status == status and body.instance == response.request.url.path
+    assert body.request_id == response.headers["X-Request-ID"]
+    assert body.type == "about:blank" or body.type.startswith("urn:riskmodels:problem:")
+    return body
+
+
+def fields(response: httpx.Response, status: int) -> list[tuple[str, str]]:
+    """(field, rule) of each error item of a problem."""
+    return [(i.field, i.rule) for i in problem(response, status).errors or []]
+
+
 # -- reference customers, models -----------------------------------------------------------
 @pytest.mark.parametrize("name", sorted(REFERENCES))
 def test_reference_customers_get_decide_answer_and_their_audit_record(app: InProcess, bundle: Any,
                                                                        name: str) -> None:
-    from riskmodels.audit import input_sha256
     from riskmodels.decision import decide
 
     sent = ApplicationRequest.model_validate(REFERENCES[name]).model_dump(mode="json")
@@ -111,11 +133,11 @@ def test_reference_customers_get_decide_answer_and_their_audit_record(app: InPro
     answer = response.json()
     assert without_request_id(answer) == without_request_id(expected)
     record = app.service.audit.get(answer["request_id"])
-    assert record.input_sha256 == input_sha256(sent) and record.decision == expected["decision"]
+    assert record.input_hmac == app.service.audit.input_digest(sent) and record.decision == expected["decision"]
 
     fraud = app.post("/v1/score/fraud/batch", [REFERENCES[name]] * 2)
     assert fraud.status_code == 200, fraud.text
-    assert [a["fraud"] for a in fraud.json()] == [expected["fraud"]] * 2
+    assert [r["answer"]["fraud"] for r in fraud.json()["results"]] == [expected["fraud"]] * 2
 
 
 def test_models_lists_what_the_decisions_report(app: InProcess, bundle: Any) -> None:
@@ -144,9 +166,10 @@ def test_models_lists_what_the_decisions_report(app: InProcess, bundle: Any) -> 
 def _v1_routes() -> list[tuple[str, str]]:
     from fastapi.routing import APIRoute
 
-    from serving.service import v1
+    from serving.routes import v1
 
-    return sorted((method, f"/v1{r.path}") for r in v1.routes if isinstance(r, APIRoute) for method in r.methods)
+    return sorted((method, f"/v1{r.path}") for r in v1.routes
+                  if isinstance(r, APIRoute) and r.include_in_schema for method in r.methods)
 
 
 @pytest.mark.parametrize(("method", "path"), _v1_routes())
@@ -156,10 +179,28 @@ def test_every_v1_route_refuses_a_missing_or_wrong_key(app: InProcess, method: s
                                                         headers: dict[str, str]) -> None:
     before = app.audited()
     response = (app.get(path, headers) if method == "GET" else app.post(path, LAOWANG, headers))
-    assert response.status_code == 401
-    assert response.json() == {"detail": "missing or invalid API key"}
+    body = problem(response, 401)
+    assert (body.title, body.detail, body.errors) == ("Unauthorized", "missing or invalid API key", None)
     assert response.headers["www-authenticate"] == "Bearer"
     assert app.audited() == before
+
+
+@pytest.mark.parametrize(("method", "path"), _v1_routes())
+def test_scoring_and_admin_keys_each_open_their_own_routes_only(app: InProcess, method: str, path: str) -> None:
+    # The loan system's scoring key never reloads models; the model-risk team's admin key never
+    # scores a customer; either may list the models in use.
+    admin_route = path.startswith("/v1/admin/")
+    for headers, allowed in ((AUTH, not admin_route), (ADMIN, admin_route)):
+        if allowed or path == "/v1/models":
+            continue  # what the allowed calls answer is tested elsewhere (a reload takes seconds)
+        before = app.audited()
+        response = app.get(path, headers) if method == "GET" else app.post(path, LAOWANG, headers)
+        body = problem(response, 403)
+        assert body.type == "urn:riskmodels:problem:wrong-key-kind"
+        assert ("admin key" in body.detail) and ("RISKMODELS_ADMIN_KEYS" in body.detail or admin_route is False)
+        assert app.audited() == before
+    for headers in (AUTH, ADMIN):
+        assert app.get("/v1/models", headers).status_code == 200
 
 
 def test_the_key_is_checked_before_the_body_size(app: InProcess) -> None:
@@ -172,6 +213,14 @@ def test_the_key_is_checked_before_the_body_size(app: InProcess) -> None:
 @pytest.mark.parametrize("path", ["/livez", "/readyz"])
 def test_health_needs_no_key(app: InProcess, path: str) -> None:
     assert app.get(path, headers={}).status_code == 200, path
+
+
+def test_a_key_in_both_lists_is_neither() -> None:
+    from serving.guard import KeyRing, is_valid
+
+    ring = KeyRing.of(["loan-system", "shared"], ["risk-team", "shared"])
+    assert is_valid("loan-system", ring.scoring) and is_valid("risk-team", ring.admin)
+    assert not is_valid("shared", ring.scoring) and not is_valid("shared", ring.admin)
 
 
 # -- each rule of the contract, for every request column ----------------------------------
@@ -232,15 +281,14 @@ def test_each_rule_of_each_column_is_a_422_naming_the_field(app: InProcess, fiel
         body[field] = value
     before = app.audited()
     response = app.post("/v1/score/application", body)
-    assert response.status_code == 422, response.text
-    (item,) = response.json()["detail"]
-    assert item["field"] == field
+    ((got_field, got_rule),) = fields(response, 422)
+    assert got_field == field
     if rule is None:  # a free string too long, or one with a format it does not match
-        assert item["rule"].startswith("must "), item
+        assert got_rule.startswith("must "), got_rule
     elif rule.startswith("must be one of: "):
-        assert _rule_of_enum(item["rule"]) == _rule_of_enum(rule)
+        assert _rule_of_enum(got_rule) == _rule_of_enum(rule)
     else:
-        assert item["rule"] == rule
+        assert got_rule == rule
     assert app.audited() == before
 
 
@@ -248,8 +296,8 @@ def test_every_error_of_a_body_is_listed_and_values_quoted_masked(app: InProcess
     body = {**LAOWANG, "owner_age": 15, "industry": "fishing", "owner_id_number": "1101051978051"}
     del body["product"]
     response = app.post("/v1/score/application", body)
-    assert response.status_code == 422
-    items = {i["field"]: i for i in response.json()["detail"]}
+    problem(response, 422)
+    items = {i["field"]: i for i in response.json()["errors"]}
     assert set(items) == {"owner_age", "industry", "owner_id_number", "product"}
     assert items["owner_age"]["got"] == 15 and "got" not in items["product"]
     assert "1101051978051" not in response.text
@@ -265,23 +313,74 @@ def test_nullable_sources_may_be_null_or_absent(app: InProcess) -> None:
 
 
 @pytest.mark.parametrize(("content", "status"), [
-    (b"null", 422), (b"[]", 422), (b'"laowang"', 422), (b"42", 422), (b'{"owner_age": ', 400),
-    (b"\xff\xfe", 400), (b"[" * 60_000, 400),
+    (b"null", 422), (b"[]", 422), (b'"laowang"', 422), (b"42", 422), (b"", 422), (b'{"owner_age": ', 400),
+    (b"\xff\xfe", 400), (b"[" * 60_000, 400), (b'{"owner_age": ' + b"9" * 5_000 + b"}", 400),
 ])
 def test_a_body_that_is_not_an_application_is_a_4xx(app: InProcess, content: bytes, status: int) -> None:
-    from serving.schemas import ErrorResponse
-
-    response = app.post("/v1/score/application", content=content)
-    assert response.status_code == status, response.text
-    detail = ErrorResponse.model_validate(response.json()).detail
-    # FastAPI's own refusal of a body it cannot parse (nested too deep) is a sentence.
-    assert isinstance(detail, str) or detail[0].field == "body", detail
+    before = app.audited()
+    ((field, rule),) = fields(app.post("/v1/score/application", content=content), status)[:1]
+    assert field == "body" and rule.startswith(("must", "is required")), rule
+    assert app.audited() == before
 
 
 def test_a_body_sent_as_another_content_type_is_415(app: InProcess) -> None:
     response = app.post("/v1/score/application", content=json.dumps(LAOWANG).encode(),
                         headers={**AUTH, "Content-Type": "text/plain"})
-    assert response.status_code == 415 and "Content-Type: application/json" in response.text
+    assert fields(response, 415) == [("Content-Type", "must be application/json")]
+
+
+# -- what json.loads lets through: repeated keys, text that is not Unicode --------------------
+def test_a_repeated_key_is_refused_naming_it_not_scored_with_the_last_value(app: InProcess) -> None:
+    # The issue's case: the knock-out flag sent twice, the clean value last.
+    text = json.dumps({**LAOWANG, "blacklist_hit": True}, ensure_ascii=False)
+    body = text[:-1] + ', "blacklist_hit": false}'
+    assert json.loads(body)["blacklist_hit"] is False  # what a lenient parser would score
+    before = app.audited()
+    response = app.post("/v1/score/application", content=body.encode())
+    ((field, rule),) = fields(response, 400)
+    assert field == "blacklist_hit" and rule.startswith("must appear once")
+    assert app.audited() == before
+
+
+def test_a_repeated_key_in_a_batch_row_is_named_by_its_index(app: InProcess) -> None:
+    row = json.dumps(LAOWANG, ensure_ascii=False)
+    body = f'[{row}, {row[:-1]}, "owner_age": 40}}]'
+    assert fields(app.post("/v1/score/application/batch", content=body.encode()), 400)[0][0] == "[1].owner_age"
+
+
+@pytest.mark.parametrize("text", ['"\\ud800"', '"\\udfff tail"', '"head \\udc80"'],
+                         ids=["high", "low-then-text", "text-then-low"])
+def test_a_lone_surrogate_is_a_400_naming_the_field(app: InProcess, text: str) -> None:
+    body = json.dumps(LAOWANG, ensure_ascii=False).replace('"REF-LAOWANG"', text, 1)
+    before = app.audited()
+    assert fields(app.post("/v1/score/application", content=body.encode()), 400) == [
+        ("application_id", "must be valid UTF-8 text: no undecodable bytes, no lone surrogates (\\ud800-\\udfff)")]
+    assert app.audited() == before
+
+
+def test_a_surrogate_pair_is_one_character_and_is_scored(app: InProcess) -> None:
+    body = json.dumps(LAOWANG, ensure_ascii=False).replace('"REF-LAOWANG"', '"REF-\\ud83d\\ude00"', 1)
+    response = app.post("/v1/score/application", content=body.encode())
+    assert response.status_code == 200, response.text
+    assert response.json()["application_id"] == "REF-\U0001F600"
+
+
+@pytest.mark.parametrize("raw", [b"\xff", b"\xc3\x28", b"\xed\xa0\x80"], ids=["ff", "bad-continuation", "utf8-surrogate"])
+def test_bytes_that_are_not_utf8_are_a_400_naming_the_field(app: InProcess, raw: bytes) -> None:
+    body = json.dumps(LAOWANG, ensure_ascii=False).encode().replace(b'"REF-LAOWANG"', b'"REF-' + raw + b'"', 1)
+    assert [f for f, _ in fields(app.post("/v1/score/application", content=body), 400)] == ["application_id"]
+
+
+@pytest.mark.parametrize(("field", "value"), [("owner_id_number", "１１０１０５１９７８０５１２３４５６"),
+                                              ("owner_phone", "１３８１２３４５６７８"),
+                                              ("owner_phone", "1٣٨١٢٣٤٥٦٧٨")])
+def test_id_and_phone_numbers_take_ascii_digits_only(app: InProcess, field: str, value: str) -> None:
+    # Full-width (and Arabic-Indic) digits are digits to a regex's \d, never in an ID or phone.
+    assert re.fullmatch(r"\d+", value) and not value.isascii()
+    response = app.post("/v1/score/application", {**LAOWANG, field: value})
+    ((got_field, rule),) = fields(response, 422)
+    assert got_field == field and "digits 0-9" in rule
+    assert value not in response.text  # quoted back masked
 
 
 # -- body size ----------------------------------------------------------------------------
@@ -303,8 +402,8 @@ def test_a_body_over_the_route_limit_is_413(app: InProcess, path: str, limit: in
         response = app.portal.call(partial(app.client.post, path, content=_stream(data),
                                            headers={**AUTH, "Content-Type": "application/json"}))
         assert "content-length" not in response.request.headers
-    assert response.status_code == 413, response.text
-    assert response.json() == {"detail": f"body larger than {limit} bytes; send at most {limit}"}
+    body = problem(response, 413)
+    assert body.detail == f"body larger than {limit} bytes; send at most {limit}"
     assert app.audited() == before
 
 
@@ -316,42 +415,187 @@ def test_a_full_batch_fits_the_body_limit_and_is_scored_whole(app: InProcess) ->
     before = app.audited()
     response = app.post("/v1/score/application/batch", batch)
     assert response.status_code == 200, response.text[:500]
-    answers = response.json()
-    assert [a["application_id"] for a in answers] == [b["application_id"] for b in batch]
-    assert len({a["request_id"] for a in answers}) == MAX_BATCH
+    answer = response.json()
+    assert (answer["scored"], answer["refused"], answer["errors"]) == (MAX_BATCH, 0, [])
+    assert [r["index"] for r in answer["results"]] == list(range(MAX_BATCH))
+    assert [r["answer"]["application_id"] for r in answer["results"]] == [b["application_id"] for b in batch]
+    assert [r["answer"]["request_id"] for r in answer["results"]] == [
+        f"{answer['request_id']}:{i}" for i in range(MAX_BATCH)]
     assert app.audited() == before + MAX_BATCH
 
 
-@pytest.mark.parametrize("path", ["/v1/score/application/batch", "/v1/score/fraud/batch"])
+@pytest.mark.parametrize("path", ["/v1/score/application/batch", "/v1/score/fraud/batch",
+                                  "/v1/score/behavior/batch", "/v1/score/collection/batch"])
 @pytest.mark.parametrize(("body", "field", "rule"), [
-    ([LAOWANG] * (MAX_BATCH + 1), "body", f"must have at most {MAX_BATCH} applications per request"),
+    ([LAOWANG] * (MAX_BATCH + 1), "body", f"must have at most {MAX_BATCH} rows per request"),
     ([], "body", "must not be empty"),
-    (LAOWANG, "body", "must be a JSON array of applications"),
+    (LAOWANG, "body", "must be a JSON array, one object per row"),
 ], ids=["too-many", "empty", "not-a-list"])
 def test_batch_size_and_shape_are_checked(app: InProcess, path: str, body: Any, field: str, rule: str) -> None:
     before = app.audited()
-    response = app.post(path, body)
-    assert response.status_code == 422, response.text[:500]
-    assert [(i["field"], i["rule"]) for i in response.json()["detail"]] == [(field, rule)]
+    assert fields(app.post(path, body), 422) == [(field, rule)]
     assert app.audited() == before
 
 
-def test_one_bad_application_rejects_the_batch_naming_each_by_index(app: InProcess) -> None:
-    batch = [LAOWANG, {**LAOWANG, "owner_age": 15}, LAOWANG, {**LAOWANG, "requested_amount": math.inf}]
+def test_a_batch_scores_each_valid_row_and_refuses_each_invalid_one_at_its_index(app: InProcess) -> None:
+    batch = [LAOWANG, {**LAOWANG, "owner_age": 15}, REFERENCES["shendu"], {**LAOWANG, "requested_amount": math.inf},
+             42, {**LAOWANG, "owner_phone": "１３８１２３４５６７８", "industry": "fishing"}]
     before = app.audited()
-    response = app.post("/v1/score/application/batch", batch)
-    assert response.status_code == 422
-    assert [i["field"] for i in response.json()["detail"]] == ["[1].owner_age", "[3].requested_amount"]
+    response = app.post("/v1/score/application/batch", batch, headers={**AUTH, "X-Request-ID": "batch-mixed-1"})
+    assert response.status_code == 200, response.text[:500]
+    answer = response.json()
+    assert (answer["request_id"], answer["scored"], answer["refused"]) == ("batch-mixed-1", 2, 4)
+    assert [r["index"] for r in answer["results"]] == [0, 2]
+    assert [[(i["field"], i["rule"][:12]) for i in e["errors"]] for e in answer["errors"]] == [
+        [("owner_age", "must be betw")], [("requested_amount", "must be a fi")], [("row", "must be a JS")],
+        [("owner_phone", "must be 11 d"), ("industry", "must be one ")]]
+    assert [e["index"] for e in answer["errors"]] == [1, 3, 4, 5]
+    # Each scored row is the single answer, under its own id, and audited; nothing else is.
+    for result, body in zip(answer["results"], (LAOWANG, REFERENCES["shendu"])):
+        single = app.post("/v1/score/application", body).json()
+        assert without_request_id(result["answer"]) == without_request_id(single)
+        assert app.service.audit.get(f"batch-mixed-1:{result['index']}").endpoint == "application/batch"
+    assert app.audited() == before + 2 + 2  # the batch's two rows and the two singles
+    assert "１３８１２３４５６７８" not in response.text
+
+
+def test_a_batch_of_invalid_rows_only_scores_nothing_and_says_why(app: InProcess) -> None:
+    before = app.audited()
+    response = app.post("/v1/score/fraud/batch", [{**LAOWANG, "owner_age": 15}, None])
+    assert response.status_code == 200, response.text
+    assert {k: response.json()[k] for k in ("scored", "refused", "results")} == {"scored": 0, "refused": 2,
+                                                                                 "results": []}
     assert app.audited() == before
 
 
-def test_the_request_id_header_matches_the_answer(app: InProcess) -> None:
-    response = app.post("/v1/score/fraud", REFERENCES["shendu"])
-    assert response.status_code == 200
-    assert response.headers["X-Request-ID"] == response.json()["request_id"]
-    assert app.service.audit.get(response.json()["request_id"]).endpoint == "fraud"
+# -- request ids ---------------------------------------------------------------------------
+def test_a_sane_request_id_is_echoed_and_is_the_audit_records_id(app: InProcess) -> None:
+    response = app.post("/v1/score/fraud", REFERENCES["shendu"], headers={**AUTH, "X-Request-ID": "loan-sys.4711_a~b"})
+    assert response.status_code == 200, response.text
+    assert response.headers["X-Request-ID"] == response.json()["request_id"] == "loan-sys.4711_a~b"
+    assert app.service.audit.get("loan-sys.4711_a~b").endpoint == "fraud"
+
+
+def test_without_a_request_id_one_is_made_and_returned(app: InProcess) -> None:
+    first, second = (app.post("/v1/score/fraud", REFERENCES["shendu"]) for _ in range(2))
+    ids = [r.headers["X-Request-ID"] for r in (first, second)]
+    assert ids == [r.json()["request_id"] for r in (first, second)] and ids[0] != ids[1]
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
+@pytest.mark.parametrize("sent", ["x" * 129, "has space", "colon:inside", "ключ", "a\tb", ""],
+                         ids=["too-long", "space", "colon", "not-ascii", "tab", "empty"])
+def test_an_insane_request_id_is_refused_and_never_echoed(app: InProcess, sent: str) -> None:
+    before = app.audited()
+    response = app.post("/v1/score/application", LAOWANG, headers={**AUTH, "X-Request-ID": sent.encode()})
+    assert fields(response, 400) == [("X-Request-ID", REQUEST_ID_RULE)]
+    assert response.headers["X-Request-ID"] != sent and (not sent or sent.encode() not in response.content)
+    assert app.audited() == before
+
+
+def test_a_request_id_used_twice_is_409_and_the_first_decision_stands(app: InProcess) -> None:
+    headers = {**AUTH, "X-Request-ID": "twice-1"}
+    first = app.post("/v1/score/application", LAOWANG, headers=headers)
+    assert first.status_code == 200
+    before = app.audited()
+    again = app.post("/v1/score/application", REFERENCES["shendu"], headers=headers)
+    assert fields(again, 409)[0][0] == "X-Request-ID"
+    assert app.audited() == before
+    assert app.service.audit.get("twice-1").decision == first.json()["decision"]
+
+
+# -- idempotency ---------------------------------------------------------------------------
+def test_a_batch_sent_again_with_its_idempotency_key_is_answered_not_scored_again(app: InProcess) -> None:
+    batch = [LAOWANG, {**LAOWANG, "owner_age": 15}]
+    headers = {**AUTH, "Idempotency-Key": "batch-again-1"}
+    first = app.post("/v1/score/fraud/batch", batch, headers=headers)
+    audited = app.audited()
+    again = app.post("/v1/score/fraud/batch", batch, headers=headers)
+    assert first.status_code == again.status_code == 200 and again.content == first.content
+    assert again.headers["Idempotent-Replayed"] == "true" and app.audited() == audited
+    assert again.headers["X-Request-ID"] == first.json()["request_id"]
+    # The key names one body on one route: another route is another request.
+    elsewhere = app.post("/v1/score/application/batch", batch, headers=headers)
+    assert elsewhere.status_code == 200 and "Idempotent-Replayed" not in elsewhere.headers
+    assert fields(app.post("/v1/score/fraud/batch", batch[:1], headers=headers), 409) == [
+        ("Idempotency-Key", "must name one body only: it was sent before on this route with another body")]
+
+
+def test_of_two_racing_repeats_the_first_to_commit_wins(app: InProcess) -> None:
+    from riskmodels.audit import IdempotentAnswer
+    from serving.idempotency import answer
+
+    svc = app.service
+    row = ApplicationRequest.model_validate(LAOWANG).model_dump(mode="json")
+    scope: dict[str, Any] = {"type": "http", "path": "/v1/score/application", "state": {"request_id": "race-late"},
+                             "headers": [(b"idempotency-key", b"race-1")]}
+
+    def work() -> Any:
+        # The first request's answer is committed while this one is being scored.
+        svc.commit([], IdempotentAnswer(key="race-1", endpoint="application", input_hmac=svc.audit.input_digest(row),
+                                        request_id="race-early", status=200, body=b'{"first": true}'))
+        decisions, records = svc.decide_rows("application", [("race-late", row)])
+        return decisions[0], records
+
+    before = app.audited()
+    response = answer(svc, scope, "application", lambda: svc.audit.input_digest(row), work)
+    assert (response.status_code, response.body, response.headers["Idempotent-Replayed"]) == (
+        200, b'{"first": true}', "true")
+    assert scope["state"]["request_id"] == "race-early"  # the answer goes out under the first id
+    assert app.audited() == before  # the late decision was not audited: it was never given
+
+
+# -- every error is a problem --------------------------------------------------------------
+@pytest.mark.parametrize(("method", "path", "headers", "status"), [
+    ("GET", "/v1/no-such-route", AUTH, 404),
+    ("GET", "/v1/score/application", AUTH, 405),
+    ("DELETE", "/v1/models", AUTH, 405),
+    ("POST", "/v1/score/application", {}, 401),
+    ("POST", "/v1/no-such-route", {}, 401),
+])
+def test_other_paths_and_methods_under_v1_are_problems_too(app: InProcess, method: str, path: str,
+                                                           headers: dict[str, str], status: int) -> None:
+    response = app.portal.call(partial(app.client.request, method, path, headers=headers))
+    problem(response, status)
+    if status == 405:
+        assert response.headers["allow"] == ("POST" if path.endswith("application") else "GET")
 
 
 def test_service_state_is_the_trained_store(app: InProcess, trained_store: Settings) -> None:
     assert Path(app.service.settings.home) == Path(trained_store.home)
     assert app.get("/readyz", headers={}).status_code == 200
+
+
+# -- the spec and the docs page --------------------------------------------------------------
+def test_the_spec_is_the_projects_and_every_error_is_a_problem(app: InProcess) -> None:
+    from importlib.metadata import version
+
+    spec = app.get("/docs.json", headers={}).json()
+    assert spec["info"]["title"] == "riskmodels scoring API" and spec["info"]["version"] == version("riskmodels")
+    assert "problem+json" in spec["info"]["description"] and "BentoML" not in json.dumps(spec["info"])
+    operations = [(path, op) for path, item in spec["paths"].items() if path.startswith("/v1/") for op in item.values()]
+    assert {p for p, _ in operations} >= {"/v1/score/application", "/v1/score/collection/batch", "/v1/admin/reload"}
+    for path, op in operations:
+        for code, response in op["responses"].items():
+            if int(code) >= 400:
+                assert list(response["content"]) == ["application/problem+json"], (path, code)
+            assert "X-Request-ID" in response["headers"]
+    batch = spec["paths"]["/v1/score/application/batch"]["post"]["responses"]["200"]["content"]["application/json"]
+    assert batch["schema"]["$ref"].endswith("BatchAnswer_Decision_")
+    assert {"/livez", "/readyz", "/metrics"} <= set(spec["paths"])
+
+
+@pytest.mark.parametrize("path", ["/", "/docs"])
+def test_the_docs_page_loads_nothing_from_another_host(app: InProcess, path: str) -> None:
+    page = app.get(path, headers={})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert re.findall(r"(?:https?:)?//[^\s\"'<>)]+", page.text) == []  # no absolute URL at all
+    assert "googletagmanager" not in page.text and "<iframe" not in page.text
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp and "http" not in csp
+    for asset in re.findall(r'(?:src|href)="\./([^"]+)"', page.text):
+        loaded = app.get("/" + asset, headers={})
+        assert loaded.status_code == 200, asset
+        assert "googletagmanager" not in loaded.text[:200_000]
+    start = app.get("/docs/swagger-init.js", headers={}).text
+    assert "validatorUrl: null" in start and "./docs.json" in start

@@ -1,0 +1,81 @@
+"""Answers, audited, and given again for a repeat that carries the same ``Idempotency-Key``.
+
+A loan system that times out and sends an application again must not get a second decision
+for it. With an ``Idempotency-Key`` header on a scoring route:
+
+- the first request is scored; its answer is stored with its audit records, in the same
+  transaction (``AuditLog.append(..., idempotency=...)``, the key kept as an HMAC pseudonym);
+- a repeat with the same key and the same body (the same keyed hash of its input) on the same
+  route gets that answer again, byte for byte, with its request id and the header
+  ``Idempotent-Replayed: true``; nothing is scored or audited again;
+- the same key with another body is refused (409, naming the header): the key is the
+  client's promise that the body is the same.
+
+Only answers are stored: a request refused (4xx) or failed (5xx) may be sent again with the
+same key. Two repeats racing each other: the first to commit wins, the other gets its answer.
+Keys last as long as the audit records (``riskmodels audit purge``) and the pseudonym key (a
+rotation forgets them).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.responses import Response
+from starlette.types import Scope
+
+from riskmodels.audit import AuditRecord, IdempotencyConflict, IdempotentAnswer
+from serving.context import IDEMPOTENCY_KEY, idempotency_key
+from serving.problems import ProblemError, request_id_of
+from serving.schemas import ErrorItem
+from serving.scoring import Scoring
+
+REPLAYED = "Idempotent-Replayed"
+REUSED_RULE = "must name one body only: it was sent before on this route with another body"
+
+
+def rows_digest(svc: Scoring, rows: list[Any]) -> str:
+    """The keyed hash of a batch as sent: each row's canonical JSON text (a refused row may hold
+    what canonical JSON refuses, NaN say)."""
+    texts = [json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+             for row in rows]
+    return svc.audit.input_digest({"rows": texts})
+
+
+def _again(scope: Scope, stored: IdempotentAnswer, digest: str) -> Response:
+    if stored.input_hmac != digest:
+        raise ProblemError(409, f"the {IDEMPOTENCY_KEY} was used with another body; nothing was scored",
+                           "idempotency-key-reused", [ErrorItem(field=IDEMPOTENCY_KEY, rule=REUSED_RULE)])
+    scope["state"]["request_id"] = stored.request_id  # RequestContext stamps it on the answer
+    return Response(stored.body, status_code=stored.status, media_type="application/json",
+                    headers={REPLAYED: "true"})
+
+
+def answer(svc: Scoring, scope: Scope, endpoint: str, digest: Callable[[], str],
+           work: Callable[[], tuple[BaseModel, list[AuditRecord]]]) -> Response:
+    """Score (``work``: the answer and its audit records), audit and answer; or, for a repeat
+    of an Idempotency-Key, the first answer. ``digest`` is the keyed hash of the input."""
+    key = idempotency_key(scope)  # the guard refused a malformed one
+    if key is None:
+        reply, records = work()
+        body = reply.model_dump_json().encode("utf-8")
+        svc.commit(records)
+        return Response(body, media_type="application/json")
+    sent = digest()
+    stored = svc.audit.recall(key, endpoint)
+    if stored is not None:
+        return _again(scope, stored, sent)
+    reply, records = work()
+    body = reply.model_dump_json().encode("utf-8")
+    try:
+        svc.commit(records, IdempotentAnswer(key=key, endpoint=endpoint, input_hmac=sent,
+                                             request_id=request_id_of(scope), status=200, body=body))
+    except IdempotencyConflict:  # a repeat racing this one committed first: its answer stands
+        first = svc.audit.recall(key, endpoint)
+        if first is None:
+            raise
+        return _again(scope, first, sent)
+    return Response(body, media_type="application/json")

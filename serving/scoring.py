@@ -1,0 +1,109 @@
+"""The service's state and its work: keys, the audit log, the models in use; scoring rows and
+auditing them, reloading. No HTTP here (``serving.routes``) and no BentoML (``serving.service``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from riskmodels.audit import AuditLog, AuditRecord, IdempotentAnswer, account_records, record_for
+from riskmodels.config import Settings
+from riskmodels.decision import (
+    BehaviorResult,
+    CollectionResult,
+    Decision,
+    ModelBundle,
+    decide,
+    score_behavior,
+    score_collection,
+)
+from serving.context import REQUEST_ID
+from serving.guard import NO_KEYS, KeyRing
+from serving.problems import ProblemError
+from serving.schemas import ErrorItem
+from serving.state import Loaded, ReloadError, load_models, reload_models
+
+log = logging.getLogger("riskmodels.serving")
+
+Rows = Sequence[tuple[str, dict[str, Any]]]  # (request id, the row as JSON values)
+Account = TypeVar("Account", BehaviorResult, CollectionResult)
+TAKEN_RULE = "must name one request only: this id already names an audited decision (send a new one)"
+
+
+class Scoring:
+    """Keys, audit log and models, loaded once; ``loaded`` is swapped whole on reload."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.keys = KeyRing.of(settings.api_keys, settings.admin_keys)
+        if not self.keys.scoring:
+            log.warning(NO_KEYS)
+        self.audit = AuditLog.from_settings(settings)
+        self._reload_lock = threading.Lock()
+        self.loaded = load_models(settings)
+
+    def is_ready(self) -> bool:
+        """Ready to score: the required champions are loaded and a scoring key is configured."""
+        return self.loaded.bundle is not None and bool(self.keys.scoring)
+
+    def close(self) -> None:
+        self.audit.close()
+
+    def bundle(self) -> ModelBundle:
+        bundle = self.loaded.bundle
+        if bundle is None:
+            raise ProblemError(503, f"not ready: {self.loaded.problem}; nothing was scored", "not-ready")
+        return bundle
+
+    def commit(self, records: list[AuditRecord], idempotency: IdempotentAnswer | None = None) -> None:
+        """Audit the records (and the answer given under an Idempotency-Key) in one transaction.
+
+        No answer leaves without its audit record: a failed write fails the request. Raises
+        ``IdempotencyConflict`` when another request stored an answer under the same key first.
+        """
+        try:
+            self.audit.append(records, idempotency=idempotency)
+        except sqlite3.IntegrityError as exc:  # the request id (primary key) names another decision
+            raise ProblemError(409, f"the {REQUEST_ID} names another decision; nothing was scored",
+                               "request-id-taken", [ErrorItem(field=REQUEST_ID, rule=TAKEN_RULE)]) from exc
+
+    def decide_rows(self, endpoint: str, rows: Rows) -> tuple[list[Decision], list[AuditRecord]]:
+        """The decisions of ``rows`` and their audit records (not yet written: ``commit``)."""
+        bundle = self.bundle()
+        decisions = [decide(row, bundle, request_id=request_id) for request_id, row in rows]
+        key = self.audit.key
+        return decisions, [record_for(d.request_id, endpoint, row, d, key=key)
+                           for (_, row), d in zip(rows, decisions, strict=True)]
+
+    def behavior_answers(self, endpoint: str, rows: Rows) -> tuple[list[BehaviorResult], list[AuditRecord]]:
+        self.bundle()  # not ready (no A card or fraud model): nothing is scored, on any route
+        scored = score_behavior(self.loaded.accounts, [row for _, row in rows])  # ModelNotDeployed -> 503
+        return self._own_ids(endpoint, rows, scored)
+
+    def collection_answers(self, endpoint: str, rows: Rows) -> tuple[list[CollectionResult], list[AuditRecord]]:
+        self.bundle()
+        return self._own_ids(endpoint, rows, score_collection(self.loaded.accounts, [row for _, row in rows]))
+
+    def _own_ids(self, endpoint: str, rows: Rows, scored: list[Account]) -> tuple[list[Account], list[AuditRecord]]:
+        # The cards give each answer an id of their own: the request's (or its row's) replaces it.
+        results = [r.model_copy(update={"request_id": request_id})
+                   for (request_id, _), r in zip(rows, scored, strict=True)]
+        return results, account_records(endpoint, [row for _, row in rows], results, key=self.audit.key)
+
+    def reload(self) -> Loaded:
+        """The current champions, checked, now in use; ``ReloadError`` keeps the old ones."""
+        with self._reload_lock:
+            try:
+                fresh = reload_models(self.loaded, self.settings)
+            except ReloadError:
+                raise
+            except Exception as exc:  # the registry unreachable, anything: keep serving, and say why
+                log.exception("reload failed")
+                raise ReloadError(503, "reload-failed", f"reload failed, previous models kept: "
+                                  f"{type(exc).__name__}: {exc}", {"registry": f"{type(exc).__name__}: {exc}"}) from exc
+            self.loaded = fresh
+        return fresh
