@@ -16,6 +16,11 @@ apply_offline_environment()
 # Tests never touch the repository's own mlruns/, data/ or audit log.
 os.environ["RISKMODELS_HOME"] = tempfile.mkdtemp(prefix="riskmodels-test-home-")
 os.environ.setdefault("RISKMODELS_API_KEYS", "test-key-1,test-key-2")
+# A test key, so no run writes the default key file into the user's ~/.config.
+os.environ.setdefault("RISKMODELS_PSEUDONYM_KEY", "riskmodels-test-pseudonym-key-0123456789abcdef")
+# Who trains in the tests (recorded with every run), and who approves: never the same person.
+os.environ["RISKMODELS_USER"] = TRAINER = "test-trainer"
+APPROVER = "test-approver"
 get_settings.cache_clear()
 
 # Small enough for a 2-core CI machine, large enough for stable rates and AUCs.
@@ -44,7 +49,7 @@ def trained_store(portfolio_dir: Path) -> Iterator[Settings]:
     for kind in ("fraud", "application"):
         run_training(kind, portfolio_dir)
     for kind in ("fraud", "application"):
-        promote(REGISTERED_MODELS[kind])
+        promote(REGISTERED_MODELS[kind], approver=APPROVER, reason="session store: first champion")
     yield get_settings()
 
 
@@ -57,5 +62,5 @@ def post_loan_store(trained_store: Settings, portfolio_dir: Path) -> Settings:
 
     for kind in ("behavior", "collection"):
         result = run_training(kind, portfolio_dir)
-        promote(result.model_name, result.version)
+        promote(result.model_name, result.version, approver=APPROVER, reason="session store: first champion")
     return trained_store

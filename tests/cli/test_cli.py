@@ -65,3 +65,83 @@ def test_monitor_rejects_a_bad_date(portfolio_dir: Path, tmp_path: Path) -> None
     result = runner.invoke(app, ["monitor", "portfolio", "--data", str(portfolio_dir), "--out", str(tmp_path),
                                  "--as-of", "June"])
     assert result.exit_code == 2 and "--as-of must be a date YYYY-MM-DD; got 'June'" in result.output
+
+
+def test_help_lists_the_model_listing() -> None:
+    result = runner.invoke(app, ["models", "--help"])
+    assert result.exit_code == 0 and "list" in result.output and "show" in result.output
+
+
+def _one_line_error(output: str) -> str:
+    """The one error line of a command's stderr (MLflow may log that it created its database)."""
+    errors = [line for line in output.splitlines() if line.startswith("error: ")]
+    assert "Traceback" not in output and len(errors) == 1, output
+    return errors[0]
+
+
+def test_train_on_bad_data_fails_on_one_line_with_the_reports_path(portfolio_dir: Path, tmp_path: Path) -> None:
+    import pandas as pd
+
+    data = tmp_path / "book"
+    data.mkdir()
+    apps = pd.read_parquet(portfolio_dir / "applications.parquet").head(2000)
+    apps.loc[apps.index[:3], "owner_age"] = 150
+    apps.to_parquet(data / "applications.parquet")
+    outcomes = pd.read_parquet(portfolio_dir / "outcomes.parquet")
+    outcomes[outcomes["application_id"].isin(apps["application_id"])].to_parquet(data / "outcomes.parquet")
+    result = runner.invoke(app, ["train", "fraud", "--data", str(data)])
+    assert result.exit_code == 1
+    line = _one_line_error(result.stderr)
+    report = line.rsplit("report: ", 1)[-1]
+    assert "fraud not trained: data quality applications failed" in line and "owner_age" in line
+    assert report.endswith("quality_applications.html") and Path(report).is_file()
+
+
+def test_train_refuses_a_config_that_sets_its_own_gates(tmp_path: Path) -> None:
+    import riskmodels.training
+
+    config = tmp_path / "fraud.yaml"
+    packaged = Path(riskmodels.training.__file__).parent / "configs" / "fraud.yaml"
+    config.write_text(packaged.read_text(encoding="utf-8") + "\ngates:\n  min_oot_auc: 0.5\n", encoding="utf-8")
+    result = runner.invoke(app, ["train", "fraud", "--data", str(tmp_path), "--config", str(config)])
+    assert result.exit_code == 2
+    assert "gates must not be set in a training config: promotion gates moved to the bank's gates file" in \
+        _one_line_error(result.stderr)
+
+
+def test_promote_needs_an_approver_and_a_reason() -> None:
+    for args, message in ((["promote", "sme-fraud"], "--approver must name the person approving"),
+                          (["promote", "sme-fraud", "--approver", "someone"], "--reason must say why")):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and message in _one_line_error(result.stderr)
+
+
+def test_promote_and_show_name_an_unknown_model_on_one_line() -> None:
+    for args in (["promote", "no-such-model", "--approver", "a", "--reason", "r"],
+                 ["models", "show", "no-such-model"], ["models", "show", "sme-fraud", "--version", "999"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "NAME/--version must be a registered model version or alias" in _one_line_error(result.stderr)
+
+
+def test_models_list_and_show_give_versions_aliases_gates_and_approver(trained_store: object) -> None:
+    from riskmodels import registry
+    from riskmodels.config import REGISTERED_MODELS
+
+    listing = runner.invoke(app, ["models", "list"])
+    assert listing.exit_code == 0, listing.output
+    header, *rows = listing.stdout.splitlines()
+    assert header.split() == ["MODEL", "VERSION", "ALIASES", "GATES", "TRAINED", "BY", "APPROVER", "REGISTERED",
+                              "(UTC)"]
+    name = REGISTERED_MODELS["fraud"]
+    champion = registry.describe(name, registry.CHAMPION)
+    row = next(r.split() for r in rows if r.split()[:2] == [name, champion.version])
+    assert "champion" in row[2] and row[3] == "passed" and row[4] == champion.tags[registry.TRAINED_BY]
+    assert row[5] == champion.tags["approval.approver"]
+    shown = runner.invoke(app, ["models", "show", name])
+    assert shown.exit_code == 0, shown.output
+    text = shown.stdout
+    assert text.startswith(f"{name} v{champion.version}") and f"run          {champion.run_id}" in text
+    assert "pass min_oot_auc" in text and "pass min_oot_hl_pvalue" in text
+    assert f"by {champion.tags['approval.approver']}" in text and "reason: " in text
+    assert "comparison   no incumbent" in text and "oot_auc " in text

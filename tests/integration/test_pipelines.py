@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import riskmodels.training
 from riskmodels import registry
 from riskmodels.config import REGISTERED_MODELS, Settings
 
@@ -41,10 +40,11 @@ def test_scorecard_is_not_significantly_worse_than_its_lightgbm_challenger(train
 def test_every_validator_artefact_is_logged(trained_store: Settings) -> None:
     version = registry.describe(REGISTERED_MODELS["application"], "champion")
     client = registry.configure()
-    listed = {a.path for folder in ("", "model", "report", "selection", "quality", "binning")
+    listed = {a.path for folder in ("", "model", "report", "selection", "quality", "binning", "governance")
               for a in client.list_artifacts(version.run_id, folder or None)}
     for expected in ("model/coefficients.csv", "model/scorecard_table.csv", "model/compiled_spec.json",
-                     "report/validation_report.html", "selection/variable_selection.csv", "gates.json"):
+                     "report/validation_report.html", "selection/variable_selection.csv", "gates.json",
+                     "governance/gates_verdict.json", "governance/comparison.json"):
         assert expected in listed
     assert any(p.startswith("binning/") for p in listed)
     assert any(p.startswith("quality/") for p in listed)
@@ -65,21 +65,6 @@ def test_registered_pyfunc_scores_like_the_compiled_spec(trained_store: Settings
     np.testing.assert_allclose(got["score"].to_numpy(), expected["score"].to_numpy(), atol=1e-9)
 
 
-def test_promotion_refuses_a_model_that_fails_a_gate(trained_store: Settings, portfolio_dir: Path,
-                                                     tmp_path: Path) -> None:
-    from pipelines import run_training
-    from riskmodels.registry.promotion import PromotionRefused, promote
-
-    strict = tmp_path / "fraud.yaml"
-    text = (Path(riskmodels.training.__file__).parent / "configs" / "fraud.yaml").read_text(encoding="utf-8")
-    strict.write_text(text.replace("min_oot_auc: 0.85", "min_oot_auc: 0.9999"), encoding="utf-8")
-    result = run_training("fraud", portfolio_dir, strict)
-    champion_before = registry.describe(result.model_name, "champion").version
-    with pytest.raises(PromotionRefused, match="min_oot_auc"):
-        promote(result.model_name, result.version)
-    assert registry.describe(result.model_name, "champion").version == champion_before
-
-
 def test_bad_data_stops_training_before_any_run(trained_store: Settings, portfolio_dir: Path,
                                                 tmp_path: Path) -> None:
     from pipelines import run_training
@@ -93,10 +78,11 @@ def test_bad_data_stops_training_before_any_run(trained_store: Settings, portfol
     client = registry.configure()
     experiment = client.get_experiment_by_name(trained_store.experiment)
     runs_before = len(client.search_runs([experiment.experiment_id], max_results=1000))
-    with pytest.raises(DataQualityError, match="owner_age"):
+    with pytest.raises(DataQualityError, match="owner_age") as stopped:
         run_training("application", broken)
     assert len(client.search_runs([experiment.experiment_id], max_results=1000)) == runs_before
-    assert (trained_store.home / "reports" / "quality" / "quality_applications.html").exists()
+    report = trained_store.home / "reports" / "quality" / "quality_applications.html"
+    assert report.exists() and getattr(stopped.value, "reports", None) == [report]
 
 
 def test_train_names_the_kinds_it_accepts(tmp_path: Path) -> None:

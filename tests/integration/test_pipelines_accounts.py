@@ -19,7 +19,8 @@ from riskmodels.config import REGISTERED_MODELS
 
 ORACLE_RATIO = 0.95  # issue 4: B card OOT AUC >= 0.95 x the oracle's on the same rows
 ARTEFACTS = ("model/coefficients.csv", "model/scorecard_table.csv", "model/compiled_spec.json",
-             "report/validation_report.html", "selection/variable_selection.csv", "gates.json")
+             "report/validation_report.html", "selection/variable_selection.csv", "gates.json",
+             "governance/gates_verdict.json", "governance/comparison.json")
 METRICS = ("train_auc", "test_auc", "oot_auc", "oot_auc_se", "oot_gini", "oot_ks", "psi_train_oot",
            "oracle_oot_auc")
 
@@ -29,9 +30,10 @@ def trained(portfolio_dir: Path) -> dict[str, dict[str, Any]]:
     """Both cards trained through the command line; kind -> the JSON summary it printed."""
     out = {}
     for kind in ("behavior", "collection"):
-        result = CliRunner().invoke(app, ["train", kind, "--data", str(portfolio_dir)])
+        result = CliRunner().invoke(app, ["train", kind, "--data", str(portfolio_dir), "--json"])
         assert result.exit_code == 0, result.output
-        out[kind] = json.loads(result.stdout)
+        [out[kind]] = json.loads(result.stdout)  # one model per card; the report went to stderr
+        assert "validation report" in result.stderr and "data quality" in result.stderr
     return out
 
 
@@ -41,10 +43,11 @@ def test_registered_as_challenger_with_its_evidence(trained: dict[str, dict[str,
     assert name == f"sme-{kind}-scorecard" and trained[kind]["model"] == name
     version = registry.describe(name, registry.CHALLENGER)
     assert version.version == trained[kind]["version"] and registry.CHALLENGER in version.aliases
+    assert trained[kind]["gates"] == "passed" and version.tags["gates"] == "passed"
     for metric in METRICS:
         assert np.isfinite(version.metrics[metric]), metric
     client = registry.configure()
-    listed = {a.path for folder in (None, "model", "report", "selection", "quality", "binning")
+    listed = {a.path for folder in (None, "model", "report", "selection", "quality", "binning", "governance")
               for a in client.list_artifacts(version.run_id, folder)}
     assert set(ARTEFACTS) <= listed, sorted(listed)
     assert any(p.startswith("binning/") for p in listed) and any(p.startswith("quality/") for p in listed)

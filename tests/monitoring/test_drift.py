@@ -207,7 +207,7 @@ def test_cli_refuses_an_unknown_model_or_version(trained_store: Settings, portfo
 
 def test_cli_refuses_a_model_that_is_not_a_scorecard(trained_store: Settings, portfolio_dir: Path,
                                                      tmp_path: Path) -> None:
-    result = runner.invoke(app, ["monitor", "drift", "--model", f"{REGISTERED_MODELS['challenger']}@challenger",
+    result = runner.invoke(app, ["monitor", "drift", "--model", f"{REGISTERED_MODELS['challenger']}@latest",
                                  "--baseline", str(portfolio_dir), "--current", str(portfolio_dir),
                                  "--out", str(tmp_path / "o")])
     assert result.exit_code == 2

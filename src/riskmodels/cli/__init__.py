@@ -1,4 +1,4 @@
-"""The ``riskmodels`` command: generate data, train, promote, check, decide, serve, demo.
+"""The ``riskmodels`` command: generate data, train, promote, list models, check, decide, serve, demo.
 
 A thin layer over the library, one module per command group: it parses arguments, shows
 progress and prints results. It imports nothing but the library (training through
@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from riskmodels.cli import data, lifecycle, monitor, policy, report, score, serve
+from riskmodels.cli import data, lifecycle, models, monitor, policy, report, score, serve
 from riskmodels.config import apply_offline_environment
 
 app = typer.Typer(
@@ -39,6 +39,7 @@ app.command()(data.generate)
 app.add_typer(data.quality_app, name="quality")
 app.command()(lifecycle.train)
 app.command()(lifecycle.promote)
+app.add_typer(models.models_app, name="models")
 app.add_typer(monitor.monitor_app, name="monitor")
 app.add_typer(policy.policy_app, name="policy")
 app.add_typer(score.score_app, name="score")

@@ -12,13 +12,22 @@ EXIT_USAGE = 2
 EXIT_FAILED_CHECK = 1
 
 
-def fail(message: str) -> typer.Exit:
-    """Print ``error: message`` on one line to stderr; raise the returned Exit (code 2).
+def one_line(message: str) -> str:
+    """A message on one line: a settings file's error lists each problem on its own line, here
+    joined by "; "."""
+    return "; ".join(part.strip() for part in message.splitlines() if part.strip())
 
-    A settings file's error lists each problem on its own line: here they are joined by "; "."""
-    one_line = "; ".join(part.strip() for part in message.splitlines() if part.strip())
-    typer.secho(f"error: {one_line}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code=EXIT_USAGE)
+
+def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    """Print ``error: message`` on one line to stderr; raise the returned Exit (code 2, or
+    ``code``: ``EXIT_FAILED_CHECK`` for a check that failed)."""
+    typer.secho(f"error: {one_line(message)}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=code)
+
+
+def failed_check(message: str) -> typer.Exit:
+    """``fail`` with exit code 1: the input was fine, a check on it failed."""
+    return fail(message, EXIT_FAILED_CHECK)
 
 
 def writable_dir(path: Path) -> Path:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from riskmodels.config import Settings, get_settings
-from riskmodels.registry.runs import experiment_id, git_commit, log_artifact_file, log_metrics, log_params, set_tags
+from riskmodels.registry.runs import code_version, experiment_id, log_artifact_file, log_metrics, log_params, set_tags
 from riskmodels.registry.store import RegisteredVersion, tag_version
 
 
@@ -23,7 +23,7 @@ def monitoring_run(kind: str, version: RegisteredVersion, settings: Settings | N
     with mlflow.start_run(experiment_id=exp, run_name=f"{kind}-{version.name}-v{version.version}") as run:
         set_tags({"riskmodels.kind": kind, "riskmodels.model_name": version.name,
                   "riskmodels.model_version": version.version, "riskmodels.model_run_id": version.run_id or "",
-                  "git_commit": git_commit(settings.home)})
+                  **code_version().tags()})
         yield str(run.info.run_id)
 
 

@@ -43,7 +43,7 @@ def train_account_scorecard(card: AccountCard, data_dir: Path, cfg: ScorecardPip
     sample = account_sample(tables[card.table], read_optional(data_dir, card.truth_table), cfg, card.table,
                             list(card.keys), card.truth_column, card.truth_is_event)
     return train_and_register(card.kind, cfg, sample, card.table, quality_reports,
-                              data_fingerprint(tables[card.table]), bands=bands)
+                              data_fingerprint(tables[card.table]), bands=bands, data_dir=data_dir)
 
 
 def train_behavior(data_dir: Path, cfg: ScorecardPipelineConfig) -> TrainingResult:

@@ -23,8 +23,9 @@ from riskmodels.models.challenger import GBMChallenger
 from riskmodels.models.specs import make_spec
 from riskmodels.policy import load_policy
 from riskmodels.policy.risk_classes import RiskBands
-from riskmodels.registry.promotion import GATES_ARTIFACT
+from riskmodels.registry.gates import BankGates, load_gates
 from riskmodels.scorecard import ScorecardModel
+from riskmodels.training.governance import DataRecord, log_datasets, register_with_governance
 from riskmodels.training.reject_inference import (
     InferredRejects,
     RejectInferenceConfig,
@@ -33,11 +34,13 @@ from riskmodels.training.reject_inference import (
 )
 from riskmodels.training.samples import ThroughTheDoor, booked_sample, through_the_door_sample
 from riskmodels.training.scorecard import (
+    SPLITS,
     FittedScorecard,
     ScorecardPipelineConfig,
     ScorecardSample,
     fit_scorecard,
     split_data,
+    split_frames,
     train_and_register,
 )
 from riskmodels.training.steps import TrainingResult, data_fingerprint, read_optional, read_tables, require_clean
@@ -55,21 +58,31 @@ class ApplicationConfig(ScorecardPipelineConfig):
         default_factory=lambda: RejectInferenceConfig.model_validate({}))
 
 
-def train_challenger(sample: ScorecardSample, fitted: FittedScorecard, cfg: ApplicationConfig) -> np.ndarray:
+def train_challenger(sample: ScorecardSample, fitted: FittedScorecard, cfg: ApplicationConfig, data_hash: str,
+                     data_dir: Path, bank: BankGates | None = None) -> tuple[np.ndarray, TrainingResult]:
     """LightGBM on the A card's candidates and training rows, logged and registered in its own
-    run (alias ``challenger``); returns its PD for every row of ``sample``."""
+    run (alias ``challenger`` when the bank's gates pass); returns its PD for every row of
+    ``sample`` and its training result."""
+    bank = bank or load_gates()
     train = (fitted.split == "train").to_numpy()
     model = GBMChallenger(features=cfg.scorecard.features).fit(sample.features[train], sample.event[train])
-    with registry.training_run("application_challenger", "application-challenger") as run_id:
-        registry.log_artifact_text(cfg.gates.model_dump_json(indent=1), GATES_ARTIFACT)
+    data = DataRecord(data_hash, {s: int((fitted.split == s).sum()) for s in SPLITS})
+    name = registry.run_name("application challenger", data.total, data_hash)
+    with registry.training_run("application_challenger", name) as run_id:
+        registry.log_params({"data.hash": data_hash, **{f"rows.{s}": n for s, n in data.rows.items()}})
         pd_all = np.asarray(model.predict_pd(sample.features))
         points = cfg.scorecard.scale.to_points(pd_all)
-        registry.log_metrics(evaluate_splits(split_data(sample, fitted.split, pd_all, points),
-                                             bands=fitted.bands).metrics)
-        uri = registry.log_spec_model(make_spec("application_challenger", "applications", model.to_dict()),
-                                      sample.input_rows.head(5))
-        registry.register(uri, cfg.challenger.model_name, run_id)
-    return pd_all
+        metrics = evaluate_splits(split_data(sample, fitted.split, pd_all, points), bands=fitted.bands).metrics
+        registry.log_metrics(metrics)
+        log_datasets(split_frames(sample, fitted.split), cfg.challenger.model_name, data_dir, "event",
+                     data_fingerprint)
+        oot = (fitted.split == "oot").to_numpy()
+        registration = register_with_governance(
+            cfg.challenger.model_name, make_spec("application_challenger", "applications", model.to_dict()),
+            sample.input_rows.head(5), metrics, sample.input_rows[oot], sample.event[oot], data, bank)
+    result = TrainingResult("application_challenger", cfg.challenger.model_name, run_id, registration.version,
+                            metrics, gates=registration.gates, comparison=registration.comparison)
+    return pd_all, result
 
 
 def first_oot_month(sample: ScorecardSample, split: pd.Series) -> pd.Period:
@@ -131,6 +144,9 @@ def door_metrics(fitted: FittedScorecard, sample: ScorecardSample, door: Through
 
 def train_application(data_dir: Path, cfg: ApplicationConfig) -> TrainingResult:
     """Train, evaluate, log and register the A card and its challenger from a portfolio folder."""
+    bank = load_gates()
+    for name in (cfg.model_name, cfg.challenger.model_name):
+        bank.for_model(name)  # no gates for either model: fail before the fit
     tables = read_tables(data_dir, ("applications", "outcomes"))
     quality_reports = require_clean(tables, get_settings().home / "reports" / "quality")
     truth = read_optional(data_dir, "truth")
@@ -138,8 +154,10 @@ def train_application(data_dir: Path, cfg: ApplicationConfig) -> TrainingResult:
     door = through_the_door_sample(tables["applications"], tables["outcomes"], truth, cfg.target)
     fitter = reject_inference_fit(sample, door, cfg)
 
-    def challenger(fitted: FittedScorecard) -> tuple[np.ndarray, str]:
-        return train_challenger(sample, fitted, cfg), cfg.challenger.model_name
+    data_hash = data_fingerprint(tables["applications"])
+
+    def challenger(fitted: FittedScorecard) -> tuple[np.ndarray, TrainingResult]:
+        return train_challenger(sample, fitted, cfg, data_hash, data_dir, bank)
 
     def evidence(fitted: FittedScorecard) -> tuple[dict[str, float], dict[str, object]]:
         metrics = door_metrics(fitted, sample, door)
@@ -150,6 +168,6 @@ def train_application(data_dir: Path, cfg: ApplicationConfig) -> TrainingResult:
         return metrics, {"reject_inference.rejects": len(fitter.rejects), "reject_inference.rows": len(inferred.rows)}
 
     # The risk classes are the lending policy's: one definition for training and decisions.
-    return train_and_register("application", cfg, sample, "applications", quality_reports,
-                              data_fingerprint(tables["applications"]), challenger_pd=challenger,
-                              bands=load_policy().risk_bands(), fit_rows=fitter, extra_evidence=evidence)
+    return train_and_register("application", cfg, sample, "applications", quality_reports, data_hash,
+                              challenger_pd=challenger, bands=load_policy().risk_bands(), fit_rows=fitter,
+                              extra_evidence=evidence, data_dir=data_dir, gates=bank)

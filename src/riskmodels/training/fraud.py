@@ -18,9 +18,17 @@ from riskmodels.evaluation import evaluate_splits, validation_report
 from riskmodels.models.fraud import FraudModel
 from riskmodels.models.specs import make_spec
 from riskmodels.policy.risk_classes import RiskBand, RiskBands
-from riskmodels.registry.promotion import GATES_ARTIFACT
+from riskmodels.registry.gates import load_gates
+from riskmodels.training.governance import DataRecord, log_datasets, register_with_governance
 from riskmodels.training.samples import fraud_sample
-from riskmodels.training.scorecard import log_quality_reports, split_data
+from riskmodels.training.scorecard import (
+    SPLITS,
+    VALIDATION_REPORT,
+    log_quality_reports,
+    split_data,
+    split_frames,
+    training_result,
+)
 from riskmodels.training.steps import (
     PipelineConfig,
     TrainingResult,
@@ -66,7 +74,10 @@ def verdict_bands(params: FraudParams) -> RiskBands:
 
 
 def train_fraud(data_dir: Path, cfg: FraudConfig) -> TrainingResult:
-    """Train, evaluate, log and register the fraud model from a portfolio folder."""
+    """Train, evaluate, log and register the fraud model from a portfolio folder (as
+    ``challenger`` when the bank's gates pass)."""
+    bank = load_gates()
+    bank.for_model(cfg.model_name)  # no gates for this model: fail before the fit
     tables = read_tables(data_dir, ("applications", "outcomes"))
     quality_reports = require_clean(tables, get_settings().home / "reports" / "quality")
     apps = tables["applications"]
@@ -79,22 +90,24 @@ def train_fraud(data_dir: Path, cfg: FraudConfig) -> TrainingResult:
     evaluation = evaluate_splits(split_data(sample, split, assessed.probability, assessed.score),
                                  bands=verdict_bands(cfg.fraud))
 
-    with registry.training_run("fraud", "fraud-model") as run_id:
-        registry.log_params({**flatten("", cfg), "data.hash": data_fingerprint(apps),
-                             **{f"rows.{s}": int((split == s).sum()) for s in ("train", "test", "oot")},
-                             "trees": model.booster_.num_trees()})
+    data = DataRecord(data_fingerprint(apps), {s: int((split == s).sum()) for s in SPLITS})
+    with registry.training_run("fraud", registry.run_name("fraud model", data.total, data.sha256)) as run_id:
+        registry.log_params({**flatten("", cfg), "data.hash": data.sha256,
+                             **{f"rows.{s}": n for s, n in data.rows.items()}, "trees": model.booster_.num_trees()})
         registry.log_metrics(evaluation.metrics)
+        log_datasets(split_frames(sample, split), cfg.model_name, data_dir, "event", data_fingerprint)
         log_quality_reports(quality_reports)
         importance = model.booster_.feature_importance(importance_type="gain")
         registry.log_artifact_text("feature,gain\n" + "\n".join(
             f"{f},{g:.3f}" for f, g in sorted(zip(model.features_, importance, strict=True), key=lambda p: -p[1])),
             "model/importance.csv")
         registry.log_artifact_text(validation_report(evaluation, title=f"Validation report: {cfg.model_name}"),
-                                   "report/validation_report.html")
-        registry.log_artifact_text(cfg.gates.model_dump_json(indent=1), GATES_ARTIFACT)
-        uri = registry.log_spec_model(make_spec("fraud", "applications", model.to_dict()),
-                                      sample.input_rows.head(5))
-        version = registry.register(uri, cfg.model_name, run_id).version
-    log.info("fraud model v%s: oot_auc %.4f (%d trees, fraud rate %.2f%%)", version,
+                                   VALIDATION_REPORT)
+        oot = (split == "oot").to_numpy()
+        registration = register_with_governance(
+            cfg.model_name, make_spec("fraud", "applications", model.to_dict()), sample.input_rows.head(5),
+            evaluation.metrics, sample.input_rows[oot], sample.event[oot], data, bank)
+        report = registry.artifact_location(VALIDATION_REPORT)
+    log.info("fraud model v%s: oot_auc %.4f (%d trees, fraud rate %.2f%%)", registration.version,
              evaluation.metrics["oot_auc"], model.booster_.num_trees(), 100 * np.mean(sample.event))
-    return TrainingResult("fraud", cfg.model_name, run_id, version, evaluation.metrics)
+    return training_result("fraud", cfg.model_name, run_id, evaluation.metrics, registration, quality_reports, report)

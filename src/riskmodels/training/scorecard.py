@@ -23,12 +23,16 @@ from riskmodels.data.splits import SplitConfig, split_by_month
 from riskmodels.evaluation import EvaluationResult, SplitData, evaluate_splits, validation_report
 from riskmodels.models.specs import make_spec
 from riskmodels.policy.risk_classes import RiskBands
-from riskmodels.registry.promotion import GATES_ARTIFACT, PromotionGates
+from riskmodels.registry.gates import BankGates, load_gates
 from riskmodels.scorecard import ScorecardConfig, ScorecardModel
 from riskmodels.scorecard.calibration import Basis, Calibration, Method, fit_calibration
-from riskmodels.training.steps import PipelineConfig, TrainingResult, flatten
+from riskmodels.training.governance import DataRecord, Registration, log_datasets, register_with_governance
+from riskmodels.training.steps import PipelineConfig, TrainingResult, data_fingerprint, flatten
 
 log = logging.getLogger(__name__)
+
+VALIDATION_REPORT = "report/validation_report.html"
+SPLITS = ("train", "test", "oot")
 
 
 class CalibrationConfig(BaseModel):
@@ -256,7 +260,7 @@ def log_scorecard_evidence(fitted: FittedScorecard, evaluation: EvaluationResult
         registry.log_artifact_folder(Path(tmp), "binning")
     sections = [*report_sections(model), *(extra_sections or [])]
     html = validation_report(evaluation, title=f"Validation report: {model_name}", sections=sections)
-    registry.log_artifact_text(html, "report/validation_report.html")
+    registry.log_artifact_text(html, VALIDATION_REPORT)
 
 
 def calibration_table(fitted: FittedScorecard) -> pd.DataFrame:
@@ -280,16 +284,21 @@ def log_calibration(fitted: FittedScorecard) -> None:
     registry.log_artifact_frame(calibration_table(fitted), "model/calibration_table.csv")
 
 
-def register_scorecard(fitted: FittedScorecard, sample: ScorecardSample, model_name: str,
-                       input_table: str, gates: PromotionGates) -> tuple[str, str]:
-    """Log the compiled spec as a pyfunc model, register it as ``challenger``; (version, uri)."""
+def register_scorecard(fitted: FittedScorecard, sample: ScorecardSample, model_name: str, input_table: str,
+                       metrics: dict[str, float], data: DataRecord, bank: BankGates) -> Registration:
+    """Log the compiled spec as a pyfunc model and register it, judged by the bank's gates and
+    compared with the champion on the out-of-time rows (``training.governance``)."""
     spec = make_spec("scorecard", input_table, fitted.model.compiled_.to_spec(), fitted.bands)
     registry.log_artifact_text(json.dumps(spec, ensure_ascii=False, indent=1), "model/compiled_spec.json")
-    registry.log_artifact_text(gates.model_dump_json(indent=1), GATES_ARTIFACT)
-    example = sample.input_rows.head(5)
-    uri = registry.log_spec_model(spec, example)
-    version = registry.register(uri, model_name, registry.active_run_id())
-    return version.version, uri
+    oot = (fitted.split == "oot").to_numpy()
+    return register_with_governance(model_name, spec, sample.input_rows.head(5), metrics,
+                                    sample.input_rows[oot], sample.event[oot], data, bank)
+
+
+def split_frames(sample: ScorecardSample, split: pd.Series) -> dict[str, pd.DataFrame]:
+    """Each split's features with the bad event (1 = bad): the run's input datasets."""
+    return {name: sample.features[(split == name).to_numpy()].assign(event=sample.event[(split == name).to_numpy()])
+            for name in SPLITS}
 
 
 def log_quality_reports(paths: list[Path]) -> None:
@@ -298,19 +307,36 @@ def log_quality_reports(paths: list[Path]) -> None:
         registry.log_artifact_file(path, "quality")
 
 
+def html_reports(paths: list[Path]) -> list[Path]:
+    return [p for p in paths if p.suffix == ".html"]
+
+
+def training_result(kind: str, model_name: str, run_id: str, metrics: dict[str, float], registration: Registration,
+                    quality_reports: list[Path], validation_report: str,
+                    related: list[TrainingResult] | None = None) -> TrainingResult:
+    return TrainingResult(kind, model_name, run_id, registration.version, metrics, gates=registration.gates,
+                          comparison=registration.comparison, quality_reports=html_reports(quality_reports),
+                          validation_report=validation_report, related=related or [])
+
+
 def train_and_register(kind: str, cfg: ScorecardPipelineConfig, sample: ScorecardSample, input_table: str,
                        quality_reports: list[Path], data_hash: str,
-                       challenger_pd: Callable[[FittedScorecard], tuple[np.ndarray, str]] | None = None,
+                       challenger_pd: Callable[[FittedScorecard], tuple[np.ndarray, TrainingResult]] | None = None,
                        bands: RiskBands | None = None, fit_rows: FitRows | None = None,
                        extra_evidence: Callable[[FittedScorecard], tuple[dict[str, float], dict[str, object]]]
-                       | None = None) -> TrainingResult:
-    """Fit, evaluate on train/test/OOT, log every artefact, register as ``challenger``.
+                       | None = None, data_dir: Path | None = None, gates: BankGates | None = None) -> TrainingResult:
+    """Fit, evaluate on train/test/OOT, log every artefact, register (as ``challenger`` when the
+    bank's gates pass).
 
     ``challenger_pd`` (A card) fits a challenger on the same training rows and returns its
-    PD for every row and its registered name; both models are then reported side by side.
+    PD for every row and its own training result; both models are then reported side by side.
     ``fit_rows``: how the card is fitted (``fit_scorecard``); ``extra_evidence``: more metrics
     and params for the run, from the fitted card (the A card's through-the-door measurement).
+    ``data_dir``: where the data came from (the run's input datasets name it); ``gates``: the
+    bank's gates (default ``registry.gates.load_gates()``, read before anything is fitted).
     """
+    bank = gates or load_gates()
+    bank.for_model(cfg.model_name)  # a model the bank has no gates for fails now, not after the fit
     fitted = fit_scorecard(sample, cfg.scorecard, cfg.split, bands, cfg.calibration, fit_rows)
     evaluation = evaluate_splits(split_data(sample, fitted.split, fitted.pds, fitted.scores), bands=fitted.bands)
     metrics = dict(evaluation.metrics)
@@ -319,21 +345,26 @@ def train_and_register(kind: str, cfg: ScorecardPipelineConfig, sample: Scorecar
         extra_metrics, extra_params = extra_evidence(fitted)
         metrics.update(extra_metrics)
     sections: list[tuple[str, str]] = []
+    related: list[TrainingResult] = []
     if challenger_pd is not None:
-        other_pd, _ = challenger_pd(fitted)
+        other_pd, other_result = challenger_pd(fitted)
+        related.append(other_result)
         other = evaluate_splits(split_data(sample, fitted.split, other_pd, cfg.scorecard.scale.to_points(other_pd)),
                                 bands=fitted.bands)
         metrics.update({f"challenger_{k}": v for k, v in other.metrics.items() if k.endswith("_auc")})
         table = pd.DataFrame([{"sample": s, "scorecard AUC": metrics[f"{s}_auc"],
                                "LightGBM AUC": other.metrics[f"{s}_auc"]} for s in ("train", "test", "oot")])
         sections.append(("Champion (scorecard) vs challenger (LightGBM)", table.to_html(index=False)))
-    with registry.training_run(kind, f"{kind}-scorecard") as run_id:
+    data = DataRecord(data_hash, {s: int((fitted.split == s).sum()) for s in SPLITS})
+    with registry.training_run(kind, registry.run_name(f"{kind} scorecard", data.total, data_hash)) as run_id:
         registry.log_params({**flatten("", cfg), "data.hash": data_hash,
-                             **{f"rows.{s}": int((fitted.split == s).sum()) for s in ("train", "test", "oot")},
-                             **extra_params})
+                             **{f"rows.{s}": n for s, n in data.rows.items()}, **extra_params})
         registry.log_metrics(metrics)
+        log_datasets(split_frames(sample, fitted.split), cfg.model_name, data_dir or "unknown", "event",
+                     data_fingerprint)
         log_quality_reports(quality_reports)
         log_scorecard_evidence(fitted, evaluation, cfg.model_name, sections)
-        version, _ = register_scorecard(fitted, sample, cfg.model_name, input_table, cfg.gates)
-    log.info("%s v%s: oot_auc %.4f", cfg.model_name, version, metrics["oot_auc"])
-    return TrainingResult(kind, cfg.model_name, run_id, version, metrics)
+        registration = register_scorecard(fitted, sample, cfg.model_name, input_table, metrics, data, bank)
+        report = registry.artifact_location(VALIDATION_REPORT)
+    log.info("%s v%s: oot_auc %.4f", cfg.model_name, registration.version, metrics["oot_auc"])
+    return training_result(kind, cfg.model_name, run_id, metrics, registration, quality_reports, report, related)

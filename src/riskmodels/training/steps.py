@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from riskmodels.config_files import load_yaml
+from riskmodels.data.quality import DataQualityError, QualityReport
 from riskmodels.data.splits import SplitConfig
-from riskmodels.registry.promotion import PromotionGates
+from riskmodels.registry.comparison import ComparisonRecord
+from riskmodels.registry.gates import GatesVerdict
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,16 @@ class PipelineConfig(BaseModel):
     # ``model_validate({})`` is ``SplitConfig()``: mypy reads the positional ``Field(4, ...)`` defaults
     # of these models as required arguments, so it rejects the classes themselves as factories.
     split: SplitConfig = Field(default_factory=SplitConfig)
-    gates: PromotionGates = Field(default_factory=PromotionGates)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_gates(cls, data: Any) -> Any:
+        # Whoever trains must not set the bar the model is judged by.
+        if isinstance(data, dict) and "gates" in data:
+            raise ValueError("gates must not be set in a training config: promotion gates moved to the bank's "
+                             "gates file (the packaged riskmodels/registry/gates.yaml, or RISKMODELS_GATES); "
+                             f"got gates: {data['gates']!r}")
+        return data
 
 
 ConfigT = TypeVar("ConfigT", bound=PipelineConfig)
@@ -62,6 +73,14 @@ def read_tables(data_dir: Path, names: tuple[str, ...]) -> dict[str, pd.DataFram
     return tables
 
 
+class TrainingDataRejected(DataQualityError):
+    """Bad data stopped training; ``reports`` are the HTML reports written, the failed first."""
+
+    def __init__(self, report: QualityReport, reports: list[Path]) -> None:
+        super().__init__(report)
+        self.reports = reports
+
+
 def require_clean(tables: dict[str, pd.DataFrame], report_dir: Path) -> list[Path]:
     """Run the contract's quality suite on every contract table; stop on a critical failure.
 
@@ -69,19 +88,21 @@ def require_clean(tables: dict[str, pd.DataFrame], report_dir: Path) -> list[Pat
     why; the MLflow run is only opened after this passes, so bad data leaves no half run.
     """
     from riskmodels.contract import TABLES
-    from riskmodels.data.quality import DataQualityError, check_table, write_report
+    from riskmodels.data.quality import check_table, write_report
 
     written: list[Path] = []
-    failures = []
+    failures: list[tuple[QualityReport, Path]] = []
     for name, frame in tables.items():
         if name not in TABLES:
             continue
         report = check_table(frame, name)
-        written.extend(write_report(report, report_dir))
+        paths = write_report(report, report_dir)
+        written.extend(paths)
+        log.info("data quality of %s: %s; report %s", name, "passed" if report.passed else "FAILED", paths[-1])
         if not report.passed:
-            failures.append(report)
+            failures.append((report, paths[-1]))
     if failures:
-        raise DataQualityError(failures[0])
+        raise TrainingDataRejected(failures[0][0], [path for _, path in failures])
     return written
 
 
@@ -106,7 +127,8 @@ def flatten(prefix: str, value: Any) -> dict[str, str]:
 
 @dataclass
 class TrainingResult:
-    """What a pipeline run produced: the run, the registered version and its key metrics."""
+    """What a pipeline run produced: the run, the registered version, its key metrics, the
+    reports it wrote and how the bank's gates judged it."""
 
     kind: str
     model_name: str
@@ -114,11 +136,25 @@ class TrainingResult:
     version: str
     metrics: dict[str, float]
     artifacts: list[str] = field(default_factory=list)
+    gates: GatesVerdict | None = None
+    comparison: ComparisonRecord | None = None
+    quality_reports: list[Path] = field(default_factory=list)  # HTML reports of the data quality
+    validation_report: str = ""  # where the run's validation report is (a local path or a URI)
+    related: list[TrainingResult] = field(default_factory=list)  # trained beside it (the A card's LightGBM)
+
+    @property
+    def passed_gates(self) -> bool:
+        return self.gates is not None and self.gates.passed
 
     def summary(self) -> dict[str, Any]:
         keys = [k for k in self.metrics if k.startswith(("oot_", "test_auc", "psi_", "oracle_"))]
-        return {"model": self.model_name, "version": self.version, "run_id": self.run_id,
-                **{k: round(self.metrics[k], 4) for k in sorted(keys)}}
+        out: dict[str, Any] = {"model": self.model_name, "version": self.version, "run_id": self.run_id}
+        if self.gates is not None:
+            out["gates"] = self.gates.summary()
+            out["alias"] = "challenger" if self.gates.passed else None
+        if self.comparison is not None:
+            out["comparison"] = self.comparison.summary()
+        return {**out, **{k: round(self.metrics[k], 4) for k in sorted(keys)}}
 
 
 def read_optional(data_dir: Path, name: str) -> pd.DataFrame | None:
