@@ -10,10 +10,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskmodels.scorecard.compiled import CompiledScorecard
+from riskmodels.scorecard.compiled import CompiledScorecard, UnseenCategoryWarning
 from riskmodels.scorecard.model import ScorecardModel
 
 from .conftest import NEVER_OVERDUE, make_applications
+
+UNSEEN_ROWS = 10  # "fishing" rows _with_edge_values writes
+
+
+def _optbinning_score(model: ScorecardModel, X: pd.DataFrame) -> np.ndarray:
+    """optbinning's own score; it scores an unseen category as missing, as the fixture's card
+    does (unseen_category "missing", the default)."""
+    assert model.compiled_.unseen_category == "missing_bin"
+    return model.scorecard_.score(X[model.selected_features_])
 
 
 def _with_edge_values(X: pd.DataFrame, model: ScorecardModel) -> pd.DataFrame:
@@ -26,7 +35,7 @@ def _with_edge_values(X: pd.DataFrame, model: ScorecardModel) -> pd.DataFrame:
         for split in feature.get("splits", []):
             X.loc[row, feature["name"]] = split
             row += 1
-    X.loc[row: row + 9, "industry"] = "fishing"  # never seen in development
+    X.loc[row: row + UNSEEN_ROWS - 1, "industry"] = "fishing"  # never seen in development
     X.loc[row + 10: row + 19, "industry"] = None
     X.loc[row + 20: row + 29, "leverage"] = np.nan
     X.loc[row + 30: row + 39, "repayment_ratio"] = NEVER_OVERDUE
@@ -36,8 +45,9 @@ def _with_edge_values(X: pd.DataFrame, model: ScorecardModel) -> pd.DataFrame:
 def test_points_equal_optbinning_scorecard_score_on_100k_fresh_rows(fitted: ScorecardModel) -> None:
     X, _ = make_applications(100_000, seed=7)
     X = _with_edge_values(X, fitted)
-    expected = fitted.scorecard_.score(X[fitted.selected_features_])
-    np.testing.assert_allclose(fitted.compiled_.score_frame(X, clip=False), expected, rtol=0, atol=1e-6)
+    with pytest.warns(UnseenCategoryWarning, match=f"'industry': {UNSEEN_ROWS} row"):
+        points = fitted.compiled_.score_frame(X, clip=False)
+    np.testing.assert_allclose(points, _optbinning_score(fitted, X), rtol=0, atol=1e-6)
 
 
 def test_arrow_backed_text_scores_like_object_text(fitted: ScorecardModel) -> None:
@@ -46,10 +56,12 @@ def test_arrow_backed_text_scores_like_object_text(fitted: ScorecardModel) -> No
     X = _with_edge_values(X, fitted)
     as_text = X.astype({"industry": "str"})
     assert isinstance(as_text["industry"].dtype, pd.StringDtype) and as_text["industry"].isna().sum() == 10
-    expected = fitted.scorecard_.score(X[fitted.selected_features_])
-    np.testing.assert_allclose(fitted.compiled_.score_frame(as_text, clip=False), expected, rtol=0, atol=1e-6)
-    np.testing.assert_array_equal(fitted.compiled_.characteristic_points(as_text),
-                                  fitted.compiled_.characteristic_points(X))
+    with pytest.warns(UnseenCategoryWarning, match=f"'industry': {UNSEEN_ROWS} row"):
+        points = fitted.compiled_.score_frame(as_text, clip=False)
+    np.testing.assert_allclose(points, _optbinning_score(fitted, X), rtol=0, atol=1e-6)
+    with pytest.warns(UnseenCategoryWarning):
+        np.testing.assert_array_equal(fitted.compiled_.characteristic_points(as_text),
+                                      fitted.compiled_.characteristic_points(X))
 
 
 def test_many_splits_and_infinities_score_alike_on_both_paths(fitted: ScorecardModel) -> None:
@@ -83,9 +95,11 @@ def test_value_on_a_split_falls_in_the_bin_to_its_right(fitted: ScorecardModel) 
 def test_score_one_equals_score_frame_row_by_row(fitted: ScorecardModel) -> None:
     X, _ = make_applications(2_000, seed=8)
     X = _with_edge_values(X, fitted)
-    frame_scores = fitted.compiled_.score_frame(X)
     rows = X.astype(object).where(X.notna(), None).to_dict("records")
-    np.testing.assert_allclose([fitted.compiled_.score_one(r) for r in rows], frame_scores, atol=1e-12)
+    with pytest.warns(UnseenCategoryWarning):
+        frame_scores = fitted.compiled_.score_frame(X)
+        one_by_one = [fitted.compiled_.score_one(r) for r in rows]
+    np.testing.assert_allclose(one_by_one, frame_scores, atol=1e-12)
     nan_row = {**rows[0], "leverage": float("nan")}
     assert fitted.compiled_.score_one(nan_row) == fitted.compiled_.score_one({**rows[0], "leverage": None})
 
@@ -116,7 +130,9 @@ def test_missing_special_and_unseen_values_score_their_bins(fitted: ScorecardMod
     never = spec["repayment_ratio"]["special_bins"][0]
     assert never["label"] == "never overdue" and never["codes"] == [NEVER_OVERDUE]
     assert points({**base, "repayment_ratio": NEVER_OVERDUE})["repayment_ratio"] == never["points"]
-    unseen = points({**base, "industry": "fishing"})["industry"]
+    with pytest.warns(UnseenCategoryWarning, match=r"'industry': 1 row\(s\) with 1 unseen category \['fishing'\] "
+                                                   r"scored as the missing bin"):
+        unseen = points({**base, "industry": "fishing"})["industry"]
     assert unseen == spec["industry"]["missing_bin"]["points"]
     # pandas' nullable dtypes mark missing values with pd.NA; they score the missing bin too.
     plain = pd.DataFrame({"leverage": [np.nan, 0.1], "industry": [None, "retail"],
@@ -126,6 +142,41 @@ def test_missing_special_and_unseen_values_score_their_bins(fitted: ScorecardMod
     np.testing.assert_array_equal(fitted.compiled_.score_frame(nullable), fitted.compiled_.score_frame(plain))
     assert fitted.compiled_.score_one({**base, "industry": pd.NA}) == fitted.compiled_.score_one(
         {**base, "industry": None})
+
+
+@pytest.mark.parametrize("text_dtype", ["object", "str"])
+def test_unseen_categories_follow_the_specs_rule_and_are_counted(fitted: ScorecardModel, text_dtype: str) -> None:
+    spec = fitted.compiled_.to_spec()
+    industry = next(f for f in spec["features"] if f["name"] == "industry")
+    worst = min(b["points"] for b in industry["bins"])
+    missing = industry["missing_bin"]["points"]
+    assert spec["unseen_category"] == "missing_bin" and worst != missing
+    frame = pd.DataFrame({"leverage": 0.1, "repayment_ratio": 0.5,
+                          "industry": ["retail", "fishing", "mining", "fishing", None]}).astype({"industry": text_dtype})
+
+    def industry_points(rule: str | None) -> np.ndarray:
+        changed = {k: v for k, v in spec.items() if k != "unseen_category"}
+        if rule is not None:
+            changed["unseen_category"] = rule
+        with pytest.warns(UnseenCategoryWarning, match=r"'industry': 3 row\(s\) with 2 unseen categories"):
+            return CompiledScorecard.from_spec(changed).characteristic_points(frame)["industry"].to_numpy()
+
+    retail = fitted.compiled_.characteristic_points_one({"leverage": 0.1, "repayment_ratio": 0.5,
+                                                         "industry": "retail"})["industry"]
+    np.testing.assert_array_equal(industry_points("worst_bin"), [retail, worst, worst, worst, missing])
+    np.testing.assert_array_equal(industry_points("missing_bin"), [retail, missing, missing, missing, missing])
+    # A spec written before the rule was a choice has no key: it scores the missing bin, as it did.
+    np.testing.assert_array_equal(industry_points(None), [retail, missing, missing, missing, missing])
+    strict = CompiledScorecard.from_spec({**spec, "unseen_category": "error"})
+    with pytest.raises(ValueError, match=r"feature 'industry' must take a category seen in development; "
+                                         r"got unseen \['fishing', 'mining'\] in 3 row\(s\)"):
+        strict.score_frame(frame)
+    with pytest.raises(ValueError, match="got unseen \\['mining'\\] in 1 row"):
+        strict.score_one({"leverage": 0.1, "repayment_ratio": 0.5, "industry": "mining"})
+    assert strict.score_frame(frame.iloc[[0, 4]]).shape == (2,)  # known and missing values still score
+    with pytest.raises(ValueError, match=r"unseen_category must be one of \['missing_bin', 'worst_bin', 'error'\]; "
+                                         r"got 'ignore'"):
+        CompiledScorecard.from_spec({**spec, "unseen_category": "ignore"})
 
 
 def test_scoring_needs_neither_optbinning_nor_sklearn(fitted: ScorecardModel, tmp_path) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from sklearn.linear_model import LogisticRegression
 
 from riskmodels.scorecard.binning import woe_frame
-from riskmodels.scorecard.logistic import WoeLogisticRegression, variance_inflation
+from riskmodels.scorecard.logistic import WoeLogisticRegression, coefficient_table, variance_inflation
 from riskmodels.scorecard.model import ScorecardModel
 
 
@@ -50,3 +51,50 @@ def test_vif_is_the_diagonal_of_the_inverse_correlation_matrix(fitted: Scorecard
     expected = np.diag(np.linalg.inv(np.corrcoef(woe.to_numpy(), rowvar=False)))
     np.testing.assert_allclose(variance_inflation(woe), expected, rtol=1e-8)
     assert variance_inflation(woe.assign(double=2 * woe["leverage"]))["double"] == np.inf
+
+
+def test_standard_errors_and_p_values_are_statsmodels_summary() -> None:
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(2_000, 3))
+    y = (rng.uniform(size=2_000) < 1 / (1 + np.exp(-(-1.0 + X @ [0.8, 0.0, -0.3])))).astype(int)
+    ours = WoeLogisticRegression().fit(X, y)
+    summary = sm.Logit(y, sm.add_constant(X)).fit(disp=False).summary2().tables[1]
+    np.testing.assert_allclose(ours.std_err_, summary["Std.Err."], rtol=1e-6)
+    np.testing.assert_allclose(ours.p_values_, summary["P>|z|"], rtol=1e-5, atol=1e-300)
+    assert ours.p_values_[2] > 0.05 > ours.p_values_[1]  # the zero effect is not significant
+
+
+def test_weighted_fit_agrees_with_sklearn_and_counts_weights_as_rows() -> None:
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(2_000, 2))
+    y = (rng.uniform(size=2_000) < 1 / (1 + np.exp(-(-1.0 + X @ [0.8, -0.4])))).astype(int)
+    w = rng.uniform(0.2, 1.0, 2_000)
+    ours = WoeLogisticRegression().fit(X, y, sample_weight=w)
+    reference = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.coef_, reference.coef_, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, reference.intercept_, atol=1e-6)
+    # Frequency weights: halving every weight is half the rows, so standard errors grow by sqrt(2).
+    halved = WoeLogisticRegression().fit(X, y, sample_weight=w / 2)
+    np.testing.assert_allclose(halved.coef_, ours.coef_, atol=1e-8)
+    np.testing.assert_allclose(halved.std_err_, ours.std_err_ * np.sqrt(2), rtol=1e-6)
+
+
+@pytest.mark.parametrize("C", [0.001, 1.0])
+def test_l2_fit_agrees_with_sklearn_and_reports_no_standard_errors(C: float) -> None:
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(3_000, 3))
+    y = (rng.uniform(size=3_000) < 1 / (1 + np.exp(-(-1.5 + X @ [1.0, -0.5, 0.2])))).astype(int)
+    w = rng.integers(1, 3, 3_000).astype(float)
+    ours = WoeLogisticRegression(penalty="l2", C=C).fit(X, y, sample_weight=w)
+    reference = LogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.coef_, reference.coef_, atol=1e-4)
+    np.testing.assert_allclose(ours.intercept_, reference.intercept_, atol=1e-4)
+    assert np.isnan(ours.std_err_).all() and np.isnan(ours.p_values_).all()
+    table = coefficient_table(ours, ["a", "b", "c"])
+    assert table["p_value"].isna().all() and table["coef"].notna().all()
+    unpenalised = WoeLogisticRegression().fit(X, y, sample_weight=w)
+    assert np.abs(ours.coef_).sum() < np.abs(unpenalised.coef_).sum()  # the penalty shrinks
+    with pytest.raises(ValueError, match="penalty must be 'none' or 'l2'; got 'l1'"):
+        WoeLogisticRegression(penalty="l1").fit(X, y)  # type: ignore[arg-type]

@@ -70,16 +70,19 @@ def test_config_user_splits_and_category_dtype(dev_data) -> None:
 
 def test_bad_inputs_raise_clear_errors() -> None:
     X, y = make_applications(600, seed=3)
-    with pytest.raises(ValueError, match=r"y must be binary 0/1; got values \[0, 1, 2\]"):
+    with pytest.raises(ValueError, match=r"Only binary classification is supported: y must hold two classes; "
+                                         r"got a multiclass target with 3 classes \[0, 1, 2\]"):
         ScorecardModel().fit(X, np.r_[y[:-1], 2])
     with pytest.raises(ValueError, match=r"features must be columns of X; missing \['foo'\]"):
         ScorecardModel(features=["leverage", "foo"]).fit(X, y)
-    with pytest.raises(ValueError, match="y must hold both classes"):
+    with pytest.raises(ValueError, match=r"y must hold two classes \(the greater is the event\); got 1 class: \[0.0\]"):
         ScorecardModel().fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match=r"y must hold two classes of positive weight .*; got 1 class: \[1\]"):
+        ScorecardModel().fit(X, y, sample_weight=y.astype(float))
+    with pytest.raises(ValueError, match="y must have no missing values; got 1"):
+        ScorecardModel().fit(X, np.r_[y[:-1], np.nan])
     with pytest.raises(ValueError, match="same number of rows"):
         ScorecardModel().fit(X, y[:-1])
-    with pytest.raises(TypeError, match="X must be a pandas DataFrame"):
-        ScorecardModel().fit(X.to_numpy(), y)
     with pytest.raises(ValueError, match=r"special_codes names variables that are not features: \['noise'\]"):
         ScorecardModel(features=["leverage"], special_codes={"noise": {-1: "x"}}).fit(X, y)
     with pytest.raises(ValueError, match="user_splits of 'industry' must be lists of categories"):
@@ -107,3 +110,13 @@ def test_config_loads_from_yaml(tmp_path) -> None:
     assert cfg.trend_of("overdue_days_max") == "auto_asc_desc"
     params = ScorecardModel.from_config(cfg).get_params()
     assert params["max_vif"] == 4 and params["scale"].pdo == 20 and params["scale"].base_points == 60
+
+
+def test_the_estimators_defaults_are_the_configs() -> None:
+    # Both spell the defaults; a YAML that leaves a setting out must fit the card ScorecardModel() fits.
+    config = ScorecardConfig(features=["a"])
+    params = ScorecardModel().get_params()
+    assert set(params) == set(ScorecardConfig.model_fields)
+    containers = {"features", "categorical_features", "monotonic_trends", "special_codes", "user_splits", "scale"}
+    for name in set(params) - containers:
+        assert params[name] == getattr(config, name), name

@@ -16,6 +16,7 @@ _EXPORTS = {
     "ScoreScale": "riskmodels.scorecard.scaling",
     "CompiledScorecard": "riskmodels.scorecard.compiled",
     "Contribution": "riskmodels.scorecard.compiled",
+    "UnseenCategoryWarning": "riskmodels.scorecard.compiled",
     "WoeLogisticRegression": "riskmodels.scorecard.logistic",
     "binning_tables": "riskmodels.scorecard.binning",
 }

@@ -7,7 +7,7 @@ Spec (``spec_version`` 1)::
      "intercept": -1.84,                # the logistic fit's log-odds of bad, before scaling
      "calibration": {"method": "logistic", "basis": "through_the_cycle", "intercept": -0.05,
                      "slope": 0.9, ...},  # optional: baked into every bin's points (see below)
-     "unseen_category": "missing_bin",
+     "unseen_category": "missing_bin",  # or "worst_bin", "error"; specs without the key: missing_bin
      "split_rule": "a value equal to a split point falls in the bin to its right",
      "features": [
        {"name": "overdue_days_max", "type": "numeric", "coef": -0.97, "splits": [3.0, 30.0],
@@ -17,10 +17,16 @@ Spec (``spec_version`` 1)::
         "mean_points": 15.2, "max_points": 24.0},
        {"name": "industry", "type": "categorical", "bins": [{"categories": ["retail", "food"], ...}], ...}]}
 
-Rules, all as in optbinning's ``Scorecard.score``: a missing value (None, NaN) scores the
-missing bin; a special code scores its special bin; a category not seen in development scores
-the **missing bin**; a numeric value equal to a split falls in the bin to its right. Points of
-a characteristic already carry its even share of the intercept, so the score is their sum.
+Rules, as in optbinning's ``Scorecard.score``: a missing value (None, NaN) scores the missing
+bin; a special code scores its special bin; a numeric value equal to a split falls in the bin to
+its right. Points of a characteristic already carry its even share of the intercept, so the
+score is their sum.
+
+A category not seen in development follows the spec's ``unseen_category``: ``missing_bin``
+scores the missing bin (optbinning's rule, and the only one of specs written before the key had
+a choice; that bin is often empty, with WoE 0), ``worst_bin`` the lowest-scoring bin of the
+development categories, ``error`` fails with a ``ValueError`` naming the feature and values.
+Whenever one is scored, an ``UnseenCategoryWarning`` counts them.
 
 Calibration (``scorecard.calibration``): a calibrated spec's points are ``slope * p + shift / n``
 of the fitted points ``p`` (n characteristics, ``shift = (1 - slope) * offset - factor *
@@ -32,6 +38,7 @@ from __future__ import annotations
 
 import copy
 import json
+import warnings
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,6 +54,9 @@ from riskmodels.scorecard.scaling import ArrayOrFloat, ScoreScale
 
 SPEC_VERSION = 1
 SpecDict = dict[str, Any]
+# A config's unseen_category -> the spec's (missing_bin is the value specs have always carried).
+UNSEEN_POLICIES = {"missing": "missing_bin", "worst": "worst_bin", "error": "error"}
+_UNSEEN_LABELS = {"missing_bin": "the missing bin", "worst_bin": "the worst bin"}
 FloatArray = npt.NDArray[np.float64]
 # Above this many splits a binary search beats one comparison pass per split.
 _MAX_COMPARED_SPLITS = 64
@@ -63,6 +73,11 @@ class Contribution:
     points_lost: float
 
 
+class UnseenCategoryWarning(UserWarning):
+    """Values of a categorical feature that development never saw were scored by the spec's
+    ``unseen_category`` rule."""
+
+
 def _is_missing(value: Any) -> bool:
     # value != value: NaN of any float type, and NaT.
     return value is None or value is pd.NA or value != value
@@ -71,8 +86,9 @@ def _is_missing(value: Any) -> bool:
 class _Characteristic:
     """One feature of the spec, in the forms the two scoring paths want."""
 
-    def __init__(self, spec: Mapping[str, Any]) -> None:
+    def __init__(self, spec: Mapping[str, Any], unseen: str = "missing_bin") -> None:
         self.name = str(spec["name"])
+        self.unseen = unseen
         self.numeric = spec["type"] == "numeric"
         if spec["type"] not in ("numeric", "categorical"):
             raise ValueError(f"feature {self.name!r}: unknown type {spec['type']!r}")
@@ -98,10 +114,13 @@ class _Characteristic:
         else:
             self.category_bin = {c: i for i, b in enumerate(spec["bins"]) for c in b["categories"]}
             self._points_of_category = {c: float(self.bin_points[i]) for c, i in self.category_bin.items()}
-            # Specials win over categories, as in points_one; anything else scores the missing bin.
-            known = {**self._points_of_category, **self.specials}
-            self._known_text = [str(k) for k in known] if all(isinstance(k, str) for k in known) else None
-            self._known_table = np.array([*known.values(), self.missing_points])
+            self.unseen_points = (float(self.bin_points.min()) if unseen == "worst_bin" else self.missing_points)
+            # Specials win over categories, as in points_one.
+            self._known = {**self._points_of_category, **self.specials}
+            self._known_text = ([str(k) for k in self._known] if all(isinstance(k, str) for k in self._known)
+                                else None)
+            # The frame path's lookup: the known values, then missing, then unseen.
+            self._known_table = np.array([*self._known.values(), self.missing_points, self.unseen_points])
 
     def points_frame(self, column: pd.Series) -> FloatArray:
         if not self.numeric:
@@ -124,22 +143,43 @@ class _Characteristic:
         return self._table.take(index)
 
     def _categorical_points(self, column: pd.Series) -> FloatArray:
+        n_known = len(self._known)
         dtype = column.dtype
         if (self._known_text is not None and isinstance(dtype, pd.StringDtype)
                 and dtype.storage == "pyarrow"):
-            # Arrow-backed text (pandas' default str): one hash lookup per row in Arrow; null
-            # (missing) and unseen categories both land on the last slot, the missing bin.
+            # Arrow-backed text (pandas' default str): one hash lookup per row in Arrow.
             import pyarrow as pa
             import pyarrow.compute as pc
 
             text = pa.array(column.array)
             found = pc.index_in(text, value_set=pa.array(self._known_text, type=text.type))
-            slot = pc.fill_null(found, len(self._known_text)).to_numpy()
-            return cast(FloatArray, self._known_table.take(slot.astype(np.intp, copy=False)))  # pyarrow: untyped
-        # Any other dtype: score each distinct value once with the single-row rules, then spread.
+            slot = pc.fill_null(found, n_known).to_numpy().astype(np.intp, copy=False)  # pyarrow: untyped
+            unseen = np.asarray(pc.and_(pc.is_null(found), pc.is_valid(text)))
+            if unseen.any():
+                values = pc.unique(pc.filter(text, pa.array(unseen))).to_pylist()
+                self._warn_unseen(values, int(unseen.sum()))
+                slot[unseen] = n_known + 1
+            return cast(FloatArray, self._known_table.take(slot))
+        # Any other dtype: look each distinct value up once, then spread.
         codes, distinct = pd.factorize(column, use_na_sentinel=True)
-        points_of_distinct = [self.points_one(value) for value in distinct]
-        return np.array([*points_of_distinct, self.missing_points])[codes]  # -1: missing
+        points = [self.missing_points if _is_missing(value) else self._known.get(value) for value in distinct]
+        unseen_codes = [i for i, value in enumerate(points) if value is None]
+        if unseen_codes:
+            counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
+            self._warn_unseen([distinct[i] for i in unseen_codes], int(counts[unseen_codes].sum()))
+        lookup = [self.unseen_points if value is None else value for value in points]
+        return np.array([*lookup, self.missing_points])[codes]  # -1: missing
+
+    def _warn_unseen(self, values: list[Any], count: int) -> float:
+        """Apply the unseen-category rule to ``count`` rows holding ``values``; their points."""
+        shown = [v.item() if isinstance(v, np.generic) else v for v in values[:5]]
+        if self.unseen == "error":
+            raise ValueError(f"feature {self.name!r} must take a category seen in development; got unseen "
+                             f"{shown}{' ...' if len(values) > 5 else ''} in {count} row(s)")
+        warnings.warn(f"feature {self.name!r}: {count} row(s) with {len(values)} unseen categor"
+                      f"{'y' if len(values) == 1 else 'ies'} {shown} scored as {_UNSEEN_LABELS[self.unseen]}",
+                      UnseenCategoryWarning, stacklevel=2)
+        return self.unseen_points
 
     def points_one(self, value: Any) -> float:
         if _is_missing(value):
@@ -147,7 +187,8 @@ class _Characteristic:
         if self.specials and value in self.specials:
             return self.specials[value]
         if not self.numeric:
-            return self._points_of_category.get(value, self.missing_points)
+            points = self._points_of_category.get(value)
+            return self._warn_unseen([value], 1) if points is None else points
         try:
             return self._points_list[bisect_right(self.splits, value)]
         except TypeError:
@@ -179,7 +220,11 @@ class CompiledScorecard:
         self._spec: SpecDict = copy.deepcopy(dict(spec))
         self.scale = ScoreScale(**spec["scale"])
         self.intercept = float(spec["intercept"])
-        self.characteristics = [_Characteristic(f) for f in spec["features"]]
+        self.unseen_category = str(spec.get("unseen_category", "missing_bin"))
+        if self.unseen_category not in (*_UNSEEN_LABELS, "error"):
+            raise ValueError(f"unseen_category must be one of {[*_UNSEEN_LABELS, 'error']}; "
+                             f"got {self.unseen_category!r}")
+        self.characteristics = [_Characteristic(f, self.unseen_category) for f in spec["features"]]
         self.features = [c.name for c in self.characteristics]
         cal = spec.get("calibration")
         self.calibration = Calibration.from_dict(cal) if cal else Calibration.identity()

@@ -11,15 +11,22 @@ Example (YAML)::
     iv_min: 0.02
     max_corr: 0.7
     max_vif: 5
+    max_features: 15
+    p_max: 0.05
     scale: {base_points: 60, base_odds: 20, pdo: 10, min_score: 0, max_score: 100}
 
 Special codes map a code to its meaning; codes that share a meaning share one bin. User splits
 are *fixed*: the variable gets exactly those bins, so neither the monotonic trend nor the
 minimum bin size applies to it unless ``monotonic_trends`` names the variable explicitly.
+
+Selection (``scorecard.selection``) runs its filters in order; each can be switched off:
+``iv_min: 0``, ``max_corr: 1``, ``max_vif: .inf``, ``selection_method: none`` with
+``max_features: null``, ``sign_rule: false``, ``p_max: null``.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Literal, Self
 
@@ -36,6 +43,12 @@ SpecialCode = int | float | str
 Category = int | float | str
 # Numeric variables: split points. Categorical variables: groups of categories, one per bin.
 UserSplits = list[float] | list[list[Category]]
+# How the characteristics are chosen from the filters' survivors (``scorecard.selection``).
+SelectionMethod = Literal["forward", "stepwise", "none"]
+SelectionMetric = Literal["roc_auc", "log_loss"]
+Penalty = Literal["none", "l2"]
+# How a category never seen in development scores (``scorecard.compiled``).
+UnseenCategory = Literal["missing", "worst", "error"]
 
 
 class ScorecardConfig(BaseModel):
@@ -54,6 +67,24 @@ class ScorecardConfig(BaseModel):
     iv_min: float = Field(0.02, ge=0)
     max_corr: float = Field(0.7, gt=0, le=1)
     max_vif: float = Field(5.0, gt=1)
+    selection_method: SelectionMethod = Field(
+        "forward", description="forward / stepwise: enter characteristics one at a time while the held-out "
+        "criterion improves; none: every survivor of the filters")
+    max_features: int | None = Field(15, ge=1, description="Most characteristics in the card; None: no cap")
+    # log_loss: a proper scoring rule, judging calibration as well as ranking. Chosen by measurement: on the
+    # simulator's B card, AUC stopped the search at 6 characteristics whose out-of-time PDs failed the
+    # Hosmer-Lemeshow gate (p 0.0002); log-loss kept 8 (p 0.006) at the same AUC.
+    selection_metric: SelectionMetric = Field("log_loss", description="Held-out criterion of the search")
+    cv_folds: int = Field(5, ge=2, le=10, description="Stratified folds of the training rows for the held-out criterion")
+    min_gain: float = Field(0.0, ge=0, description="Least held-out improvement for a characteristic to enter")
+    sign_rule: bool = Field(True, description="Every coefficient must have the sign its WoE implies")
+    p_max: float | None = Field(0.05, gt=0, le=1, description="Largest Wald p-value kept; None: no significance filter")
+    penalty: Penalty = Field("none", description="l2: ridge logistic regression (no standard errors)")
+    C: float = Field(1.0, gt=0, description="Inverse L2 strength, as scikit-learn's C (penalty l2 only)")
+    random_state: int = Field(0, description="Seed of the held-out folds")
+    # "missing" by default: the decision's reason texts say an unseen category "scored as no data".
+    unseen_category: UnseenCategory = Field(
+        "missing", description="A category unseen in development scores the missing bin, the worst bin, or fails")
     scale: ScoreScale = Field(default_factory=ScoreScale)
 
     @model_validator(mode="after")
@@ -75,6 +106,14 @@ class ScorecardConfig(BaseModel):
         for name, codes in self.special_codes.items():
             if any(isinstance(c, float) and c != c for c in codes):
                 raise ValueError(f"special_codes of {name!r}: NaN is a missing value, not a code")
+        if math.isnan(self.max_vif):
+            raise ValueError("max_vif must be a number above 1 (.inf switches the filter off); got nan")
+        if self.penalty == "l2" and self.p_max is not None:
+            # statsmodels' fit_regularized returns coefficients only: no Wald p-value to select on.
+            raise ValueError(f"p_max must be None with penalty 'l2' (a penalised fit has no Wald p-values); "
+                             f"got {self.p_max}")
+        if self.selection_method == "stepwise" and self.p_max is None:
+            raise ValueError("selection_method 'stepwise' removes by Wald p-value, so p_max must be set; got None")
         return self
 
     @classmethod

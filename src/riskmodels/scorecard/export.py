@@ -11,14 +11,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from riskmodels.scorecard.compiled import SPEC_VERSION, SpecDict
+from riskmodels.scorecard.compiled import SPEC_VERSION, UNSEEN_POLICIES, SpecDict
+from riskmodels.scorecard.config import UnseenCategory
 from riskmodels.scorecard.scaling import ScoreScale
 
 if TYPE_CHECKING:
     from optbinning import OptimalBinning, Scorecard
 
 
-def spec_from_scorecard(scorecard: Scorecard, scale: ScoreScale) -> SpecDict:
+def spec_from_scorecard(scorecard: Scorecard, scale: ScoreScale, unseen_category: UnseenCategory = "missing"
+                        ) -> SpecDict:
+    """The spec of a fitted scorecard; ``unseen_category`` is how a category never seen in
+    development will score (``compiled.py``)."""
     table = scorecard.table(style="detailed")
     process = scorecard.binning_process_
     features = []
@@ -30,7 +34,7 @@ def spec_from_scorecard(scorecard: Scorecard, scale: ScoreScale) -> SpecDict:
         "kind": "woe_logistic_scorecard",
         "scale": scale.to_dict(),
         "intercept": float(np.ravel(scorecard.estimator_.intercept_)[0]),
-        "unseen_category": "missing_bin",
+        "unseen_category": UNSEEN_POLICIES[unseen_category],
         "split_rule": "a value equal to a split point falls in the bin to its right",
         "features": features,
     }

@@ -1,30 +1,51 @@
-"""Unpenalised logistic regression on WoE, with the inference a validator asks for.
+"""Logistic regression on WoE, with the inference a validator asks for, from statsmodels.
 
-Fitted by Newton-Raphson to a tight tolerance, so coefficients, standard errors, z and Wald
-p-values match statsmodels' ``Logit`` (standard errors from the inverse of the observed
-information ``X'WX`` at the maximum). It is an sklearn classifier exposing ``coef_`` and
-``intercept_``, which is what ``optbinning.Scorecard`` needs from its estimator.
+* Unweighted: ``statsmodels.Logit`` (L-BFGS to get near, then Newton's method); standard errors
+  from the inverse information at the maximum, z and Wald p-values as its ``summary()`` prints them.
+* Weighted (reject inference's fuzzy augmentation): ``GLM(Binomial, freq_weights=w)``, fitted the
+  same way: a row of weight k counts as k rows, so its standard errors are those of the rows
+  repeated. Measured
+  (300 Monte-Carlo samples of 4,000 rows, weights uniform on [0.2, 1] and unrelated to y):
+  ``var_weights`` gives the same standard errors as ``freq_weights`` for a binomial model (the
+  scale is fixed at 1); both overstate the sampling spread of fractional *sampling* weights by
+  about 27% (the sandwich, ``cov_type="HC0"``, matches it). Our weights are counts: fuzzy
+  augmentation splits each reject into a good and a bad row whose weights sum to one, so the
+  reject counts as one applicant, as a booked loan does. Were weights ever sampling weights,
+  the count reading would be the conservative one (larger standard errors, fewer variables).
+* ``penalty="l2"``: ridge, ``GLM.fit_regularized(L1_wt=0)`` with the intercept unpenalised and
+  ``C`` read as scikit-learn reads it. A penalised fit has no standard errors in statsmodels, so
+  ``std_err_`` and the p-values are NaN and p-value selection is refused (``ScorecardConfig``).
+
+It is an sklearn classifier exposing ``coef_`` and ``intercept_``, which is what
+``optbinning.Scorecard`` needs from its estimator.
 """
 
 from __future__ import annotations
 
-import warnings
-from typing import cast
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import special, stats
+import statsmodels.api as sm
+from scipy import special
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
 
 Matrix = npt.NDArray[np.float64]
 
 
 class WoeLogisticRegression(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
-    """Maximum-likelihood logistic regression of the event (y = 1) on the columns of X."""
+    """Logistic regression of the event (y = 1) on the columns of X, fitted by statsmodels.
 
-    def __init__(self, tol: float = 1e-10, max_iter: int = 100) -> None:
+    Fitted attributes: ``coef_`` (1, n), ``intercept_`` (1,), ``std_err_``, ``p_values_`` (both
+    intercept first; NaN for a penalised fit), ``covariance_``, ``log_likelihood_``,
+    ``converged_`` and ``n_iter_``.
+    """
+
+    def __init__(self, penalty: Literal["none", "l2"] = "none", C: float = 1.0,
+                 tol: float = 1e-10, max_iter: int = 100) -> None:
+        self.penalty = penalty
+        self.C = C
         self.tol = tol
         self.max_iter = max_iter
 
@@ -32,46 +53,47 @@ class WoeLogisticRegression(ClassifierMixin, BaseEstimator):  # type: ignore[mis
             sample_weight: npt.ArrayLike | None = None) -> WoeLogisticRegression:
         """``sample_weight``: each row's weight in the likelihood (frequency weights: the
         standard errors are those of the rows repeated that many times); None weighs them alike."""
+        if self.penalty not in ("none", "l2"):
+            raise ValueError(f"penalty must be 'none' or 'l2'; got {self.penalty!r}")
+        if self.penalty == "l2" and not self.C > 0:
+            raise ValueError(f"C must be positive; got {self.C}")
         design = _with_intercept(X)
-        target = np.asarray(y, dtype=float)
+        target = np.asarray(y, dtype=float).ravel()
         weight = check_sample_weight(sample_weight, len(target))
         if hasattr(X, "columns"):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = design.shape[1] - 1
         self.classes_ = np.array([0, 1])
 
-        beta = np.zeros(design.shape[1])
-        event_rate = target.mean() if weight is None else np.average(target, weights=weight)
-        beta[0] = special.logit(np.clip(event_rate, 1e-12, 1 - 1e-12))
-        loglik = _log_likelihood(design, target, beta, weight)
-        self.converged_ = False
-        for iteration in range(1, self.max_iter + 1):
-            prob = special.expit(design @ beta)
-            gradient = design.T @ _weighted(target - prob, weight)
-            step = np.linalg.solve(_information(design, prob, weight), gradient)
-            # Halve the step until the likelihood does not fall: Newton can overshoot when
-            # the data are close to separation.
-            for _ in range(30):
-                candidate = beta + step
-                new_loglik = _log_likelihood(design, target, candidate, weight)
-                if new_loglik >= loglik - 1e-12:
-                    break
-                step = step / 2.0
-            beta, loglik = candidate, new_loglik
-            self.n_iter_ = iteration
-            if np.max(np.abs(step)) < self.tol:
-                self.converged_ = True
-                break
-        if not self.converged_:
-            warnings.warn(f"Newton-Raphson did not converge in {self.max_iter} iterations; "
-                          "the WoE variables may separate the classes", ConvergenceWarning,
-                          stacklevel=2)
-
+        if self.penalty == "l2":
+            beta = self._fit_ridge(design, target, weight)
+            self.covariance_ = np.full((len(beta), len(beta)), np.nan)
+            self.std_err_ = np.full(len(beta), np.nan)
+            self.p_values_ = np.full(len(beta), np.nan)
+            self.converged_, self.n_iter_ = True, 0
+        else:
+            result = _fit_mle(design, target, weight, self.tol, self.max_iter)
+            beta = np.asarray(result.params, dtype=float)
+            self.covariance_ = np.asarray(result.cov_params(), dtype=float)
+            self.std_err_ = np.asarray(result.bse, dtype=float)
+            self.p_values_ = np.asarray(result.pvalues, dtype=float)
+            self.converged_ = bool(_fit_info(result, "converged"))
+            self.n_iter_ = int(_fit_info(result, "iterations"))
         self.intercept_ = beta[:1].copy()
         self.coef_ = beta[1:].reshape(1, -1).copy()
-        self.covariance_ = np.linalg.inv(_information(design, special.expit(design @ beta), weight))
-        self.log_likelihood_ = float(loglik)
+        self.log_likelihood_ = _log_likelihood(design, target, beta, weight)
         return self
+
+    def _fit_ridge(self, design: Matrix, target: Matrix, weight: Matrix | None) -> Matrix:
+        # statsmodels minimises -loglik / n + alpha / 2 * |beta|^2, scikit-learn
+        # C * (-loglik) + |beta|^2 / 2: the same optimum with alpha = 1 / (C n). The intercept
+        # is not penalised (alpha 0), as in scikit-learn.
+        alpha = np.full(design.shape[1], 1.0 / (self.C * design.shape[0]))
+        alpha[0] = 0.0
+        model = sm.GLM(target, design, family=sm.families.Binomial(), freq_weights=weight)
+        result = model.fit_regularized(method="elastic_net", alpha=alpha, L1_wt=0.0,
+                                       start_params=_start(design, target, weight))
+        return np.asarray(result.params, dtype=float)
 
     def decision_function(self, X: pd.DataFrame | Matrix) -> Matrix:
         # numpy types a float matrix @ vector as Any
@@ -84,15 +106,46 @@ class WoeLogisticRegression(ClassifierMixin, BaseEstimator):  # type: ignore[mis
     def predict(self, X: pd.DataFrame | Matrix) -> npt.NDArray[np.int64]:
         return (self.decision_function(X) > 0).astype(np.int64)
 
-    @property
-    def std_err_(self) -> Matrix:
-        """Standard errors of (intercept, coef...)."""
-        return np.sqrt(np.diag(self.covariance_))
+
+def _fit_mle(design: Matrix, target: Matrix, weight: Matrix | None, tol: float, max_iter: int) -> Any:
+    """statsmodels' maximum-likelihood fit: Logit or, weighted, GLM (Binomial, freq_weights).
+
+    Newton's method alone overshoots from a start far from the optimum (a strong two-valued
+    characteristic sent a B-card fit to infinity in two steps), so L-BFGS, whose line search
+    always climbs, gets close first; Newton then converges to ``tol`` and its Hessian gives the
+    standard errors."""
+    if weight is None:
+        model = sm.Logit(target, design)
+    else:
+        model = sm.GLM(target, design, family=sm.families.Binomial(), freq_weights=weight)
+    near = model.fit(start_params=_start(design, target, weight), method="lbfgs", maxiter=10 * max_iter,
+                     pgtol=1e-6, disp=False)
+    return model.fit(start_params=near.params, method="newton", tol=tol, maxiter=max_iter, disp=False)
+
+
+def _fit_info(result: Any, key: str) -> Any:
+    # Logit and GLM fitted by an optimiser keep its report in mle_retvals.
+    return result.mle_retvals[key]
+
+
+def _start(design: Matrix, target: Matrix, weight: Matrix | None) -> Matrix:
+    """Start at the event rate's log-odds with every slope 0: near the optimum for WoE inputs."""
+    start = np.zeros(design.shape[1])
+    event_rate = target.mean() if weight is None else np.average(target, weights=weight)
+    start[0] = special.logit(np.clip(event_rate, 1e-12, 1 - 1e-12))
+    return start
 
 
 def _with_intercept(X: pd.DataFrame | Matrix) -> Matrix:
     values = np.asarray(X, dtype=float)
     return np.column_stack([np.ones(values.shape[0]), values])
+
+
+def _log_likelihood(design: Matrix, target: Matrix, beta: Matrix, weight: Matrix | None) -> float:
+    eta = design @ beta
+    # log(1 + e^eta) written to stay finite for large |eta|.
+    terms = target * eta - np.logaddexp(0.0, eta)
+    return float(np.sum(terms if weight is None else terms * weight))
 
 
 def check_sample_weight(sample_weight: npt.ArrayLike | None, n_rows: int) -> Matrix | None:
@@ -106,25 +159,8 @@ def check_sample_weight(sample_weight: npt.ArrayLike | None, n_rows: int) -> Mat
         raise ValueError("sample_weight must be finite and non-negative; got "
                          f"{weight[~np.isfinite(weight) | (weight < 0)][:5].tolist()}")
     if weight.sum() <= 0:
-        raise ValueError(f"sample_weight must have a positive sum; got {weight.sum()}")
+        raise ValueError(f"sample_weight must have a positive sum; got {weight.sum()} (every weight zero)")
     return weight
-
-
-def _weighted(values: Matrix, weight: Matrix | None) -> Matrix:
-    # Without weights the arithmetic is left exactly as it was (no multiplication by ones).
-    return values if weight is None else values * weight
-
-
-def _information(design: Matrix, prob: Matrix, weight: Matrix | None = None) -> Matrix:
-    """Observed information X'WX, W = diag(w p(1-p)) (equal to the expected one for a logit)."""
-    weights = _weighted(prob * (1.0 - prob), weight)
-    return design.T @ (design * weights[:, None])
-
-
-def _log_likelihood(design: Matrix, target: Matrix, beta: Matrix, weight: Matrix | None = None) -> float:
-    eta = design @ beta
-    # log(1 + e^eta) written to stay finite for large |eta|.
-    return float(np.sum(_weighted(target * eta - np.logaddexp(0.0, eta), weight)))
 
 
 def variance_inflation(woe: pd.DataFrame) -> pd.Series:
@@ -147,14 +183,13 @@ def coefficient_table(model: WoeLogisticRegression, variables: list[str],
     """variable (intercept first), coef, std_err, z, Wald p_value and vif."""
     coef = np.concatenate([model.intercept_, model.coef_[0]])
     std_err = model.std_err_
-    z = coef / std_err
     vif_values = [np.nan] + ([float(vif[v]) for v in variables] if vif is not None
                              else [np.nan] * len(variables))
     return pd.DataFrame({
         "variable": ["intercept", *variables],
         "coef": coef,
         "std_err": std_err,
-        "z": z,
-        "p_value": 2.0 * stats.norm.sf(np.abs(z)),
+        "z": coef / std_err,
+        "p_value": model.p_values_,
         "vif": vif_values,
     })

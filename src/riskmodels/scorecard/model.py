@@ -1,21 +1,39 @@
 """``ScorecardModel``: WoE binning, variable selection, logistic fit and points, as one
-sklearn estimator trained on any table with a binary target (1 = bad / event)."""
+scikit-learn binary classifier trained on any table with a two-class target.
+
+The event (the "bad" the scorecard ranks against) is the greater of the two classes, as in
+scikit-learn: 1 of {0, 1}, True of {False, True}. X is a DataFrame, or an array whose columns
+are named ``x0, x1, ...``; non-numeric columns (``category``, ``object``, ``str``) are
+categorical whether or not ``categorical_features`` names them. Missing values score their own
+bin, so NaN is accepted.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from optbinning import BinningProcess, Scorecard
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from riskmodels.scorecard import binning
 from riskmodels.scorecard.compiled import CompiledScorecard, Contribution
-from riskmodels.scorecard.config import MonotonicTrend, ScorecardConfig, SpecialCode, UserSplits
+from riskmodels.scorecard.config import (
+    MonotonicTrend,
+    Penalty,
+    ScorecardConfig,
+    SelectionMethod,
+    SelectionMetric,
+    SpecialCode,
+    UnseenCategory,
+    UserSplits,
+)
 from riskmodels.scorecard.export import spec_from_scorecard
 from riskmodels.scorecard.logistic import (
     WoeLogisticRegression,
@@ -31,14 +49,16 @@ logger = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 
 
-class ScorecardModel(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
+class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
     """A WoE-binned logistic scorecard. Parameters mirror ``ScorecardConfig`` (which checks
     them at ``fit``); ``features=None`` takes every column of X.
 
-    Fitted attributes: ``config_``, ``binning_process_`` (all candidates), ``selection_table_``,
-    ``selected_features_``, ``scorecard_`` (the final ``optbinning.Scorecard``),
-    ``coef_table_``, ``scorecard_table_`` and ``compiled_`` (the ``CompiledScorecard`` that
-    every ``predict_*`` method scores with).
+    Fitted attributes: ``classes_`` (the two labels; the event is ``classes_[1]``),
+    ``n_features_in_`` and ``feature_names_in_`` (X's columns at fit), ``config_`` (the checked
+    config, with the categorical features found), ``binning_process_`` (all candidates),
+    ``selection_table_``, ``selection_path_`` (the search's steps), ``selected_features_``,
+    ``scorecard_`` (the final ``optbinning.Scorecard``), ``coef_table_``, ``scorecard_table_``
+    and ``compiled_`` (the ``CompiledScorecard`` that every prediction method scores with).
     """
 
     def __init__(
@@ -53,6 +73,17 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
         iv_min: float = 0.02,
         max_corr: float = 0.7,
         max_vif: float = 5.0,
+        selection_method: SelectionMethod = "forward",
+        max_features: int | None = 15,
+        selection_metric: SelectionMetric = "log_loss",
+        cv_folds: int = 5,
+        min_gain: float = 0.0,
+        sign_rule: bool = True,
+        p_max: float | None = 0.05,
+        penalty: Penalty = "none",
+        C: float = 1.0,
+        random_state: int = 0,
+        unseen_category: UnseenCategory = "missing",
         scale: ScoreScale | None = None,
     ) -> None:
         self.features = features
@@ -65,38 +96,57 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
         self.iv_min = iv_min
         self.max_corr = max_corr
         self.max_vif = max_vif
+        self.selection_method = selection_method
+        self.max_features = max_features
+        self.selection_metric = selection_metric
+        self.cv_folds = cv_folds
+        self.min_gain = min_gain
+        self.sign_rule = sign_rule
+        self.p_max = p_max
+        self.penalty = penalty
+        self.C = C
+        self.random_state = random_state
+        self.unseen_category = unseen_category
         self.scale = scale
 
     @classmethod
     def from_config(cls, cfg: ScorecardConfig) -> ScorecardModel:
         return cls(**{name: getattr(cfg, name) for name in ScorecardConfig.model_fields})
 
-    def fit(self, X: pd.DataFrame, y: npt.ArrayLike, sample_weight: npt.ArrayLike | None = None) -> ScorecardModel:
-        """``sample_weight`` (None: every row weighs one) weighs the binning, its WoE and IV, and
-        the logistic fit. The selection's correlation, VIF and sign checks count rows, not weights:
-        ``selection.select_variables`` takes none (a fuzzy-augmented reject's good and bad rows
-        are two rows there)."""
-        cfg = self._config(X)
-        target = _check_target(y, len(X))
-        weight = check_sample_weight(sample_weight, len(X))
-        self.config_ = cfg
-        self.feature_names_in_ = np.asarray(cfg.features, dtype=object)
-        self.n_features_in_ = len(cfg.features)
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # a missing value scores the missing bin
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        tags.classifier_tags.multi_class = False
+        return tags
 
-        self.binning_process_ = (binning.fit_binning_process(X, target, cfg, cfg.features) if weight is None
-                                 else _fit_weighted_binning(X, target, cfg, weight))
-        woe = binning.woe_frame(self.binning_process_, X, cfg.features, cfg)
+    def fit(self, X: pd.DataFrame | npt.ArrayLike, y: npt.ArrayLike,
+            sample_weight: npt.ArrayLike | None = None) -> ScorecardModel:
+        """``sample_weight`` (None: every row weighs one) weighs the binning, its WoE and IV, the
+        held-out search, and the logistic fits. The correlation and VIF filters count rows, not
+        weights (a fuzzy-augmented reject's good and bad rows are two rows there)."""
+        frame = self._validated_frame(X, reset=True)
+        cfg = self._config(frame)
+        weight = check_sample_weight(sample_weight, len(frame))
+        self.classes_, target = _encode_target(y, len(frame), weight)
+        self.config_ = cfg
+
+        self.binning_process_ = (binning.fit_binning_process(frame, target, cfg, cfg.features) if weight is None
+                                 else _fit_weighted_binning(frame, target, cfg, weight))
+        woe = binning.woe_frame(self.binning_process_, frame, cfg.features, cfg)
         iv = binning.information_values(self.binning_process_, cfg.features)
         status = {name: binning.binning_status(self.binning_process_, name) for name in cfg.features}
-        selection = select_variables(iv, woe, target, cfg, status)
+        selection = select_variables(iv, woe, target, cfg, status, weight)
         self.selection_table_ = selection.table
+        self.selection_path_ = selection.path
         self.selected_features_ = selection.selected
         if not selection.selected:
             raise ValueError("no variable passed selection; see selection_table_:\n"
                              + selection.table.to_string(index=False))
 
-        self.scorecard_ = self._fit_scorecard(X, target, cfg, selection.selected, weight)
-        final_woe = binning.woe_frame(self.scorecard_.binning_process_, X, selection.selected, cfg)
+        self.scorecard_ = self._fit_scorecard(frame, target, cfg, selection.selected, weight)
+        final_woe = binning.woe_frame(self.scorecard_.binning_process_, frame, selection.selected, cfg)
         if not np.allclose(final_woe, woe[selection.selected], rtol=0, atol=1e-12):
             # Only a solver stopped by its time limit could bin the same data differently.
             logger.warning("final binning differs from the candidate binning; selection "
@@ -104,27 +154,52 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
         self.coef_table_ = coefficient_table(self.scorecard_.estimator_, selection.selected,
                                              variance_inflation(final_woe))
         self.scorecard_table_ = _scorecard_table(self.scorecard_.table(style="detailed"))
-        self.compiled_ = CompiledScorecard.from_spec(spec_from_scorecard(self.scorecard_, cfg.scale))
-        logger.info("scorecard fitted on %d rows (bad rate %.4f): %d of %d characteristics",
+        self.compiled_ = CompiledScorecard.from_spec(
+            spec_from_scorecard(self.scorecard_, cfg.scale, cfg.unseen_category))
+        logger.info("scorecard fitted on %d rows (event rate %.4f): %d of %d characteristics",
                     len(target), np.average(target, weights=weight), len(selection.selected), len(cfg.features))
         return self
 
+    def _validated_frame(self, X: pd.DataFrame | npt.ArrayLike, reset: bool) -> pd.DataFrame:
+        """X as a DataFrame. A frame passes as it is: the scorecard reads its features by name,
+        so extra or reordered columns are fine. An array's columns take the names seen at fit
+        (``x0, x1, ...`` when the fit had an array too)."""
+        if isinstance(X, pd.DataFrame):
+            if not all(isinstance(name, str) for name in X.columns):
+                X = X.set_axis([str(name) for name in X.columns], axis=1)
+            if reset:
+                validate_data(self, X, reset=True, skip_check_array=True)
+            return X
+        array = check_array(X, dtype=None, ensure_all_finite="allow-nan", ensure_min_samples=1 if not reset else 2)
+        validate_data(self, array, reset=reset, skip_check_array=True)
+        names = (list(self.feature_names_in_) if hasattr(self, "feature_names_in_")
+                 else [f"x{i}" for i in range(array.shape[1])])
+        # An object array holds numbers and text alike: numeric columns become numbers again.
+        return pd.DataFrame(array, columns=names).infer_objects()
+
     def _config(self, X: pd.DataFrame) -> ScorecardConfig:
-        if not isinstance(X, pd.DataFrame):
-            raise TypeError(f"X must be a pandas DataFrame; got {type(X).__name__}")
-        features = list(X.columns) if self.features is None else list(self.features)
+        features = [str(name) for name in X.columns] if self.features is None else list(self.features)
         missing = [name for name in features if name not in X.columns]
         if missing:
             raise ValueError(f"features must be columns of X; missing {missing}")
+        declared = list(self.categorical_features)
+        found = [name for name in features
+                 if name not in declared and not pd.api.types.is_numeric_dtype(X[name].dtype)]
+        if found:
+            logger.info("non-numeric columns binned as categorical: %s", found)
         return ScorecardConfig(
             features=features,
-            categorical_features=list(self.categorical_features),
+            categorical_features=declared + found,
             default_monotonic_trend=self.default_monotonic_trend,
             monotonic_trends=dict(self.monotonic_trends or {}),
             min_bin_size=self.min_bin_size,
             special_codes={k: dict(v) for k, v in (self.special_codes or {}).items()},
             user_splits=dict(self.user_splits or {}),
             iv_min=self.iv_min, max_corr=self.max_corr, max_vif=self.max_vif,
+            selection_method=self.selection_method, max_features=self.max_features,
+            selection_metric=self.selection_metric, cv_folds=self.cv_folds, min_gain=self.min_gain,
+            sign_rule=self.sign_rule, p_max=self.p_max, penalty=self.penalty, C=self.C,
+            random_state=self.random_state, unseen_category=self.unseen_category,
             scale=self.scale or ScoreScale())
 
     @staticmethod
@@ -134,7 +209,7 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
         # fits our logistic regression on their WoE; its table then holds the points.
         scorecard = Scorecard(
             binning_process=binning.make_binning_process(cfg, selected),
-            estimator=WoeLogisticRegression(),
+            estimator=WoeLogisticRegression(penalty=cfg.penalty, C=cfg.C),
             scaling_method="pdo_odds",
             scaling_method_params=cfg.scale.optbinning_params(),
             rounding=False,
@@ -145,19 +220,35 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
                                  metric_special=binning.EMPIRICAL, metric_missing=binning.EMPIRICAL)
 
     # -- prediction ------------------------------------------------------------------------
-    def predict_score(self, X: pd.DataFrame) -> FloatArray:
+    def _scoring_frame(self, X: pd.DataFrame | npt.ArrayLike) -> pd.DataFrame:
+        check_is_fitted(self, "compiled_")
+        return self._validated_frame(X, reset=False)
+
+    def predict_score(self, X: pd.DataFrame | npt.ArrayLike) -> FloatArray:
         """Final score in points, clipped to the scale's range."""
-        check_is_fitted(self, "compiled_")
-        return self.compiled_.score_frame(X)
+        frame = self._scoring_frame(X)
+        return self.compiled_.score_frame(frame)
 
-    def predict_pd(self, X: pd.DataFrame) -> FloatArray:
-        """Probability of default (event), from the unclipped score."""
-        check_is_fitted(self, "compiled_")
-        return self.compiled_.pd_frame(X)
+    def predict_pd(self, X: pd.DataFrame | npt.ArrayLike) -> FloatArray:
+        """Probability of the event (default), from the unclipped score."""
+        frame = self._scoring_frame(X)
+        return self.compiled_.pd_frame(frame)
 
-    def predict_proba(self, X: pd.DataFrame) -> FloatArray:
-        pd_bad = self.predict_pd(X)
-        return np.column_stack([1.0 - pd_bad, pd_bad])
+    def decision_function(self, X: pd.DataFrame | npt.ArrayLike) -> FloatArray:
+        """Log-odds of the event (``classes_[1]``), from the unclipped score; positive means
+        ``predict`` says the event."""
+        frame = self._scoring_frame(X)
+        return self.compiled_.log_odds_frame(frame)
+
+    def predict_proba(self, X: pd.DataFrame | npt.ArrayLike) -> FloatArray:
+        """Columns in ``classes_`` order: no event, event."""
+        pd_event = self.predict_pd(X)
+        return np.column_stack([1.0 - pd_event, pd_event])
+
+    def predict(self, X: pd.DataFrame | npt.ArrayLike) -> npt.NDArray[Any]:
+        """The more likely class: the event where its PD exceeds one half."""
+        event = self.decision_function(X) > 0
+        return np.asarray(self.classes_[event.astype(np.intp)])
 
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per row and characteristic: points, shap (points - dev mean), points_lost."""
@@ -188,18 +279,27 @@ def _fit_weighted_binning(X: pd.DataFrame, y: npt.NDArray[np.int64], cfg: Scorec
     return process
 
 
-def _check_target(y: npt.ArrayLike, n_rows: int) -> npt.NDArray[np.int64]:
-    values = pd.Series(np.asarray(y).ravel())
+def _encode_target(y: npt.ArrayLike, n_rows: int, weight: FloatArray | None
+                   ) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]]:
+    """(the two classes in sorted order, 1 where y is the greater one: the event)."""
+    values = column_or_1d(y, warn=True)
     if len(values) != n_rows:
         raise ValueError(f"X and y must have the same number of rows; got {n_rows} and {len(values)}")
-    if values.isna().any():
-        raise ValueError("y must be binary 0/1; it has missing values")
-    found = sorted(pd.unique(values).tolist())
-    if not set(found) <= {0, 1}:
-        raise ValueError(f"y must be binary 0/1; got values {found}")
-    if len(found) < 2:
-        raise ValueError(f"y must hold both classes 0 and 1; got only {found}")
-    return values.to_numpy(dtype=np.int64)
+    missing = int(pd.isna(values).sum())
+    if missing:
+        raise ValueError(f"y must have no missing values; got {missing}")
+    check_classification_targets(values)
+    kind = type_of_target(values, input_name="y")
+    classes = np.unique(values)
+    if kind != "binary":
+        raise ValueError(f"Only binary classification is supported: y must hold two classes; got a {kind} "
+                         f"target with {len(classes)} classes {classes[:10].tolist()}")
+    # Rows of zero weight do not count: each class needs some weight.
+    weighed = classes if weight is None else np.unique(values[weight > 0])
+    if len(weighed) != 2:
+        raise ValueError(f"y must hold two classes{'' if weight is None else ' of positive weight'} (the greater "
+                         f"is the event); got 1 class: {weighed.tolist()}")
+    return classes, (values == classes[1]).astype(np.int64)
 
 
 def _scorecard_table(detailed: pd.DataFrame) -> pd.DataFrame:

@@ -1,23 +1,34 @@
 """Variable selection a validator can follow, one rule at a time.
 
-Rules in order; the first a variable fails is its recorded reason:
+Rules in order; the first a variable fails is its recorded stage and reason:
 
-1. binning  - optbinning found a solution (a failed binning leaves a single bin);
-2. iv       - information value at least ``iv_min``;
-3. corr     - |Pearson r| of WoE below ``max_corr`` with every variable of higher IV that is
-              kept (greedy in decreasing IV, so of a correlated pair the lower-IV one goes);
-4. vif      - VIF below ``max_vif``, dropping the highest VIF one at a time;
-5. sign     - after the logistic fit every coefficient has the sign WoE implies. optbinning's
-              WoE is ln(%good / %bad), so it falls as risk rises and the coefficient of the
-              event (bad) must be negative. Offenders go one at a time, the most significant
-              first, refitting in between: a wrong sign is usually collinearity with another
-              variable, and removing one offender can cure the others.
+1. binning      - optbinning found a solution (a failed binning leaves a single bin);
+2. iv           - information value at least ``iv_min``;
+3. corr         - |Pearson r| of WoE below ``max_corr`` with every variable of higher IV that
+                  is kept (greedy in decreasing IV, so of a correlated pair the lower-IV one goes);
+4. vif          - VIF below ``max_vif``, dropping the highest VIF one at a time;
+5. search       - forward or stepwise entry judged on held-out rows, up to ``max_features``
+                  (``scorecard.search``); stages ``search``, ``sign`` (it could enter only with a
+                  coefficient of the wrong sign), ``stepwise`` (removed for its p-value) and
+                  ``max_features``. With ``selection_method: none`` every survivor enters, or the
+                  ``max_features`` of highest IV;
+6. sign         - (``sign_rule``) after the logistic fit every coefficient has the sign WoE
+                  implies: negative, since optbinning's WoE is ln(%good / %bad). Offenders go one
+                  at a time, the most significant first, refitting in between: a wrong sign is
+                  usually collinearity with another variable, and removing one offender can cure
+                  the others;
+7. significance - (``p_max``) the largest Wald p-value above ``p_max`` goes, one at a time,
+                  refitting; signs are checked again after each removal. The card ends with
+                  every coefficient significant.
+
+Rules 1-4 count rows; the search and the fits of 6-7 weigh them by ``sample_weight`` (the card's
+own fit does), so the p-values tested are those of the coefficient table.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import cast
 
@@ -27,13 +38,13 @@ import pandas as pd
 
 from riskmodels.scorecard.config import ScorecardConfig
 from riskmodels.scorecard.logistic import WoeLogisticRegression, variance_inflation
+from riskmodels.scorecard.search import EXPECTED_COEF_SIGN, SearchResult, Trial, check_folds, search
 
 logger = logging.getLogger(__name__)
 
 SELECTED = "selected"
 DROPPED = "dropped"
-# Sign a WoE coefficient must have (see rule 5).
-EXPECTED_COEF_SIGN = -1.0
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -47,11 +58,15 @@ class SelectionResult:
     table: pd.DataFrame  # variable, iv, status, reason, stage
     selected: list[str]
     model: WoeLogisticRegression | None  # the logistic fit on ``selected``
+    path: pd.DataFrame  # the search's steps: step, action, variable, held_out, score_statistic
 
 
-def select_variables(iv: pd.Series, woe: pd.DataFrame, y: npt.NDArray[np.int64],
-                     cfg: ScorecardConfig, binning_status: Mapping[str, str]) -> SelectionResult:
+def select_variables(iv: pd.Series, woe: pd.DataFrame, y: npt.NDArray[np.int64], cfg: ScorecardConfig,
+                     binning_status: Mapping[str, str], sample_weight: FloatArray | None = None
+                     ) -> SelectionResult:
     """Apply the rules of the module docstring to every candidate (the index of ``iv``)."""
+    if cfg.selection_method != "none":
+        check_folds(y, cfg)  # before any work
     dropped: dict[str, Decision] = {}
     # Candidates in decreasing IV; a stable sort keeps the configured order among ties.
     ranked = list(iv.sort_values(ascending=False, kind="stable").index)
@@ -67,7 +82,24 @@ def select_variables(iv: pd.Series, woe: pd.DataFrame, y: npt.NDArray[np.int64],
 
     survivors = _correlation_filter(woe[survivors], cfg.max_corr, dropped)
     survivors = _vif_filter(woe, survivors, cfg.max_vif, dropped)
-    survivors, model = _sign_filter(woe, y, survivors, dropped)
+
+    def fit(names: list[str]) -> WoeLogisticRegression:
+        return WoeLogisticRegression(penalty=cfg.penalty, C=cfg.C).fit(woe[names], y, sample_weight=sample_weight)
+
+    path = pd.DataFrame(columns=["step", "action", "variable", "held_out", "score_statistic"])
+    if cfg.selection_method == "none":
+        for name in survivors[cfg.max_features:] if cfg.max_features is not None else []:
+            dropped[name] = Decision("max_features", f"max_features {cfg.max_features} reached (lower IV)")
+        survivors = survivors[:cfg.max_features]
+    elif survivors:
+        def wald_p(names: list[str]) -> pd.Series:
+            return pd.Series(fit(names).p_values_[1:], index=names)
+
+        found = search(woe[survivors], y, sample_weight, cfg, wald_p)
+        _record_search(found, cfg, dropped)
+        survivors, path = found.entered, found.path
+
+    survivors, model = _sign_and_significance(survivors, fit, cfg, dropped)
 
     table = pd.DataFrame({
         "variable": ranked,
@@ -77,7 +109,33 @@ def select_variables(iv: pd.Series, woe: pd.DataFrame, y: npt.NDArray[np.int64],
         "stage": [dropped[name].stage if name in dropped else "" for name in ranked],
     })
     logger.info("selected %d of %d variables", len(survivors), len(ranked))
-    return SelectionResult(table=table, selected=survivors, model=model)
+    # The card's characteristics in decreasing IV, as the table lists them.
+    selected = [name for name in ranked if name in survivors]
+    return SelectionResult(table=table, selected=selected, model=model, path=path)
+
+
+def _record_search(found: SearchResult, cfg: ScorecardConfig, dropped: dict[str, Decision]) -> None:
+    metric = "AUC" if cfg.selection_metric == "roc_auc" else "-log-loss"
+    for name, (stage, reason) in found.removed.items():
+        dropped[name] = Decision(stage, reason)
+    for name, trial in found.trials.items():
+        dropped[name] = _search_decision(name, trial, found.stopped_by_cap, cfg, metric)
+
+
+def _search_decision(name: str, trial: Trial, capped: bool, cfg: ScorecardConfig, metric: str) -> Decision:
+    if capped:
+        return Decision("max_features", f"max_features {cfg.max_features} reached")
+    if trial.wrong_sign is not None:
+        whose, coef = trial.wrong_sign
+        if whose == name:
+            return Decision("sign", f"could enter only with a coefficient against its WOE "
+                                    f"(held-out coef {coef:+.3f}, step {trial.step})")
+        return Decision("sign", f"entering turns the coefficient of {whose} against its WOE "
+                                f"(held-out coef {coef:+.3f}, step {trial.step})")
+    if trial.gain is not None:
+        return Decision("search", f"held-out {metric} gain {trial.gain:+.4f} <= min_gain {cfg.min_gain:g} "
+                                  f"(step {trial.step})")
+    return Decision("search", f"score statistic {trial.score:.1f} below the {metric} trials of step {trial.step}")
 
 
 def _correlation_filter(woe: pd.DataFrame, max_corr: float,
@@ -109,16 +167,27 @@ def _vif_filter(woe: pd.DataFrame, names: list[str], max_vif: float,
     return kept
 
 
-def _sign_filter(woe: pd.DataFrame, y: npt.NDArray[np.int64], names: list[str],
-                 dropped: dict[str, Decision]) -> tuple[list[str], WoeLogisticRegression | None]:
+def _sign_and_significance(names: list[str], fit: Callable[[list[str]], WoeLogisticRegression],
+                           cfg: ScorecardConfig, dropped: dict[str, Decision]
+                           ) -> tuple[list[str], WoeLogisticRegression | None]:
+    """Rules 6 and 7: one removal per refit, a wrong sign before an insignificant one."""
     kept = list(names)
     while kept:
-        model = WoeLogisticRegression().fit(woe[kept], y)
-        signed_z = EXPECTED_COEF_SIGN * model.coef_[0] / model.std_err_[1:]
-        if signed_z.min() >= 0:
+        model = fit(kept)
+        coef = model.coef_[0]
+        # A penalised fit has no standard errors: its offenders are ranked by coefficient.
+        strength = coef / model.std_err_[1:] if cfg.penalty == "none" else coef
+        signed = EXPECTED_COEF_SIGN * strength
+        if cfg.sign_rule and signed.min() < 0:
+            worst = kept[int(np.argmin(signed))]
+            dropped[worst] = Decision(
+                "sign", f"coefficient sign inconsistent with WOE (coef {coef[kept.index(worst)]:+.3f})")
+        elif cfg.p_max is not None and model.p_values_[1:].max() > cfg.p_max:
+            position = int(np.argmax(model.p_values_[1:]))
+            worst = kept[position]
+            dropped[worst] = Decision("significance",
+                                      f"Wald p {model.p_values_[1 + position]:.3g} > p_max {cfg.p_max:g}")
+        else:
             return kept, model
-        worst = kept[int(np.argmin(signed_z))]
-        coef = model.coef_[0][kept.index(worst)]
-        dropped[worst] = Decision("sign", f"coefficient sign inconsistent with WOE (coef {coef:+.3f})")
         kept.remove(worst)
     return kept, None

@@ -1,0 +1,240 @@
+"""Forward and stepwise search for the characteristics of a card, judged on held-out rows.
+
+The held-out criterion is the mean over stratified k folds of the training rows of minus the
+log-loss (or the AUC) of a logistic fit on the other folds. Each step ranks the candidates left
+by their score statistic for entry (Rao's, on the current fit: the order SAS's stepwise enters
+in), tries the first ``TRIED_PER_STEP`` whose coefficients keep the sign their WoE implies, and
+enters the one that raises the criterion most, if by more than ``min_gain``. With the sign rule,
+a candidate whose entry turns one entered coefficient against its WoE (that one was a proxy of
+it and another) is tried in its place. The search stops when no candidate tried raises the
+criterion or ``max_features`` are in. ``stepwise`` also removes, after each entry, the entered
+characteristic with the largest Wald p-value above ``p_max`` (one at a time, refitting). A
+removed characteristic does not come back.
+
+The score statistic only orders the candidates and the held-out fits only choose between them:
+neither is reported. The coefficients, standard errors and p-values of the card come from
+statsmodels (``scorecard.logistic``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from riskmodels.scorecard.config import ScorecardConfig
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+# Sign a WoE coefficient must have: optbinning's WoE is ln(%good / %bad), so it falls as risk
+# rises, and the coefficient of the event (bad) must be negative.
+EXPECTED_COEF_SIGN = -1.0
+# Candidates judged on held-out rows at each step, in score order. One would trust the score
+# statistic's order entirely; every candidate would let the held-out noise pick among the weak (and
+# cost 8x the time). Measured on three simulated A cards: 1 lost 0.002 of the oracle's OOT AUC,
+# 5 was level with 3.
+TRIED_PER_STEP = 3
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A candidate as last tried: its held-out gain, or why it could not enter."""
+
+    step: int
+    gain: float | None = None  # None: not judged on held-out rows at that step
+    # With it, this characteristic's mean held-out coefficient had the wrong sign (it may be itself).
+    wrong_sign: tuple[str, float] | None = None
+    score: float = math.nan
+
+
+@dataclass
+class SearchResult:
+    entered: list[str]
+    removed: dict[str, tuple[str, str]] = field(default_factory=dict)  # entered, then out: (stage, reason)
+    trials: dict[str, Trial] = field(default_factory=dict)  # candidates never entered
+    stopped_by_cap: bool = False
+    path: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """The held-out criterion (higher is better) of logistic fits on columns of ``woe``."""
+
+    woe: FloatArray
+    y: IntArray
+    weight: FloatArray | None
+    folds: list[tuple[IntArray, IntArray]]
+    metric: str
+    C: float
+
+    @classmethod
+    def from_config(cls, woe: pd.DataFrame, y: IntArray, weight: FloatArray | None,
+                    cfg: ScorecardConfig) -> HeldOut:
+        check_folds(y, cfg)
+        splitter = StratifiedKFold(n_splits=cfg.cv_folds, shuffle=True, random_state=cfg.random_state)
+        folds = [(train.astype(np.int64), test.astype(np.int64))
+                 for train, test in splitter.split(np.zeros(len(y)), y)]
+        return cls(woe.to_numpy(dtype=float), y, weight, folds, cfg.selection_metric,
+                   cfg.C if cfg.penalty == "l2" else math.inf)
+
+    def __call__(self, columns: Sequence[int]) -> tuple[float, FloatArray]:
+        """(mean criterion over the folds, mean coefficient of each column over the folds)."""
+        values, coefs = [], []
+        cols = np.asarray(columns, dtype=np.intp)
+        for train, test in self.folds:
+            w_train = None if self.weight is None else self.weight[train]
+            w_test = None if self.weight is None else self.weight[test]
+            if columns:
+                model = _logistic(self.C).fit(self.woe[np.ix_(train, cols)], self.y[train], sample_weight=w_train)
+                prob = model.predict_proba(self.woe[np.ix_(test, cols)])[:, 1]
+                coefs.append(model.coef_[0])
+            else:
+                prob = np.full(len(test), np.average(self.y[train], weights=w_train))
+            values.append(self._criterion(self.y[test], prob, w_test))
+        mean_coef = np.mean(coefs, axis=0) if coefs else np.zeros(0)
+        return float(np.mean(values)), mean_coef
+
+    def _criterion(self, y: IntArray, prob: FloatArray, weight: FloatArray | None) -> float:
+        if self.metric == "roc_auc":
+            return float(roc_auc_score(y, prob, sample_weight=weight))
+        return -float(log_loss(y, prob, sample_weight=weight, labels=[0, 1]))
+
+
+def check_folds(y: IntArray, cfg: ScorecardConfig) -> None:
+    """Each held-out fold needs both classes."""
+    smallest = int(np.bincount(y, minlength=2).min())
+    if smallest < cfg.cv_folds:
+        raise ValueError(f"each class must have at least cv_folds={cfg.cv_folds} rows for the held-out search "
+                         f"(selection_method {cfg.selection_method!r}); got {smallest}")
+
+
+def _logistic(C: float) -> LogisticRegression:
+    return LogisticRegression(C=C, l1_ratio=0.0, solver="newton-cholesky", max_iter=200)
+
+
+def score_statistics(woe: FloatArray, y: IntArray, weight: FloatArray | None, kept: Sequence[int],
+                     candidates: Sequence[int], C: float) -> FloatArray:
+    """Rao's score statistic for adding each candidate alone to the fit on ``kept``:
+    U^2 / V, U the log-likelihood's slope in the candidate's direction at the current fit,
+    V its information net of what the kept columns explain. Used to order candidates only."""
+    w = np.ones(len(y)) if weight is None else weight
+    if kept:
+        prob = _logistic(C).fit(woe[:, kept], y, sample_weight=weight).predict_proba(woe[:, kept])[:, 1]
+    else:
+        prob = np.full(len(y), np.average(y, weights=w))
+    base = np.column_stack([np.ones(len(y)), woe[:, kept]])
+    extra = woe[:, candidates]
+    info_weight = w * prob * (1.0 - prob)
+    slope = extra.T @ (w * (y - prob))
+    cross = base.T @ (extra * info_weight[:, None])
+    explained = np.sum(cross * np.linalg.lstsq(base.T @ (base * info_weight[:, None]), cross, rcond=None)[0], axis=0)
+    net_info = (extra ** 2).T @ info_weight - explained
+    with np.errstate(divide="ignore", invalid="ignore"):  # a candidate the kept ones explain: 0
+        return np.where(net_info > 1e-12 * (extra ** 2).T @ info_weight, slope ** 2 / net_info, 0.0)
+
+
+def search(woe: pd.DataFrame, y: IntArray, weight: FloatArray | None, cfg: ScorecardConfig,
+           wald_p: Callable[[list[str]], pd.Series]) -> SearchResult:
+    """Forward or stepwise search (module docstring) over the columns of ``woe``.
+
+    ``wald_p(names)``: the Wald p-values of the card's own fit on ``names`` (stepwise removal)."""
+    names = list(woe.columns)
+    held_out = HeldOut.from_config(woe, y, weight, cfg)
+    cap = cfg.max_features if cfg.max_features is not None else len(names)
+    kept: list[int] = []
+    out: set[int] = set()  # removed: never re-enter
+    current, _ = held_out(kept)
+    result = SearchResult(entered=[])
+    path = [{"step": 0, "action": "start", "variable": "", "held_out": current, "score_statistic": math.nan}]
+    step = 0
+    while True:
+        remaining = [j for j in range(len(names)) if j not in kept and j not in out]
+        if not remaining:
+            break
+        if len(kept) >= cap:
+            result.stopped_by_cap = True
+            break
+        step += 1
+        scores = score_statistics(held_out.woe, y, weight, kept, remaining, held_out.C)
+        score_of = dict(zip(remaining, scores.tolist(), strict=True))
+        best: tuple[float, int, int | None] | None = None  # held-out value, entering, swapped out
+        tried = 0
+        for j in [remaining[i] for i in np.argsort(-scores, kind="stable")]:
+            if tried == TRIED_PER_STEP:
+                result.trials[names[j]] = Trial(step, score=score_of[j])
+                continue
+            value, swap, wrong = _judge(held_out, kept, j, cfg.sign_rule)
+            if wrong is not None:
+                result.trials[names[j]] = Trial(step, wrong_sign=(names[wrong[0]], wrong[1]), score=score_of[j])
+                continue
+            tried += 1
+            result.trials[names[j]] = Trial(step, gain=value - current, score=score_of[j])
+            if best is None or value > best[0]:
+                best = (value, j, swap)
+        if best is None or best[0] - current <= cfg.min_gain:
+            break
+        current, entering, swap = best
+        kept.append(entering)
+        del result.trials[names[entering]]
+        path.append({"step": step, "action": "enter", "variable": names[entering], "held_out": current,
+                     "score_statistic": score_of[entering]})
+        if swap is not None:
+            kept.remove(swap)
+            out.add(swap)
+            result.removed[names[swap]] = ("sign", f"its coefficient turned against its WOE when {names[entering]} "
+                                                   f"entered (step {step})")
+            path.append({"step": step, "action": "remove", "variable": names[swap], "held_out": current,
+                         "score_statistic": math.nan})
+        if cfg.selection_method == "stepwise" and cfg.p_max is not None:
+            current = _stepwise_removals(names, kept, out, cfg.p_max, wald_p, held_out, result, path, step, current)
+    result.entered = [names[j] for j in kept]
+    result.path = pd.DataFrame(path)
+    return result
+
+
+def _judge(held_out: HeldOut, kept: list[int], j: int, sign_rule: bool
+           ) -> tuple[float, int | None, tuple[int, float] | None]:
+    """Held-out value of entering ``j``: (value, the kept column swapped out for it or None,
+    None), or (nan, None, (column, coefficient)) when the sign rule bars it.
+
+    If entering ``j`` turns one kept coefficient against its WoE (a proxy of ``j`` and another
+    characteristic), ``j`` may enter in its place, when that fit keeps every sign."""
+    members = [*kept, j]
+    value, coef = held_out(members)
+    signed = EXPECTED_COEF_SIGN * coef
+    if not sign_rule or signed.min() > 0:
+        return value, None, None
+    if signed[-1] <= 0:  # its own sign is wrong
+        return math.nan, None, (j, float(coef[-1]))
+    turned = members[int(np.argmin(signed))]
+    without = [m for m in members if m != turned]
+    swapped_value, swapped_coef = held_out(without)
+    if (EXPECTED_COEF_SIGN * swapped_coef).min() > 0:
+        return swapped_value, turned, None
+    return math.nan, None, (turned, float(coef[members.index(turned)]))
+
+
+def _stepwise_removals(names: list[str], kept: list[int], out: set[int], p_max: float,
+                       wald_p: Callable[[list[str]], pd.Series], held_out: HeldOut, result: SearchResult,
+                       path: list[dict[str, object]], step: int, current: float) -> float:
+    """Remove entered characteristics whose Wald p exceeds ``p_max``, the largest first."""
+    while len(kept) > 1:
+        p_values = wald_p([names[j] for j in kept])
+        worst = str(p_values.idxmax())
+        if not p_values[worst] > p_max:
+            break
+        j = names.index(worst)
+        kept.remove(j)
+        out.add(j)
+        current, _ = held_out(kept)
+        result.removed[worst] = ("stepwise", f"Wald p {p_values[worst]:.3g} > p_max {p_max:g} after step {step}")
+        path.append({"step": step, "action": "remove", "variable": worst, "held_out": current,
+                     "score_statistic": math.nan})
+    return current
