@@ -44,13 +44,29 @@ def test_every_validator_artefact_is_logged(trained_store: Settings) -> None:
               for a in client.list_artifacts(version.run_id, folder or None)}
     for expected in ("model/coefficients.csv", "model/scorecard_table.csv", "model/compiled_spec.json",
                      "report/validation_report.html", "selection/variable_selection.csv", "gates.json",
-                     "governance/gates_verdict.json", "governance/comparison.json"):
+                     "selection/selection_path.csv", "governance/gates_verdict.json", "governance/comparison.json"):
         assert expected in listed
     assert any(p.startswith("binning/") for p in listed)
     assert any(p.startswith("quality/") for p in listed)
     for name in ("train_auc", "test_ks", "oot_auc", "oot_gini", "psi_train_oot", "oracle_oot_auc",
                  "challenger_oot_auc"):
         assert name in version.metrics
+
+
+def test_the_selection_path_explains_every_characteristic_of_the_card(trained_store: Settings, tmp_path: Path) -> None:
+    """Every characteristic in the card entered through the logged search, in the order it was
+    judged, and the held-out criterion is recorded at each step."""
+    version = registry.describe(REGISTERED_MODELS["application"], "champion")
+    folder = Path(mlflow.artifacts.download_artifacts(run_id=version.run_id, artifact_path="selection",
+                                                      dst_path=str(tmp_path)))
+    path = pd.read_csv(folder / "selection_path.csv")
+    coefficients = pd.read_csv(Path(mlflow.artifacts.download_artifacts(
+        run_id=version.run_id, artifact_path="model/coefficients.csv", dst_path=str(tmp_path))))
+    in_card = set(coefficients["variable"]) - {"intercept"}
+    entered = set(path.loc[path["action"] == "enter", "variable"])
+    assert in_card and in_card <= entered
+    assert path["held_out"].notna().all()
+    assert list(path["step"]) == sorted(path["step"])
 
 
 def test_registered_pyfunc_scores_like_the_compiled_spec(trained_store: Settings, portfolio_dir: Path) -> None:

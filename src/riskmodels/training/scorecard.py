@@ -233,6 +233,7 @@ def report_sections(model: ScorecardModel) -> list[tuple[str, str]]:
         return page
 
     return [("Variable selection", table_html(model.selection_table_, 4)),
+            ("Selection path (forward or stepwise entry, held-out criterion)", table_html(model.selection_path_, 5)),
             ("Coefficients (Wald statistics, VIF)", table_html(model.coef_table_, 4)),
             ("Scorecard", table_html(readable_scorecard_table(model), 3))]
 
@@ -242,6 +243,7 @@ def log_scorecard_evidence(fitted: FittedScorecard, evaluation: EvaluationResult
     """Every table and plot a validator asks for, as artefacts of the active MLflow run."""
     model = fitted.model
     registry.log_artifact_frame(model.selection_table_, "selection/variable_selection.csv")
+    registry.log_artifact_frame(model.selection_path_, "selection/selection_path.csv")
     registry.log_artifact_frame(model.coef_table_, "model/coefficients.csv")
     registry.log_artifact_frame(readable_scorecard_table(model), "model/scorecard_table.csv")
     scale = model.compiled_.scale
