@@ -71,6 +71,20 @@ def test_records_from_many_threads_are_all_kept_exactly(tmp_path: Path) -> None:
     assert raw == canonical_json(_record("req-000").input_masked)
 
 
+def _commit_as_one_group(log: AuditLog, threads: list[threading.Thread]) -> None:
+    """Start the callers while the writer lock is held, so every one of them queues up and the
+    next commit takes them all as one group; wait for them to finish."""
+    with log._lock:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while len(log._queue) < len(threads) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(log._queue) == len(threads)
+    for thread in threads:
+        thread.join(10)
+
+
 def test_a_group_commit_fails_only_the_caller_whose_records_fail(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "audit.sqlite", KEY)
     log.append([_record("taken")])
@@ -85,16 +99,7 @@ def test_a_group_commit_fails_only_the_caller_whose_records_fail(tmp_path: Path)
 
     callers = {"a": [_record("a1"), _record("a2")], "dup": [_record("d1"), _record("taken")], "b": [_record("b1")]}
     try:
-        with log._lock:  # hold the writer: all three queue up and are committed as one group
-            threads = [threading.Thread(target=append, args=item) for item in callers.items()]
-            for thread in threads:
-                thread.start()
-            deadline = time.monotonic() + 10
-            while len(log._queue) < len(threads) and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert len(log._queue) == len(threads)
-        for thread in threads:
-            thread.join(10)
+        _commit_as_one_group(log, [threading.Thread(target=append, args=item) for item in callers.items()])
         assert errors["a"] is None and errors["b"] is None
         assert isinstance(errors["dup"], sqlite3.IntegrityError)
         assert log.count() == 4  # taken, a1, a2, b1: none of the failing caller's records
@@ -204,16 +209,8 @@ def test_a_second_answer_under_the_same_key_conflicts_and_writes_none_of_its_rec
                "race": ([_record("race-1")], _answer("k-3", "race-1")),
                "race-loser": ([_record("race-2")], _answer("k-3", "race-2"))}
     try:
-        with log._lock:  # hold the writer: all four are committed as one group
-            threads = [threading.Thread(target=append, args=(name, *args)) for name, args in callers.items()]
-            for thread in threads:
-                thread.start()
-            deadline = time.monotonic() + 10
-            while len(log._queue) < len(threads) and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert len(log._queue) == len(threads)
-        for thread in threads:
-            thread.join(10)
+        _commit_as_one_group(log, [threading.Thread(target=append, args=(name, *args))
+                                   for name, args in callers.items()])
         assert isinstance(outcomes["repeat"], IdempotencyConflict) and outcomes["new"] is None
         # Two requests racing with one key: exactly one answer is stored, the other caller is told.
         assert sorted(type(outcomes[n]).__name__ for n in ("race", "race-loser")) == ["IdempotencyConflict", "NoneType"]
