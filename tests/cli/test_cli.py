@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from riskmodels.cli import app
@@ -16,6 +19,21 @@ def test_help_lists_the_commands() -> None:
     assert result.exit_code == 0
     for command in ("generate", "train", "promote", "quality"):
         assert command in result.output
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["promote"], "error: Missing argument 'name'."),
+    (["promote", "sme-fraud", "--bogus"], "error: No such option: --bogus"),
+    (["train", "nothing"], "error: Invalid value for 'kind'"),
+])
+def test_the_parsers_own_usage_errors_fit_on_one_line_with_exit_code_2(args: list[str], says: str) -> None:
+    # The console script's path (``main``), not CliRunner's: it is what a user runs.
+    done = subprocess.run([sys.executable, "-m", "riskmodels.cli", *args], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(says), done.stderr
+    assert "--help" in lines[0] and not done.stdout
 
 
 def test_generate_rejects_a_negative_size(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ user can fix end with one line and exit code 2; a failed check exits 1.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Annotated
 
 import typer
@@ -49,4 +50,34 @@ app.command()(serve.serve)
 app.command()(score.decide)
 app.command()(lifecycle.demo)
 
-__all__ = ["app"]
+
+
+def main() -> None:
+    """The console script: ``app`` with the parser's own usage errors (a missing argument, an
+    unknown option) on one line and exit code 2, like every other error of ours.
+
+    Typer would draw them in a boxed panel of several lines. Its click is private, so they are
+    caught as ``typer.TyperException``, the base of click's exceptions there. ``--help`` and a
+    bare command still print their help.
+    """
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except typer.TyperException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a group without its command: help, shown
+            if exc.format_message().strip():  # already unless typer's rich output is off
+                typer.echo(exc.format_message(), err=True)
+            sys.exit(2)
+        one_line = " ".join(exc.format_message().split())
+        hint = ""
+        context = getattr(exc, "ctx", None)
+        if context is not None:
+            hint = f" (see {context.command_path} --help)"
+        typer.secho(f"error: {one_line}{hint}", fg=typer.colors.RED, err=True)
+        sys.exit(int(getattr(exc, "exit_code", 2)))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+__all__ = ["app", "main"]

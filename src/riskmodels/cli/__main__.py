@@ -1,5 +1,5 @@
 """``python -m riskmodels.cli``: the same command as ``riskmodels``."""
 
-from riskmodels.cli import app
+from riskmodels.cli import main
 
-app()
+main()
