@@ -135,7 +135,8 @@ def json_body(application: dict[str, Any]) -> dict[str, Any]:
 
 def steps(bundle: Any) -> dict[str, Callable[[Prepared], object]]:
     """Each step as fn(prepared application): decide() end to end, then its parts alone."""
-    from riskmodels.audit import _row, record_for
+    from riskmodels.audit import record_for
+    from riskmodels.audit.log import _row
     from riskmodels.decision import decide
     from riskmodels.decision.reasons import gbm_reasons, scorecard_reasons
     from riskmodels.features import build_features_one

@@ -1,74 +1,26 @@
-"""The audit log: every decision the service makes, appended to one SQLite table: application
-and fraud decisions (``record_for``) and B and C account answers (``account_records``) alike.
-
-Each row keeps what a reviewer or a regulator asks for: when, which models (name and version),
-a keyed hash of the exact input (``input_hmac``: HMAC-SHA256 of its canonical JSON, sorted
-keys) with the id of the key (``key_id``), the answer (score, class, limit, rate, decision,
-reason codes) and the input itself with personal data masked.
-
-Why a masked input is enough to replay a decision: the models and the policy never read the
-owner's ID number or phone (they are keys for the loan system, not features), so every field
-a decision depends on is stored as sent. ``replay`` scores that stored input again with the
-given models and says whether the answer is the same. The hash is of the unmasked input, so
-the loan system can prove which request it sent (``verify_body``, ``riskmodels audit verify``)
-without the log keeping the personal data.
-
-Why keyed. A mask hides 8 ID digits (a birth date, narrowed by the stored age) and 4 phone
-digits: a plain SHA-256 beside it let anyone holding the database enumerate the hidden digits
-and recover both in about a second. The HMAC key (``Settings.resolved_pseudonym_key``; see
-``riskmodels.config`` for where it comes from) is never stored here: the database holds only
-its id, so a guess cannot be checked without the key, which is 128 to 256 random bits.
-
-Rotating the key (say yearly, or when someone who held it leaves):
-
-1. Make a new key (``python -c 'import secrets; print(secrets.token_hex(32))'``) in the
-   bank's secret store; note the old key's id (``riskmodels audit key-id``).
-2. Point ``RISKMODELS_PSEUDONYM_KEY`` (or ``_FILE``) at the new key and restart the service.
-   New records carry the new key id; old records keep theirs and are never re-hashed.
-3. Keep the old key, labelled with its id, in the secret store: an old record is verified with
-   ``riskmodels audit verify REQUEST_ID --body FILE --key-file OLD_KEY``.
-4. Destroy the old key once ``riskmodels audit purge`` has deleted its last record (after
-   ``audit_retention_days``). Idempotency keys sent before the rotation are not recognised
-   after it: a repeat across the restart is scored again, so rotate in a quiet hour.
-
-Retention. ``purge`` deletes records (and idempotent answers) older than a date; ``riskmodels
-audit purge`` uses ``audit_retention_days`` (default 1825, five years). The database runs with
-``secure_delete`` and the purge truncates the write-ahead log, so deleted rows do not linger
-in free pages.
-
-Idempotency. ``append(records, idempotency=...)`` stores, in the same transaction, the answer
-given to a client's ``Idempotency-Key`` (the key kept as an HMAC pseudonym, the answer's body
-holding no personal data); ``recall`` returns it for a repeat. A second answer under the same
-key and endpoint raises ``IdempotencyConflict`` and writes none of its records.
-
-Durability. No answer leaves before its record is on disk: ``append`` returns only after a
-commit that SQLite has fsynced (WAL with ``synchronous=FULL``). ``synchronous=NORMAL`` would
-survive a crash of the process but lose the last commits on a power cut or a kernel crash,
-after their answers had been given: that is exactly the decision a regulator asks about, so
-the log pays one fsync per commit. To keep that cost down under load, ``append`` commits in
-groups: whoever holds the writer lock commits every record queued by other threads meanwhile,
-in one transaction and one fsync, each caller's records in its own savepoint (one caller's
-failure, a duplicate request id say, fails only that caller).
-"""
+"""The audit log's SQLite store: durable group commits, idempotent answers, retention, the
+migration from plain digests. The package's docstring (``riskmodels.audit``) says why."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from riskmodels.audit.records import (
+    AuditError,
+    AuditRecord,
+    IdempotentAnswer,
+    _timestamp,
+    canonical_json,
+    input_digest,
+)
 from riskmodels.config import Settings, get_settings
-from riskmodels.contract.privacy import PII_COLUMNS, key_id, mask_record, pseudonym
-
-if TYPE_CHECKING:
-    from riskmodels.decision import BehaviorResult, CollectionResult, Decision, ModelBundle
+from riskmodels.contract.privacy import key_id, pseudonym
 
 # key_id and input_hmac are NULL only in records migrated from the plain SHA-256 schema, whose
 # digests were dropped (``migrate_plain_digests``).
@@ -106,10 +58,6 @@ _COLUMNS = ("request_id", "created_at", "endpoint", "key_id", "input_hmac", "mod
 _PLAIN_DIGEST_COLUMN = "input_sha256"  # the schema before keyed hashes
 
 
-class AuditError(Exception):
-    """The audit log cannot do what was asked."""
-
-
 class AuditRecordNotFound(KeyError):
     """No decision with that request id in the audit log."""
 
@@ -125,156 +73,6 @@ class IdempotencyConflict(AuditError):
         super().__init__(f"an answer is already stored for this Idempotency-Key on {endpoint!r}: "
                          "recall it instead of storing a second one")
         self.endpoint = endpoint
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    """One decision as the audit log keeps it."""
-
-    request_id: str
-    created_at: str
-    endpoint: str
-    key_id: str | None
-    input_hmac: str | None
-    models: dict[str, str]
-    score: float | None
-    risk_class: str | None
-    limit_cny: float | None
-    rate: float | None
-    decision: str | None
-    reason_codes: list[str] = field(default_factory=list)
-    input_masked: dict[str, Any] = field(default_factory=dict)
-
-    def outcome(self) -> dict[str, Any]:
-        """The part of the record a replay must reproduce."""
-        return {"models": self.models, "score": self.score, "risk_class": self.risk_class,
-                "limit_cny": self.limit_cny, "rate": self.rate, "decision": self.decision,
-                "reason_codes": self.reason_codes}
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
-
-
-@dataclass(frozen=True)
-class IdempotentAnswer:
-    """The answer given to a request with an ``Idempotency-Key``, returned again for a repeat.
-
-    ``key`` is the client's key as sent (the log stores only its HMAC); ``input_hmac`` is the
-    first request's ``input_digest``, to tell a true repeat from a reuse of the key with another
-    body; ``body`` is the answer as sent, which must hold no personal data (answers never echo
-    the ID number or phone)."""
-
-    key: str
-    endpoint: str
-    input_hmac: str
-    request_id: str
-    status: int
-    body: bytes
-
-
-@dataclass(frozen=True)
-class BodyCheck:
-    """What ``verify_body`` found: whether the identifiers are those the record was made for,
-    and which other fields differ from the stored input."""
-
-    identifiers_match: bool
-    differing_fields: tuple[str, ...]
-
-    @property
-    def matches(self) -> bool:
-        return self.identifiers_match and not self.differing_fields
-
-
-def canonical_json(application: Mapping[str, Any]) -> str:
-    """The input as canonical JSON: sorted keys, no spaces, UTF-8 text, NaN refused."""
-    return json.dumps(application, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False, default=str)
-
-
-def input_digest(sent: Mapping[str, Any], key: bytes) -> str:
-    """HMAC-SHA256 (hex) of the input's canonical JSON: what the audit keeps as ``input_hmac``."""
-    return hmac.digest(key, canonical_json(sent).encode("utf-8"), hashlib.sha256).hex()
-
-
-def outcome_of(decision: Decision) -> dict[str, Any]:
-    """What the audit log keeps of a decision (the fields of ``AuditRecord.outcome``)."""
-    return {
-        "models": {m.name: str(m.version) for m in decision.models},
-        "score": decision.credit.score if decision.credit else None,
-        "risk_class": decision.credit.risk_class if decision.credit else None,
-        "limit_cny": decision.limit.final if decision.limit else None,
-        "rate": decision.rate,
-        "decision": decision.decision,
-        "reason_codes": [r.code for r in decision.reasons],
-    }
-
-
-def account_outcome_of(result: BehaviorResult | CollectionResult) -> dict[str, Any]:
-    """What the audit log keeps of a B or C answer (the fields of ``AuditRecord.outcome``): the
-    B card's class, new limit and action; the C card's treatment. Neither has a rate."""
-    from riskmodels.decision import BehaviorResult  # at call time: reading the log needs no models
-
-    common = {"models": {m.name: m.version for m in result.models}, "score": result.score, "rate": None,
-              "reason_codes": [r.code for r in result.reasons]}
-    if isinstance(result, BehaviorResult):
-        return {**common, "risk_class": result.risk_class, "limit_cny": result.new_limit, "decision": result.action}
-    return {**common, "risk_class": None, "limit_cny": None, "decision": result.treatment}
-
-
-def _timestamp(at: datetime | None) -> str:
-    # Always UTC, always microseconds: the text sorts as the time does (``purge`` relies on it).
-    if at is not None and at.utcoffset() is None:
-        raise ValueError(f"the audit time must be timezone-aware; got {at.isoformat()}")
-    return (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _new_record(request_id: str, created_at: str, endpoint: str, sent: Mapping[str, Any],
-                outcome: Mapping[str, Any], key: bytes) -> AuditRecord:
-    """One record: ``sent`` is the input as the API received it (JSON values: the hash is of its
-    canonical JSON, serialised once, here); the masked copy is serialised once too, when it is
-    written (``_row``)."""
-    return AuditRecord(request_id=request_id, created_at=created_at, endpoint=endpoint, key_id=key_id(key),
-                       input_hmac=input_digest(sent, key), input_masked=mask_record(sent), **outcome)
-
-
-def record_for(request_id: str, endpoint: str, application: Mapping[str, Any],
-               decision: Decision, at: datetime | None = None, *, key: bytes) -> AuditRecord:
-    """The audit record of one application decision; ``application`` is the input as the API
-    received it, ``key`` the pseudonym key (``AuditLog.key``)."""
-    return _new_record(request_id, _timestamp(at), endpoint, application, outcome_of(decision), key)
-
-
-def account_records(endpoint: str, rows: Sequence[Mapping[str, Any]],
-                    results: Sequence[BehaviorResult | CollectionResult],
-                    at: datetime | None = None, *, key: bytes) -> list[AuditRecord]:
-    """One audit record per B or C answer, as for applications (input hash, masked input, the
-    outcome); ``rows`` are the inputs as the API received them, in the order of ``results``.
-    The records of one call share its timestamp."""
-    when = _timestamp(at)
-    return [_new_record(result.request_id, when, endpoint, row, account_outcome_of(result), key)
-            for row, result in zip(rows, results, strict=True)]
-
-
-def verify_body(record: AuditRecord, body: Mapping[str, Any], key: bytes) -> BodyCheck:
-    """Whether ``body`` is the request ``record`` was made for.
-
-    The record's stored input holds every field as the service received it, personal ones
-    masked: the body's ID number and phone are put in their place and the result's HMAC is
-    compared with the record's (so the body may be sent as the loan system wrote it, missing
-    nulls or with ``72`` for ``72.0``); its other fields are compared with the stored ones.
-    """
-    if record.input_hmac is None:
-        raise AuditError(f"record {record.request_id} was written before keyed hashes; its plain digest was "
-                         "dropped when the log was migrated, so it cannot be verified")
-    if record.key_id != key_id(key):
-        raise AuditError(f"record {record.request_id} was hashed with the key of id {record.key_id}; the key given "
-                         f"has id {key_id(key)}: pass the key of that id (--key-file), see the rotation procedure")
-    stored = record.input_masked
-    candidate = {**stored, **{name: body.get(name) for name in PII_COLUMNS if name in stored}}
-    differing = tuple(sorted(
-        name for name in {*stored, *body}
-        if name not in PII_COLUMNS and (name not in stored or body.get(name) != stored[name])))
-    return BodyCheck(hmac.compare_digest(input_digest(candidate, key), record.input_hmac), differing)
 
 
 class _Pending:
@@ -517,20 +315,3 @@ def show(request_id: str, settings: Settings | None = None) -> AuditRecord:
         return log.get(request_id)
     finally:
         log.close()
-
-
-def replay(record: AuditRecord, bundle: ModelBundle) -> tuple[Decision, bool]:
-    """Score the record's stored input again with ``bundle``; True when the outcome is the same.
-
-    A different model version in ``bundle`` is reported as a difference too: ``same`` means the
-    same models gave the same answer.
-    """
-    from riskmodels.decision import decide
-
-    again = decide(record.input_masked, bundle)
-    return again, _comparable(outcome_of(again)) == _comparable(record.outcome())
-
-
-def _comparable(outcome: Mapping[str, Any]) -> str:
-    # Through JSON, as stored, so floats and lists compare the way the log holds them.
-    return json.dumps(outcome, sort_keys=True, default=str)
