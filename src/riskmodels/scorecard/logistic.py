@@ -178,18 +178,25 @@ def variance_inflation(woe: pd.DataFrame) -> pd.Series:
     return pd.Series(vif, index=woe.columns, name="vif")
 
 
-def coefficient_table(model: WoeLogisticRegression, variables: list[str],
-                      vif: pd.Series | None = None) -> pd.DataFrame:
-    """variable (intercept first), coef, std_err, z, Wald p_value and vif."""
+def coefficient_table(model: WoeLogisticRegression, variables: list[str], vif: pd.Series | None = None,
+                      inference: WoeLogisticRegression | None = None) -> pd.DataFrame:
+    """variable (intercept first), coef, coef_unpenalised, std_err, z, Wald p_value and vif.
+
+    ``inference``: the unpenalised fit on the same columns whose standard errors, z and p-values
+    the table reports for a penalised ``model`` (None: ``model``'s own, NaN when penalised)."""
     coef = np.concatenate([model.intercept_, model.coef_[0]])
-    std_err = model.std_err_
+    source = model if inference is None else inference
+    unpenalised = (np.concatenate([source.intercept_, source.coef_[0]]) if source.penalty == "none"
+                   else np.full(len(coef), np.nan))
+    std_err = source.std_err_
     vif_values = [np.nan] + ([float(vif[v]) for v in variables] if vif is not None
                              else [np.nan] * len(variables))
     return pd.DataFrame({
         "variable": ["intercept", *variables],
         "coef": coef,
+        "coef_unpenalised": unpenalised,
         "std_err": std_err,
-        "z": coef / std_err,
-        "p_value": model.p_values_,
+        "z": unpenalised / std_err,
+        "p_value": source.p_values_,
         "vif": vif_values,
     })

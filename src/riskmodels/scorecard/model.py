@@ -11,6 +11,7 @@ bin, so NaN is accepted.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,8 +24,10 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from riskmodels.scorecard import binning
+from riskmodels.scorecard.choice import ChoiceRow, choice_table, choose_penalty, choose_trend
 from riskmodels.scorecard.compiled import CompiledScorecard, Contribution
 from riskmodels.scorecard.config import (
+    C_GRID,
     MonotonicTrend,
     Penalty,
     ScorecardConfig,
@@ -55,17 +58,24 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
 
     Fitted attributes: ``classes_`` (the two labels; the event is ``classes_[1]``),
     ``n_features_in_`` and ``feature_names_in_`` (X's columns at fit), ``config_`` (the checked
-    config, with the categorical features found), ``binning_process_`` (all candidates),
-    ``selection_table_``, ``selection_path_`` (the search's steps), ``selected_features_``,
+    config, with the categorical features found and the default trend chosen), ``binning_process_``
+    (all candidates), ``selection_table_``, ``selection_path_`` (the search's steps, then the
+    trend and penalty chosen), ``selected_features_``, ``monotonic_trend_`` (the default trend the
+    card is binned under), ``penalty_`` ("none" or "l2") and ``C_`` (NaN when unpenalised) of the
+    card's fit, ``choices_`` (every option the held-out choices of ``scorecard.choice`` tried),
     ``scorecard_`` (the final ``optbinning.Scorecard``), ``coef_table_``, ``scorecard_table_``
     and ``compiled_`` (the ``CompiledScorecard`` that every prediction method scores with).
+
+    With ``penalty="auto"`` and L2 chosen, ``coef_table_`` holds the card's shrunk coefficients
+    (``coef``) beside the unpenalised refit's (``coef_unpenalised``), whose standard errors and
+    Wald p-values it reports: selection kept only characteristics significant in that refit.
     """
 
     def __init__(
         self,
         features: Sequence[str] | None = None,
         categorical_features: Sequence[str] = (),
-        default_monotonic_trend: MonotonicTrend | None = "auto_asc_desc",
+        default_monotonic_trend: MonotonicTrend | None | Sequence[MonotonicTrend | None] = "auto_asc_desc",
         monotonic_trends: Mapping[str, MonotonicTrend | None] | None = None,
         min_bin_size: float = 0.05,
         special_codes: Mapping[str, Mapping[SpecialCode, str]] | None = None,
@@ -82,6 +92,7 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         p_max: float | None = 0.05,
         penalty: Penalty = "none",
         C: float = 1.0,
+        C_grid: Sequence[float] = C_GRID,
         random_state: int = 0,
         unseen_category: UnseenCategory = "missing",
         scale: ScoreScale | None = None,
@@ -105,6 +116,7 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.p_max = p_max
         self.penalty = penalty
         self.C = C
+        self.C_grid = C_grid
         self.random_state = random_state
         self.unseen_category = unseen_category
         self.scale = scale
@@ -130,7 +142,10 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         cfg = self._config(frame)
         weight = check_sample_weight(sample_weight, len(frame))
         self.classes_, target = _encode_target(y, len(frame), weight)
+        trend, trend_choices = choose_trend(frame, target, weight, cfg)
+        cfg = cfg.with_default_trend(trend)
         self.config_ = cfg
+        self.monotonic_trend_ = trend
 
         self.binning_process_ = (binning.fit_binning_process(frame, target, cfg, cfg.features) if weight is None
                                  else _fit_weighted_binning(frame, target, cfg, weight))
@@ -139,20 +154,32 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         status = {name: binning.binning_status(self.binning_process_, name) for name in cfg.features}
         selection = select_variables(iv, woe, target, cfg, status, weight)
         self.selection_table_ = selection.table
-        self.selection_path_ = selection.path
         self.selected_features_ = selection.selected
         if not selection.selected:
             raise ValueError("no variable passed selection; see selection_table_:\n"
                              + selection.table.to_string(index=False))
+        penalty_choices: list[ChoiceRow] = []
+        if cfg.penalty == "auto":
+            chosen_C, penalty_choices = choose_penalty(frame, target, weight, cfg, selection.selected)
+            self.penalty_, self.C_ = ("none", math.nan) if chosen_C is None else ("l2", chosen_C)
+        else:
+            self.penalty_, self.C_ = cfg.penalty, cfg.C if cfg.penalty == "l2" else math.nan
+        self.choices_ = choice_table([*trend_choices, *penalty_choices])
+        self.selection_path_ = _with_choice_rows(selection.path, trend_choices, penalty_choices)
 
-        self.scorecard_ = self._fit_scorecard(frame, target, cfg, selection.selected, weight)
+        estimator = (WoeLogisticRegression(penalty="l2", C=self.C_) if self.penalty_ == "l2"
+                     else WoeLogisticRegression())
+        self.scorecard_ = self._fit_scorecard(frame, target, cfg, selection.selected, estimator, weight)
         final_woe = binning.woe_frame(self.scorecard_.binning_process_, frame, selection.selected, cfg)
         if not np.allclose(final_woe, woe[selection.selected], rtol=0, atol=1e-12):
             # Only a solver stopped by its time limit could bin the same data differently.
             logger.warning("final binning differs from the candidate binning; selection "
                            "statistics refer to the candidate binning")
+        # penalty auto with L2 chosen: the inference is the unpenalised refit's (class docstring).
+        inference = (WoeLogisticRegression().fit(final_woe, target, sample_weight=weight)
+                     if cfg.penalty == "auto" and self.penalty_ == "l2" else None)
         self.coef_table_ = coefficient_table(self.scorecard_.estimator_, selection.selected,
-                                             variance_inflation(final_woe))
+                                             variance_inflation(final_woe), inference)
         self.scorecard_table_ = _scorecard_table(self.scorecard_.table(style="detailed"))
         self.compiled_ = CompiledScorecard.from_spec(
             spec_from_scorecard(self.scorecard_, cfg.scale, cfg.unseen_category))
@@ -190,7 +217,9 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         return ScorecardConfig(
             features=features,
             categorical_features=declared + found,
-            default_monotonic_trend=self.default_monotonic_trend,
+            default_monotonic_trend=(self.default_monotonic_trend
+                                     if self.default_monotonic_trend is None or isinstance(self.default_monotonic_trend, str)
+                                     else list(self.default_monotonic_trend)),
             monotonic_trends=dict(self.monotonic_trends or {}),
             min_bin_size=self.min_bin_size,
             special_codes={k: dict(v) for k, v in (self.special_codes or {}).items()},
@@ -198,18 +227,18 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             iv_min=self.iv_min, max_corr=self.max_corr, max_vif=self.max_vif,
             selection_method=self.selection_method, max_features=self.max_features,
             selection_metric=self.selection_metric, cv_folds=self.cv_folds, min_gain=self.min_gain,
-            sign_rule=self.sign_rule, p_max=self.p_max, penalty=self.penalty, C=self.C,
+            sign_rule=self.sign_rule, p_max=self.p_max, penalty=self.penalty, C=self.C, C_grid=list(self.C_grid),
             random_state=self.random_state, unseen_category=self.unseen_category,
             scale=self.scale or ScoreScale())
 
     @staticmethod
-    def _fit_scorecard(X: pd.DataFrame, y: npt.NDArray[np.int64], cfg: ScorecardConfig,
-                       selected: list[str], weight: FloatArray | None = None) -> Scorecard:
+    def _fit_scorecard(X: pd.DataFrame, y: npt.NDArray[np.int64], cfg: ScorecardConfig, selected: list[str],
+                       estimator: WoeLogisticRegression, weight: FloatArray | None = None) -> Scorecard:
         # optbinning rebins the selected variables (same options, same data: same bins) and
         # fits our logistic regression on their WoE; its table then holds the points.
         scorecard = Scorecard(
             binning_process=binning.make_binning_process(cfg, selected),
-            estimator=WoeLogisticRegression(penalty=cfg.penalty, C=cfg.C),
+            estimator=estimator,
             scaling_method="pdo_odds",
             scaling_method_params=cfg.scale.optbinning_params(),
             rounding=False,
@@ -277,6 +306,18 @@ def _fit_weighted_binning(X: pd.DataFrame, y: npt.NDArray[np.int64], cfg: Scorec
         if status not in binning.SOLVED:
             logger.warning("binning of %r ended %s; it is left with a single bin", name, status)
     return process
+
+
+def _with_choice_rows(path: pd.DataFrame, trend: list[ChoiceRow], penalty: list[ChoiceRow]) -> pd.DataFrame:
+    """The search's path between the held-out choices: a ``trend`` row first (step 0, when one
+    was chosen), a ``penalty`` row last; each names the option chosen and its held-out criterion."""
+    def row(step: int, action: str, choices: list[ChoiceRow]) -> list[dict[str, object]]:
+        chosen = [c for c in choices if c.chosen and not math.isnan(c.held_out)]
+        return [{"step": step, "action": action, "variable": c.option, "held_out": c.held_out,
+                 "score_statistic": math.nan} for c in chosen]
+    last = int(path["step"].max()) + 1 if len(path) else 1
+    rows = [*row(0, "trend", trend), *path.to_dict("records"), *row(last, "penalty", penalty)]
+    return pd.DataFrame(rows, columns=list(path.columns))
 
 
 def _encode_target(y: npt.ArrayLike, n_rows: int, weight: FloatArray | None

@@ -81,41 +81,50 @@ class HeldOut:
         splitter = StratifiedKFold(n_splits=cfg.cv_folds, shuffle=True, random_state=cfg.random_state)
         folds = [(train.astype(np.int64), test.astype(np.int64))
                  for train, test in splitter.split(np.zeros(len(y)), y)]
+        # penalty auto selects with the unpenalised fit; its penalty is chosen afterwards.
         return cls(woe.to_numpy(dtype=float), y, weight, folds, cfg.selection_metric,
                    cfg.C if cfg.penalty == "l2" else math.inf)
 
     def __call__(self, columns: Sequence[int]) -> tuple[float, FloatArray]:
         """(mean criterion over the folds, mean coefficient of each column over the folds)."""
+        values, mean_coef = self.fold_values(columns)
+        return float(np.mean(values)), mean_coef
+
+    def fold_values(self, columns: Sequence[int]) -> tuple[FloatArray, FloatArray]:
+        """(the criterion on each fold, mean coefficient of each column over the folds)."""
         values, coefs = [], []
         cols = np.asarray(columns, dtype=np.intp)
         for train, test in self.folds:
             w_train = None if self.weight is None else self.weight[train]
             w_test = None if self.weight is None else self.weight[test]
             if columns:
-                model = _logistic(self.C).fit(self.woe[np.ix_(train, cols)], self.y[train], sample_weight=w_train)
+                model = logistic(self.C).fit(self.woe[np.ix_(train, cols)], self.y[train], sample_weight=w_train)
                 prob = model.predict_proba(self.woe[np.ix_(test, cols)])[:, 1]
                 coefs.append(model.coef_[0])
             else:
                 prob = np.full(len(test), np.average(self.y[train], weights=w_train))
-            values.append(self._criterion(self.y[test], prob, w_test))
+            values.append(criterion(self.metric, self.y[test], prob, w_test))
         mean_coef = np.mean(coefs, axis=0) if coefs else np.zeros(0)
-        return float(np.mean(values)), mean_coef
-
-    def _criterion(self, y: IntArray, prob: FloatArray, weight: FloatArray | None) -> float:
-        if self.metric == "roc_auc":
-            return float(roc_auc_score(y, prob, sample_weight=weight))
-        return -float(log_loss(y, prob, sample_weight=weight, labels=[0, 1]))
+        return np.asarray(values), mean_coef
 
 
-def check_folds(y: IntArray, cfg: ScorecardConfig) -> None:
+def criterion(metric: str, y: IntArray, prob: FloatArray, weight: FloatArray | None) -> float:
+    """The held-out criterion, higher is better: the AUC or minus the log-loss."""
+    if metric == "roc_auc":
+        return float(roc_auc_score(y, prob, sample_weight=weight))
+    return -float(log_loss(y, prob, sample_weight=weight, labels=[0, 1]))
+
+
+def check_folds(y: IntArray, cfg: ScorecardConfig, purpose: str = "") -> None:
     """Each held-out fold needs both classes."""
     smallest = int(np.bincount(y, minlength=2).min())
     if smallest < cfg.cv_folds:
-        raise ValueError(f"each class must have at least cv_folds={cfg.cv_folds} rows for the held-out search "
-                         f"(selection_method {cfg.selection_method!r}); got {smallest}")
+        purpose = purpose or f"the held-out search (selection_method {cfg.selection_method!r})"
+        raise ValueError(f"each class must have at least cv_folds={cfg.cv_folds} rows for {purpose}; got {smallest}")
 
 
-def _logistic(C: float) -> LogisticRegression:
+def logistic(C: float) -> LogisticRegression:
+    """scikit-learn's logistic regression for the held-out fits (C inf: unpenalised)."""
     return LogisticRegression(C=C, l1_ratio=0.0, solver="newton-cholesky", max_iter=200)
 
 
@@ -126,7 +135,7 @@ def score_statistics(woe: FloatArray, y: IntArray, weight: FloatArray | None, ke
     V its information net of what the kept columns explain. Used to order candidates only."""
     w = np.ones(len(y)) if weight is None else weight
     if kept:
-        prob = _logistic(C).fit(woe[:, kept], y, sample_weight=weight).predict_proba(woe[:, kept])[:, 1]
+        prob = logistic(C).fit(woe[:, kept], y, sample_weight=weight).predict_proba(woe[:, kept])[:, 1]
     else:
         prob = np.full(len(y), np.average(y, weights=w))
     base = np.column_stack([np.ones(len(y)), woe[:, kept]])

@@ -21,6 +21,9 @@ Rules in order; the first a variable fails is its recorded stage and reason:
                   refitting; signs are checked again after each removal. The card ends with
                   every coefficient significant.
 
+With ``penalty: auto`` rules 5-7 use the unpenalised fit; the card's penalty is chosen afterwards
+(``scorecard.choice``) and drops no characteristic.
+
 Rules 1-4 count rows; the search and the fits of 6-7 weigh them by ``sample_weight`` (the card's
 own fit does), so the p-values tested are those of the coefficient table.
 """
@@ -30,7 +33,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import cast
+from typing import Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -57,7 +60,7 @@ class Decision:
 class SelectionResult:
     table: pd.DataFrame  # variable, iv, status, reason, stage
     selected: list[str]
-    model: WoeLogisticRegression | None  # the logistic fit on ``selected``
+    model: WoeLogisticRegression | None  # the unpenalised (or penalty l2) logistic fit on ``selected``
     path: pd.DataFrame  # the search's steps: step, action, variable, held_out, score_statistic
 
 
@@ -83,8 +86,12 @@ def select_variables(iv: pd.Series, woe: pd.DataFrame, y: npt.NDArray[np.int64],
     survivors = _correlation_filter(woe[survivors], cfg.max_corr, dropped)
     survivors = _vif_filter(woe, survivors, cfg.max_vif, dropped)
 
+    # penalty auto selects as penalty none would: signs and Wald p-values of the unpenalised fit.
+    selection_penalty: Literal["none", "l2"] = "l2" if cfg.penalty == "l2" else "none"
+
     def fit(names: list[str]) -> WoeLogisticRegression:
-        return WoeLogisticRegression(penalty=cfg.penalty, C=cfg.C).fit(woe[names], y, sample_weight=sample_weight)
+        return WoeLogisticRegression(penalty=selection_penalty, C=cfg.C).fit(woe[names], y,
+                                                                            sample_weight=sample_weight)
 
     path = pd.DataFrame(columns=["step", "action", "variable", "held_out", "score_statistic"])
     if cfg.selection_method == "none":
@@ -176,7 +183,7 @@ def _sign_and_significance(names: list[str], fit: Callable[[list[str]], WoeLogis
         model = fit(kept)
         coef = model.coef_[0]
         # A penalised fit has no standard errors: its offenders are ranked by coefficient.
-        strength = coef / model.std_err_[1:] if cfg.penalty == "none" else coef
+        strength = coef / model.std_err_[1:] if model.penalty == "none" else coef
         signed = EXPECTED_COEF_SIGN * strength
         if cfg.sign_rule and signed.min() < 0:
             worst = kept[int(np.argmin(signed))]
