@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+# BentoML's own bound on a request, in seconds: the outer one. Past it BentoML cancels the
+# request and answers a 504 of its own (plain JSON, no request id), so the service's deadline
+# (``serving.settings``, ``RISKMODELS_REQUEST_DEADLINE``) is set to end before it and answer first.
+BENTOML_TIMEOUT = 30.0
+
 # BentoML settings of the service (the benchmark's echo service uses the same): one worker
 # process (models loaded once, and a reload reaches every request), loopback only, port 3000,
 # no access log (a line per request is noise and cost; the audit log records decisions).
 SERVICE_CONFIG: dict[str, Any] = {
     "workers": 1,
-    "traffic": {"timeout": 30},
+    "traffic": {"timeout": BENTOML_TIMEOUT},
     "http": {"host": "127.0.0.1", "port": 3000},
     "logging": {"access": {"enabled": False}},
 }

@@ -36,6 +36,7 @@ KINDS: dict[str, str] = {
     "idempotency-key-reused": "The Idempotency-Key was used with another body",
     "reload-failed": "The reload failed; the previous models stay in use",
     "reload-refused": "The new models failed their checks; the previous models stay in use",
+    "deadline": "No answer within the deadline; a decision made later is audited",
     "internal": "Internal error",
 }
 

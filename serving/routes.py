@@ -5,8 +5,9 @@ API routes are POST-only (``GET /v1/models`` would be impossible), its error wra
 5xx into a fixed "unexpected error" text (our 503s must say *why*) and its validation errors
 carry pydantic's wording, not ours.
 
-Layers, outermost first: ``RequestContext`` (request id; a 500 for any bug), ``ApiKeyGuard``
-(keys, then the request's own headers), ``BodySizeLimit``, then the routes, whose JSON bodies
+Layers, outermost first: ``RequestContext`` (request id; a 500 for any bug), ``Deadline`` (a
+504 problem before BentoML's own timeout; the work goes on, audited), ``ApiKeyGuard`` (keys,
+then the request's own headers), ``BodySizeLimit``, then the routes, whose JSON bodies
 are read strictly (``StrictJsonRoute``) and whose errors are problems (``serving.errors``).
 The routes reach the service's state through an *async* dependency: BentoML injects a class
 view's ``self`` with a sync ``Depends``, which FastAPI runs in its thread pool, a thread hop per
@@ -29,6 +30,7 @@ from riskmodels.decision import BehaviorResult, CollectionResult, Decision, Frau
 from serving import errors, guard
 from serving.body import StrictJsonRoute
 from serving.context import RequestContext, row_request_id
+from serving.deadline import Deadline
 from serving.errors import describe
 from serving.idempotency import answer, rows_digest
 from serving.problems import ProblemError, problem_response, request_id_of
@@ -69,6 +71,7 @@ v1.router.route_class = StrictJsonRoute
 errors.install(v1)
 v1.add_middleware(guard.BodySizeLimit, limit_for=_body_limit)
 v1.add_middleware(guard.ApiKeyGuard, keys=lambda: _current().keys)
+v1.add_middleware(Deadline, seconds=lambda: _current().service_settings.request_deadline)
 v1.add_middleware(RequestContext)  # outermost
 
 _PROBLEMS: dict[int, str] = {
@@ -81,6 +84,8 @@ _PROBLEMS: dict[int, str] = {
     422: "A field broke a rule of the contract (all are listed)",
     500: "A bug of ours (logged under the request id)",
     503: "Models not loaded, the card not deployed, or no keys configured",
+    504: "No answer within the deadline (RISKMODELS_REQUEST_DEADLINE); a decision made later is audited, and a "
+         "retry with the same Idempotency-Key gets it",
 }
 ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": Problem, "description": d} for s, d in _PROBLEMS.items()}
 _EXAMPLES = reference_examples()

@@ -25,6 +25,7 @@ from serving.context import REQUEST_ID
 from serving.guard import NO_KEYS, KeyRing
 from serving.problems import ProblemError
 from serving.schemas import ErrorItem
+from serving.settings import ServiceSettings
 from serving.state import Loaded, ReloadError, load_models, reload_models
 
 log = logging.getLogger("riskmodels.serving")
@@ -37,8 +38,10 @@ TAKEN_RULE = "must name one request only: this id already names an audited decis
 class Scoring:
     """Keys, audit log and models, loaded once; ``loaded`` is swapped whole on reload."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, service_settings: ServiceSettings | None = None) -> None:
         self.settings = settings
+        # The service's own (RISKMODELS_REQUEST_DEADLINE): a bad value stops the start-up, saying why.
+        self.service_settings = service_settings or ServiceSettings()
         self.keys = KeyRing.of(settings.api_keys, settings.admin_keys)
         if not self.keys.scoring:
             log.warning(NO_KEYS)

@@ -77,6 +77,15 @@ def test_verify_reads_a_rotated_key_from_its_file(audit_db: Path, tmp_path: Path
     old_file.chmod(0o600)
     verified = runner.invoke(app, ["audit", "verify", "c-1", "--body", _body(tmp_path), "--key-file", str(old_file)])
     assert verified.exit_code == 0, verified.output
+    # Kept among the keys rotated out, the old key verifies its records without --key-file.
+    monkeypatch.setenv("RISKMODELS_PSEUDONYM_KEY_PREVIOUS_FILES", f"{tmp_path / 'missing.key'},{old_file}")
+    get_settings.cache_clear()
+    missing = runner.invoke(app, ["audit", "verify", "c-1", "--body", _body(tmp_path)])
+    assert missing.exit_code == 2 and len(missing.output.strip().splitlines()) == 1, missing.output
+    monkeypatch.setenv("RISKMODELS_PSEUDONYM_KEY_PREVIOUS_FILES", str(old_file))
+    get_settings.cache_clear()
+    previous = runner.invoke(app, ["audit", "verify", "c-1", "--body", _body(tmp_path)])
+    assert previous.exit_code == 0 and previous.output.startswith("match: c-1"), previous.output
 
 
 def test_purge_deletes_what_is_past_retention(audit_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

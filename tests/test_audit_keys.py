@@ -23,6 +23,7 @@ from riskmodels.audit import (
     account_records,
     canonical_json,
     input_digest,
+    key_of,
     migrate_plain_digests,
     verify_body,
 )
@@ -186,6 +187,30 @@ def test_a_body_is_verified_against_its_record_even_after_a_key_rotation(tmp_pat
     try:
         with pytest.raises(AuditError, match="must be hashed with this log's key"):
             log.append([record])
+    finally:
+        log.close()
+
+
+def test_previous_keys_verify_the_records_of_their_id_only(tmp_path: Path) -> None:
+    oldest, old, new = (KEY, b"the-bank-s-2026-pseudonym-key-0123456789abcdef",
+                        b"the-bank-s-new-pseudonym-key-2027-0123456789")
+    sent = {**_case(ID), "days_past_due": 45.0}
+    (before,) = account_records("collection", [sent], [_collection_answer()], key=old)
+    (after,) = account_records("collection", [sent], [_collection_answer()], key=new)
+    # The key in use verifies new records; an old record is verified by the previous key of its id,
+    # whatever the order the previous keys are listed in.
+    for previous in ((old,), (oldest, old), (old, oldest)):
+        assert key_of(before, new, previous) == old
+        assert verify_body(before, sent, new, previous).matches
+        assert verify_body(after, sent, new, previous).matches
+        assert not verify_body(before, {**sent, "owner_id_number": "110101199003071235"}, new, previous).matches
+    with pytest.raises(AuditError, match=f"the keys given have ids {key_id(new)}, {key_id(oldest)}"):
+        verify_body(before, sent, new, (oldest,))
+    # Read only: a log in use writes with its own key, never a previous one.
+    log = AuditLog(tmp_path / "audit.sqlite", new)
+    try:
+        with pytest.raises(AuditError, match="must be hashed with this log's key"):
+            log.append([before])
     finally:
         log.close()
 

@@ -102,13 +102,16 @@ class Settings(BaseSettings):
         "(RISKMODELS_PSEUDONYM_KEY); kept apart from the data it protects")
     pseudonym_key_file: Path | None = Field(
         default=None, description="File holding the HMAC key when RISKMODELS_PSEUDONYM_KEY is not set")
+    pseudonym_key_previous_files: Annotated[tuple[Path, ...], NoDecode] = Field(
+        default=(), description="Files of keys rotated out (RISKMODELS_PSEUDONYM_KEY_PREVIOUS_FILES, "
+        "comma-separated): used only to verify the audit records hashed with them")
     audit_retention_days: int = Field(
         default=1825, ge=1, description="Days an audit record is kept before `audit purge` deletes it")
     gates: Path | None = Field(
         default=None, description="The bank's promotion gates (RISKMODELS_GATES); default the packaged file")
     experiment: str = "riskmodels"
 
-    @field_validator("api_keys", "admin_keys", mode="before")
+    @field_validator("api_keys", "admin_keys", "pseudonym_key_previous_files", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
@@ -152,6 +155,15 @@ class Settings(BaseSettings):
             _ANNOUNCED.add(path)
         self._refuse_beside_data(path)
         return read_pseudonym_key_file(path)
+
+    def resolved_previous_pseudonym_keys(self) -> tuple[bytes, ...]:
+        """The keys rotated out, read from their files (each checked as the key in use is):
+        they verify old audit records and never hash anything new."""
+        keys = []
+        for path in self.pseudonym_key_previous_files:
+            self._refuse_beside_data(path)
+            keys.append(read_pseudonym_key_file(path))
+        return tuple(keys)
 
     def _refuse_beside_data(self, path: Path) -> None:
         # A backup or a copy of the data must not carry the key that undoes its pseudonyms.

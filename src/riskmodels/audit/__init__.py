@@ -26,7 +26,9 @@ Rotating the key (say yearly, or when someone who held it leaves):
 2. Point ``RISKMODELS_PSEUDONYM_KEY`` (or ``_FILE``) at the new key and restart the service.
    New records carry the new key id; old records keep theirs and are never re-hashed.
 3. Keep the old key, labelled with its id, in the secret store: an old record is verified with
-   ``riskmodels audit verify REQUEST_ID --body FILE --key-file OLD_KEY``.
+   ``riskmodels audit verify REQUEST_ID --body FILE --key-file OLD_KEY``, or, given the old keys
+   as ``previous`` (``verify_body(record, body, key, previous)``), with the one of the record's
+   ``key_id``. Previous keys only verify: records, hashes and idempotency keys use the key in use.
 4. Destroy the old key once ``riskmodels audit purge`` has deleted its last record (after
    ``audit_retention_days``). Idempotency keys sent before the rotation are not recognised
    after it: a repeat across the restart is scored again, so rotate in a quiet hour.
@@ -68,6 +70,7 @@ from riskmodels.audit.records import (
     account_records,
     canonical_json,
     input_digest,
+    key_of,
     outcome_of,
     record_for,
     replay,
@@ -76,5 +79,5 @@ from riskmodels.audit.records import (
 
 __all__ = ["AuditError", "AuditLog", "AuditRecord", "AuditRecordNotFound", "AuditSchemaError", "BodyCheck",
            "IdempotencyConflict", "IdempotentAnswer", "account_outcome_of", "account_records", "canonical_json",
-           "input_digest", "migrate_plain_digests", "outcome_of", "record_for", "replay", "show",
+           "input_digest", "key_of", "migrate_plain_digests", "outcome_of", "record_for", "replay", "show",
            "verify_body"]

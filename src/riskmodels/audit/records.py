@@ -150,20 +150,32 @@ def account_records(endpoint: str, rows: Sequence[Mapping[str, Any]],
             for row, result in zip(rows, results, strict=True)]
 
 
-def verify_body(record: AuditRecord, body: Mapping[str, Any], key: bytes) -> BodyCheck:
+def key_of(record: AuditRecord, key: bytes, previous: Sequence[bytes] = ()) -> bytes:
+    """The key ``record`` was hashed with: ``key`` (the one in use) or one of the ``previous``
+    keys kept since a rotation, chosen by the record's ``key_id``. Previous keys only ever
+    verify: nothing is written or hashed anew with them."""
+    for candidate in (key, *previous):
+        if key_id(candidate) == record.key_id:
+            return candidate
+    given = (f"the key given has id {key_id(key)}" if not previous else
+             "the keys given have ids " + ", ".join(key_id(k) for k in (key, *previous)))
+    raise AuditError(f"record {record.request_id} was hashed with the key of id {record.key_id}; {given}: pass "
+                     "the key of that id (--key-file, or among the previous keys), see the rotation procedure")
+
+
+def verify_body(record: AuditRecord, body: Mapping[str, Any], key: bytes, previous: Sequence[bytes] = ()) -> BodyCheck:
     """Whether ``body`` is the request ``record`` was made for.
 
     The record's stored input holds every field as the service received it, personal ones
     masked: the body's ID number and phone are put in their place and the result's HMAC is
     compared with the record's (so the body may be sent as the loan system wrote it, missing
     nulls or with ``72`` for ``72.0``); its other fields are compared with the stored ones.
+    A record made before a key rotation is verified with the ``previous`` key of its id.
     """
     if record.input_hmac is None:
         raise AuditError(f"record {record.request_id} was written before keyed hashes; its plain digest was "
                          "dropped when the log was migrated, so it cannot be verified")
-    if record.key_id != key_id(key):
-        raise AuditError(f"record {record.request_id} was hashed with the key of id {record.key_id}; the key given "
-                         f"has id {key_id(key)}: pass the key of that id (--key-file), see the rotation procedure")
+    key = key_of(record, key, previous)
     stored = record.input_masked
     candidate = {**stored, **{name: body.get(name) for name in PII_COLUMNS if name in stored}}
     differing = tuple(sorted(

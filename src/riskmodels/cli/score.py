@@ -101,7 +101,8 @@ def audit_verify(
     request_id: Annotated[str, typer.Argument(help="The request id of a past decision.")],
     body: Annotated[Path, typer.Option(help="The request body (JSON) the loan system says it sent.")],
     key_file: Annotated[Path | None, typer.Option(help="The pseudonym key the record was hashed with, if it is "
-                                                       "not the configured one (a key rotated since).")] = None,
+                                                       "neither the configured one nor among "
+                                                       "RISKMODELS_PSEUDONYM_KEY_PREVIOUS_FILES.")] = None,
 ) -> None:
     """Say whether BODY is the request the decision was made for (exit 0) or not (exit 1)."""
     from riskmodels.audit import AuditError, AuditRecordNotFound, show, verify_body
@@ -114,8 +115,9 @@ def audit_verify(
     if not isinstance(sent, dict):
         raise fail(f"--body must hold one JSON object; got {type(sent).__name__}")
     try:
-        key = read_pseudonym_key_file(key_file) if key_file else get_settings().resolved_pseudonym_key()
-        check = verify_body(show(request_id), sent, key)
+        settings = get_settings()
+        key = read_pseudonym_key_file(key_file) if key_file else settings.resolved_pseudonym_key()
+        check = verify_body(show(request_id), sent, key, settings.resolved_previous_pseudonym_keys())
     except (AuditRecordNotFound, AuditError, PseudonymKeyError) as exc:
         raise fail(str(exc).strip("'\"")) from exc
     if check.matches:

@@ -4,7 +4,10 @@ pseudonyms of any identifier.
 The models never read either (they are keys for the loan system, not features), so every copy
 the platform keeps for itself (logs, the audit database) holds them masked the way Chinese
 banks print them: ID ``110101********1234`` (region and last four kept, birth date hidden),
-phone ``138****5678`` (carrier prefix and last four kept).
+phone ``138****5678`` (carrier prefix and last four kept). However a number is written, in
+groups (``138 1234 5678``, ``138-1234-5678``, ``110101 1990 0307 1234``) or after China's
+calling code (``+86 138 1234 5678``), the same digits are hidden and its separators kept:
+``138 **** 5678``, ``+86 138 **** 5678``.
 
 A mask alone can be undone: 8 hidden ID digits and 4 hidden phone digits are few enough to
 enumerate. So nothing kept beside a masked copy may be a plain hash of the unmasked value; it
@@ -53,14 +56,62 @@ def _keep_ends(value: str, head: int, tail: int) -> str:
     return value[:head] + MASK * (len(value) - head - tail) + value[-tail:]
 
 
+# Well formed (ASCII digits only), or already masked: these keep the bank's partial mask.
+_ID = re.compile(r"[0-9]{6}(?:[0-9]{8}|\*{8})[0-9]{3}[0-9Xx]")
+_PHONE = re.compile(r"1[0-9]{2}(?:[0-9]{4}|\*{4})[0-9]{4}")
+# People write numbers in groups: ``138 1234 5678``, ``138-1234-5678``, ``110101 19900307 1234``.
+# A separator stands between two digits (or masks), never at either end: a space or a hyphen,
+# two of them, or `` - ``.
+_SEPARATORS = " -"
+_SEP = r"(?: - |[ -]{1,2})"
+_GROUPED = re.compile(rf"[0-9*](?:{_SEP}?[0-9*Xx])*")
+# China's calling code before a mobile number: ``+86``, ``0086``, or ``86`` set apart by a separator.
+_COUNTRY_CODE = rf"(?:(?:\+86|0086){_SEP}?|86{_SEP})"
+_COUNTRY = re.compile(_COUNTRY_CODE)
+
+
+def _digit_mask(value: str, pattern: re.Pattern[str], head: int, tail: int) -> str | None:
+    """``value`` with the digits between its first ``head`` and last ``tail`` masked, its
+    separators kept, when, its separators aside, it is ``pattern``; else None."""
+    if _GROUPED.fullmatch(value) is None:
+        return None
+    compact = value.translate({ord(s): None for s in _SEPARATORS})
+    if pattern.fullmatch(compact) is None:
+        return None
+    stop, index, out = len(compact) - tail, 0, []
+    for char in value:
+        if char in _SEPARATORS:
+            out.append(char)
+            continue
+        out.append(char if index < head or index >= stop else MASK)
+        index += 1
+    return "".join(out)
+
+
+def _spelled_id(value: str) -> str | None:
+    return _digit_mask(value, _ID, 6, 4)
+
+
+def _spelled_phone(value: str) -> str | None:
+    masked = _digit_mask(value, _PHONE, 3, 4)
+    country = _COUNTRY.match(value)
+    if masked is None and country is not None:  # the calling code is no one's: kept as written
+        rest = _digit_mask(value[country.end():], _PHONE, 3, 4)
+        masked = None if rest is None else country.group(0) + rest
+    return masked
+
+
 def mask_id_number(value: str) -> str:
-    """``110101199003071234`` → ``110101********1234``: the birth date is hidden."""
-    return _keep_ends(value, 6, 4)
+    """``110101199003071234`` → ``110101********1234``: the birth date is hidden. Written in
+    groups, the same digits are hidden and the separators kept: ``110101 19900307 1234`` →
+    ``110101 ******** 1234``."""
+    return _spelled_id(value) or _keep_ends(value, 6, 4)
 
 
 def mask_phone(value: str) -> str:
-    """``13812345678`` → ``138****5678``."""
-    return _keep_ends(value, 3, 4)
+    """``13812345678`` → ``138****5678``. Written in groups or after China's calling code, the
+    same digits are hidden: ``+86 138-1234-5678`` → ``+86 138-****-5678``."""
+    return _spelled_phone(value) or _keep_ends(value, 3, 4)
 
 
 def mask_other(value: str) -> str:
@@ -95,19 +146,28 @@ def mask_record(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # -- free text ------------------------------------------------------------------------------
-# Well formed (ASCII digits only), or already masked: these keep the bank's partial mask. Any
-# other value is hidden whole, its length kept: a malformed value has no safe part to show.
-_ID = re.compile(r"[0-9]{6}(?:[0-9]{8}|\*{8})[0-9]{3}[0-9Xx]")
-_PHONE = re.compile(r"1[0-9]{2}(?:[0-9]{4}|\*{4})[0-9]{4}")
-_WELL_FORMED: dict[Callable[[str], str], re.Pattern[str]] = {mask_id_number: _ID, mask_phone: _PHONE}
+# A well-formed value (ASCII digits, grouped or not, or already masked) keeps the bank's
+# partial mask. Any other value is hidden whole, its length kept: it has no safe part to show.
+_WELL_FORMED: dict[Callable[[str], str], Callable[[str], str | None]] = {
+    mask_id_number: _spelled_id, mask_phone: _spelled_phone}
 _TIMESTAMP = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]")
 _KEPT_LITERALS = frozenset({"null", "None", "true", "false", "True", "False"})
 
 _NAMES = "|".join(re.escape(n) for n in sorted(PII_COLUMNS, key=len, reverse=True))
+# China's mobile numbers and resident IDs as people write them: in groups or not, a mobile
+# maybe after the calling code. ASCII digits only: any other digit makes a value malformed.
+_MOBILE_SPELLED = rf"{_COUNTRY_CODE}?1{_SEP}?[3-9](?:{_SEP}?[0-9*]){{9}}"
+_ID_SPELLED = rf"[0-9](?:{_SEP}?[0-9*]){{16}}{_SEP}?[0-9Xx]"
+_MOBILE_RUN = re.compile(_MOBILE_SPELLED)
 # A value as JSON, a Python repr or a ``key=value`` writes it: a quoted string (escapes
-# allowed; an unterminated one runs to the end of the line), a flat list or dict, a bare token.
+# allowed; an unterminated one runs to the end of the line), a flat list or dict, a bare
+# token. A bare number may be written in groups (``owner_phone: 138 1234 5678``): a well-formed
+# one is taken whole (when no more groups follow), else every group: none is left unmasked.
 _VALUE = (r"""(?P<value>b?"(?:[^"\\\n]|\\.)*"|b?'(?:[^'\\\n]|\\.)*'|b?["'][^\n]*"""
-          r"""|\[[^\]\n]*\]|\{[^}\n]*\}|[^\s,;)}\]]+)""")
+          r"""|\[[^\]\n]*\]|\{[^}\n]*\}"""
+          rf"""|(?:{_ID_SPELLED}|{_MOBILE_SPELLED})(?!{_SEP}?[0-9*Xx])"""
+          rf"""|\+?[\d*][\d*Xx]*(?:{_SEP}[\d*][\d*Xx]*)*(?![^\s,;)}}\]])"""
+          r"""|[^\s,;)}\]]+)""")
 _EDGE = r"(?<![A-Za-z0-9_])"
 # ``"owner_phone": ...``, ``'owner_phone': ...``, ``owner_phone=...``, ``owner_phone: ...``
 _NAMED = re.compile(rf"""{_EDGE}(?P<q>["']?)(?P<name>{_NAMES})(?P=q)\s*[:=]\s*{_VALUE}""")
@@ -118,10 +178,12 @@ _INPUT_OF_NAMED = re.compile(
     rf"""{_EDGE}(?P<name>{_NAMES})(?![A-Za-z0-9_])[^\n]*?(?:\n[^\n]*?)?"""
     rf"""(?:\binput_value|(?P<q>["'])input(?P=q))\s*[:=]\s*{_VALUE}""")
 # Standalone digit runs that could be an ID or a phone, well formed or not, in any script
-# (``\d`` is Unicode: full-width ０-９ too), with an ID's check letter; JSON's escaped
-# full-width digits; IDs and phones written in groups.
+# (``\d`` is Unicode: full-width ０-９ too), with an ID's check letter; IDs and mobiles written
+# in groups (separators as above), a mobile maybe after China's calling code;
+# JSON's escaped full-width digits.
 _RUN = re.compile(
-    r"(?<![A-Za-z\d])(?:\d{10,19}[Xx]?|(?:\+?86[ -])?1\d{2}[ -]\d{4}[ -]\d{4}|\d{6}[ -]\d{8}[ -]\d{3}[\dXx])(?![A-Za-z\d])"
+    rf"(?<![A-Za-z\d])(?:\d(?:{_SEP}?\d){{16}}{_SEP}?[\dXx]|{_COUNTRY_CODE}?[1１](?:{_SEP}?\d){{10}}"
+    r"|\d{10,19}[Xx]?)(?![A-Za-z\d])"
     r"|(?:\\u[fF][fF]1[0-9]){10,19}")
 
 
@@ -133,10 +195,9 @@ def mask_any(name: str, value: str) -> str:
 
 
 def _mask_whole(value: str, masker: Callable[[str], str]) -> str:
-    pattern = _WELL_FORMED.get(masker)
-    if pattern is not None and pattern.fullmatch(value):
-        return masker(value)
-    return MASK * len(value)
+    spelled = _WELL_FORMED.get(masker)
+    masked = spelled(value) if spelled is not None else None
+    return MASK * len(value) if masked is None else masked
 
 
 def _mask_token(token: str, masker: Callable[[str], str]) -> str:
@@ -163,13 +224,12 @@ def _mask_run(match: re.Match[str]) -> str:
     run = match.group(0)
     if _TIMESTAMP.fullmatch(run):
         return run  # YYYYMMDDhhmmss: a time, kept readable
-    if _ID.fullmatch(run):
-        return mask_id_number(run)
-    if re.fullmatch(r"1[3-9][0-9]{9}", run):
-        return mask_phone(run)
     if run.startswith("\\u"):
         return MASK * (len(run) // 6)
-    return re.sub(r"[^ +-]", MASK, run)  # a grouped number keeps its spaces and dashes
+    # Only a mobile's shape (1, then 3-9) keeps the phone mask here: another 11-digit number
+    # in free text is no phone, and is hidden whole.
+    masked = _spelled_id(run) or (_spelled_phone(run) if _MOBILE_RUN.fullmatch(run) else None)
+    return masked or re.sub(r"[^ +-]", MASK, run)  # a grouped number keeps its spaces and dashes
 
 
 def mask_text(text: str) -> str:
