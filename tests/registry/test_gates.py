@@ -93,6 +93,24 @@ def test_a_missing_metric_fails_its_gate_except_an_unrecorded_jeffreys_test() ->
     assert all(r.passed for r in unrecorded) and "max_oot_jeffreys_failures" not in {r.gate for r in unrecorded}
 
 
+def test_a_relevelled_gate_judges_the_shape_and_says_the_level() -> None:
+    relevelled = GATES.model_copy(update={"oot_hl_relevelled": True})
+    # A through-the-cycle card in a good window: every group below its PD, the shape right.
+    window = {**PASSING, "oot_hl_pvalue": 0.0003, "oot_hl_shape_pvalue": 0.82, "oot_bad_rate": 0.0434,
+              "oot_mean_pd": 0.0506}
+    assert [r.gate for r in check_gates(window, GATES) if not r.passed] == ["min_oot_hl_pvalue"]
+    results = {r.gate: r for r in check_gates(window, relevelled)}
+    assert all(r.passed for r in results.values())
+    assert results["min_oot_hl_pvalue"].detail == ("Hosmer-Lemeshow p on OOT (shape: level set to the OOT default "
+                                                   "rate; observed 4.34% against a mean PD of 5.06%) 0.8200 vs "
+                                                   "minimum 0.01")
+    bent = {r.gate for r in check_gates({**window, "oot_hl_shape_pvalue": 0.004}, relevelled) if not r.passed}
+    assert bent == {"min_oot_hl_pvalue"}
+    unrecorded = {r.gate: r for r in check_gates(PASSING, relevelled)}  # a run from before the shape test
+    assert "must record 'oot_hl_shape_pvalue'" in unrecorded["min_oot_hl_pvalue"].detail
+    assert load_gates().for_model("sme-application-scorecard").oot_hl_relevelled
+
+
 @pytest.mark.parametrize(("kind", "config_class"), [("application", ApplicationConfig), ("fraud", FraudConfig),
                                                     ("behavior", ScorecardPipelineConfig),
                                                     ("collection", ScorecardPipelineConfig)])

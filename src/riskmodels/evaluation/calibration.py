@@ -68,20 +68,43 @@ class HosmerLemeshowResult:
     groups: int
 
 
-def hosmer_lemeshow(y: ArrayLike, pd_: ArrayLike, groups: int = 10, *,
-                    external: bool = False) -> HosmerLemeshowResult:
+def hosmer_lemeshow(y: ArrayLike, pd_: ArrayLike, groups: int = 10, *, external: bool = False,
+                    relevel: bool = False) -> HosmerLemeshowResult:
     """Hosmer-Lemeshow goodness of fit over equal-count PD groups.
 
     Degrees of freedom are ``groups - 2`` on the sample the model was fitted on (two parameters
     absorbed by the fit) and ``groups`` on an independent sample (``external=True``: test or
-    out-of-time rows), where nothing was fitted and the statistic is chi-square with ``groups`` dof."""
+    out-of-time rows), where nothing was fitted and the statistic is chi-square with ``groups`` dof.
+
+    ``relevel=True`` tests the PDs' shape alone: they are first moved by one shift in log-odds so
+    that their sum is the sample's bads (the level of this sample's conditions), which costs an
+    external sample one degree of freedom. It is the test for through-the-cycle PDs on a window
+    of months: their level is the long-run average by design, so a good or bad part of the cycle
+    moves every group one way, which the plain test counts as a misfit."""
     if groups < 3:
         raise ValueError(f"groups must be at least 3; got {groups}")
+    if relevel:
+        y_arr, p = _calibrated(y, pd_)
+        pd_ = _relevelled(p, float(y_arr.sum()))
     table = calibration_table(y, pd_, groups)
     mean = table["mean_pd"].clip(1e-12, 1 - 1e-12)  # a PD of exactly 0 with bads must still count
     statistic = float(((table["bads"] - table["expected_bads"]) ** 2 / (table["n"] * mean * (1 - mean))).sum())
-    dof = groups if external else groups - 2
+    dof = (groups - 1 if relevel else groups) if external else groups - 2
     return HosmerLemeshowResult(statistic, dof, float(stats.chi2.sf(statistic, dof)), groups)
+
+
+def _relevelled(p: np.ndarray, bads: float) -> np.ndarray:
+    """``p`` shifted in log-odds so that it sums to ``bads`` (Newton on the one shift)."""
+    logit = np.log(np.clip(p, 1e-12, 1 - 1e-12) / np.clip(1 - p, 1e-12, 1))
+    target = min(max(bads, 0.5), len(p) - 0.5)  # no bads (or no goods): the nearest level a PD can reach
+    shift = 0.0
+    for _ in range(50):
+        q = 1.0 / (1.0 + np.exp(-(logit + shift)))
+        step = (target - q.sum()) / max(float((q * (1 - q)).sum()), 1e-12)
+        shift += step
+        if abs(step) < 1e-10:
+            break
+    return np.asarray(1.0 / (1.0 + np.exp(-(logit + shift))))
 
 
 def _class_order(classes: np.ndarray, order: Sequence[object] | None) -> list[object]:

@@ -90,7 +90,7 @@ class ScoredRows:
 
 @dataclass(frozen=True)
 class Calibration:
-    hl_pvalue: float  # Hosmer-Lemeshow on these rows, an independent sample (external)
+    hl_pvalue: float  # Hosmer-Lemeshow on these rows, an independent sample (external); re-levelled if asked
     jeffreys_failures: int | None  # classes whose PD is underestimated; None without classes
 
 
@@ -106,17 +106,19 @@ class ModelComparison:
     champion: Calibration
 
 
-def calibration_of(y: np.ndarray, model: ScoredRows) -> Calibration:
-    hl = hosmer_lemeshow(y, model.pd, external=True).p_value
+def calibration_of(y: np.ndarray, model: ScoredRows, relevel: bool = False) -> Calibration:
+    hl = hosmer_lemeshow(y, model.pd, external=True, relevel=relevel).p_value
     failures = None
     if model.classes is not None:
         failures = len(jeffreys_test(y, model.pd, model.classes, model.class_order).failures)
     return Calibration(hl, failures)
 
 
-def compare_models(y: ArrayLike, challenger: ScoredRows, champion: ScoredRows) -> ModelComparison:
+def compare_models(y: ArrayLike, challenger: ScoredRows, champion: ScoredRows, relevel: bool = False
+                   ) -> ModelComparison:
     """The challenger against the champion on the same rows: paired DeLong on the PDs, PSI of
-    the points (of the PDs when either model has no scale), calibration of each."""
+    the points (of the PDs when either model has no scale), calibration of each (Hosmer-Lemeshow
+    on the PDs' shape alone with ``relevel``, as the gates judge through-the-cycle PDs)."""
     y_arr = np.asarray(y, dtype=int)
     for name, model in (("challenger", challenger), ("champion", champion)):
         if len(model.pd) != len(y_arr):
@@ -126,4 +128,5 @@ def compare_models(y: ArrayLike, challenger: ScoredRows, champion: ScoredRows) -
     else:
         base, new = champion.pd, challenger.pd
     return ModelComparison(len(y_arr), int(y_arr.sum()), delong_paired(y_arr, challenger.pd, champion.pd),
-                           psi(base, new).total, calibration_of(y_arr, challenger), calibration_of(y_arr, champion))
+                           psi(base, new).total, calibration_of(y_arr, challenger, relevel),
+                           calibration_of(y_arr, champion, relevel))

@@ -67,9 +67,11 @@ class SplitData:
 class SplitEvaluation:
     n: int
     bad_rate: float
+    mean_pd: float
     auc: metrics.AucConfidence
     ks: metrics.KSResult
     hosmer_lemeshow: calibration.HosmerLemeshowResult
+    hosmer_lemeshow_shape: calibration.HosmerLemeshowResult  # the level set to the sample's (relevel)
     jeffreys: calibration.ClassTestResult
     binomial: calibration.ClassTestResult
     bad_rates: calibration.BadRateByClass
@@ -114,8 +116,9 @@ def _evaluate_one(s: SplitData, cls: np.ndarray, order: list[object], external: 
                   alpha: float) -> SplitEvaluation:
     oracle = metrics.auc(s.y, s.oracle_pd) if s.oracle_pd is not None else None
     return SplitEvaluation(
-        n=len(s.y), bad_rate=float(np.mean(s.y)), auc=metrics.auc_confidence(s.y, s.pd), ks=metrics.ks(s.y, s.pd),
+        n=len(s.y), bad_rate=float(np.mean(s.y)), mean_pd=float(np.mean(s.pd)), auc=metrics.auc_confidence(s.y, s.pd), ks=metrics.ks(s.y, s.pd),
         hosmer_lemeshow=calibration.hosmer_lemeshow(s.y, s.pd, external=external),
+        hosmer_lemeshow_shape=calibration.hosmer_lemeshow(s.y, s.pd, external=external, relevel=True),
         jeffreys=calibration.jeffreys_test(s.y, s.pd, cls, order, alpha),
         binomial=calibration.binomial_test(s.y, s.pd, cls, order, alpha),
         bad_rates=calibration.bad_rate_by_class(s.y, cls, order),
@@ -123,9 +126,10 @@ def _evaluate_one(s: SplitData, cls: np.ndarray, order: list[object], external: 
 
 
 def _flat(name: str, e: SplitEvaluation) -> dict[str, float]:
-    out = {"n": e.n, "bad_rate": e.bad_rate, "auc": e.auc.auc, "auc_se": e.auc.se, "auc_lower": e.auc.lower,
+    out = {"n": e.n, "bad_rate": e.bad_rate, "mean_pd": e.mean_pd, "auc": e.auc.auc, "auc_se": e.auc.se, "auc_lower": e.auc.lower,
            "auc_upper": e.auc.upper, "gini": 2 * e.auc.auc - 1, "ks": e.ks.statistic,
            "hl_statistic": e.hosmer_lemeshow.statistic, "hl_pvalue": e.hosmer_lemeshow.p_value,
+           "hl_shape_pvalue": e.hosmer_lemeshow_shape.p_value,
            "jeffreys_failures": len(e.jeffreys.failures), "binomial_failures": len(e.binomial.failures),
            "class_monotone": e.bad_rates.monotone, "herfindahl": e.herfindahl}
     flat = {f"{name}_{k}": float(v) for k, v in out.items()}

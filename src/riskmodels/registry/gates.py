@@ -35,6 +35,10 @@ class PromotionGates(BaseModel):
     max_psi_train_oot: float = Field(gt=0, description="Highest acceptable score PSI, train to OOT")
     require_monotone_classes: bool = Field(description="Bad rate must rise from the best class to the worst (OOT)")
     min_oot_hl_pvalue: float = Field(ge=0, lt=1, description="Lowest acceptable Hosmer-Lemeshow p-value on OOT")
+    oot_hl_relevelled: bool = Field(
+        default=False, description="Judge the OOT Hosmer-Lemeshow on the PDs' shape, their level moved to the OOT "
+        "months' default rate (oot_hl_shape_pvalue): for through-the-cycle PDs, whose level is the long-run "
+        "average, not one window's; an underestimated class still fails the Jeffreys gate")
     max_oot_jeffreys_failures: int | None = Field(
         default=None, ge=0, description="Most classes whose PD the Jeffreys test finds underestimated on OOT; "
         "not gated when absent or when the run records no such test")
@@ -96,6 +100,12 @@ class GateResult:
         return f"{'pass' if self.passed else 'FAIL'} {self.gate}: {self.detail}"
 
 
+def _level(metrics: dict[str, float]) -> str:
+    if "oot_bad_rate" in metrics and "oot_mean_pd" in metrics:
+        return f"; observed {metrics['oot_bad_rate']:.2%} against a mean PD of {metrics['oot_mean_pd']:.2%}"
+    return ""
+
+
 def check_gates(metrics: dict[str, float], gates: PromotionGates) -> list[GateResult]:
     """Each gate's verdict on a run's metrics; a gate whose metric the run lacks fails, except
     Jeffreys, which is judged only where the run records it."""
@@ -107,14 +117,17 @@ def check_gates(metrics: dict[str, float], gates: PromotionGates) -> list[GateRe
     def value(metric: str) -> float | None:
         return float(metrics[metric]) if metric in metrics else None
 
-    auc, psi, hl, mono = (value(m) for m in ("oot_auc", "psi_train_oot", "oot_hl_pvalue", "oot_class_monotone"))
+    hl_metric = "oot_hl_shape_pvalue" if gates.oot_hl_relevelled else "oot_hl_pvalue"
+    auc, psi, hl, mono = (value(m) for m in ("oot_auc", "psi_train_oot", hl_metric, "oot_class_monotone"))
+    hl_name = "Hosmer-Lemeshow p on OOT" + (" (shape: level set to the OOT default rate" + _level(metrics) + ")"
+                                            if gates.oot_hl_relevelled else "")
     results = [
         gate("min_oot_auc", "oot_auc", None if auc is None else auc >= gates.min_oot_auc,
              f"oot_auc {auc or 0:.4f} vs minimum {gates.min_oot_auc}"),
         gate("max_psi_train_oot", "psi_train_oot", None if psi is None else psi < gates.max_psi_train_oot,
              f"psi_train_oot {psi or 0:.4f} vs maximum {gates.max_psi_train_oot}"),
-        gate("min_oot_hl_pvalue", "oot_hl_pvalue", None if hl is None else hl >= gates.min_oot_hl_pvalue,
-             f"Hosmer-Lemeshow p on OOT {hl or 0:.4f} vs minimum {gates.min_oot_hl_pvalue}"),
+        gate("min_oot_hl_pvalue", hl_metric, None if hl is None else hl >= gates.min_oot_hl_pvalue,
+             f"{hl_name} {hl or 0:.4f} vs minimum {gates.min_oot_hl_pvalue}"),
     ]
     if gates.require_monotone_classes:
         results.append(gate("require_monotone_classes", "oot_class_monotone", None if mono is None else mono >= 1.0,

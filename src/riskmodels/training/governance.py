@@ -69,7 +69,8 @@ def compare_with_champion(name: str, spec: dict[str, Any], oot_rows: pd.DataFram
     except (KeyError, ValueError, TypeError) as exc:  # a champion whose spec this code cannot read
         return ComparisonRecord(status=NOT_COMPARABLE, champion_version=champion.version, n=n, events=events,
                                 note=f"the champion's spec cannot be scored by this code: {exc}")
-    result = compare_models(event, scored_rows(spec, oot_rows), theirs)
+    relevel = bank.for_model(name).oot_hl_relevelled  # judged as the gate judges it
+    result = compare_models(event, scored_rows(spec, oot_rows), theirs, relevel)
     return ComparisonRecord(
         status="compared", champion_version=champion.version, n=result.n, events=result.events,
         challenger_auc=result.auc.auc_a, champion_auc=result.auc.auc_b, auc_diff=result.auc.diff,
