@@ -5,6 +5,7 @@ Import it as ``from _strategy_books import ...`` (pytest puts tests/ on sys.path
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +27,7 @@ def write_book_head(portfolio_dir: Path, book: Path, n: int) -> Path:
 def policy_approving_from(score: int, path: Path) -> Path:
     """The default lending policy with its approve line at ``score``, written to ``path``."""
     text = DEFAULT_POLICY.read_text(encoding="utf-8")
-    assert "approve_from: 80" in text
-    path.write_text(text.replace("approve_from: 80", f"approve_from: {score}"), encoding="utf-8")
+    changed, count = re.subn(r"(?m)^(\s*approve_from:) [0-9.]+", rf"\g<1> {score}", text)
+    assert count == 1, "the default policy must set bands.approve_from on one line"
+    path.write_text(changed, encoding="utf-8")
     return path

@@ -12,7 +12,8 @@ def ids(score: float, facts, policy) -> list[str]:
 
 
 @pytest.mark.parametrize(("score", "expected"), [
-    (100.0, ["BAND_HIGH"]), (80.0, ["BAND_HIGH"]), (79.999, ["BAND_MIDDLE"]), (60.0, ["BAND_MIDDLE"]),
+    # The default policy's bands: approve from 65, reject below 60 (default_policy.yaml says why).
+    (100.0, ["BAND_HIGH"]), (65.0, ["BAND_HIGH"]), (64.999, ["BAND_MIDDLE"]), (60.0, ["BAND_MIDDLE"]),
     (59.999, ["BAND_LOW"]), (0.0, ["BAND_LOW"]),
 ])
 def test_bands(facts, policy, score: float, expected: list[str]) -> None:
@@ -23,22 +24,37 @@ def test_bands(facts, policy, score: float, expected: list[str]) -> None:
     assert not outcome.low_score_exception
 
 
-@pytest.mark.parametrize(("fires", "holds", "rule"), [
-    ({"industry": "construction"}, {"industry": "retail"}, "HS_INDUSTRY_WARNING"),
-    ({"main_business_share": 49.9}, {"main_business_share": 50.0}, "HS_MAIN_BUSINESS"),
-    ({"account_tenure_months": 11.0}, {"account_tenure_months": 12.0}, "HS_ACCOUNT_TENURE"),
-    ({"tax_arrears": 1.0}, {"tax_arrears": float("nan")}, "HS_TAX_ARREARS"),
-    ({"requested_amount": 2_000_001.0}, {"requested_amount": 2_000_000.0}, "HS_AMOUNT"),
-    ({"owner_age": 25.0}, {"owner_age": 26.0}, "HS_OWNER_AGE"),
-    ({"owner_age": 65.0}, {"owner_age": 64.0}, "HS_OWNER_AGE"),
+@pytest.mark.parametrize(("fires", "holds", "rule", "action"), [
+    ({"industry": "construction"}, {"industry": "retail"}, "HS_INDUSTRY_WARNING", "review"),
+    ({"main_business_share": 49.9}, {"main_business_share": 50.0}, "HS_MAIN_BUSINESS", "review"),
+    ({"account_tenure_months": 11.0}, {"account_tenure_months": 12.0}, "HS_ACCOUNT_TENURE", "review"),
+    ({"tax_arrears": 1.0}, {"tax_arrears": float("nan")}, "HS_TAX_ARREARS", "review"),
+    # The default offers the pre-approved limit and sends only the excess to a person.
+    ({"requested_amount": 2_000_001.0}, {"requested_amount": 2_000_000.0}, "HS_AMOUNT", "offer"),
+    ({"owner_age": 25.0}, {"owner_age": 26.0}, "HS_OWNER_AGE", "review"),
+    ({"owner_age": 65.0}, {"owner_age": 64.0}, "HS_OWNER_AGE", "review"),
 ])
 def test_high_score_exceptions_send_a_high_score_to_review(facts, policy, fires: dict, holds: dict,
-                                                           rule: str) -> None:
+                                                           rule: str, action: str) -> None:
     outcome = band_rules(85.0, facts(**fires), policy)
     assert [h.id for h in outcome.rules] == ["BAND_HIGH", rule]
-    assert outcome.rules[1].action == "review" and outcome.rules[1].stage == "band"
+    assert outcome.rules[1].action == action and outcome.rules[1].stage == "band"
     assert ids(85.0, facts(**holds), policy) == ["BAND_HIGH"]
-    assert ids(75.0, facts(**fires), policy) == ["BAND_MIDDLE"]  # high-score exceptions only
+    assert ids(62.0, facts(**fires), policy) == ["BAND_MIDDLE"]  # high-score exceptions only
+
+
+def test_an_amount_above_the_maximum_goes_wholly_to_a_person_when_the_policy_says_review(facts, tuned) -> None:
+    seed = tuned(**{"bands.high_score_exceptions.above_max_amount": "review"})  # seed 002's own rule
+    hit = band_rules(85.0, facts(requested_amount=2_000_001.0), seed).rules[1]
+    assert (hit.id, hit.action) == ("HS_AMOUNT", "review")
+
+
+def test_an_offer_above_the_maximum_amount_needs_every_class_capped_at_it(tuned) -> None:
+    # Else the automated part of an offer could itself exceed max_amount.
+    with pytest.raises(ValueError, match="limit_cap must be at most bands.high_score_exceptions.max_amount"):
+        tuned(**{"classes.0.limit_cap": 2_500_000})
+    assert tuned(**{"classes.0.limit_cap": 2_500_000,
+                    "bands.high_score_exceptions.above_max_amount": "review"}).classes[0].limit_cap == 2_500_000
 
 
 def test_branch_flags_send_every_high_score_to_review(facts, tuned) -> None:

@@ -27,7 +27,11 @@ def test_the_packaged_policy_holds_the_domain_numbers() -> None:
     assert [(c.name, c.min_score, c.limit_cap) for c in policy.classes] == [
         ("A", 80, 2_000_000), ("B", 70, 1_500_000), ("C", 60, 1_000_000), ("D", 0, 500_000)]
     assert [c.price_multiplier for c in policy.classes] == [1.10, 1.15, 1.15, 1.20]
-    assert (policy.bands.approve_from, policy.bands.reject_below) == (80, 60)
+    # Seed 002's reject line; the approve line tuned with the strategy lab (default_policy.yaml).
+    assert (policy.bands.approve_from, policy.bands.reject_below) == (65, 60)
+    assert (policy.bands.high_score_exceptions.max_amount, policy.bands.high_score_exceptions.above_max_amount) == (
+        2_000_000, "offer")
+    assert (policy.limits.thin_data, policy.limits.no_product) == ("low_score_cap", "reject")
     assert policy.knockouts.personal_bureau.max_overdues_le30_24m == 6
     assert policy.knockouts.personal_bureau.max_dpd_24m == 30
     assert policy.bands.low_score_exceptions.min_owner_financial_assets == 3_000_000
@@ -86,7 +90,7 @@ def test_a_missing_setting_and_several_mistakes_are_all_listed() -> None:
 @pytest.mark.parametrize(("change", "message"), [
     (lambda d: d["pricing"].update(floor_pct=3.52), "policy.pricing.floor_pct must be a multiple of step_pct"),
     (lambda d: d["pricing"].update(floor_pct=13.0), "policy.pricing.floor_pct must be at most cap_pct (12); got 13"),
-    (lambda d: d["bands"].update(reject_below=85), "policy.bands.reject_below must be at most approve_from (80)"),
+    (lambda d: d["bands"].update(reject_below=85), "policy.bands.reject_below must be at most approve_from (65)"),
     (lambda d: d["classes"][2].update(min_score=75), "policy.classes must run best first"),
     (lambda d: d["classes"][3].update(min_score=10), "ending at 0; got [80.0, 70.0, 60.0, 10.0]"),
     (lambda d: d["products"]["pos_loan"].update(best_classes=["AA"]), "best_classes must name classes"),

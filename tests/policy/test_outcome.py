@@ -30,11 +30,16 @@ def test_a_clean_high_score_is_approved_with_limit_and_rate(facts, policy) -> No
     assert outcome.pricing is not None and outcome.pricing.rate_pct == 4.1
 
 
-def test_the_seeds_restaurant_in_class_b(facts, policy) -> None:
+def test_the_seeds_restaurant_in_class_b(facts, policy, tuned) -> None:
     outcome = answer(facts(), policy, score=78.0)  # seed 000: score 78, class B
-    assert (outcome.decision, outcome.risk_class, ids(outcome)) == ("review", "B", ["BAND_MIDDLE"])
+    # Above the default's grey zone (60-65) the pre-approved limit is pushed at once; the
+    # 150,000 asked is under it, so there is no excess for due diligence.
+    assert (outcome.decision, outcome.risk_class, ids(outcome)) == ("approve", "B", ["BAND_HIGH"])
     assert (outcome.limit.pre_approved, outcome.limit.final, outcome.pricing.rate_pct) == (240_000, 150_000, 4.5)
     assert (outcome.limit.recommended_product, outcome.limit.by_product[0].limit) == ("general_credit", 180_000)
+    # Under seed 002's own bands (approve from 80) the same answer goes to a person.
+    seed = answer(facts(), tuned(**{"bands.approve_from": 80}), score=78.0)
+    assert (seed.decision, ids(seed), seed.limit.pre_approved) == ("review", ["BAND_MIDDLE"], 240_000)
 
 
 def test_stages_come_in_order_and_a_reject_takes_limit_and_rate_away(facts, policy) -> None:
@@ -77,7 +82,7 @@ def test_a_request_above_the_pre_approved_limit_is_offered_that_limit_at_once(fa
     assert outcome.rules[2].evidence == {"requested_amount": 450_000.0, "pre_approved": 410_000.0}
     assert (outcome.limit.recommended_product, outcome.limit.final) == ("pos_loan", 410_000)
     # In the grey zone the whole request goes to a person, as before.
-    assert answer(facts(requested_amount=450_000.0), policy, score=75.0).decision == "review"
+    assert answer(facts(requested_amount=450_000.0), policy, score=62.0).decision == "review"
     at_the_limit = answer(facts(requested_amount=410_000.0), policy)
     assert at_the_limit.decision == "approve" and at_the_limit.limit.final == 410_000
 
@@ -103,12 +108,17 @@ def test_a_secured_request_is_answered_with_the_unsecured_limit(facts, policy) -
     assert "outside the automated products" in secured.text_en and outcome.limit.final == 350_000
 
 
-def test_no_product_that_lends_means_a_person_decides(facts, policy) -> None:
+def test_no_product_that_lends_is_rejected_or_sent_to_a_person_as_the_policy_says(facts, policy, tuned) -> None:
+    why = {"general_credit": "GC_NO_FLOW", "pos_loan": "POS_NO_DATA", "tax_loan": "TAX_NO_DATA",
+           "flow_loan": "FLOW_NO_DATA"}
+    # The default: seed 002 rejects an applicant who fails every product's admission.
     outcome = answer(facts(**NO_FLOW, **NO_TAX, **NO_POS), policy, score=90.0)
-    assert outcome.decision == "review" and ids(outcome) == ["BAND_HIGH", "LIMIT_NO_PRODUCT"]
-    assert outcome.rules[1].evidence == {"general_credit": "GC_NO_FLOW", "pos_loan": "POS_NO_DATA",
-                                         "tax_loan": "TAX_NO_DATA", "flow_loan": "FLOW_NO_DATA"}
+    assert outcome.decision == "reject" and ids(outcome) == ["BAND_HIGH", "LIMIT_NO_PRODUCT"]
+    assert outcome.rules[1].evidence == why and outcome.pricing is None
     assert outcome.limit.final == 0
+    review = answer(facts(**NO_FLOW, **NO_TAX, **NO_POS), tuned(**{"limits.no_product": "review"}), score=90.0)
+    assert review.decision == "review" and ids(review) == ["BAND_HIGH", "LIMIT_NO_PRODUCT"]
+    assert review.rules[1].evidence == why and review.limit.final == 0
 
 
 def test_a_product_switch_is_explained_without_changing_the_decision(facts, policy) -> None:
@@ -144,7 +154,8 @@ def test_limits_are_sized_in_the_limit_scores_class_while_the_price_stays_the_sc
     assert apply_policy(facts(), 85.0, 0.006, 90.0, "pass", policy, limit_score=95.0, limit_pd=0.001) == full
 
 
-def test_a_limit_score_under_the_reject_line_leaves_the_sizing_to_a_person(facts, policy) -> None:
+def test_a_limit_score_under_the_reject_line_leaves_the_sizing_to_a_person(facts, tuned) -> None:
+    policy = tuned(**{"limits.thin_data": "review", "bands.approve_from": 80})
     outcome = apply_policy(facts(), 66.0, 0.03, 90.0, "pass", policy, limit_score=55.0, limit_pd=0.08)
     assert outcome.decision == "review" and ids(outcome) == ["BAND_MIDDLE", "LIMIT_THIN_DATA"]
     assert outcome.rules[1].evidence == {"limit_score": 55.0, "reject_below": 60.0}
@@ -161,3 +172,22 @@ def test_a_limit_score_under_the_reject_line_with_a_low_score_exception_is_sized
     outcome = apply_policy(rich, 66.0, 0.03, 90.0, "pass", policy, limit_score=55.0, limit_pd=0.08)
     assert "LIMIT_THIN_DATA" not in ids(outcome) and outcome.limit.sized_class == "D"
     assert outcome.limit.by_product[0].binding_constraint == "low_score_cap" and outcome.limit.pre_approved > 0
+
+
+def test_a_limit_score_under_the_reject_line_is_sized_under_the_low_score_cap_by_default(facts, policy, tuned) -> None:
+    rich = facts(flow_mean_inflow=900_000.0, flow_annual_inflow=10.8e6, tax_sales_last_year=11e6,
+                 requested_amount=800_000.0)
+    outcome = apply_policy(rich, 70.0, 0.02, 90.0, "pass", policy, limit_score=55.0, limit_pd=0.08)
+    thin = outcome.rules[1]
+    assert ids(outcome) == ["BAND_HIGH", "LIMIT_THIN_DATA", "LIMIT_ABOVE_PREAPPROVED"]
+    assert (thin.action, thin.evidence) == ("info", {"limit_score": 55.0, "reject_below": 60.0, "limit_cap": 500_000})
+    # A starter limit in the limit score's class, never above the low-score cap, offered at once.
+    assert outcome.decision == "offer" and outcome.limit.sized_class == "D"
+    assert 0 < outcome.limit.pre_approved <= 500_000 and outcome.limit.final == outcome.limit.pre_approved
+    # Never more than the same applicant sized on its own score (removing a source never raises a limit).
+    whole = apply_policy(rich, 70.0, 0.02, 90.0, "pass", policy)
+    assert outcome.limit.pre_approved <= whole.limit.pre_approved
+    # A person sizes it when the policy says review.
+    by_hand = apply_policy(rich, 70.0, 0.02, 90.0, "pass", tuned(**{"limits.thin_data": "review"}),
+                           limit_score=55.0, limit_pd=0.08)
+    assert by_hand.decision == "review" and by_hand.limit.pre_approved == 0

@@ -52,9 +52,16 @@ def high_score_exceptions(facts: ApplicationFacts, policy: Policy) -> list[RuleH
         hits.append(_hit("HS_TAX_ARREARS", "review", "近三年有欠税记录", "Tax arrears within 3 years",
                          tax_arrears=True))
     if facts.requested_amount > rules.max_amount:
-        hits.append(_hit("HS_AMOUNT", "review", f"申请金额{cny(facts.requested_amount)}元，超过{cny(rules.max_amount)}元",
-                         f"Amount requested {cny(facts.requested_amount)} above {cny(rules.max_amount)}",
-                         requested_amount=facts.requested_amount, maximum=rules.max_amount))
+        amount = cny(facts.requested_amount), cny(rules.max_amount)
+        if rules.above_max_amount == "offer":  # seed 000: the pre-approved limit now, a person for the excess
+            hits.append(_hit("HS_AMOUNT", "offer", f"申请金额{amount[0]}元，超过{amount[1]}元：先按预授信额度授信，"
+                             f"超出部分转人工审批", f"Amount requested {amount[0]} above {amount[1]}: the pre-approved "
+                             "limit is offered at once, the excess goes to a person",
+                             requested_amount=facts.requested_amount, maximum=rules.max_amount))
+        else:
+            hits.append(_hit("HS_AMOUNT", "review", f"申请金额{amount[0]}元，超过{amount[1]}元",
+                             f"Amount requested {amount[0]} above {amount[1]}",
+                             requested_amount=facts.requested_amount, maximum=rules.max_amount))
     if facts.owner_age <= rules.young_owner_age or facts.owner_age >= rules.senior_owner_age:
         hits.append(_hit("HS_OWNER_AGE", "review",
                          f"经营者年龄{facts.owner_age:g}岁（{rules.young_owner_age:g}岁及以下或{rules.senior_owner_age:g}岁及以上）",

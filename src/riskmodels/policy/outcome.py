@@ -44,7 +44,7 @@ def fraud_verdict(score: float, model_verdict: str, policy: Policy) -> str:
     return "pass" if score >= bands.pass_score else "review" if score >= bands.review_score else "reject"
 
 
-def _hit(rule_id: str, action: Literal["review", "offer", "info"], zh: str, en: str,
+def _hit(rule_id: str, action: Literal["reject", "review", "offer", "info"], zh: str, en: str,
          **evidence: float | str | bool | None) -> RuleHit:
     return RuleHit(id=rule_id, stage="limit", action=action, text_zh=zh, text_en=en, evidence=evidence)
 
@@ -58,8 +58,13 @@ def limit_rules(facts: ApplicationFacts, limit: LimitDecision, policy: Policy,
         pass
     elif chosen is None:
         why = {p.product: p.failed_admission[0].id if p.failed_admission else "zero_limit" for p in limit.by_product}
-        hits.append(_hit("LIMIT_NO_PRODUCT", "review", "没有可自动授信的产品（准入不满足或额度为零）：转人工",
-                         "No automated product can lend (admission not met or a zero limit): manual review", **why))
+        if policy.limits.no_product == "reject":  # seed 002: failing the admission conditions rejects
+            hits.append(_hit("LIMIT_NO_PRODUCT", "reject", "没有可自动授信的产品（准入不满足或额度为零）：自动拒绝",
+                             "No automated product can lend (admission not met or a zero limit): automatic "
+                             "rejection", **why))
+        else:
+            hits.append(_hit("LIMIT_NO_PRODUCT", "review", "没有可自动授信的产品（准入不满足或额度为零）：转人工",
+                             "No automated product can lend (admission not met or a zero limit): manual review", **why))
     elif chosen != limit.requested_product:
         zh, en = NAMES[chosen]
         hits.append(_hit("PRODUCT_SWITCH", "info", f"申请的产品不能足额授信，推荐{zh}", f"The product applied for "
@@ -103,12 +108,21 @@ def decision_of(rules: list[RuleHit]) -> Verdict:
 
 
 def _thin_data_rule(score: float, limit_score: float, low_score_exception: bool, policy: Policy) -> RuleHit | None:
-    """No automated limit when the missing sources, held at their worst, would put the score
-    under the reject line (the score itself is above it) and no low-score exception would let
-    such a score through: a person sizes the loan."""
+    """When the missing sources, held at their worst, would put the score under the reject line
+    (the score itself is above it) and no low-score exception would let such a score through:
+    no automated limit, a person sizes the loan (``limits.thin_data: review``); or, with
+    ``low_score_cap``, a limit sized in that score's class under the low-score cap, explained."""
     line = policy.bands.reject_below
     if low_score_exception or not limit_score < line <= score:
         return None
+    if policy.limits.thin_data == "low_score_cap":
+        cap = policy.bands.low_score_exceptions.limit_cap
+        return _hit("LIMIT_THIN_DATA", "info",
+                    f"缺失数据源按最差档位计分后评分{limit_score:.1f}，低于拒绝线{line:g}：额度按该评分的等级核定，"
+                    f"不超过{cny(cap)}元",
+                    f"With its missing sources at their worst bins the score is {limit_score:.1f}, under the reject "
+                    f"line of {line:g}: the limit is sized in that score's class, at most {cny(cap)}",
+                    limit_score=round(limit_score, 4), reject_below=line, limit_cap=cap)
     return _hit("LIMIT_THIN_DATA", "review",
                 f"缺失数据源按最差档位计分后评分{limit_score:.1f}，低于拒绝线{line:g}：不自动核定额度，转人工",
                 f"With its missing sources at their worst bins the score is {limit_score:.1f}, under the reject "
@@ -138,17 +152,19 @@ def apply_policy(facts: ApplicationFacts, score: float, applicant_pd: float, fra
     sized_rate = pricing.rate_pct if sized_pd == applicant_pd and sized_class == risk_class else max(
         pricing.rate_pct, quote_rate(sized_class, sized_pd, policy).rate_pct)
     # A limit score under the reject line is sized as that low score would be: under the
-    # low-score cap when an exception lets it through, else by a person (LIMIT_THIN_DATA).
-    sized_exception = (sized_score < score and sized_score < policy.bands.reject_below
-                       and band_rules(sized_score, facts, policy).low_score_exception)
-    low_cap = (policy.bands.low_score_exceptions.limit_cap if bands.low_score_exception or sized_exception
-               else None)
+    # low-score cap when an exception lets it through or the policy sizes thin data so
+    # (limits.thin_data), else by a person (LIMIT_THIN_DATA).
+    under_line = sized_score < score and sized_score < policy.bands.reject_below
+    sized_exception = under_line and band_rules(sized_score, facts, policy).low_score_exception
+    capped = sized_exception or (under_line and policy.limits.thin_data == "low_score_cap")
+    low_cap = policy.bands.low_score_exceptions.limit_cap if bands.low_score_exception or capped else None
     limit = limit_decision(facts, sized_class, sized_rate, low_cap, policy)
     thin = _thin_data_rule(score, sized_score, sized_exception, policy)
-    if thin is not None:
+    by_a_person = thin is not None and thin.action == "review"
+    if by_a_person:
         limit = limit.model_copy(update={"recommended_product": None, "pre_approved": 0.0, "final": 0.0})
     rules = [*knockouts(facts, policy), *fraud_rules(fraud_score, verdict, policy), *bands.rules,
-             *([thin] if thin else []), *limit_rules(facts, limit, policy, sized_by_a_person=thin is not None)]
+             *([thin] if thin else []), *limit_rules(facts, limit, policy, sized_by_a_person=by_a_person)]
     decision = decision_of(rules)
     if decision == "reject":
         limit = limit.model_copy(update={"recommended_product": None, "pre_approved": 0.0, "final": 0.0})

@@ -122,6 +122,9 @@ class HighScoreExceptions(_Settings):
     min_account_tenure_months: Count = 12
     tax_arrears: bool = True
     max_amount: Amount = 2_000_000
+    # review: a request above max_amount sends everything to a person (seed 002); offer: the
+    # pre-approved limit (never above max_amount, see Policy) at once, only the excess to a person.
+    above_max_amount: Literal["review", "offer"] = "review"
     young_owner_age: Count = 25
     senior_owner_age: Count = 65
 
@@ -210,6 +213,12 @@ class Limits(_Settings):
     # Limits are sized on the score with every characteristic that draws on one of these sources,
     # when the source is missing, held at its worst bin: removing a source never raises a limit.
     sized_with_missing_at_worst: list[Literal["flow", "tax", "pos"]] = ["flow", "tax", "pos"]
+    # A limit score under the reject line (the score above it): review, a person sizes the loan;
+    # low_score_cap, the limit is sized in the limit score's class under the low-score cap.
+    thin_data: Literal["review", "low_score_cap"] = "review"
+    # No automated product lends (admission failed or a zero limit): review, or reject (seed 002's
+    # automatic rejection of an applicant who fails the admission conditions).
+    no_product: Literal["review", "reject"] = "review"
 
 
 class Pricing(_Settings):
@@ -265,6 +274,11 @@ class Policy(_Settings):
         names = [c.name for c in self.classes]
         if len(set(names)) != len(names):
             raise ValueError(f"classes must have unique names; got {names}")
+        exceptions = self.bands.high_score_exceptions
+        above = [c.name for c in self.classes if c.limit_cap > exceptions.max_amount]
+        if exceptions.above_max_amount == "offer" and above:  # else an offer could lend past max_amount
+            raise ValueError(f"classes' limit_cap must be at most bands.high_score_exceptions.max_amount "
+                             f"({exceptions.max_amount:,.0f}) when above_max_amount is offer; got {above}")
         unknown = sorted(set(self.products.pos_loan.best_classes) - set(names))
         if unknown:
             raise ValueError(f"products.pos_loan.best_classes must name classes of {names}; got {unknown}")
