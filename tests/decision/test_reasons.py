@@ -309,3 +309,27 @@ def test_a_fraud_reason_never_calls_the_safest_value_adverse() -> None:
         ("近7天多头申请次数：3", "Loan applications by the owner in 7 days, all lenders: 3")]
     (recent,) = gbm_reasons([0.9], ["pb_months_since_overdue"], {"pb_months_since_overdue": 2.0})
     assert recent.text_en == "Personal bureau: months since the last overdue: 2 months"
+
+
+@pytest.mark.parametrize(("unseen", "scored_as"), [
+    ("worst_bin", ("scored as the lowest band: construction", "按最低档位计分：建筑")),
+    ("missing_bin", ("scored as no data", "按无数据计分"))])
+def test_an_unseen_category_reads_as_the_bin_it_scores_in(unseen: str, scored_as: tuple[str, str]) -> None:
+    # A category the card never saw scores in the missing bin or, where the spec says worst_bin, in
+    # the lowest bin: the reason must name the band whose points it lost, not "no data" for both.
+    bin_ = {"woe": 0.0, "count": 10, "event_rate": 0.1}
+    card = CompiledScorecard({
+        "spec_version": 1, "unseen_category": unseen,
+        "scale": {"base_points": 60, "base_odds": 20, "pdo": 10, "min_score": 0, "max_score": 100},
+        "intercept": -2.0, "features": [
+            {"name": "industry", "type": "categorical", "coef": -1.0, "special_bins": [], "mean_points": 5.0,
+             "max_points": 8.0, "missing_bin": {"label": "Missing", "points": 4.0, **bin_},
+             "bins": [{"label": "0", "categories": ["catering"], "points": 8.0, **bin_},
+                      {"label": "1", "categories": ["construction"], "points": 1.0, **bin_}]}]})
+    features = {"industry": "space_mining"}
+    with pytest.warns(UserWarning, match="space_mining"):
+        (reason,) = scorecard_reasons(card.contributions_one(features), features, card=card)
+    assert reason.points_lost == (7.0 if unseen == "worst_bin" else 4.0)
+    assert reason.text_en == (f"Main industry: space_mining (not seen in development, {scored_as[0]}; "
+                              "best band: catering)")
+    assert reason.text_zh == f"所属行业：space_mining（开发样本中未出现，{scored_as[1]}；最优档位：餐饮）"

@@ -111,11 +111,13 @@ class Phrasing:
 
 class Bands:
     """One scorecard characteristic's bins as a reason states them: where a value falls (the
-    scorer's own rules: missing, special codes, "equal goes right", unseen categories score
-    the missing bin) and each band's label. Built once per loaded scorecard."""
+    scorer's own rules: missing, special codes, "equal goes right", an unseen category in the
+    missing bin or, when the spec says ``worst_bin``, the lowest-scoring bin) and each band's
+    label. Built once per loaded scorecard."""
 
     def __init__(self, phrasing: Phrasing, splits: Sequence[float], categories: Sequence[Sequence[Any]],
-                 points: Sequence[float], missing_points: float, specials: Sequence[tuple[Sequence[Any], float]]) -> None:
+                 points: Sequence[float], missing_points: float, specials: Sequence[tuple[Sequence[Any], float]],
+                 unseen: str = "missing_bin") -> None:
         self.phrasing = phrasing
         self.splits = list(splits)
         self.categories = [list(c) for c in categories]
@@ -127,6 +129,8 @@ class Bands:
         self.special_codes = [list(codes) for codes, _ in specials]
         every = [*points, missing_points, *(p for _, p in specials)]
         self.best = max(range(len(every)), key=every.__getitem__)  # the first of equals
+        # Where the scorer puts an unseen category (an ``error`` spec never scores one).
+        self.unseen = min(range(len(points)), key=list(points).__getitem__) if unseen == "worst_bin" else self.missing
 
     def locate(self, value: Any) -> int:
         if is_missing(value):
@@ -135,7 +139,7 @@ class Bands:
         if special is not None:
             return special
         if self.categories:
-            return self.category_bin.get(value, self.missing)
+            return self.category_bin.get(value, self.unseen)
         return bisect_right(self.splits, float(value))
 
     def _edges(self, index: int) -> tuple[float | None, float | None]:
@@ -215,9 +219,16 @@ class Bands:
         decimals = self.decimals(index, value)
         value_zh, value_en = p.value(value, decimals)
         best_zh, best_en = self.label(self.best, decimals)
-        if index == self.missing and not is_missing(value):  # a category the development sample never had
+        unseen = bool(self.categories) and not is_missing(value) and value not in self.category_bin \
+            and value not in self.special_bin  # a category the development sample never had
+        if unseen and index == self.missing:
             return (f"{p.label_zh}：{value_zh}（开发样本中未出现，按无数据计分；最优档位：{best_zh}）",
                     f"{p.label_en}: {value_en} (not seen in development, scored as no data; best band: {best_en})")
+        if unseen:  # the spec's worst_bin: scored in the lowest band
+            band_zh, band_en = self.label(index, decimals)
+            return (f"{p.label_zh}：{value_zh}（开发样本中未出现，按最低档位计分：{band_zh}；最优档位：{best_zh}）",
+                    f"{p.label_en}: {value_en} (not seen in development, scored as the lowest band: {band_en}; "
+                    f"best band: {best_en})")
         if index >= self.missing:  # the value is its own band: no data, or a special code
             return f"{p.label_zh}：{value_zh}（最优档位：{best_zh}）", f"{p.label_en}: {value_en} (best band: {best_en})"
         band_zh, band_en = self.label(index, decimals)

@@ -119,7 +119,7 @@ class ReasonCatalogue:
                 for category, i in getattr(c, "category_bin", {}).items():
                     groups[i].append(category)
                 cached[c.name] = Bands(phrasing, c.splits if c.numeric else [], [] if c.numeric else groups,
-                                       c.bin_points.tolist(), c.missing_points, c.special_bins)
+                                       c.bin_points.tolist(), c.missing_points, c.special_bins, c.unseen)
             _BANDS[card] = cached
         return cached
 
