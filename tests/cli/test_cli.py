@@ -142,6 +142,15 @@ def test_promote_and_show_name_an_unknown_model_on_one_line() -> None:
         assert "NAME/--version must be a registered model version or alias" in _one_line_error(result.stderr)
 
 
+def test_score_batch_names_an_unknown_model_on_one_line(portfolio_dir: Path, tmp_path: Path) -> None:
+    for model in ("no-such-model", "sme-application-scorecard:999"):
+        result = runner.invoke(app, ["score", "batch", "--model", model, "--input",
+                                     str(portfolio_dir / "applications.parquet"), "--output", str(tmp_path / "s.parquet")])
+        assert result.exit_code == 2, result.output
+        assert "--model must be a registered model version" in _one_line_error(result.stderr)
+        assert not (tmp_path / "s.parquet").exists()
+
+
 def test_models_list_and_show_give_versions_aliases_gates_and_approver(trained_store: object) -> None:
     from riskmodels import registry
     from riskmodels.config import REGISTERED_MODELS

@@ -34,23 +34,30 @@ def score_batch(
         raise fail(f"--master needs --engine spark; got --engine {engine}")
     if engine == "embedded" and not Path(input).exists():
         raise fail(f"--input must be a Parquet file or folder; got {input!r}")
-    if engine == "spark":
-        try:
-            import pyspark  # noqa: F401
+    from riskmodels.registry import ModelNotFound
 
-            from riskmodels.batch.spark import DEFAULT_MASTER, score_batch_spark
-        except ModuleNotFoundError as exc:
-            raise fail(f"--engine spark needs pyspark: pip install 'riskmodels[spark]' ({exc})") from exc
-        # Spark shows its own progress bar per stage.
-        summary = score_batch_spark(model, input, output, kind=kind, master=master or DEFAULT_MASTER)
-    else:
-        from tqdm import tqdm
+    try:
+        if engine == "spark":
+            try:
+                import pyspark  # noqa: F401
 
-        from riskmodels.batch import score_batch as run_batch
+                from riskmodels.batch.spark import DEFAULT_MASTER, score_batch_spark
+            except ModuleNotFoundError as exc:
+                raise fail(f"--engine spark needs pyspark: pip install 'riskmodels[spark]' ({exc})") from exc
+            # Spark shows its own progress bar per stage.
+            summary = score_batch_spark(model, input, output, kind=kind, master=master or DEFAULT_MASTER)
+        else:
+            from tqdm import tqdm
 
-        with tqdm(unit="row", desc="scoring", disable=None) as bar:
-            summary = run_batch(model, Path(input), Path(output), kind=kind, progress=bar.update)
-    typer.echo(f"{summary.model} v{summary.version}: read {summary.rows_read:,}, scored {summary.rows_scored:,}, "
+            from riskmodels.batch import score_batch as run_batch
+
+            with tqdm(unit="row", desc="scoring", disable=None) as bar:
+                summary = run_batch(model, Path(input), Path(output), kind=kind, progress=bar.update)
+    except ModelNotFound as exc:
+        raise fail("--" + str(exc).strip("'\"")) from exc  # "--model must be a registered model version; ..."
+    # A decision's "version" lists every model it read (name:version,...), a model's is a number.
+    version = f"v{summary.version}" if str(summary.version).isdigit() else f"({summary.version})"
+    typer.echo(f"{summary.model} {version}: read {summary.rows_read:,}, scored {summary.rows_scored:,}, "
                f"rejected {summary.rows_rejected:,} in {summary.seconds:.1f} s "
                f"({summary.rows_per_second:,.0f} rows/s) -> {summary.output_path}; rejects: {summary.rejects_path}")
 
