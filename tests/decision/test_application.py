@@ -85,6 +85,19 @@ def test_the_restaurant_gets_a_sensible_pre_approval(bundle: ModelBundle) -> Non
     assert answer.rate is not None and 3.5 <= answer.rate <= 6.0
 
 
+def test_the_readable_summary_shows_the_rate_and_the_unrounded_price_it_was_rounded_from(bundle: ModelBundle) -> None:
+    from riskmodels.decision.summary import decision_summary
+
+    answer = decide(reference_bodies()["laowang"], bundle)
+    assert answer.pricing is not None and answer.rate is not None
+    (line,) = [x for x in decision_summary(answer).splitlines() if x.strip().startswith("rate")]
+    assert line.strip().startswith(f"rate   {answer.rate:.2f}% a year")
+    assert line.endswith(f"= {answer.pricing.unrounded_pct:.3f} before rounding to the policy's step)")
+    # The components add up to the unrounded price, and the quote is that price rounded to a 5 bp step.
+    assert sum(answer.pricing.components.values()) == pytest.approx(answer.pricing.unrounded_pct, abs=1e-9)
+    assert abs(answer.rate - answer.pricing.unrounded_pct) <= load_policy().pricing.step_pct / 2 + 1e-9
+
+
 def test_the_tech_firm_is_handled_by_the_products_it_qualifies_for(bundle: ModelBundle) -> None:
     answer = decide(reference_bodies()["shendu"], bundle)
     by_product = {p.product: p for p in answer.limit.by_product}

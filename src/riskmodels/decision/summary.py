@@ -27,7 +27,8 @@ def decision_summary(d: Decision) -> str:
         lines.append(f"     {p.product:<15} {f'{p.limit:>12,.0f}' if p.eligible else '   not eligible'}  {why}")
     if d.pricing is not None:
         parts = " + ".join(f"{k} {v:.2f}" for k, v in d.pricing.components.items())
-        lines.append(f"   rate   {d.rate:.2f}% a year ({d.pricing.method}: {parts} = {d.pricing.unrounded_pct:.2f})")
+        lines.append(f"   rate   {d.rate:.2f}% a year ({d.pricing.method}: {parts} = {d.pricing.unrounded_pct:.3f} "
+                     "before rounding to the policy's step)")
     lines.append("   rules  " + ", ".join(f"{r.id}({r.action})" for r in d.rules))
     for r in d.reasons:
         lines.append(f"   reason {r.code:<24} {r.text_zh} / {r.text_en}")
