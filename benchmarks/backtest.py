@@ -31,18 +31,14 @@ from benchmarks.common import print_table, quiet, write_results
 
 def backtest(book: Path, card: Any) -> dict[str, Any]:
     from riskmodels.evaluation import calibration
-    from riskmodels.policy import load_policy
     from riskmodels.training.samples import booked_sample
 
     tables = {name: pd.read_parquet(book / f"{name}.parquet") for name in ("applications", "outcomes", "truth")}
     sample = booked_sample(tables["applications"], tables["outcomes"], tables["truth"], "bad_12m")
-    features = card.build(sample.input_rows)
-    points = card.scorecard.score_frame(features, clip=False)
-    pd_ = np.asarray(card.scorecard.pd_from_points(points), dtype=float)
-    bands = load_policy().risk_bands()
-    classes = bands.assign(card.scorecard.scale.clip(points))
+    scored = card.score_frame(sample.input_rows)  # the registered spec's own path: PD from the unclipped points
+    pd_, classes = scored["pd"].to_numpy(dtype=float), scored["risk_class"].to_numpy()
     hl = calibration.hosmer_lemeshow(sample.event, pd_, external=True)
-    jeffreys = calibration.jeffreys_test(sample.event, pd_, classes, bands.names, 0.05).table
+    jeffreys = calibration.jeffreys_test(sample.event, pd_, classes, card.bands.names, 0.05).table
     deciles = pd.DataFrame({"pd": pd_, "true": sample.oracle_pd}).assign(
         decile=lambda f: pd.qcut(f["pd"], 10, labels=False)).groupby("decile")[["pd", "true"]].mean()
     ratio = (deciles["true"] / deciles["pd"]).round(3).tolist()

@@ -54,7 +54,7 @@ def score_batch(
             with tqdm(unit="row", desc="scoring", disable=None) as bar:
                 summary = run_batch(model, Path(input), Path(output), kind=kind, progress=bar.update)
     except ModelNotFound as exc:
-        raise fail("--" + str(exc).strip("'\"")) from exc  # "--model must be a registered model version; ..."
+        raise fail(str(exc).replace("model must", "--model must")) from exc
     # A decision's "version" lists every model it read (name:version,...), a model's is a number.
     version = f"v{summary.version}" if str(summary.version).isdigit() else f"({summary.version})"
     typer.echo(f"{summary.model} {version}: read {summary.rows_read:,}, scored {summary.rows_scored:,}, "

@@ -84,27 +84,17 @@ def hosmer_lemeshow(y: ArrayLike, pd_: ArrayLike, groups: int = 10, *, external:
     if groups < 3:
         raise ValueError(f"groups must be at least 3; got {groups}")
     if relevel:
+        # The calibration's own level fit (slope 1); imported here, as riskmodels.scorecard loads optbinning.
+        from riskmodels.scorecard.calibration import level_intercept
+
         y_arr, p = _calibrated(y, pd_)
-        pd_ = _relevelled(p, float(y_arr.sum()))
+        logit = np.log(np.clip(p, 1e-12, 1 - 1e-12) / np.clip(1 - p, 1e-12, 1))
+        pd_ = 1.0 / (1.0 + np.exp(-(logit + level_intercept(logit, y_arr))))
     table = calibration_table(y, pd_, groups)
     mean = table["mean_pd"].clip(1e-12, 1 - 1e-12)  # a PD of exactly 0 with bads must still count
     statistic = float(((table["bads"] - table["expected_bads"]) ** 2 / (table["n"] * mean * (1 - mean))).sum())
     dof = (groups - 1 if relevel else groups) if external else groups - 2
     return HosmerLemeshowResult(statistic, dof, float(stats.chi2.sf(statistic, dof)), groups)
-
-
-def _relevelled(p: np.ndarray, bads: float) -> np.ndarray:
-    """``p`` shifted in log-odds so that it sums to ``bads`` (Newton on the one shift)."""
-    logit = np.log(np.clip(p, 1e-12, 1 - 1e-12) / np.clip(1 - p, 1e-12, 1))
-    target = min(max(bads, 0.5), len(p) - 0.5)  # no bads (or no goods): the nearest level a PD can reach
-    shift = 0.0
-    for _ in range(50):
-        q = 1.0 / (1.0 + np.exp(-(logit + shift)))
-        step = (target - q.sum()) / max(float((q * (1 - q)).sum()), 1e-12)
-        shift += step
-        if abs(step) < 1e-10:
-            break
-    return np.asarray(1.0 / (1.0 + np.exp(-(logit + shift))))
 
 
 def _class_order(classes: np.ndarray, order: Sequence[object] | None) -> list[object]:

@@ -81,9 +81,10 @@ class Calibration:
         return cls("none", "through_the_cycle", 0.0, 1.0, 0, 0, 0, 0, float("nan"), "none", "none")
 
 
-def _level(z: FloatArray, y: FloatArray, slope: float, iterations: int = 50) -> float:
+def level_intercept(z: FloatArray, y: FloatArray, slope: float = 1.0, iterations: int = 50) -> float:
     """Maximum-likelihood intercept ``a`` of ``P(y=1) = expit(a + slope * z)`` with the slope held
-    fixed (``slope * z`` an offset): Newton in one dimension."""
+    fixed (``slope * z`` an offset): Newton in one dimension. At the optimum the PDs sum to the
+    bads; also the shift a re-levelled Hosmer-Lemeshow test moves the PDs by."""
     a = math.log(max(y.mean(), 1e-9) / max(1 - y.mean(), 1e-9)) - slope * float(np.mean(z))
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-(a + slope * z)))
@@ -113,6 +114,6 @@ def fit_calibration(z_slope: npt.ArrayLike, y_slope: npt.ArrayLike, z_level: npt
     from riskmodels.scorecard.logistic import WoeLogisticRegression
 
     slope = float(WoeLogisticRegression().fit(zs[:, None], ys).coef_[0, 0]) if method == "logistic" else 1.0
-    intercept = _level(zl, yl, slope)
+    intercept = level_intercept(zl, yl, slope)
     return Calibration(method, basis, float(intercept), float(slope), len(ys), int(ys.sum()), len(yl),
                        int(yl.sum()), float(yl.mean()), slope_sample, level_sample)
