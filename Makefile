@@ -13,7 +13,7 @@ export BENTOML_DO_NOT_TRACK := true
 export GX_ANALYTICS_ENABLED := false
 export HF_HUB_OFFLINE := 1
 
-.PHONY: demo test check install serve bench clean-data chromium
+.PHONY: demo test check install serve bench clean-data chromium postgresql
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -36,7 +36,14 @@ chromium:
 	@fc-list :lang=zh 2>/dev/null | grep -q . || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null) \
 	  || echo "warning: no CJK font; run 'apt-get install fonts-wqy-microhei' as root to read the reports' Chinese text"
 
-test: $(STAMP) chromium
+# The shared stores' tests run against a real PostgreSQL server, which tests/_postgres.py starts
+# on 127.0.0.1 from Debian's package (installed once, as root, like chromium).
+postgresql:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	  || echo "warning: no PostgreSQL server; its store tests will skip (run 'apt-get install postgresql' as root)"
+
+test: $(STAMP) chromium postgresql
 	$(PY) -m pytest
 
 # The rooms keep their shape: lint and import order (ruff), the arrows between rooms

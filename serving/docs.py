@@ -27,10 +27,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from serving.api import v1
 from serving.context import IDEMPOTENCY_KEY, REQUEST_ID
 from serving.idempotency import REPLAYED
 from serving.problems import PROBLEM_JSON
-from serving.routes import v1
 
 TITLE = "riskmodels scoring API"
 DESCRIPTION = """Credit decisions for small and micro business loans (小微企业贷款): fraud score,

@@ -21,7 +21,6 @@ from typing import Annotated, Any, cast
 
 import bentoml
 from fastapi import Body, Depends, FastAPI, Request, Response, Security
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ValidationError
 
@@ -33,7 +32,7 @@ from serving.context import RequestContext, row_request_id
 from serving.deadline import Deadline
 from serving.errors import describe
 from serving.idempotency import answer, rows_digest
-from serving.problems import ProblemError, problem_response, request_id_of
+from serving.problems import problem_response, request_id_of
 from serving.schemas import (
     MAX_BATCH,
     MAX_BATCH_BODY_BYTES,
@@ -259,19 +258,3 @@ def reload(svc: Svc, request: Request) -> Response:
         return problem_response(request.scope, exc.status, exc.detail, exc.kind, model=ReloadProblem,
                                 reloaded=False, models=list(svc.loaded.models), failures=exc.failures)
     return _json(ReloadResponse(**loaded.report(), reloaded=True))
-
-
-_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-@v1.api_route("/{rest:path}", methods=_METHODS, include_in_schema=False)
-async def elsewhere(request: Request) -> Response:
-    """Any other path or method under /v1: 404 or 405 as a problem (BentoML's own would be
-    plain text, and would skip the key)."""
-    path = guard.route_path(request.scope)
-    allowed = sorted({m for r in v1.routes if isinstance(r, APIRoute) and r.endpoint is not elsewhere
-                      and r.path_regex.match(path) for m in r.methods or ()})
-    if allowed:
-        raise ProblemError(405, f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}",
-                           headers={"Allow": ", ".join(allowed)})
-    raise ProblemError(404, f"no route {request.url.path} in this API (see /docs.json)")

@@ -16,8 +16,8 @@ import bentoml
 from riskmodels.config import Settings, apply_offline_environment
 from riskmodels.contract.privacy import PiiLogFilter
 from serving import SERVICE_CONFIG
+from serving.api import v1
 from serving.docs import docs
-from serving.routes import v1
 from serving.scoring import Scoring
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from riskmodels.config import Settings, apply_offline_environment, get_settings
 
+pytest_plugins = ["tests._postgres"]  # the `postgres_url` fixture: a real server for the shared stores
+
 apply_offline_environment()
 # Tests never touch the repository's own mlruns/, data/ or audit log.
 os.environ["RISKMODELS_HOME"] = tempfile.mkdtemp(prefix="riskmodels-test-home-")

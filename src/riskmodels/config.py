@@ -109,6 +109,12 @@ class Settings(BaseSettings):
         default=1825, ge=1, description="Days an audit record is kept before `audit purge` deletes it")
     gates: Path | None = Field(
         default=None, description="The bank's promotion gates (RISKMODELS_GATES); default the packaged file")
+    link_store_url: str | None = Field(
+        default=None, description="The platform's identity-link and list store (RISKMODELS_LINK_STORE_URL, an "
+        "SQLAlchemy URL such as postgresql+psycopg://...); default SQLite under stores/")
+    loan_store_url: str | None = Field(
+        default=None, description="Facilities, draws, freezes and officers' decisions (RISKMODELS_LOAN_STORE_URL, "
+        "an SQLAlchemy URL); default SQLite under stores/")
     experiment: str = "riskmodels"
 
     @field_validator("api_keys", "admin_keys", "pseudonym_key_previous_files", mode="before")
@@ -134,6 +140,14 @@ class Settings(BaseSettings):
     @property
     def artifact_root(self) -> Path:
         return self.mlruns_dir / "artifacts"
+
+    @property
+    def resolved_link_store_url(self) -> str:
+        return self.link_store_url or f"sqlite:///{(self.home / 'stores' / 'links.sqlite').resolve()}"
+
+    @property
+    def resolved_loan_store_url(self) -> str:
+        return self.loan_store_url or f"sqlite:///{(self.home / 'stores' / 'loans.sqlite').resolve()}"
 
     @property
     def resolved_audit_db(self) -> Path:

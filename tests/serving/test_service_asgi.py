@@ -166,7 +166,7 @@ def test_models_lists_what_the_decisions_report(app: InProcess, bundle: Any) -> 
 def _v1_routes() -> list[tuple[str, str]]:
     from fastapi.routing import APIRoute
 
-    from serving.routes import v1
+    from serving.api import v1
 
     return sorted((method, f"/v1{r.path}") for r in v1.routes
                   if isinstance(r, APIRoute) and r.include_in_schema for method in r.methods)

@@ -1,0 +1,34 @@
+"""The whole ``/v1`` app: the scoring routes (``serving.routes``), then the loan's later stages,
+each in its own module with an ``APIRouter``, then the catch-all that answers any other path
+or method as a problem. The catch-all must come last, or it would shadow the routers after it.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+
+from serving import guard, routes_diligence, routes_loans
+from serving.problems import ProblemError
+from serving.routes import v1
+
+v1.include_router(routes_loans.router)
+v1.include_router(routes_diligence.router)
+
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+@v1.api_route("/{rest:path}", methods=_METHODS, include_in_schema=False)
+async def elsewhere(request: Request) -> Response:
+    """Any other path or method under /v1: 404 or 405 as a problem (BentoML's own would be
+    plain text, and would skip the key)."""
+    path = guard.route_path(request.scope)
+    allowed = sorted({m for r in v1.routes if isinstance(r, APIRoute) and r.endpoint is not elsewhere
+                      and r.path_regex.match(path) for m in r.methods or ()})
+    if allowed:
+        raise ProblemError(405, f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}",
+                           headers={"Allow": ", ".join(allowed)})
+    raise ProblemError(404, f"no route {request.url.path} in this API (see /docs.json)")
+
+
+__all__ = ["v1"]
