@@ -32,7 +32,7 @@ RULES = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 # The optional sources and their columns: tax data the applicant authorises; flow and POS the
 # bank's own records.
-SOURCES = {source: [c.name for c in APPLICATIONS.columns if c.source == source] for source in ("flow", "tax", "pos")}
+SOURCES = {source: [c.name for c in APPLICATIONS.columns if c.source == source] for source in ("flow", "tax", "pos", "platform")}
 INFLOWS = [f"inflow_m{m:02d}" for m in range(1, MONTHS + 1)]
 
 

@@ -191,7 +191,7 @@ def test_the_requested_product_when_it_lends_the_amount_and_the_request_caps_the
     # The pre-approved limit is the most any product lends (the POS loan's); the general credit
     # asked for lends the 150,000 requested, so it is the product recommended.
     assert (decision.recommended_product, decision.pre_approved, decision.final) == ("general_credit", 240_000, 150_000)
-    assert [p.product for p in decision.by_product] == ["general_credit", "pos_loan", "tax_loan", "flow_loan"]
+    assert [p.product for p in decision.by_product] == ["general_credit", "pos_loan", "tax_loan", "flow_loan", "platform_loan"]
     assert decision.by_product[0].limit == 180_000
     # Asking more than the general credit lends (180,000) switches to the product that lends it.
     more = limit_decision(facts(requested_amount=200_000.0), b, 4.5, None, policy)

@@ -110,7 +110,7 @@ def test_a_secured_request_is_answered_with_the_unsecured_limit(facts, policy) -
 
 def test_no_product_that_lends_is_rejected_or_sent_to_a_person_as_the_policy_says(facts, policy, tuned) -> None:
     why = {"general_credit": "GC_NO_FLOW", "pos_loan": "POS_NO_DATA", "tax_loan": "TAX_NO_DATA",
-           "flow_loan": "FLOW_NO_DATA"}
+           "flow_loan": "FLOW_NO_DATA", "platform_loan": "PLATFORM_NO_DATA"}
     # The default: seed 002 rejects an applicant who fails every product's admission.
     outcome = answer(facts(**NO_FLOW, **NO_TAX, **NO_POS), policy, score=90.0)
     assert outcome.decision == "reject" and ids(outcome) == ["BAND_HIGH", "LIMIT_NO_PRODUCT"]

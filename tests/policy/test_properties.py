@@ -38,7 +38,7 @@ def applications(draw: st.DrawFn) -> ApplicationFacts:
     def pick(usual: st.SearchStrategy, anything: st.SearchStrategy) -> object:
         return draw(usual if clean else anything)
 
-    has_flow, has_tax, has_pos, has_eb = (draw(st.booleans()) for _ in range(4))
+    has_flow, has_tax, has_pos, has_eb, has_platform = (draw(st.booleans()) for _ in range(5))
     has_flow = has_flow or clean
     inflow = pick(between(20_000, 2e6), money(2e6))
     return ApplicationFacts(
@@ -71,6 +71,12 @@ def applications(draw: st.DrawFn) -> ApplicationFacts:
         pos_volume_12m=pick(between(1e5, 5e6), money(5e7)) if has_pos else NAN,
         pos_count_12m=pick(between(100, 1e5), between(0, 1e5)) if has_pos else NAN,
         pos_active_months=pick(st.just(12.0), whole(0, 12)) if has_pos else NAN,
+        platform_agent_months=pick(whole(24, 120), whole(0, 600)) if has_platform else NAN,
+        platform_orders_12m=pick(between(1e5, 5e6), money(5e7)) if has_platform else NAN,
+        platform_max_order_gap_days=pick(whole(1, 45), whole(0, 366)) if has_platform else NAN,
+        platform_max_month_share=pick(between(1 / 12, 0.25), between(0, 1)) if has_platform else NAN,
+        platform_commissions_12m=pick(between(1e4, 1e6), money(1e7)) if has_platform else NAN,
+        platform_commission_forecast_12m=pick(between(1e4, 1e6), money(1e7)) if has_platform else NAN,
     )
 
 

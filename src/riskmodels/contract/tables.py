@@ -19,7 +19,7 @@ INDUSTRIES = (
 ENTITY_TYPES = ("individual_business", "micro", "small")
 REGISTRY_STATUSES = ("active", "abnormal", "revoked")
 TAX_GRADES = ("A", "B", "M", "C", "D")
-PRODUCTS = ("general_credit", "pos_loan", "tax_loan", "flow_loan")
+PRODUCTS = ("general_credit", "pos_loan", "tax_loan", "flow_loan", "platform_loan")
 PURPOSES = ("working_capital", "renovation", "equipment", "hiring", "inventory", "other")
 COLLATERAL_TYPES = ("none", "equipment", "property", "guarantee")
 DPD_BUCKETS = ("1-29", "30-59", "60-89", "90+")
@@ -110,6 +110,23 @@ _POS = (
            nullable=True, required=False),
 )
 
+# E-commerce and supply-chain platforms (seed 002 §三(二), 中行"沃金融" on 联通's 沃易购): what the
+# platform pushes to the bank about its agent. Null for a business that is no platform's agent.
+_PLATFORM = (
+    Column("platform_agent_months", "int", "Months as the platform's registered agent", "platform", "months", 0, 600,
+           nullable=True, required=False),
+    _money("platform_orders_12m", "Order value on the platform, last 12 months", "platform", nullable=True),
+    _count("platform_order_count_12m", "Orders on the platform, last 12 months", "platform", 100_000, nullable=True),
+    Column("platform_max_order_gap_days", "int", "Longest gap between two orders, last 12 months", "platform",
+           "days", 0, 366, nullable=True, required=False),
+    Column("platform_max_month_share", "float", "Largest month's share of the 12 months' order value", "platform",
+           "ratio", 0, 1, nullable=True, required=False),
+    _money("platform_commissions_12m", "Commissions received from the platform, last 12 months", "platform",
+           nullable=True),
+    _money("platform_commission_forecast_12m", "The platform's forecast of commissions, next 12 months", "platform",
+           nullable=True),
+)
+
 _BUREAU = (
     _count("pb_overdue_le30_24m", "Personal bureau: overdues of at most 30 days in 24 months", "bureau", 200),
     Column("pb_max_dpd_24m", "int", "Personal bureau: worst days past due in 24 months", "bureau", "days", 0, 3650),
@@ -164,7 +181,7 @@ APPLICATIONS = Table(
     "applications",
     "One row per application, with the raw sources as the loan system sends them",
     key=("application_id",),
-    columns=(*_KEYS, *_REGISTRY, *_OWNER, *_FLOW, *_TAX, *_POS, *_BUREAU, *_ANTIFRAUD, *_JUDICIAL, *_REQUEST),
+    columns=(*_KEYS, *_REGISTRY, *_OWNER, *_FLOW, *_TAX, *_POS, *_BUREAU, *_ANTIFRAUD, *_JUDICIAL, *_REQUEST, *_PLATFORM),
 )
 
 OUTCOMES = Table(
@@ -285,7 +302,7 @@ LABELS: dict[str, Label] = {
 }
 
 # Sources a customer may lack entirely; their columns are all null together.
-OPTIONAL_SOURCES = ("flow", "tax", "pos", "bureau_enterprise")
+OPTIONAL_SOURCES = ("flow", "tax", "pos", "bureau_enterprise", "platform")
 
 
 def table(name: str) -> Table:

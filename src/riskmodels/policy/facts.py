@@ -55,6 +55,13 @@ class ApplicationFacts:
     main_business_share: float
     owner_financial_assets: float
     pos_tenure_months: float
+    # the platform the business sells for (seed 002 §三(二)), NaN when it is no platform's agent
+    platform_agent_months: float
+    platform_orders_12m: float
+    platform_max_order_gap_days: float
+    platform_max_month_share: float
+    platform_commissions_12m: float
+    platform_commission_forecast_12m: float
     # features
     industry: str | None
     owner_age: float
@@ -81,12 +88,13 @@ class ApplicationFacts:
     @property
     def annual_sales(self) -> float:
         """Last year's sales: the largest figure any source shows (sales declared to the tax
-        bureau, the account's annual inflow, POS acquiring volume), NaN when none is known.
+        bureau, the account's annual inflow, POS acquiring volume, and a platform agent's orders,
+        which it resells), NaN when none is known.
         Each source understates a small business's sales, and the largest is the only choice
         under which withholding a source never raises the debt-to-sales cap (preferring the
         declared figure fell back to a larger inflow when tax data was withheld)."""
-        known = [v for v in (self.tax_sales_last_year, self.flow_annual_inflow, self.pos_volume_12m)
-                 if not math.isnan(v)]
+        known = [v for v in (self.tax_sales_last_year, self.flow_annual_inflow, self.pos_volume_12m,
+                             self.platform_orders_12m) if not math.isnan(v)]
         return max(known) if known else NAN
 
     @property
@@ -107,7 +115,9 @@ class ApplicationFacts:
 
 RAW_FIELDS = ("product", "requested_amount", "requested_term_months", "collateral_type",
               "government_risk_sharing", "blacklist_hit", "registry_status", "environmental_violation",
-              "eb_bad_record_3y", "main_business_share", "owner_financial_assets", "pos_tenure_months")
+              "eb_bad_record_3y", "main_business_share", "owner_financial_assets", "pos_tenure_months",
+              "platform_agent_months", "platform_orders_12m", "platform_max_order_gap_days", "platform_max_month_share",
+              "platform_commissions_12m", "platform_commission_forecast_12m")
 FEATURE_FIELDS = tuple(f.name for f in fields(ApplicationFacts) if f.name not in RAW_FIELDS)
 _TEXT = frozenset({"product", "collateral_type", "registry_status", "industry", "tax_grade"})
 _FLAGS = frozenset({"government_risk_sharing", "blacklist_hit", "environmental_violation", "eb_bad_record_3y"})

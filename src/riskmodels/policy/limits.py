@@ -20,7 +20,8 @@ from riskmodels.policy.rules import FailedAdmission, cny
 from riskmodels.policy.schema import Policy, RiskClass
 
 NAMES = {"general_credit": ("信用贷", "general credit loan"), "pos_loan": ("POS贷", "POS loan"),
-         "tax_loan": ("税贷", "tax loan"), "flow_loan": ("结算流水贷", "settlement-flow loan")}
+         "tax_loan": ("税贷", "tax loan"), "flow_loan": ("结算流水贷", "settlement-flow loan"),
+         "platform_loan": ("平台贷", "platform loan")}
 
 
 class ProductLimit(BaseModel):
@@ -189,10 +190,38 @@ def _flow_loan(facts: ApplicationFacts, risk_class: RiskClass, rate_pct: float,
     return failures, {"balance_multiple": balance}
 
 
+def _platform_loan(facts: ApplicationFacts, risk_class: RiskClass, rate_pct: float,
+                   policy: Policy) -> tuple[list[FailedAdmission | None], dict[str, float]]:
+    """Seed 002 §三(二): formula 1, a share of 12 months' commissions held under a share of the
+    platform's forecast; formula 2, a share of 12 months' orders when the ordering is steady. The
+    seed allows either, so the larger one that applies is the evidence."""
+    cfg = policy.products.platform_loan
+    if math.isnan(facts.platform_agent_months):
+        return [_fail("PLATFORM_NO_DATA", "非合作平台代理商（无平台数据）", "Not an agent of a partner platform (no platform data)")], {}
+    failures: list[FailedAdmission | None] = [
+        _below("PLATFORM_AGENT_MONTHS", facts.platform_agent_months, cfg.min_agent_months, "平台代理经营月数",
+               "Months as the platform's agent", "platform_agent_months")]
+    commissions = min(cfg.commission_share * facts.platform_commissions_12m,
+                      cfg.forecast_share * facts.platform_commission_forecast_12m)
+    steady = (facts.platform_max_order_gap_days <= cfg.max_order_gap_days
+              and facts.platform_max_month_share <= cfg.max_month_share)
+    orders = cfg.order_share * facts.platform_orders_12m if steady else math.nan
+    # NaN (unknown) lends nothing; of the two formulas the larger known one is the evidence.
+    known = {name: value for name, value in (("platform_commissions", commissions), ("platform_orders", orders))
+             if not math.isnan(value)}
+    if not known:
+        failures.append(_fail("PLATFORM_NO_EVIDENCE", "平台佣金与订单均无法核定额度（订单间隔或单月占比超限）",
+                              "Neither commissions nor steady orders size a limit (order gaps or one month's "
+                              "share over the limit)"))
+        return failures, {}
+    best = max(known, key=known.__getitem__)
+    return failures, {best: known[best]}
+
+
 Rules = Callable[[ApplicationFacts, RiskClass, float, Policy], tuple[list[FailedAdmission | None], dict[str, float]]]
 # One entry per product of the contract, in its order (a test holds the two together).
 PRODUCT_RULES: dict[str, Rules] = {"general_credit": _general_credit, "pos_loan": _pos_loan,
-                                   "tax_loan": _tax_loan, "flow_loan": _flow_loan}
+                                   "tax_loan": _tax_loan, "flow_loan": _flow_loan, "platform_loan": _platform_loan}
 
 
 def product_limit(product: str, facts: ApplicationFacts, risk_class: RiskClass, rate_pct: float,

@@ -200,11 +200,24 @@ class FlowLoan(_Product):
     large_loan_balance_multiple: Count = 1
 
 
+class PlatformLoan(_Product):
+    """Seed 002 §三(二), 中行"沃金融": a revolving line for the platform's agents, paid to the platform."""
+
+    cap: Amount = 3_000_000
+    min_agent_months: Count = 24
+    commission_share: Share = 0.50           # formula 1: 50% of 12 months' commissions ...
+    forecast_share: Share = 0.70             # ... and at most 70% of the next 12 months' forecast
+    order_share: Share = 0.15                # formula 2: 15% of 12 months' orders, when ordering is steady:
+    max_order_gap_days: Count = 45           # no gap between orders above 45 days
+    max_month_share: Share = 0.25            # no month above 25% of the 12 months' orders
+
+
 class Products(_Settings):
     general_credit: GeneralCredit = GeneralCredit()
     pos_loan: PosLoan = PosLoan()
     tax_loan: TaxLoan = TaxLoan()
     flow_loan: FlowLoan = FlowLoan()
+    platform_loan: PlatformLoan = PlatformLoan()
 
 
 class Limits(_Settings):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,12 +16,13 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.contract import APPLICATIONS, BEHAVIOR_SNAPSHOTS, COLLECTION_CASES, OUTCOMES, TRUTH
-from riskmodels.synth import behavior, collection, flows, fraud_rings, latent, outcomes, request, sources
+from riskmodels.synth import behavior, collection, flows, fraud_rings, latent, outcomes, platform, request, sources
 from riskmodels.synth.identity import prefixed_ids
 from riskmodels.synth.schema import BEHAVIOR_TRUTH, COLLECTION_TRUTH, frame, month_end
 from riskmodels.synth.segments import SimConfig
 
-GENERATOR_VERSION = "1.2.0"  # 1.1: a stable book has no trend; 1.2: the request mix, counterfactual outcomes
+GENERATOR_VERSION = "1.3.0"  # 1.1: a stable book has no trend; 1.2: the request mix, counterfactual outcomes;
+# 1.3: the platform source (its own stream: the other columns are those of 1.2)
 CHUNK_SIZE = 50_000
 MAX_APPLICATIONS = 99_999_999  # application ids carry eight digits
 TABLE_NAMES = ("applications", "outcomes", "truth", "behavior_snapshots", "collection_cases",
@@ -67,13 +69,21 @@ def _check_arguments(n_applications: object, seed: object, drift: object, start:
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
-def _simulate_chunk(chunk: latent.Chunk,
-                    counterfactual_rng: np.random.Generator) -> dict[str, dict[str, np.ndarray]]:
+def _stream(sequence: np.random.SeedSequence, name: str) -> np.random.Generator:
+    """A generator of its own for one part of the chunk, keyed by the part's name: a source added
+    later draws from it and leaves the chunk's own generator, so every earlier column, as it was."""
+    return np.random.default_rng(np.random.SeedSequence(
+        sequence.entropy, spawn_key=(*sequence.spawn_key, zlib.crc32(name.encode()))))
+
+
+def _simulate_chunk(chunk: latent.Chunk, counterfactual_rng: np.random.Generator,
+                    sequence: np.random.SeedSequence) -> dict[str, dict[str, np.ndarray]]:
     for step in (latent.draw_population, fraud_rings.assign_fraud, latent.describe_business,
                  flows.add_revenue, flows.add_settlement_flow, flows.add_pos,
                  sources.add_tax, sources.add_bureau, sources.add_judicial,
                  request.add_request, fraud_rings.add_antifraud_signals, outcomes.add_outcomes):
         step(chunk)
+    platform.add_platform(chunk, _stream(sequence, "platform"))
     loans = behavior.simulate_loans(chunk)
     outcomes.add_counterfactual_outcome(chunk, counterfactual_rng)
     snapshot_cols, bad_6m_prob = behavior.snapshots(chunk, loans)
@@ -128,7 +138,7 @@ def generate_portfolio(n_applications: int, seed: int, *, drift: bool = False, s
         chunk = latent.Chunk(config, np.random.default_rng(sequence), index, index * CHUNK_SIZE, size)
         # The counterfactual outcomes draw from a child of the chunk's seed, never from the
         # chunk's own generator: the book's other columns stay what they were without them.
-        parts.append(_simulate_chunk(chunk, np.random.default_rng(sequence.spawn(1)[0])))
+        parts.append(_simulate_chunk(chunk, np.random.default_rng(sequence.spawn(1)[0]), sequence))
         if progress is not None:
             progress(size)
     tables = {}
