@@ -12,8 +12,9 @@ from serving import guard, routes_diligence, routes_loans
 from serving.problems import ProblemError
 from serving.routes import v1
 
-v1.include_router(routes_loans.router)
-v1.include_router(routes_diligence.router)
+_ROUTERS = (routes_loans.router, routes_diligence.router)
+for _router in _ROUTERS:
+    v1.include_router(_router)
 
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -23,7 +24,9 @@ async def elsewhere(request: Request) -> Response:
     """Any other path or method under /v1: 404 or 405 as a problem (BentoML's own would be
     plain text, and would skip the key)."""
     path = guard.route_path(request.scope)
-    allowed = sorted({m for r in v1.routes if isinstance(r, APIRoute) and r.endpoint is not elsewhere
+    # FastAPI keeps an included router as one entry of v1.routes: its routes are read from it.
+    routes = [*v1.routes, *(r for router in _ROUTERS for r in router.routes)]
+    allowed = sorted({m for r in routes if isinstance(r, APIRoute) and r.endpoint is not elsewhere
                       and r.path_regex.match(path) for m in r.methods or ()})
     if allowed:
         raise ProblemError(405, f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}",

@@ -37,6 +37,8 @@ KINDS: dict[str, str] = {
     "reload-failed": "The reload failed; the previous models stay in use",
     "reload-refused": "The new models failed their checks; the previous models stay in use",
     "deadline": "No answer within the deadline; a decision made later is audited",
+    "unknown-reference": "A field names nothing recorded here",
+    "conflict": "The request clashes with what is recorded",
     "internal": "Internal error",
 }
 

@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from riskmodels.contract import APPLICATIONS, BEHAVIOR_SNAPSHOTS, COLLECTION_CASES, Column, Table
+from riskmodels.links import LINKED_COLUMNS
 from riskmodels.synth import reference_bodies
 
 # Sizes: one application is about 4 KB of JSON; the limits leave room without inviting abuse.
@@ -42,6 +43,10 @@ _STRING_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
 }
 # A date is exactly YYYY-MM-DD: pydantic alone would also take "2024-05-01T00:00:00" or a Unix time.
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The link and velocity counts and the list check are the platform's own (riskmodels.links): optional.
+_LINKED_NOTE = ("optional: the service computes it from its own link store and lists; a shared count sent is used "
+                "only where the store has no such identifier, a velocity sent (all lenders) counts when larger than "
+                "the store's, and a true blacklist_hit sent is kept")
 _NAMED_MODELS = {"applications": "ApplicationRequest", "behavior_snapshots": "BehaviorRequest",
                  "collection_cases": "CollectionRequest"}
 
@@ -130,8 +135,10 @@ def _field(col: Column) -> tuple[Any, Any]:
         notes.append("null when the source is not available")
     if col.pii:
         notes.append("personal data: masked in logs and the audit trail")
+    if col.name in LINKED_COLUMNS:
+        notes.append(_LINKED_NOTE)
     description = f"{col.description} [{'; '.join(notes)}]" if notes else col.description
-    default = ... if col.required else None
+    default = ... if col.required and col.name not in LINKED_COLUMNS else None
     return annotation, Field(default, description=description, json_schema_extra=extra)
 
 

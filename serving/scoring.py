@@ -8,6 +8,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from riskmodels.audit import AuditLog, AuditRecord, IdempotentAnswer, account_records, record_for
@@ -21,6 +22,8 @@ from riskmodels.decision import (
     score_behavior,
     score_collection,
 )
+from riskmodels.links import LINKED_COLUMNS, LinkStore
+from riskmodels.loans import LoanStore
 from serving.context import REQUEST_ID
 from serving.guard import NO_KEYS, KeyRing
 from serving.problems import ProblemError
@@ -31,6 +34,11 @@ from serving.state import Loaded, ReloadError, load_models, reload_models
 log = logging.getLogger("riskmodels.serving")
 
 Rows = Sequence[tuple[str, dict[str, Any]]]  # (request id, the row as JSON values)
+
+
+def with_linked(record: AuditRecord, decided_on: dict[str, Any]) -> AuditRecord:
+    """``record`` holding the link counts and list check the decision used (``decided_on``)."""
+    return replace(record, decided_on={c: decided_on[c] for c in LINKED_COLUMNS})
 Account = TypeVar("Account", BehaviorResult, CollectionResult)
 TAKEN_RULE = "must name one request only: this id already names an audited decision (send a new one)"
 
@@ -46,6 +54,10 @@ class Scoring:
         if not self.keys.scoring:
             log.warning(NO_KEYS)
         self.audit = AuditLog.from_settings(settings)
+        # The platform's own identity links and lists: their counts replace the caller's.
+        self.links = LinkStore.from_settings(settings)
+        # Facilities, draws, freezes and officers' decisions (riskmodels.loans).
+        self.loans = LoanStore.from_settings(settings)
         self._reload_lock = threading.Lock()
         self.loaded = load_models(settings)
 
@@ -55,6 +67,8 @@ class Scoring:
 
     def close(self) -> None:
         self.audit.close()
+        self.links.close()
+        self.loans.close()
 
     def bundle(self) -> ModelBundle:
         bundle = self.loaded.bundle
@@ -77,10 +91,14 @@ class Scoring:
     def decide_rows(self, endpoint: str, rows: Rows) -> tuple[list[Decision], list[AuditRecord]]:
         """The decisions of ``rows`` and their audit records (not yet written: ``commit``)."""
         bundle = self.bundle()
-        decisions = [decide(row, bundle, request_id=request_id) for request_id, row in rows]
+        # Each application is recorded in the link store (once per request id) and decided on
+        # the store's counts and list check. The audit keeps the input as it was sent (its hash
+        # and masked copy) and the linked values the decision used, so a replay reproduces it.
+        used = self.links.in_place_rows(rows)
+        decisions = [decide(row, bundle, request_id=request_id) for (request_id, _), row in zip(rows, used, strict=True)]
         key = self.audit.key
-        return decisions, [record_for(d.request_id, endpoint, row, d, key=key)
-                           for (_, row), d in zip(rows, decisions, strict=True)]
+        return decisions, [with_linked(record_for(d.request_id, endpoint, row, d, key=key), decided_on)
+                           for (_, row), decided_on, d in zip(rows, used, decisions, strict=True)]
 
     def behavior_answers(self, endpoint: str, rows: Rows) -> tuple[list[BehaviorResult], list[AuditRecord]]:
         self.bundle()  # not ready (no A card or fraud model): nothing is scored, on any route

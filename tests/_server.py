@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,6 +98,11 @@ def running(env: dict[str, str], port: int | None = None, target: str | None = N
     ``wait_path`` is polled until it answers 200 (``/livez``: started; ``/readyz``: models in).
     """
     port = port or free_port()
+    # Each server gets stores of its own unless the test names them: the link store refuses a
+    # second pseudonym key, and one test's applications must not count in another's links.
+    stores = Path(tempfile.mkdtemp(prefix="riskmodels-stores-"))
+    env = {"RISKMODELS_LINK_STORE_URL": f"sqlite:///{stores / 'links.sqlite'}",
+           "RISKMODELS_LOAN_STORE_URL": f"sqlite:///{stores / 'loans.sqlite'}", **env}
     command = serve_command(port, target or SERVICE)
     out = open(log_file, "wb") if log_file else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(command, cwd=ROOT, env=server_environment(env), stdout=out,

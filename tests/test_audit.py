@@ -275,3 +275,37 @@ def test_purge_deletes_records_older_than_the_cutoff_and_leaves_no_trace_of_them
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("audit.sqlite*"))
     assert b"old-2019-purged" not in stored and b"new-2026-kept" not in stored
     assert b"k-now" not in stored and b"approve" not in stored
+
+
+# -- what the platform decided on -----------------------------------------------------------
+def test_the_linked_values_a_decision_used_are_kept_beside_the_input_as_sent(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    log = AuditLog(tmp_path / "audit.sqlite", KEY)
+    try:
+        linked = replace(_record("r-linked"), decided_on={"phone_shared_count": 3, "blacklist_hit": False})
+        log.append([linked, _record("r-plain")])
+        assert log.get("r-linked").decided_on == {"phone_shared_count": 3, "blacklist_hit": False}
+        assert log.get("r-plain").decided_on == {}
+        # The input as sent is untouched: its hash still matches the body the caller sent.
+        assert log.get("r-linked").input_hmac == input_digest(_sent("r-linked"), KEY)
+    finally:
+        log.close()
+
+
+def test_a_log_from_before_the_link_store_gains_the_column_and_keeps_its_records(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite"
+    log = AuditLog(path, KEY)
+    log.append([_record("r-old")])
+    log.close()
+    conn = sqlite3.connect(path)  # as an earlier release wrote it: no decided_on column
+    conn.execute("ALTER TABLE decisions DROP COLUMN decided_on")
+    conn.commit()
+    conn.close()
+    reopened = AuditLog(path, KEY)
+    try:
+        assert reopened.get("r-old") == _record("r-old")
+        reopened.append([_record("r-new")])
+        assert reopened.get("r-new").decided_on == {}
+    finally:
+        reopened.close()

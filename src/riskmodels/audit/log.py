@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS decisions (
     rate         REAL,
     decision     TEXT,
     reason_codes TEXT NOT NULL,
-    input_masked TEXT NOT NULL
+    input_masked TEXT NOT NULL,
+    decided_on   TEXT NOT NULL DEFAULT '{}'
 )""", """
 CREATE INDEX IF NOT EXISTS decisions_created_at ON decisions (created_at)""", """
 CREATE TABLE IF NOT EXISTS idempotent_answers (
@@ -54,7 +55,7 @@ CREATE TABLE IF NOT EXISTS idempotent_answers (
 )""", """
 CREATE INDEX IF NOT EXISTS idempotent_answers_created_at ON idempotent_answers (created_at)""")
 _COLUMNS = ("request_id", "created_at", "endpoint", "key_id", "input_hmac", "models", "score", "risk_class",
-            "limit_cny", "rate", "decision", "reason_codes", "input_masked")
+            "limit_cny", "rate", "decision", "reason_codes", "input_masked", "decided_on")
 _PLAIN_DIGEST_COLUMN = "input_sha256"  # the schema before keyed hashes
 
 
@@ -119,6 +120,7 @@ class AuditLog:
             self._conn.execute("PRAGMA busy_timeout=5000")
             for statement in _SCHEMA:
                 self._conn.execute(statement)
+            _add_decided_on(self._conn)
         except BaseException:
             self._conn.close()
             raise
@@ -252,6 +254,14 @@ class AuditLog:
             self._conn.close()
 
 
+def _add_decided_on(conn: sqlite3.Connection) -> None:
+    # A log written before the link store has no decided_on column: added in place, empty for
+    # the old records (their decisions used the input as sent).
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(decisions)")}
+    if "decided_on" not in columns:
+        conn.execute("ALTER TABLE decisions ADD COLUMN decided_on TEXT NOT NULL DEFAULT '{}'")
+
+
 def _refuse_plain_digests(conn: sqlite3.Connection, path: Path) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(decisions)")}
     if _PLAIN_DIGEST_COLUMN in columns:
@@ -270,7 +280,7 @@ def migrate_plain_digests(path: Path) -> int:
     try:
         if _PLAIN_DIGEST_COLUMN not in {row[1] for row in conn.execute("PRAGMA table_info(decisions)")}:
             return 0
-        kept = [c for c in _COLUMNS if c not in ("key_id", "input_hmac")]
+        kept = [c for c in _COLUMNS if c not in ("key_id", "input_hmac", "decided_on")]  # decided_on: its default
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute("ALTER TABLE decisions RENAME TO decisions_plain")
@@ -293,14 +303,14 @@ def migrate_plain_digests(path: Path) -> int:
 def _row(record: AuditRecord) -> tuple[Any, ...]:
     # Attributes, not ``asdict``: its deep copy of the masked input cost as much as a decision.
     data = {c: getattr(record, c) for c in _COLUMNS}
-    for name in ("models", "reason_codes", "input_masked"):
+    for name in ("models", "reason_codes", "input_masked", "decided_on"):
         data[name] = canonical_json(data[name])
     return tuple(data[c] for c in _COLUMNS)
 
 
 def _record(row: Sequence[Any]) -> AuditRecord:
     data = dict(zip(_COLUMNS, row, strict=True))
-    for name in ("models", "reason_codes", "input_masked"):
+    for name in ("models", "reason_codes", "input_masked", "decided_on"):
         data[name] = json.loads(data[name])
     return AuditRecord(**data)
 

@@ -39,6 +39,9 @@ class AuditRecord:
     decision: str | None
     reason_codes: list[str] = field(default_factory=list)
     input_masked: dict[str, Any] = field(default_factory=dict)
+    # What the platform put in place of the caller's values before deciding (the link store's
+    # counts, its list check): the decision's input is ``input_masked`` updated with these.
+    decided_on: dict[str, Any] = field(default_factory=dict)
 
     def outcome(self) -> dict[str, Any]:
         """The part of the record a replay must reproduce."""
@@ -192,7 +195,7 @@ def replay(record: AuditRecord, bundle: ModelBundle) -> tuple[Decision, bool]:
     """
     from riskmodels.decision import decide
 
-    again = decide(record.input_masked, bundle)
+    again = decide({**record.input_masked, **record.decided_on}, bundle)
     return again, _comparable(outcome_of(again)) == _comparable(record.outcome())
 
 

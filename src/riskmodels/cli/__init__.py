@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from riskmodels.cli import data, lifecycle, models, monitor, policy, report, score, serve
+from riskmodels.cli import data, lifecycle, lists, loans, models, monitor, policy, report, score, serve
 from riskmodels.config import apply_offline_environment
 
 app = typer.Typer(
@@ -43,9 +43,11 @@ app.command()(lifecycle.promote)
 app.add_typer(models.models_app, name="models")
 app.add_typer(monitor.monitor_app, name="monitor")
 app.add_typer(policy.policy_app, name="policy")
+app.add_typer(lists.lists_app, name="lists")
 app.add_typer(score.score_app, name="score")
 app.add_typer(score.audit_app, name="audit")
 app.add_typer(report.report_app, name="report")
+app.add_typer(loans.loans_app, name="loans")
 app.command()(serve.serve)
 app.command()(score.decide)
 app.command()(lifecycle.demo)

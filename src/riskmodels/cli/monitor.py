@@ -35,7 +35,13 @@ def monitor_portfolio(
     if not (data / "behavior_snapshots.parquet").exists():
         raise fail(f"--data must hold behavior_snapshots.parquet; got {str(data)!r}")
     scorer = _champion_b_card() if b_card else None
-    result = run_monitor(data, writable_dir(out), as_of_date, scorer)
+    from riskmodels.loans import LoanStore
+
+    loans = LoanStore.from_settings()  # the freezes go where the drawdown check reads them
+    try:
+        result = run_monitor(data, writable_dir(out), as_of_date, scorer, loans=loans)
+    finally:
+        loans.close()
     typer.echo(f"{result.as_of}: {result.n_accounts:,} accounts, {result.n_accounts_alerted:,} with alerts; "
                f"report: {out / 'portfolio_report.html'}")
     typer.echo(result.summary.to_string(index=False))

@@ -262,6 +262,13 @@ class Pricing(_Settings):
         return self
 
 
+class Drawdown(_Settings):
+    """Drawing on a facility (seed 000 §六): at or above ``entrusted_payment_from`` the bank pays
+    the supplier (受托支付); below it the customer pays (自主支付)."""
+
+    entrusted_payment_from: Positive = 300_000
+
+
 class ReasonSettings(_Settings):
     top_n: Annotated[int, _between(1, 20)] = 4
 
@@ -276,6 +283,7 @@ class Policy(_Settings):
     limits: Limits = Limits()
     pricing: Pricing = Pricing()
     reasons: ReasonSettings = ReasonSettings()
+    drawdown: Drawdown = Drawdown()
     # Default: the packaged master_scale.yaml (riskmodels.policy.master_scale).
     master_scale: MasterScale = Field(default_factory=default_master_scale)
 

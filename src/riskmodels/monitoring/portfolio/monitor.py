@@ -10,6 +10,7 @@ accounts is a few numpy passes, no Python loop over accounts.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.features.behavior import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, build_behavior_features
+from riskmodels.loans import LoanStore, freeze_flagged
 from riskmodels.policy import early_warning as ew
 from riskmodels.policy.account_actions import behavior_actions
 from riskmodels.policy.post_loan import PostLoanPolicy, load_post_loan_policy
@@ -26,6 +28,7 @@ from riskmodels.policy.post_loan import PostLoanPolicy, load_post_loan_policy
 KEY_COLUMNS = ("account_id", "snapshot_date")
 RULE_COLUMNS = ("industry", "months_to_maturity", "limit_amount", "balance", "instalment_due", "balance_before_due",
                 "inflow_month", "inflow_baseline", "new_large_loan_other_bank", "new_lenders_since_booking")
+log = logging.getLogger(__name__)
 ALERT_COLUMNS = ("account_id", "snapshot_date", "signal", "severity", "action", "evidence")
 
 
@@ -273,10 +276,16 @@ def write_monitor_outputs(result: MonitorResult, out_dir: Path) -> dict[str, Pat
 
 
 def monitor_portfolio(data_dir: Path, out_dir: Path, as_of: date | None = None, b_card: FrameScorer | None = None,
-                      *, policy: PostLoanPolicy | None = None) -> MonitorResult:
-    """Read ``DATA_DIR/behavior_snapshots.parquet``, run the batch, write its outputs to ``out_dir``."""
+                      *, policy: PostLoanPolicy | None = None, loans: LoanStore | None = None) -> MonitorResult:
+    """Read ``DATA_DIR/behavior_snapshots.parquet``, run the batch, write its outputs to ``out_dir``;
+    given the loan store, freeze there the unused limit of every account flagged (the drawdown
+    check reads it)."""
     policy = policy or load_post_loan_policy()
     snapshots = read_snapshots(data_dir, as_of, policy.early_warning.window_months)
     result = run_portfolio_monitor(snapshots, as_of, b_card, policy=policy)
+    if loans is not None:
+        frozen = freeze_flagged(loans, result.accounts, result.as_of)
+        log.info("loan store: unused limit frozen on %d facilities (%d had nothing left to freeze; %d flagged "
+                 "accounts have no facility there)", frozen.frozen, frozen.already_frozen, frozen.without_facility)
     write_monitor_outputs(result, out_dir)
     return result

@@ -1,0 +1,56 @@
+"""Request bodies of the loan's later stages (``serving.routes_loans``); their answers are the
+library's models (``riskmodels.loans``). Read strictly, as the scoring routes' are: unknown
+fields, numbers sent as text and NaN are refused, each with a rule a person can read."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+AMOUNT_RULE = "must be a positive amount (CNY) with at most 2 decimals"
+
+
+def _amount(value: float) -> float:
+    if not (math.isfinite(value) and value > 0) or abs(value * 100 - round(value * 100)) > 1e-6:
+        raise PydanticCustomError("out_of_range", AMOUNT_RULE)
+    return value
+
+
+Amount = Annotated[float, AfterValidator(_amount), Field(description="CNY, at most 2 decimals")]
+Id = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class FacilityRequest(_Body):
+    decision_request_id: Id = Field(description="The request id of the approved decision (the answer's request_id)")
+    account_id: Id | None = Field(None, description="The loan system's account id: the early-warning batch's key, "
+                                  "through which its freezes reach this facility")
+
+
+class PayeeBody(_Body):
+    name: str = Field(min_length=1, max_length=200, description="The supplier paid by the bank")
+    account: str = Field(min_length=1, max_length=64, description="The supplier's bank account")
+
+
+class DrawRequest(_Body):
+    facility_id: Id | None = Field(None, description="The facility drawn on (or decision_request_id instead)")
+    decision_request_id: Id | None = Field(None, description="The decision whose facility is drawn on")
+    amount: Amount
+    payee: PayeeBody | None = Field(None, description="Required at or above the entrusted-payment threshold "
+                                    "(policy drawdown.entrusted_payment_from): the bank pays this supplier")
+    purpose: str | None = Field(None, max_length=200, description="What the money is for")
+
+
+class OutcomeRequest(_Body):
+    decision: Literal["approve", "decline"] = Field(description="The officer's final decision")
+    amount: Amount | None = Field(None, description="Approved amount (approve only)")
+    rate: float | None = Field(None, allow_inf_nan=False, description="Approved rate, percent a year (approve only)")
+    officer: str = Field(min_length=1, max_length=64, description="The officer's staff id or pseudonym")
+    reason_code: str = Field(min_length=1, max_length=64, description="A code of the override reason catalogue "
+                             "(riskmodels/policy/override_reasons.yaml)")

@@ -1,0 +1,75 @@
+"""Officers' decisions: the reason catalogue, each rule of a final decision named when broken,
+and the audited decision it must settle."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from riskmodels.audit import AuditLog
+from riskmodels.contract.privacy import key_id
+from riskmodels.loans import InvalidInput, UnknownReference, checked_terms, decision_record, override_kind
+from riskmodels.policy.override_reasons import load_override_reasons
+from tests.loans.conftest import KEY, decision
+
+CATALOGUE = load_override_reasons()
+CAP = 12.0
+
+
+def test_every_reason_has_both_texts_and_each_final_decision_has_reasons() -> None:
+    for code, reason in CATALOGUE.reasons.items():
+        assert code.isupper() and reason.text_zh.strip() and reason.text_en.strip()
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in reason.text_zh), code
+    for final in ("approve", "decline"):
+        assert sum(final in r.decisions for r in CATALOGUE.reasons.values()) >= 3
+
+
+@pytest.mark.parametrize(("final", "terms", "field", "rule"), [
+    ("decline", {"amount": 100_000.0}, "amount", "must be left out when the decision is decline"),
+    ("approve", {"rate": 4.5}, "amount", "is required when the decision is approve"),
+    ("approve", {"amount": 100_000.0}, "rate", "is required when the decision is approve"),
+    ("approve", {"amount": 100_000.0, "rate": 24.0}, "rate", "at most the policy's cap (12% a year)"),
+    ("approve", {"amount": -5.0, "rate": 4.5}, "amount", "must be a positive amount"),
+    ("approve", {"amount": 100.001, "rate": 4.5}, "amount", "at most 2 decimals"),
+    ("approve", {"amount": 1.0, "rate": 4.5, "reason_code": "NOT_A_CODE"}, "reason_code", "reason code of the catalogue"),
+    ("approve", {"amount": 1.0, "rate": 4.5, "reason_code": "HIDDEN_DEBT"}, "reason_code", "must be a reason for approve"),
+    ("approve", {"amount": 1.0, "rate": 4.5, "officer": "李 小"}, "officer", "staff id or pseudonym"),
+])
+def test_each_broken_rule_of_a_final_decision_names_its_field(final: Any, terms: dict[str, Any], field: str,
+                                                               rule: str) -> None:
+    args = {"amount": None, "rate": None, "officer": "li.xiao", "reason_code": "AS_RECOMMENDED", **terms}
+    with pytest.raises(InvalidInput) as refused:
+        checked_terms(final, args["amount"], args["rate"], args["officer"], args["reason_code"], CATALOGUE, CAP)
+    assert refused.value.field == field and rule in refused.value.rule
+
+
+def test_good_terms_come_back_in_fen() -> None:
+    assert checked_terms("approve", 180_000.0, 4.5, "li.xiao", "DD_TURNOVER_VERIFIED", CATALOGUE, CAP) == (18_000_000, 4.5)
+    assert checked_terms("decline", None, None, "li.xiao", "HIDDEN_DEBT", CATALOGUE, CAP) == (None, None)
+
+
+def test_overrides_are_decisions_against_the_automatic_answer() -> None:
+    assert [override_kind(s, "approve") for s in ("approve", "offer", "reject", "review")] == [
+        "confirmed", "confirmed", "override_up", "reviewed"]
+    assert [override_kind(s, "decline") for s in ("approve", "offer", "reject", "review")] == [
+        "override_down", "override_down", "confirmed", "reviewed"]
+
+
+def test_only_an_audited_application_decision_can_be_settled(tmp_path: Path) -> None:
+    audit = AuditLog(tmp_path / "audit.sqlite", KEY)
+    made = dataclasses.replace(decision("review"), key_id=key_id(KEY), input_hmac="0" * 64)
+    account = dataclasses.replace(decision(), request_id="b-1", endpoint="behavior", decision="keep",
+                                  key_id=key_id(KEY), input_hmac="0" * 64)
+    audit.append([made, account])
+    try:
+        assert decision_record(audit, made.request_id).decision == "review"
+        with pytest.raises(UnknownReference) as unknown:
+            decision_record(audit, "never-scored")
+        assert unknown.value.field == "request_id" and unknown.value.got == "never-scored"
+        with pytest.raises(UnknownReference, match="must name an application decision; got a behavior answer"):
+            decision_record(audit, "b-1")
+    finally:
+        audit.close()
