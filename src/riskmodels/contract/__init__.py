@@ -3,6 +3,7 @@ personal data in them. Depends on nothing else in the package."""
 
 from __future__ import annotations
 
+from riskmodels.contract.diligence import DILIGENCE_FINDINGS, FINDING_LABELS, FINDINGS, REQUIRED_FINDINGS, Finding
 from riskmodels.contract.tables import (
     APPLICATIONS,
     BEHAVIOR_SNAPSHOTS,
@@ -28,7 +29,8 @@ from riskmodels.contract.tables import (
 from riskmodels.contract.types import Column, Label, Severity, Table
 
 __all__ = [
-    "APPLICATIONS", "BEHAVIOR_SNAPSHOTS", "COLLATERAL_TYPES", "COLLECTION_CASES", "DPD_BUCKETS", "ENTITY_TYPES",
+    "APPLICATIONS", "BEHAVIOR_SNAPSHOTS", "DILIGENCE_FINDINGS", "FINDINGS", "FINDING_LABELS", "REQUIRED_FINDINGS",
+    "Finding", "COLLATERAL_TYPES", "COLLECTION_CASES", "DPD_BUCKETS", "ENTITY_TYPES",
     "INDUSTRIES", "LABELS", "MAX_CNY", "MONTHS", "NEVER", "OPTIONAL_SOURCES", "OUTCOMES", "PRODUCTS", "PURPOSES",
     "REGISTRY_STATUSES", "TABLES", "TAX_GRADES", "TRUTH", "Column", "Label", "Severity", "Table", "table",
 ]

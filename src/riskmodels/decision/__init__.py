@@ -23,8 +23,10 @@ from riskmodels.decision.application import (
     decide_frame,
     decision_row,
 )
+from riskmodels.decision.diligence import DiligenceDecision, FindingsInvalid, rescore
 from riskmodels.decision.reasons import ReasonCode
 
 __all__ = ["ROW_COLUMNS", "AccountModel", "AccountModels", "BehaviorResult", "CollectionResult", "CreditResult",
-           "Decision", "FraudResult", "ModelBundle", "ModelNotDeployed", "ModelVersion", "ReasonCode", "decide",
-           "decide_frame", "decision_row", "score_behavior", "score_collection"]
+           "Decision", "DiligenceDecision", "FindingsInvalid", "FraudResult", "ModelBundle", "ModelNotDeployed",
+           "ModelVersion", "ReasonCode", "decide", "decide_frame", "decision_row", "rescore", "score_behavior",
+           "score_collection"]

@@ -7,9 +7,10 @@
 
 from __future__ import annotations
 
+from riskmodels.synth.diligence import simulate_findings
 from riskmodels.synth.io import read_portfolio, write_portfolio
 from riskmodels.synth.portfolio import GENERATOR_VERSION, Portfolio, generate_portfolio
 from riskmodels.synth.reference import reference_applications, reference_bodies
 
 __all__ = ["GENERATOR_VERSION", "Portfolio", "generate_portfolio", "read_portfolio", "reference_applications", "reference_bodies",
-           "write_portfolio"]
+           "simulate_findings", "write_portfolio"]
