@@ -142,3 +142,19 @@ def binning_tables(process: BinningProcess, variables: Sequence[str] | None = No
     with optbinning_pandas_deprecations():
         return {name: process.get_binned_variable(name).binning_table.build(show_digits=show_digits)
                 for name in names}
+
+
+def woe_in_folds(X: pd.DataFrame, y: np.ndarray, weight: np.ndarray | None, cfg: ScorecardConfig,
+                 variables: Sequence[str], folds: Sequence[tuple[np.ndarray, np.ndarray]]
+                 ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per fold (train rows, test rows): the WoE of ``variables`` on its train and test rows,
+    binned (with the config's options) on its train rows only."""
+    out = []
+    for train, test in folds:
+        process = make_binning_process(cfg, variables)
+        with optbinning_pandas_deprecations():
+            process.fit(as_binning_input(X.iloc[train], variables, cfg), y[train],
+                        sample_weight=None if weight is None else weight[train])
+        out.append((woe_frame(process, X.iloc[train], variables, cfg).to_numpy(dtype=float),
+                    woe_frame(process, X.iloc[test], variables, cfg).to_numpy(dtype=float)))
+    return out

@@ -124,8 +124,8 @@ class _Folds:
         folds (with_coef; a one-bin variable's coefficient counts as 0 on that fold)."""
         values = np.zeros((len(Cs), len(self.folds)))
         coefs = np.zeros((len(Cs), len(variables)))
-        for k, (train, test) in enumerate(self.folds):
-            woe_train, woe_test = self._woe(cfg, variables, train, test)
+        fold_woe = binning.woe_in_folds(self.X, self.y, self.weight, cfg, variables, self.folds)
+        for k, ((train, test), (woe_train, woe_test)) in enumerate(zip(self.folds, fold_woe, strict=True)):
             varying = woe_train.std(axis=0) > 0  # a one-bin variable carries nothing
             w_train = None if self.weight is None else self.weight[train]
             w_test = None if self.weight is None else self.weight[test]
@@ -138,16 +138,6 @@ class _Folds:
                     prob = np.full(len(test), np.average(self.y[train], weights=w_train))
                 values[i, k] = criterion(self.metric, self.y[test], prob, w_test)
         return list(values), list(coefs) if with_coef else []
-
-    def _woe(self, cfg: ScorecardConfig, variables: list[str], train: npt.NDArray[np.intp],
-             test: npt.NDArray[np.intp]) -> tuple[FloatArray, FloatArray]:
-        process = binning.make_binning_process(cfg, variables)
-        w_train = None if self.weight is None else self.weight[train]
-        with binning.optbinning_pandas_deprecations():
-            process.fit(binning.as_binning_input(self.X.iloc[train], variables, cfg), self.y[train],
-                        sample_weight=w_train)
-        return (binning.woe_frame(process, self.X.iloc[train], variables, cfg).to_numpy(dtype=float),
-                binning.woe_frame(process, self.X.iloc[test], variables, cfg).to_numpy(dtype=float))
 
 
 def _subsample(y: IntArray, seed: int) -> npt.NDArray[np.intp]:

@@ -50,6 +50,7 @@ from riskmodels.scorecard.selection import select_variables
 logger = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
@@ -88,6 +89,7 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         selection_metric: SelectionMetric = "log_loss",
         cv_folds: int = 5,
         min_gain: float = 0.0,
+        fold_binning: bool = False,
         sign_rule: bool = True,
         p_max: float | None = 0.05,
         penalty: Penalty = "none",
@@ -112,6 +114,7 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         self.selection_metric = selection_metric
         self.cv_folds = cv_folds
         self.min_gain = min_gain
+        self.fold_binning = fold_binning
         self.sign_rule = sign_rule
         self.p_max = p_max
         self.penalty = penalty
@@ -152,7 +155,12 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         woe = binning.woe_frame(self.binning_process_, frame, cfg.features, cfg)
         iv = binning.information_values(self.binning_process_, cfg.features)
         status = {name: binning.binning_status(self.binning_process_, name) for name in cfg.features}
-        selection = select_variables(iv, woe, target, cfg, status, weight)
+
+        def fold_woe(variables: list[str], folds: list[tuple[IntArray, IntArray]]
+                     ) -> list[tuple[FloatArray, FloatArray]]:
+            return binning.woe_in_folds(frame, target, weight, cfg, variables, folds)
+
+        selection = select_variables(iv, woe, target, cfg, status, weight, fold_woe if cfg.fold_binning else None)
         self.selection_table_ = selection.table
         self.selected_features_ = selection.selected
         if not selection.selected:
@@ -227,6 +235,7 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             iv_min=self.iv_min, max_corr=self.max_corr, max_vif=self.max_vif,
             selection_method=self.selection_method, max_features=self.max_features,
             selection_metric=self.selection_metric, cv_folds=self.cv_folds, min_gain=self.min_gain,
+            fold_binning=self.fold_binning,
             sign_rule=self.sign_rule, p_max=self.p_max, penalty=self.penalty, C=self.C, C_grid=list(self.C_grid),
             random_state=self.random_state, unseen_category=self.unseen_category,
             scale=self.scale or ScoreScale())

@@ -11,6 +11,10 @@ criterion or ``max_features`` are in. ``stepwise`` also removes, after each entr
 characteristic with the largest Wald p-value above ``p_max`` (one at a time, refitting). A
 removed characteristic does not come back.
 
+With ``fold_binning`` the held-out fits use WoE binned on each fold's training rows only
+(``binning.woe_in_folds``); otherwise the WoE of the bins fitted on every training row, which
+have seen the held-out rows and so flatter a characteristic with overfitted bins.
+
 The score statistic only orders the candidates and the held-out fits only choose between them:
 neither is reported. The coefficients, standard errors and p-values of the card come from
 statsmodels (``scorecard.logistic``).
@@ -33,6 +37,8 @@ from riskmodels.scorecard.config import ScorecardConfig
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+# Bins the named characteristics inside each fold: per fold, the WoE of its (train, test) rows.
+FoldWoe = Callable[[list[str], list[tuple[IntArray, IntArray]]], list[tuple[FloatArray, FloatArray]]]
 # Sign a WoE coefficient must have: optbinning's WoE is ln(%good / %bad), so it falls as risk
 # rises, and the coefficient of the event (bad) must be negative.
 EXPECTED_COEF_SIGN = -1.0
@@ -65,7 +71,11 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class HeldOut:
-    """The held-out criterion (higher is better) of logistic fits on columns of ``woe``."""
+    """The held-out criterion (higher is better) of logistic fits on columns of ``woe``.
+
+    ``fold_woe`` (one (train rows, test rows) pair of WoE matrices per fold, binned on the
+    fold's training rows): the fits and scores use it instead of ``woe``, whose bins saw the
+    held-out rows too and so flatter a characteristic with overfitted bins."""
 
     woe: FloatArray
     y: IntArray
@@ -73,17 +83,16 @@ class HeldOut:
     folds: list[tuple[IntArray, IntArray]]
     metric: str
     C: float
+    fold_woe: list[tuple[FloatArray, FloatArray]] | None = None
 
     @classmethod
-    def from_config(cls, woe: pd.DataFrame, y: IntArray, weight: FloatArray | None,
-                    cfg: ScorecardConfig) -> HeldOut:
-        check_folds(y, cfg)
-        splitter = StratifiedKFold(n_splits=cfg.cv_folds, shuffle=True, random_state=cfg.random_state)
-        folds = [(train.astype(np.int64), test.astype(np.int64))
-                 for train, test in splitter.split(np.zeros(len(y)), y)]
+    def from_config(cls, woe: pd.DataFrame, y: IntArray, weight: FloatArray | None, cfg: ScorecardConfig,
+                    fold_woe: FoldWoe | None = None) -> HeldOut:
+        folds = stratified_folds(y, cfg)
         # penalty auto selects with the unpenalised fit; its penalty is chosen afterwards.
         return cls(woe.to_numpy(dtype=float), y, weight, folds, cfg.selection_metric,
-                   cfg.C if cfg.penalty == "l2" else math.inf)
+                   cfg.C if cfg.penalty == "l2" else math.inf,
+                   None if fold_woe is None else fold_woe(list(woe.columns), folds))
 
     def __call__(self, columns: Sequence[int]) -> tuple[float, FloatArray]:
         """(mean criterion over the folds, mean coefficient of each column over the folds)."""
@@ -91,21 +100,34 @@ class HeldOut:
         return float(np.mean(values)), mean_coef
 
     def fold_values(self, columns: Sequence[int]) -> tuple[FloatArray, FloatArray]:
-        """(the criterion on each fold, mean coefficient of each column over the folds)."""
-        values, coefs = [], []
+        """(the criterion on each fold, mean coefficient of each column over the folds; a column
+        binned into one bin on a fold carries nothing there, and its coefficient counts as 0)."""
+        values = np.zeros(len(self.folds))
+        mean_coef = np.zeros(len(columns))
         cols = np.asarray(columns, dtype=np.intp)
-        for train, test in self.folds:
+        for k, (train, test) in enumerate(self.folds):
             w_train = None if self.weight is None else self.weight[train]
             w_test = None if self.weight is None else self.weight[test]
-            if columns:
-                model = logistic(self.C).fit(self.woe[np.ix_(train, cols)], self.y[train], sample_weight=w_train)
-                prob = model.predict_proba(self.woe[np.ix_(test, cols)])[:, 1]
-                coefs.append(model.coef_[0])
+            if self.fold_woe is None:
+                x_train, x_test = self.woe[np.ix_(train, cols)], self.woe[np.ix_(test, cols)]
+            else:
+                x_train, x_test = self.fold_woe[k][0][:, cols], self.fold_woe[k][1][:, cols]
+            varying = x_train.std(axis=0) > 0
+            if varying.any():
+                model = logistic(self.C).fit(x_train[:, varying], self.y[train], sample_weight=w_train)
+                prob = model.predict_proba(x_test[:, varying])[:, 1]
+                mean_coef[varying] += model.coef_[0] / len(self.folds)
             else:
                 prob = np.full(len(test), np.average(self.y[train], weights=w_train))
-            values.append(criterion(self.metric, self.y[test], prob, w_test))
-        mean_coef = np.mean(coefs, axis=0) if coefs else np.zeros(0)
-        return np.asarray(values), mean_coef
+            values[k] = criterion(self.metric, self.y[test], prob, w_test)
+        return values, mean_coef
+
+
+def stratified_folds(y: IntArray, cfg: ScorecardConfig, purpose: str = "") -> list[tuple[IntArray, IntArray]]:
+    """The ``cv_folds`` stratified folds (train rows, test rows) every held-out judgement uses."""
+    check_folds(y, cfg, purpose)
+    splitter = StratifiedKFold(n_splits=cfg.cv_folds, shuffle=True, random_state=cfg.random_state)
+    return [(train.astype(np.int64), test.astype(np.int64)) for train, test in splitter.split(np.zeros(len(y)), y)]
 
 
 def criterion(metric: str, y: IntArray, prob: FloatArray, weight: FloatArray | None) -> float:
@@ -150,12 +172,13 @@ def score_statistics(woe: FloatArray, y: IntArray, weight: FloatArray | None, ke
 
 
 def search(woe: pd.DataFrame, y: IntArray, weight: FloatArray | None, cfg: ScorecardConfig,
-           wald_p: Callable[[list[str]], pd.Series]) -> SearchResult:
+           wald_p: Callable[[list[str]], pd.Series], fold_woe: FoldWoe | None = None) -> SearchResult:
     """Forward or stepwise search (module docstring) over the columns of ``woe``.
 
-    ``wald_p(names)``: the Wald p-values of the card's own fit on ``names`` (stepwise removal)."""
+    ``wald_p(names)``: the Wald p-values of the card's own fit on ``names`` (stepwise removal);
+    ``fold_woe``: bins the candidates inside each fold for the held-out fits (None: ``woe``'s bins)."""
     names = list(woe.columns)
-    held_out = HeldOut.from_config(woe, y, weight, cfg)
+    held_out = HeldOut.from_config(woe, y, weight, cfg, fold_woe)
     cap = cfg.max_features if cfg.max_features is not None else len(names)
     kept: list[int] = []
     out: set[int] = set()  # removed: never re-enter

@@ -41,7 +41,7 @@ import pandas as pd
 
 from riskmodels.scorecard.config import ScorecardConfig
 from riskmodels.scorecard.logistic import WoeLogisticRegression, variance_inflation
-from riskmodels.scorecard.search import EXPECTED_COEF_SIGN, SearchResult, Trial, check_folds, search
+from riskmodels.scorecard.search import EXPECTED_COEF_SIGN, FoldWoe, SearchResult, Trial, check_folds, search
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +65,11 @@ class SelectionResult:
 
 
 def select_variables(iv: pd.Series, woe: pd.DataFrame, y: npt.NDArray[np.int64], cfg: ScorecardConfig,
-                     binning_status: Mapping[str, str], sample_weight: FloatArray | None = None
-                     ) -> SelectionResult:
-    """Apply the rules of the module docstring to every candidate (the index of ``iv``)."""
+                     binning_status: Mapping[str, str], sample_weight: FloatArray | None = None,
+                     fold_woe: FoldWoe | None = None) -> SelectionResult:
+    """Apply the rules of the module docstring to every candidate (the index of ``iv``).
+
+    ``fold_woe``: bins the search's candidates inside each held-out fold (``fold_binning``)."""
     if cfg.selection_method != "none":
         check_folds(y, cfg)  # before any work
     dropped: dict[str, Decision] = {}
@@ -102,7 +104,7 @@ def select_variables(iv: pd.Series, woe: pd.DataFrame, y: npt.NDArray[np.int64],
         def wald_p(names: list[str]) -> pd.Series:
             return pd.Series(fit(names).p_values_[1:], index=names)
 
-        found = search(woe[survivors], y, sample_weight, cfg, wald_p)
+        found = search(woe[survivors], y, sample_weight, cfg, wald_p, fold_woe)
         _record_search(found, cfg, dropped)
         survivors, path = found.entered, found.path
 
