@@ -5,10 +5,12 @@ when a URL names it (``postgresql+psycopg://user@host/db``). Each store creates 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 SUPPORTED = ("sqlite", "postgresql")
@@ -46,3 +48,20 @@ def _sqlite_pragmas(conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction that holds the write lock from its first statement on SQLite (``BEGIN
+    IMMEDIATE``): pysqlite begins lazily and deferred, and two writers that both read first cannot
+    both upgrade (one fails at once, busy timeout or not). On PostgreSQL an ordinary transaction:
+    its row locks are the caller's. Committed at the end, rolled back on any error."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()

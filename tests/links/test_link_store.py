@@ -228,3 +228,21 @@ def test_one_row_lookup_reads_indexes(tmp_path: Path) -> None:
     store.close()
     assert any("ix_link_phone_time" in str(step) for step in plan), plan
     assert per_lookup < timedelta(milliseconds=50), per_lookup
+
+
+def test_concurrent_requests_are_all_recorded_once_and_none_fails(store: LinkStore) -> None:
+    # The service decides in a thread pool: every request records its application at once.
+    from concurrent.futures import ThreadPoolExecutor
+
+    owners = [f"11010119900307{n:04d}" for n in range(8)]
+
+    def send(i: int) -> bool:
+        return store.observe(f"c-{i % 24}", app(owners[i % 8], application_id=f"APP-C{i % 24}"),
+                             T0 + timedelta(seconds=i)).new
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        fresh = list(pool.map(send, range(48)))  # each of 24 request ids sent twice, racing
+    assert sum(fresh) == 24 and store.count() == 24
+    # All eight owners share the test's phone: the last of them sees the seven others.
+    last = store.counts_at(app(owners[0]), T0 + timedelta(days=1))
+    assert last.phone_shared_count == 7

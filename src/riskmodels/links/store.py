@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from riskmodels.config import Settings
 from riskmodels.contract.privacy import key_id
@@ -26,7 +27,7 @@ from riskmodels.links import tables as t
 from riskmodels.links.counts import VELOCITY_WINDOWS_US, LinkCounts, in_place
 from riskmodels.links.identifiers import IdentifierKind, hashes_of
 from riskmodels.links.lists import Lists
-from riskmodels.stores import open_engine, redacted
+from riskmodels.stores import open_engine, redacted, write_transaction
 
 _HASH_COLUMN = {IdentifierKind.PHONE: "phone_hash", IdentifierKind.DEVICE: "device_hash",
                 IdentifierKind.ADDRESS: "address_hash"}
@@ -88,11 +89,17 @@ class LinkStore:
         its time: ``at`` (default now) plus its position in microseconds, so a batch's later
         row sees its earlier ones. A request id seen before keeps its first time and counts."""
         start = t.to_us(at or datetime.now(UTC))
-        out: list[Observed] = []
-        with self.engine.begin() as conn:
-            for offset, (request_id, row) in enumerate(rows):
-                out.append(self._observe(conn, request_id, row, start + offset))
-        return out
+        try:
+            return self._observe_all(rows, start)
+        except IntegrityError:
+            # Another request recorded one of these request ids first (possible on PostgreSQL,
+            # where two transactions may both find it new): it is now seen, so this is a repeat.
+            return self._observe_all(rows, start)
+
+    def _observe_all(self, rows: Sequence[tuple[str, Mapping[str, Any]]], start_us: int) -> list[Observed]:
+        with write_transaction(self.engine) as conn:
+            return [self._observe(conn, request_id, row, start_us + offset)
+                    for offset, (request_id, row) in enumerate(rows)]
 
     def _observe(self, conn: Connection, request_id: str, row: Mapping[str, Any], at_us: int) -> Observed:
         hashes = hashes_of(row, self._key)

@@ -38,7 +38,7 @@ from riskmodels.contract.privacy import key_id, pseudonym
 from riskmodels.loans.errors import Conflict, InvalidInput, UnknownReference
 from riskmodels.policy.drawdown import PaymentMode, Refusal, check_draw, refusal_text
 from riskmodels.policy.schema import Drawdown
-from riskmodels.stores import open_engine
+from riskmodels.stores import open_engine, write_transaction
 
 APPROVED = ("approve", "offer")  # system decisions that lend without a person
 FinalDecision = Literal["approve", "decline"]
@@ -228,15 +228,8 @@ class LoanStore:
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
         """One transaction holding the write lock from its first statement (see the docstring)."""
-        with self.engine.connect() as conn:
-            if self._sqlite:  # pysqlite would begin lazily, deferred: two draws could read the same drawn amount
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.rollback()
-                raise
-            conn.commit()
+        with write_transaction(self.engine) as conn:  # two draws never read the same drawn amount
+            yield conn
 
     # -- facilities -------------------------------------------------------------------------
     def open_facility(self, record: AuditRecord, *, account_id: str | None = None,
