@@ -50,7 +50,7 @@ def _artefact(run_id: str, path: str) -> pd.DataFrame:
 def test_the_document_has_every_section(documented: tuple[str, str, str]) -> None:
     page, version, run_id = documented
     for heading in SECTIONS:
-        assert f"<h2>{heading}</h2>" in page
+        assert f"<h2>{heading} <span" in page  # English, then its Chinese
     assert f"{NAME} v{version}" in page and run_id in page
 
 
@@ -103,7 +103,7 @@ def test_limitations_state_the_recorded_evidence(documented: tuple[str, str, str
 
     page, _, run_id = documented
     metrics = registry.configure().get_run(run_id).data.metrics
-    limits = page.split("<h2>Limitations</h2>")[1]
+    limits = page.split("<h2>Limitations ")[1]
     assert f"{metrics['oot_auc_to_oracle']:.1%}" in limits  # simulated data, against its oracle
     if metrics["oot_jeffreys_failures"] > 0:
         assert f"{int(metrics['oot_jeffreys_failures'])} class(es) with an underestimated PD on oot" in limits
@@ -116,13 +116,6 @@ def test_cli_refuses_an_unknown_model_or_version(trained_store: Settings, tmp_pa
     assert result.exit_code == 2
     assert "--name/--version must be a registered model version or alias" in result.output
     assert not list(tmp_path.glob("*.html"))
-
-
-def test_cli_refuses_a_model_without_scorecard_evidence(trained_store: Settings, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["report", "model", "--name", REGISTERED_MODELS["challenger"], "--version", "1",
-                                 "--out", str(tmp_path)])
-    assert result.exit_code == 2
-    assert "model must be a scorecard whose run logged its evidence" in result.output
 
 
 def test_the_document_renders_in_a_browser(documented: tuple[str, str, str], tmp_path: Path) -> None:

@@ -15,10 +15,13 @@ report_app = typer.Typer(help="Documents for validators, built from the evidence
 @report_app.command("model")
 def report_model(
     name: Annotated[str, typer.Option(help="Registered model name, e.g. sme-application-scorecard.")],
-    version: Annotated[str, typer.Option(help="Version number, or an alias such as champion.")] = "champion",
+    version: Annotated[str, typer.Option(help="Version number, an alias such as champion or challenger, or "
+                                              "latest (the newest version, e.g. of a model never promoted).")
+                       ] = "champion",
     out: Annotated[Path, typer.Option(help="Folder for model_document_NAME_vN.html.")] = Path("reports/models"),
 ) -> None:
-    """Write the model document of a registered scorecard from its training run's evidence."""
+    """Write the model document (Chinese and English) of a registered model, scorecard or LightGBM,
+    from its training run's evidence."""
     from riskmodels import registry
     from riskmodels.evaluation.model_document import check_evidence, write_model_document
 

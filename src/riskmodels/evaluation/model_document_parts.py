@@ -12,6 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from riskmodels.evaluation import _html, plots
+from riskmodels.evaluation._bilingual import Label, frame, paragraph, section
 from riskmodels.evaluation.metrics import psi_band
 from riskmodels.registry.evidence import RunEvidence
 
@@ -41,19 +42,58 @@ def binning_plot(table: pd.DataFrame, variable: str) -> bytes:
 
 def binning_section(ev: RunEvidence) -> str:
     card = ev.tables["model/scorecard_table.csv"]
-    body = ("<p class='note'>Per selected characteristic: the bins optbinning found on the training "
-            "rows (monotone where the configuration asks for it), their counts, bad rates, WoE, IV and "
-            "points, as logged in <code>model/scorecard_table.csv</code>; every candidate's full binning "
-            "table is in <code>binning/*.csv</code>.</p>")
+    body = paragraph("Per selected characteristic: the bins optbinning found on the training rows (monotone "
+                     "where the configuration asks for it), their counts, bad rates, WoE, IV and points, as logged "
+                     "in <code>model/scorecard_table.csv</code>; every candidate's full binning table is in "
+                     "<code>binning/*.csv</code>.",
+                     "每个入选变量：optbinning 在训练样本上得到的分箱（按配置要求单调）及其样本数、坏样本率、WoE、IV "
+                     "与分数；全部候选变量的分箱表见 binning/*.csv。", "note")
     for variable, rows in card.groupby("variable", sort=False):
         rows = rows.drop(columns="variable").reset_index(drop=True)
         png = binning_plot(rows[rows["count"] > 0], str(variable))
         body += (f"<h3>{_html.fmt(variable)} <span class='note'>IV {rows['iv'].sum():.4f}</span></h3>"
-                 f"<div class='plots'>{plots.img_tag(png, f'binning of {variable}')}</div>" + _html.frame(rows))
-    return _html.section("Binning", body)
+                 f"<div class='plots'>{plots.img_tag(png, f'binning of {variable}')}</div>" + frame(rows))
+    return section(Label("Binning", "分箱"), body)
 
 
 def policy_section(ev: RunEvidence) -> str:
+    """The policy that turns this card's score into actions: the lending policy for the A card,
+    the post-loan policy for the B and C cards."""
+    kind = ev.tags.get("riskmodels.kind", "")
+    if kind in ("behavior", "collection"):
+        return _post_loan_section(ev, kind)
+    return _lending_section(ev)
+
+
+def _post_loan_section(ev: RunEvidence, kind: str) -> str:
+    from riskmodels.policy.post_loan import load_post_loan_policy
+
+    policy = load_post_loan_policy()
+    pds = ev.tables["model/risk_classes.csv"].set_index("class")["pd"]
+    classes = _html.table(["class 等级", "min score 最低分", "event probability calibrated by this run 本次校准事件概率"],
+                          [[c.name, f"{c.min_score:g}", pds.get(c.name)] for c in policy.classes])
+    if kind == "behavior":
+        b = policy.behavior
+        rows: list[list[object]] = [
+            ["freeze 冻结", f"no account flow: {b.freeze.on_no_flow}; or days past due ≥ {b.freeze.min_dpd}"],
+            ["reduce 压降", f"class in {', '.join(b.reduce.classes)} and worst DPD (3 months) ≥ "
+                           f"{b.reduce.min_worst_dpd_3m}; limit cut by {b.limit_adjustment.cut_share:.0%}"],
+            ["renew 续贷", f"within {b.renew.window_months} months of maturity, score ≥ {b.renew.min_score:g}, worst "
+                          f"DPD (6 months) ≤ {b.renew.max_worst_dpd_6m}, inflow ratio ≥ {b.renew.min_inflow_ratio:g}"],
+            ["raise limit 提额", f"class in {', '.join(b.limit_adjustment.raise_classes)} and inflow ratio ≥ "
+                                f"{b.limit_adjustment.raise_min_inflow_ratio:g}: +{b.limit_adjustment.raise_share:.0%}, "
+                                f"at most {b.limit_adjustment.max_limit:,.0f} CNY"]]
+        rules = _html.table(["action 动作", "rule 规则"], rows)
+    else:
+        rows = [[bucket, f"{step.min_cure_prob:g}", step.treatment]
+                for bucket, steps in policy.collection.treatments.items() for step in steps]
+        rules = _html.table(["DPD bucket 逾期段", "min cure probability 最低回款概率", "treatment 催收手段"], rows)
+    body = paragraph("Classes and actions of the default post-loan policy that read this card's score.",
+                     "默认贷后政策中使用本评分卡分数的等级与动作。") + classes + rules
+    return section(Label("Policy cut-offs", "政策切分点"), body)
+
+
+def _lending_section(ev: RunEvidence) -> str:
     from riskmodels.policy import load_policy
 
     policy = load_policy()
@@ -61,12 +101,16 @@ def policy_section(ev: RunEvidence) -> str:
     rows = [[c.name, f"{c.min_score:g}", pds.get(c.name), c.pd_override, f"{c.limit_cap:,.0f}", c.inflow_months,
              c.price_multiplier] for c in policy.classes]
     bands = policy.bands
-    body = (f"<p>Decision bands of the default lending policy (version {_html.fmt(policy.version)}): approve "
-            f"from score {bands.approve_from:g}, reject below {bands.reject_below:g}, manual "
-            "review in between (exceptions send some high scores to a person and let some low ones through).</p>"
-            + _html.table(["class", "min score", "PD calibrated by this run", "PD override", "limit cap (CNY)",
-                           "months of inflow", "price multiplier"], rows))
-    return _html.section("Policy cut-offs", body)
+    body = (paragraph(f"Decision bands of the default lending policy (version {_html.fmt(policy.version)}): approve "
+                      f"from score {bands.approve_from:g}, reject below {bands.reject_below:g}, manual "
+                      "review in between (exceptions send some high scores to a person and let some low ones "
+                      "through).",
+                      f"默认授信政策（版本 {policy.version}）的决策档位：{bands.approve_from:g} 分及以上批准，"
+                      f"{bands.reject_below:g} 分以下拒绝，其间人工审核（例外规则会把部分高分送人工、放行部分低分）。")
+            + _html.table(["class 等级", "min score 最低分", "PD calibrated by this run 本次校准 PD",
+                           "PD override PD 覆盖值", "limit cap (CNY) 额度上限（元）", "months of inflow 流水月数",
+                           "price multiplier 定价系数"], rows))
+    return section(Label("Policy cut-offs", "政策切分点"), body)
 
 
 def _failed(ev: RunEvidence, metric: str) -> list[str]:
@@ -104,9 +148,22 @@ def limitations(ev: RunEvidence, max_vif: float | None) -> list[str]:
         p = m.get(f"{split}_auc_drop_pvalue")
         if p is not None and p < ALPHA:
             out.append(f"AUC falls significantly from train to {split} (DeLong p = {p:.4f}): some overfitting.")
-    out.append("Development covers booked applications with an observed outcome only (no reject inference); "
-               "the run does not record how many applications were excluded as not booked.")
+    out.append(_development_sample(ev))
     return out
+
+
+def _development_sample(ev: RunEvidence) -> str:
+    """Which rows the card was developed on, as the run recorded it (reject inference for the A card)."""
+    kind, p = ev.tags.get("riskmodels.kind", ""), ev.params
+    if kind != "application":
+        return "Development covers accounts with an observed outcome only."
+    method, rejects = p.get("reject_inference.method", "none"), p.get("reject_inference.rejects")
+    if method == "none" or rejects in (None, "0"):
+        return ("Development covers booked applications with an observed outcome only (no reject inference); "
+                "the run does not record how many applications were excluded as not booked.")
+    return (f"Development adds {rejects} rejected applications of the development months through {method} reject "
+            f"inference ({p.get('reject_inference.rows', '?')} weighted rows); their outcomes are inferred, never "
+            "observed, so the card's behaviour on the rejected population cannot be validated on this data.")
 
 
 def fmt_or_blank(value: float | None, digits: int = 4) -> str:

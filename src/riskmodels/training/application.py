@@ -25,6 +25,7 @@ from riskmodels.policy import load_policy
 from riskmodels.policy.risk_classes import RiskBands
 from riskmodels.registry.gates import BankGates, load_gates
 from riskmodels.scorecard import ScorecardModel
+from riskmodels.training.gbm_evidence import log_gbm_evidence
 from riskmodels.training.governance import DataRecord, log_datasets, register_with_governance
 from riskmodels.training.reject_inference import (
     InferredRejects,
@@ -43,7 +44,14 @@ from riskmodels.training.scorecard import (
     split_frames,
     train_and_register,
 )
-from riskmodels.training.steps import TrainingResult, data_fingerprint, read_optional, read_tables, require_clean
+from riskmodels.training.steps import (
+    TrainingResult,
+    data_fingerprint,
+    flatten,
+    read_optional,
+    read_tables,
+    require_clean,
+)
 
 
 class ChallengerConfig(BaseModel):
@@ -69,13 +77,15 @@ def train_challenger(sample: ScorecardSample, fitted: FittedScorecard, cfg: Appl
     data = DataRecord(data_hash, {s: int((fitted.split == s).sum()) for s in SPLITS})
     name = registry.run_name("application challenger", data.total, data_hash)
     with registry.training_run("application_challenger", name) as run_id:
-        registry.log_params({"data.hash": data_hash, **{f"rows.{s}": n for s, n in data.rows.items()}})
+        registry.log_params({"data.hash": data_hash, **{f"rows.{s}": n for s, n in data.rows.items()},
+                             "target": cfg.target, **flatten("split", cfg.split)})
         pd_all = np.asarray(model.predict_pd(sample.features))
         points = cfg.scorecard.scale.to_points(pd_all)
         metrics = evaluate_splits(split_data(sample, fitted.split, pd_all, points), bands=fitted.bands).metrics
         registry.log_metrics(metrics)
         log_datasets(split_frames(sample, fitted.split), cfg.challenger.model_name, data_dir, "event",
                      data_fingerprint)
+        log_gbm_evidence(model, sample.features, sample.event, pd_all, fitted.split)
         oot = (fitted.split == "oot").to_numpy()
         registration = register_with_governance(
             cfg.challenger.model_name, make_spec("application_challenger", "applications", model.to_dict()),

@@ -19,6 +19,7 @@ from riskmodels.models.fraud import FraudModel
 from riskmodels.models.specs import make_spec
 from riskmodels.policy.risk_classes import RiskBand, RiskBands
 from riskmodels.registry.gates import load_gates
+from riskmodels.training.gbm_evidence import log_gbm_evidence
 from riskmodels.training.governance import DataRecord, log_datasets, register_with_governance
 from riskmodels.training.samples import fraud_sample
 from riskmodels.training.scorecard import (
@@ -97,10 +98,7 @@ def train_fraud(data_dir: Path, cfg: FraudConfig) -> TrainingResult:
         registry.log_metrics(evaluation.metrics)
         log_datasets(split_frames(sample, split), cfg.model_name, data_dir, "event", data_fingerprint)
         log_quality_reports(quality_reports)
-        importance = model.booster_.feature_importance(importance_type="gain")
-        registry.log_artifact_text("feature,gain\n" + "\n".join(
-            f"{f},{g:.3f}" for f, g in sorted(zip(model.features_, importance, strict=True), key=lambda p: -p[1])),
-            "model/importance.csv")
+        log_gbm_evidence(model, sample.features, sample.event, assessed.probability, split)
         registry.log_artifact_text(validation_report(evaluation, title=f"Validation report: {cfg.model_name}"),
                                    VALIDATION_REPORT)
         oot = (split == "oot").to_numpy()
