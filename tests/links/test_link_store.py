@@ -246,3 +246,34 @@ def test_concurrent_requests_are_all_recorded_once_and_none_fails(store: LinkSto
     # All eight owners share the test's phone: the last of them sees the seven others.
     last = store.counts_at(app(owners[0]), T0 + timedelta(days=1))
     assert last.phone_shared_count == 7
+
+
+def test_training_gets_the_counts_scoring_gives_point_in_time_from_the_book() -> None:
+    import pandas as pd
+
+    from riskmodels.links.counts import in_place_frame
+    from riskmodels.synth import generate_portfolio
+    from riskmodels.training.samples import fraud_sample
+
+    book = pd.DataFrame({
+        "application_id": ["A1", "A2", "A3", "A4"],
+        "application_date": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-05", "2024-03-01"]),
+        "owner_id_number": [ID_A, ID_B, ID_A, ID_B],
+        "owner_phone": [PHONE, "+86 138-1234-5678", OTHER_PHONE, PHONE],
+        "phone_shared_count": [5, 0, 0, 0],   # what the book says: 5 on the first is look-ahead
+        "applications_7d": [0, 2, 0, 0],      # all lenders: the bureau's count stays when larger
+        "applications_30d": [0, 2, 0, 0],
+    })
+    decided = in_place_frame(book)
+    assert decided["phone_shared_count"].tolist() == [0, 1, 0, 1]  # only earlier owners count
+    assert decided["applications_7d"].tolist() == [0, 2, 1, 0]     # A3: A's own A1, four days before
+    assert decided["applications_30d"].tolist() == [0, 2, 1, 0]    # A4: B's A2 is 58 days before
+    later = in_place_frame(pd.concat([book, book.assign(application_id=["B1", "B2", "B3", "B4"],
+                                                          application_date=book["application_date"]
+                                                          + pd.Timedelta(days=400))]))
+    assert later.iloc[:4][decided.columns].equals(decided)  # later applications change nothing before them
+    generated = generate_portfolio(3_000, 5)
+    sample = fraud_sample(generated.applications, generated.outcomes, None, "is_fraud")
+    expected = in_place_frame(generated.applications)
+    for column in ("phone_shared_count", "applications_7d", "applications_30d"):
+        assert sample.input_rows[column].tolist() == expected[column].tolist()

@@ -154,3 +154,21 @@ def frame_counts(frame: pd.DataFrame, time_column: str = "application_date") -> 
     counts = point_in_time_counts(dates_to_us(frame[time_column]), identifiers)
     counts.index = frame.index
     return counts
+
+
+def in_place_frame(frame: pd.DataFrame, time_column: str = "application_date") -> pd.DataFrame:
+    """``in_place`` over a book of applications, the store's counts computed point-in-time from
+    the book itself (``frame_counts``): what a model is trained on, so that it learns the values
+    scoring will give it. A shared count the book's identifiers give replaces the book's; velocity
+    is the larger of the two. Lists are not applied: a book's ``blacklist_hit`` is as recorded."""
+    counts = frame_counts(frame, time_column)
+    out = frame.copy()
+    for name in counts.columns:
+        store = counts[name].astype(float)
+        sent = out[name].astype(float) if name in out.columns else pd.Series(np.nan, index=out.index)
+        if name in VELOCITY_WINDOWS_US:
+            value = pd.Series(np.fmax(store.to_numpy(), sent.to_numpy()), index=out.index)  # NaN only where both are
+        else:
+            value = store.where(store.notna(), sent)
+        out[name] = value.fillna(0).astype(np.int64)
+    return out

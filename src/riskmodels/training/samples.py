@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.features import build_features
+from riskmodels.links import in_place_frame
 from riskmodels.models.specs import feature_builder
 from riskmodels.training.scorecard import ScorecardPipelineConfig, ScorecardSample
 
@@ -37,11 +38,14 @@ def booked_sample(applications: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.
 
 def fraud_sample(applications: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame | None,
                  target: str) -> ScorecardSample:
-    """Every application with its fraud label (fraud is known whether or not the loan was booked)."""
+    """Every application with its fraud label (fraud is known whether or not the loan was booked),
+    its link and velocity counts in place as scoring puts them (``links.in_place_frame``)."""
     joined = applications.merge(outcomes[["application_id", target]], on="application_id",
                                 validate="one_to_one")
     oracle = _truth_of(joined, truth, ["application_id"], "true_fraud_prob")
-    raw = joined[applications.columns]
+    # The link and velocity counts as the service computes them (riskmodels.links), from the
+    # book's own identifiers, point-in-time: the model learns the values it will be given.
+    raw = in_place_frame(joined[applications.columns])
     return ScorecardSample(build_features(raw), joined[target].to_numpy(dtype=int), joined["application_date"],
                            raw, None if oracle is None else oracle.to_numpy())
 
