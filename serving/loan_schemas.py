@@ -10,16 +10,20 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-AMOUNT_RULE = "must be a positive amount (CNY) with at most 2 decimals"
+from riskmodels.contract import MAX_CNY
+
+AMOUNT_RULE = f"must be a positive amount (CNY) of at most {MAX_CNY:,.0f} with at most 2 decimals"
 
 
 def _amount(value: float) -> float:
-    if not (math.isfinite(value) and value > 0) or abs(value * 100 - round(value * 100)) > 1e-6:
+    # Bounded first: a huge finite amount times 100 overflows to infinity, which round() refuses.
+    if not (math.isfinite(value) and 0 < value <= MAX_CNY) or abs(value * 100 - round(value * 100)) > 1e-6:
         raise PydanticCustomError("out_of_range", AMOUNT_RULE)
     return value
 
 
-Amount = Annotated[float, AfterValidator(_amount), Field(description="CNY, at most 2 decimals")]
+Amount = Annotated[float, AfterValidator(_amount),
+                   Field(gt=0, le=MAX_CNY, description="CNY, at most 2 decimals")]
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 
 

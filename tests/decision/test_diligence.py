@@ -11,12 +11,10 @@ by the session's trained champions and the packaged settings (``policy/diligence
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,6 +32,7 @@ from riskmodels.policy import quote_rate
 from riskmodels.policy.diligence import FEATURES, default_diligence
 from riskmodels.scorecard.scaling import ScoreScale
 from riskmodels.synth import reference_bodies
+from tests._bodies import book_bodies
 
 RULES = settings(max_examples=120, deadline=None, derandomize=True,
                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -61,13 +60,7 @@ def bundle(trained_store: Settings) -> ModelBundle:
 @pytest.fixture(scope="module")
 def book(portfolio_dir: Path) -> list[dict[str, Any]]:
     """Applications of the session's book as API bodies, plus the three reference customers."""
-    frame = pd.read_parquet(portfolio_dir / "applications.parquet").head(400)
-    rows: list[dict[str, Any]] = []
-    for record in frame.to_dict(orient="records"):
-        rows.append({k: None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-                     else (v.date().isoformat() if isinstance(v, pd.Timestamp) else v)
-                     for k, v in record.items()})
-    return [*reference_bodies().values(), *rows]
+    return book_bodies(portfolio_dir, 400)
 
 
 def _findings(application: dict[str, Any], level: float, verified: bool, owner: int,

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -69,8 +70,15 @@ def test_schemathesis_finds_no_server_error_and_every_answer_conforms(fuzzed: Fu
     schema = schemathesis.openapi.from_url(fuzzed.base + "/docs.json")
     # A valid request may still meet a request id or idempotency key drawn twice: 409 is the
     # documented answer to that, not a refusal of valid data.
-    schema.config.checks.positive_data_acceptance.expected_statuses = ["2xx", "409"]
     (op,) = [r.ok() for r in schema.get_all_operations() if r.ok().label == operation]
+    # The loan's later stages take ids of what the service has recorded (a decision, a facility),
+    # which no schema can draw: a valid body naming none is answered 404, and a rule across
+    # fields (a payee for an entrusted payment, an approval's amount and rate, a visit after the
+    # application) 422, each naming the field; both are documented answers, not refusals of
+    # valid data. Every other check (no 5xx, declared statuses and bodies) still applies.
+    referring = op.path.startswith(("/v1/facilities", "/v1/drawdown", "/v1/decisions/", "/v1/score/due-diligence"))
+    schema.config.checks.positive_data_acceptance.expected_statuses = ["2xx", "409", *(
+        ["404", "422"] if referring else [])]
     auth = {"Authorization": f"Bearer {ADMIN_KEY if op.path.startswith('/v1/admin/') else KEY}"}
     every = [not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
              checks.response_headers_conformance, checks.response_schema_conformance,
@@ -86,16 +94,28 @@ def test_schemathesis_finds_no_server_error_and_every_answer_conforms(fuzzed: Fu
         @given(case=op.as_strategy(generation_mode=mode))
         def call(case: Any) -> None:
             try:
-                response = case.call_and_validate(base_url=fuzzed.base, headers=auth, timeout=60, checks=every)
+                response = case.call(base_url=fuzzed.base, headers=auth, timeout=60)
+                # A path parameter can carry the URL out of the API: the HTTP client resolves dot
+                # segments (RFC 3986 §5.2.4) before sending, and Starlette's mount of /v1 does not
+                # match a path holding an encoded line break. What answers then is not this API
+                # but BentoML's plain-text 404: only its status is checked (never a 5xx).
+                path = urlsplit(response.request.url).path
+                if op.path.startswith("/v1/") and (not path.startswith("/v1/") or re.search("%0[ad]", path, re.I)):
+                    statuses.add(response.status_code)
+                    return
+                case.validate_response(response, checks=every, headers=auth,
+                                       transport_kwargs={"base_url": fuzzed.base, "headers": auth, "timeout": 60})
                 statuses.add(response.status_code)
             except* Exception as group:  # schemathesis raises its findings as a group
-                failures.extend(str(e)[:2000] for e in group.exceptions)
+                failures.extend(f"{str(e)[:2000]}\n(path parameters: {case.path_parameters})" for e in group.exceptions)
 
         call()
     assert not failures, f"{len(failures)} finding(s) on {operation}:\n" + "\n---\n".join(failures[:5])
     assert all(s < 500 for s in statuses), statuses
-    if op.path.startswith("/v1/score/"):
+    if op.path.startswith("/v1/score/") and not referring:
         assert 200 in statuses and statuses & {400, 422}, statuses  # both modes reached the service
+    if referring:
+        assert statuses & {404, 422}, statuses  # the service, not only the schema, answered
 
 
 # -- hand-made cases -------------------------------------------------------------------------
