@@ -51,6 +51,12 @@ sample, 5 folds x 2; defaults: German 0.778, UCI 0.608; optbinning's default Sco
   above) but stopped German's search two characteristics earlier (0.765): on 640-row folds the
   re-binned weak characteristics look worse held out than in the card fitted on 800 rows. It
   multiplies the binning time by ``cv_folds`` + 1, so it is opt-in.
+* ``selection_method: backward`` (opt-in) starts from every survivor of the filters: with
+  ``iv_min: 0``, trend ``auto`` and ``penalty: auto``, German 0.787 (10.9 characteristics); UCI
+  0.616 (3.0; with ``fold_binning`` 0.617, 2.3: credit limit and marital status). Significance
+  alone (``selection_method: none``, ``max_features: null``, the same three options) keeps German
+  at 0.789 (11.5), UCI 0.615; the held-out removals cost German 0.0016. The 30k A card with
+  ``iv_min: 0``, trend ``auto`` and backward: 0.7813 (0.955x, 14 characteristics).
 """
 
 from __future__ import annotations
@@ -73,7 +79,7 @@ Category = int | float | str
 # Numeric variables: split points. Categorical variables: groups of categories, one per bin.
 UserSplits = list[float] | list[list[Category]]
 # How the characteristics are chosen from the filters' survivors (``scorecard.selection``).
-SelectionMethod = Literal["forward", "stepwise", "none"]
+SelectionMethod = Literal["forward", "stepwise", "backward", "none"]
 SelectionMetric = Literal["roc_auc", "log_loss"]
 Penalty = Literal["none", "l2", "auto"]
 # The trends ``default_monotonic_trend: [...]`` chooses among when it is not given (scikit-learn
@@ -105,7 +111,8 @@ class ScorecardConfig(BaseModel):
     max_vif: float = Field(5.0, gt=1)
     selection_method: SelectionMethod = Field(
         "forward", description="forward / stepwise: enter characteristics one at a time while the held-out "
-        "criterion improves; none: every survivor of the filters")
+        "criterion improves; backward: remove them one at a time from every survivor, by Wald p, then while "
+        "the held-out criterion does not fall; none: every survivor of the filters")
     max_features: int | None = Field(15, ge=1, description="Most characteristics in the card; None: no cap")
     # log_loss: a proper scoring rule, judging calibration as well as ranking. Chosen by measurement: on the
     # simulator's B card, AUC stopped the search at 6 characteristics whose out-of-time PDs failed the

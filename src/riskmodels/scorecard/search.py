@@ -18,6 +18,12 @@ have seen the held-out rows and so flatter a characteristic with overfitted bins
 The score statistic only orders the candidates and the held-out fits only choose between them:
 neither is reported. The coefficients, standard errors and p-values of the card come from
 statsmodels (``scorecard.logistic``).
+
+``backward`` starts from every candidate instead and removes one at a time, refitting: first the
+largest Wald p above ``p_max`` (as long as one is), then the characteristic whose removal lowers
+the held-out criterion least, while that loss is at most ``min_gain`` (its removal does not hurt)
+or more than ``max_features`` are in. A characteristic too weak to enter a forward search alone
+(or ranked behind a proxy by the score statistic) is judged there beside all the others.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -226,6 +233,48 @@ def search(woe: pd.DataFrame, y: IntArray, weight: FloatArray | None, cfg: Score
                          "score_statistic": math.nan})
         if cfg.selection_method == "stepwise" and cfg.p_max is not None:
             current = _stepwise_removals(names, kept, out, cfg.p_max, wald_p, held_out, result, path, step, current)
+    result.entered = [names[j] for j in kept]
+    result.path = pd.DataFrame(path)
+    return result
+
+
+def backward_search(woe: pd.DataFrame, y: IntArray, weight: FloatArray | None, cfg: ScorecardConfig,
+                    wald_p: Callable[[list[str]], pd.Series], fold_woe: FoldWoe | None = None) -> SearchResult:
+    """Backward elimination (module docstring) over the columns of ``woe``; arguments as ``search``."""
+    names = list(woe.columns)
+    held_out = HeldOut.from_config(woe, y, weight, cfg, fold_woe)
+    cap = cfg.max_features if cfg.max_features is not None else len(names)
+    metric = "AUC" if cfg.selection_metric == "roc_auc" else "-log-loss"
+    kept = list(range(len(names)))
+    current, _ = held_out(kept)
+    result = SearchResult(entered=[])
+    path = [{"step": 0, "action": "start", "variable": "", "held_out": current, "score_statistic": math.nan}]
+    step = 0
+    while len(kept) > 1:
+        step += 1
+        p_values = wald_p([names[j] for j in kept]) if cfg.p_max is not None else None
+        if p_values is not None and p_values.max() > cast(float, cfg.p_max):
+            worst = str(p_values.idxmax())
+            gone = names.index(worst)
+            current, _ = held_out([j for j in kept if j != gone])
+            result.removed[worst] = ("significance", f"Wald p {p_values[worst]:.3g} > p_max {cfg.p_max:g} "
+                                                     f"(backward step {step})")
+        else:
+            losses = [current - held_out([k for k in kept if k != j])[0] for j in kept]
+            least = int(np.argmin(losses))
+            if losses[least] > cfg.min_gain and len(kept) <= cap:
+                break
+            gone = kept[least]
+            current -= losses[least]
+            result.removed[names[gone]] = (
+                ("search", f"held-out {metric} loss {losses[least]:+.4f} <= min_gain {cfg.min_gain:g} "
+                           f"when removed (backward step {step})")
+                if losses[least] <= cfg.min_gain else
+                ("max_features", f"max_features {cfg.max_features} exceeded; the least held-out {metric} "
+                                 f"loss when removed ({losses[least]:+.4f}, backward step {step})"))
+        kept.remove(gone)
+        path.append({"step": step, "action": "remove", "variable": names[gone], "held_out": current,
+                     "score_statistic": math.nan})
     result.entered = [names[j] for j in kept]
     result.path = pd.DataFrame(path)
     return result

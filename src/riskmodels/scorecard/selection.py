@@ -7,9 +7,10 @@ Rules in order; the first a variable fails is its recorded stage and reason:
 3. corr         - |Pearson r| of WoE below ``max_corr`` with every variable of higher IV that
                   is kept (greedy in decreasing IV, so of a correlated pair the lower-IV one goes);
 4. vif          - VIF below ``max_vif``, dropping the highest VIF one at a time;
-5. search       - forward or stepwise entry judged on held-out rows, up to ``max_features``
+5. search       - forward, stepwise or backward search judged on held-out rows, up to ``max_features``
                   (``scorecard.search``); stages ``search``, ``sign`` (it could enter only with a
-                  coefficient of the wrong sign), ``stepwise`` (removed for its p-value) and
+                  coefficient of the wrong sign), ``stepwise`` (removed for its p-value),
+                  ``significance`` (backward: removed for its p-value, "backward step k") and
                   ``max_features``. With ``selection_method: none`` every survivor enters, or the
                   ``max_features`` of highest IV;
 6. sign         - (``sign_rule``) after the logistic fit every coefficient has the sign WoE
@@ -41,7 +42,15 @@ import pandas as pd
 
 from riskmodels.scorecard.config import ScorecardConfig
 from riskmodels.scorecard.logistic import WoeLogisticRegression, variance_inflation
-from riskmodels.scorecard.search import EXPECTED_COEF_SIGN, FoldWoe, SearchResult, Trial, check_folds, search
+from riskmodels.scorecard.search import (
+    EXPECTED_COEF_SIGN,
+    FoldWoe,
+    SearchResult,
+    Trial,
+    backward_search,
+    check_folds,
+    search,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +113,8 @@ def select_variables(iv: pd.Series, woe: pd.DataFrame, y: npt.NDArray[np.int64],
         def wald_p(names: list[str]) -> pd.Series:
             return pd.Series(fit(names).p_values_[1:], index=names)
 
-        found = search(woe[survivors], y, sample_weight, cfg, wald_p, fold_woe)
+        searcher = backward_search if cfg.selection_method == "backward" else search
+        found = searcher(woe[survivors], y, sample_weight, cfg, wald_p, fold_woe)
         _record_search(found, cfg, dropped)
         survivors, path = found.entered, found.path
 
