@@ -21,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from riskmodels.contract.privacy import mask_value
+from riskmodels.contract.privacy import PII_COLUMNS, mask_any, mask_value
 from riskmodels.decision import ModelNotDeployed
 from serving.problems import ProblemError, problem_response
 from serving.schemas import MAX_BATCH, ErrorItem
@@ -91,7 +91,10 @@ def describe(errors: Sequence[Mapping[str, Any]], whole: str = "body") -> list[E
         if isinstance(value, float) and not math.isfinite(value):
             item.got = repr(value)  # JSON has no NaN or infinity: quoted as text ("nan", "inf")
         elif error["type"] != "missing" and isinstance(value, _SCALARS):
-            value = mask_value(path.rsplit(".", 1)[-1].split("]")[-1], value)
+            name = path.rsplit(".", 1)[-1].split("]")[-1]
+            # A refused personal value is malformed more often than not: mask_any hides it whole
+            # unless it is well formed, where mask_value would keep its ends (most of a short one).
+            value = mask_any(name, value) if isinstance(value, str) and name in PII_COLUMNS else mask_value(name, value)
             item.got = value[:MAX_QUOTED] + "…" if isinstance(value, str) and len(value) > MAX_QUOTED else value
         items.append(item)
     return items

@@ -35,12 +35,6 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_BATCH_BODY_BYTES = MAX_BATCH * 8 * 1024
 MAX_STRING = 200
 
-# Formats of the string columns that have one: (pattern, the rule in words). ASCII digits only:
-# ``\d`` would also take full-width and other Unicode digits ("１３８…"), which no ID or phone has.
-_STRING_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
-    "owner_id_number": (re.compile(r"^[0-9]{17}[0-9X]$"), "must be 18 characters: 17 digits 0-9, then a digit or X"),
-    "owner_phone": (re.compile(r"^1[0-9]{10}$"), "must be 11 digits 0-9 starting with 1"),
-}
 # A date is exactly YYYY-MM-DD: pydantic alone would also take "2024-05-01T00:00:00" or a Unix time.
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The link and velocity counts and the list check are the platform's own (riskmodels.links): optional.
@@ -94,13 +88,23 @@ def _range_check(col: Column) -> AfterValidator:
     return AfterValidator(check)
 
 
-def _format_check(pattern: re.Pattern[str], rule: str) -> AfterValidator:
+def _format_check(col: Column) -> AfterValidator:
+    """The contract's format of a string column (its ``pattern``, refused with its ``rule``): the
+    same check as the quality suite's and the batch rejects'."""
+
     def check(value: str) -> str:
-        if pattern.fullmatch(value) is None:
-            raise PydanticCustomError("format", rule)
+        rule = col.format_problem(value)
+        if rule is not None:
+            raise PydanticCustomError("format", "{rule}", {"rule": rule})  # a rule is text, not a template
         return value
 
     return AfterValidator(check)
+
+
+def format_schema(col: Column) -> str:
+    """A contract pattern (matched whole) as a JSON Schema ``pattern``, which matches anywhere
+    unless anchored."""
+    return f"^(?:{col.pattern})$"
 
 
 def _annotation(col: Column) -> Any:
@@ -114,8 +118,8 @@ def _annotation(col: Column) -> Any:
         return Literal[col.categories]  # type: ignore[valid-type]
     if col.dtype == "date":
         return Annotated[dt.date, BeforeValidator(_iso_date)]
-    if col.name in _STRING_FORMATS:
-        return Annotated[str, _format_check(*_STRING_FORMATS[col.name])]
+    if col.pattern is not None:
+        return Annotated[str, _format_check(col)]
     return Annotated[str, Field(min_length=1, max_length=MAX_STRING)]
 
 
@@ -126,11 +130,13 @@ def _field(col: Column) -> tuple[Any, Any]:
     extra: dict[str, Any] | Callable[[dict[str, Any]], None] | None = None
     if col.is_numeric():
         extra = _special_codes_schema(col) if col.special_codes else _bounds(col)
-    if col.name in _STRING_FORMATS:
-        extra = {"pattern": _STRING_FORMATS[col.name][0].pattern}
+    if col.pattern is not None:
+        extra = {"pattern": format_schema(col)}
     notes = [f"unit: {col.unit}"] if col.unit else []
     if col.is_numeric():
         notes.append(range_rule(col).removeprefix("must be "))
+    if col.rule is not None:
+        notes.append(col.rule.removeprefix("must be "))
     if col.nullable:
         notes.append("null when the source is not available")
     if col.pii:

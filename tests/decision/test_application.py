@@ -197,7 +197,8 @@ def _column(col) -> st.SearchStrategy[Any]:
     if col.dtype == "date":
         return st.dates().map(lambda d: d.isoformat())
     if col.dtype == "string":
-        return st.just({"owner_id_number": "110101199003071234", "owner_phone": "13812345678"}.get(col.name, "A1"))
+        # Any value of the contract's format (ID, phone, device, address); a plain name otherwise.
+        return st.from_regex(col.pattern, fullmatch=True) if col.pattern is not None else st.just("A1")
     low, high = col.minimum or 0, min(col.maximum or 1e6, 1e9)
     if col.dtype == "int":
         return st.one_of(st.integers(int(low), int(min(high, 60))), st.integers(int(low), int(high)),

@@ -1,11 +1,13 @@
-"""No raw identifier anywhere the platform keeps things: every owner ID number and phone of the
-session's generated book, and of the reference customers, is searched for in every file of the
-MLflow store (the SQLite database and every artefact), in the audit database of a real server
-that scored some of them, and in that server's log, which also saw malformed IDs and phones.
+"""No raw identifier anywhere the platform keeps things: every owner ID number and phone, device
+fingerprint and business address of the session's generated book, and of the reference
+customers, is searched for in every file of the MLflow store (the SQLite database and every
+artefact), in the audit database, link store and loan store of a real server that scored some of
+them, and in that server's log, which also saw malformed IDs, phones, devices and addresses.
 
-Searched as bytes (UTF-8, UTF-16 and UTF-32, so pickled numpy strings count), inside zip and
-gzip members and Parquet columns, and through the SQLite files' SQL dump. A leak is reported
-by file and count, never by the identifier itself: a test's output is a log too.
+Searched as bytes (UTF-8, UTF-16 and UTF-32, so pickled numpy strings count; devices and
+addresses also as JSON's ``\\uXXXX`` escapes), inside zip and gzip members and Parquet columns,
+and through the SQLite files' SQL dump. A leak is reported by file and count, never by the
+identifier itself: a test's output is a log too.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from riskmodels.config import Settings
-from riskmodels.contract.privacy import mask_id_number, mask_phone
+from riskmodels.contract.privacy import mask_any, mask_id_number, mask_phone
 from serving.schemas import ApplicationRequest
 from tests._server import running
 
@@ -55,12 +57,60 @@ def _candidates(width: int) -> re.Pattern[bytes]:
 
 
 _CANDIDATES = {"utf-8": _candidates(1), "utf-16-le": _candidates(2), "utf-32-le": _candidates(4)}
+# A device fingerprint is ASCII: runs of the characters its format allows, read window by window.
+# An address is mostly Chinese, which text read in the wrong encoding is full of (two ASCII bytes
+# read as UTF-16 are often a CJK code point): found by the book's address prefixes instead.
+_DEVICE_RUN = re.compile(r"[0-9A-Za-z._:-]{8,}")
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_PREFIX = 3  # characters of an address that open the search for it (a city: 北京市, 上海市...)
+
+
+@dataclass(frozen=True)
+class Linked:
+    """The book's device fingerprints and business addresses, indexed for the search."""
+
+    devices: frozenset[str]
+    addresses: frozenset[str]
+    device_lengths: tuple[int, ...]
+    address_lengths: tuple[int, ...]
+    opening: re.Pattern[str]  # where one of the book's addresses may start
+
+    @classmethod
+    def of(cls, devices: set[str], addresses: set[str]) -> Linked:
+        prefixes = sorted({a[:_PREFIX] for a in addresses})
+        return cls(frozenset(devices), frozenset(addresses), tuple(sorted({len(v) for v in devices})),
+                   tuple(sorted({len(v) for v in addresses})),
+                   re.compile("(?=(?:" + "|".join(map(re.escape, prefixes)) + "))"))
+
+    def count(self, text: str) -> Counter[str]:
+        kinds: Counter[str] = Counter()
+        for run in _DEVICE_RUN.finditer(text):
+            token = run.group(0)
+            kinds["device"] += sum(token[i:i + n] in self.devices for n in self.device_lengths
+                                   for i in range(len(token) - n + 1))
+        for start in self.opening.finditer(text):
+            at = start.start()
+            kinds["address"] += any(text[at:at + n] in self.addresses for n in self.address_lengths)
+        return +kinds  # only the kinds found
+
+
+def _texts(data: bytes) -> Iterator[str]:
+    """The bytes as text in each encoding and alignment a string could be stored in, and UTF-8
+    text with JSON's \\uXXXX escapes read back."""
+    text = data.decode("utf-8", "replace")
+    yield text
+    if "\\u" in text:
+        yield _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    for encoding, width in (("utf-16-le", 2), ("utf-32-le", 4)):
+        for start in range(width):
+            yield data[start:len(data) - (len(data) - start) % width].decode(encoding, "replace")
 
 
 @dataclass(frozen=True)
 class Served:
     mlruns: Path
     audit_db: Path
+    stores: Path  # the server's link and loan stores
     log: Path
     key: str
     malformed: tuple[str, ...]  # malformed versions of real identifiers the server was sent
@@ -72,6 +122,19 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (pd.Timestamp, datetime, date)):
         return value.strftime("%Y-%m-%d")
     return value.item() if hasattr(value, "item") else value
+
+
+@pytest.fixture(scope="module")
+def linked(portfolio_dir: Path) -> Linked:
+    """Every device fingerprint and business address of the book (the reference customers send none)."""
+    table = pq.read_table(portfolio_dir / "applications.parquet", columns=["device_id", "business_address"])
+    devices, addresses = ({v for v in table.column(name).to_pylist() if v} for name in table.column_names)
+    for path in REFERENCE_DIR.glob("*.json"):
+        body = json.loads(path.read_text(encoding="utf-8"))
+        devices |= {body["device_id"]} - {None}
+        addresses |= {body["business_address"]} - {None}
+    assert len(devices) > 1000 and len(addresses) > 1000
+    return Linked.of(devices, addresses)
 
 
 @pytest.fixture(scope="module")
@@ -99,11 +162,19 @@ def served(post_loan_store: Settings, portfolio_dir: Path, tmp_path_factory: pyt
     tmp = tmp_path_factory.mktemp("privacy-scan")
     pseudonym_key = "privacy-scan-key-" + secrets.token_hex(24)  # from the setting: never written to a file here
     env = {"RISKMODELS_HOME": str(post_loan_store.home), "RISKMODELS_API_KEYS": KEY,
-           "RISKMODELS_AUDIT_DB": str(tmp / "audit" / "decisions.sqlite"), "RISKMODELS_PSEUDONYM_KEY": pseudonym_key}
+           "RISKMODELS_AUDIT_DB": str(tmp / "audit" / "decisions.sqlite"), "RISKMODELS_PSEUDONYM_KEY": pseudonym_key,
+           "RISKMODELS_LINK_STORE_URL": f"sqlite:///{tmp / 'stores' / 'links.sqlite'}",
+           "RISKMODELS_LOAN_STORE_URL": f"sqlite:///{tmp / 'stores' / 'loans.sqlite'}"}
+    (tmp / "stores").mkdir()
     bodies = _bodies(portfolio_dir) + [json.loads(p.read_text(encoding="utf-8")) for p in REFERENCE_DIR.glob("*.json")]
+    sent = [v for b in bodies for v in (b["device_id"], b["business_address"]) if v]
+    assert len(sent) > SCORED  # the book's bodies carry their device and address
     real_id, real_phone = bodies[0]["owner_id_number"], bodies[0]["owner_phone"]
+    device, address = next((b["device_id"], b["business_address"]) for b in bodies
+                           if b["device_id"] and b["business_address"])
+    # Malformed: cut short, full-width, a space inside, punctuation inside.
     malformed = (real_id[:-1], real_id.translate(FULL_WIDTH), real_phone[:-1], real_phone.translate(FULL_WIDTH),
-                 real_phone + "0")
+                 real_phone + "0", device[:4] + " " + device[4:], address[:3] + "，" + address[3:])
     log = tmp / "server.log"
     with running(env, wait_path="/readyz", log_file=log, timeout=180.0) as base, httpx.Client(base_url=base, timeout=60.0) as client:
         for body in bodies:
@@ -118,6 +189,12 @@ def served(post_loan_store: Settings, portfolio_dir: Path, tmp_path_factory: pyt
                                   ensure_ascii=ensure_ascii)
                 rejected = client.post("/v1/score/application", headers=AUTH, content=text.encode())
                 assert 400 <= rejected.status_code < 500, rejected.text[:300]
+        for field, bad in (("device_id", malformed[5]), ("business_address", malformed[6])):
+            for ensure_ascii in (True, False):
+                text = json.dumps({**bodies[2], field: bad}, ensure_ascii=ensure_ascii)
+                rejected = client.post("/v1/score/application", headers=AUTH, content=text.encode())
+                assert rejected.status_code == 422, rejected.text[:300]
+                assert [(e["field"], e["got"]) for e in rejected.json()["errors"]] == [(field, mask_any(field, bad))]
         raw = json.dumps({**bodies[3], "owner_phone": malformed[4]}).encode()
         for bad in (raw.replace(b'"business_name": "', b'"business_name": "\\ud800'),  # a lone surrogate
                     raw.replace(b'"business_name": "', b'"business_name": "\xff\xfe'),  # invalid UTF-8
@@ -126,7 +203,8 @@ def served(post_loan_store: Settings, portfolio_dir: Path, tmp_path_factory: pyt
             # the answer (a 4xx); here only what the server logs about it matters.
             with httpx.Client(base_url=base, timeout=60.0) as fresh, contextlib.suppress(httpx.TransportError):
                 fresh.post("/v1/score/application", headers=AUTH, content=bad)
-    return Served(post_loan_store.mlruns_dir, tmp / "audit" / "decisions.sqlite", log, pseudonym_key, malformed)
+    return Served(post_loan_store.mlruns_dir, tmp / "audit" / "decisions.sqlite", tmp / "stores", log, pseudonym_key,
+                  malformed)
 
 
 # -- the search ------------------------------------------------------------------------------
@@ -147,7 +225,8 @@ def _views(path: Path) -> Iterator[tuple[str, bytes]]:
             yield "!sql", "\n".join(conn.iterdump()).encode("utf-8", "surrogatepass")
 
 
-def leaks(paths: list[Path], raw: frozenset[str], also: tuple[str, ...] = ()) -> dict[str, Counter[str]]:
+def leaks(paths: list[Path], raw: frozenset[str], also: tuple[str, ...] = (),
+          linked: Linked | None = None) -> dict[str, Counter[str]]:
     """For each file (and member) holding a raw identifier: how many of each kind it holds."""
     found: dict[str, Counter[str]] = {}
     extra = [(s, s.encode(enc)) for s in also for enc in ("utf-8", "utf-16-le", "utf-32-le")]
@@ -161,6 +240,9 @@ def leaks(paths: list[Path], raw: frozenset[str], also: tuple[str, ...] = ()) ->
                     if value in raw:
                         kinds["ID number" if len(value) == 18 else "phone"] += 1
             kinds.update("malformed identifier" for s, b in extra if b in data)
+            if linked is not None:
+                for text in _texts(data):
+                    kinds.update(linked.count(text))
             if kinds:
                 found[f"{path}{part}"] = kinds
     return found
@@ -175,10 +257,13 @@ def _report(found: dict[str, Counter[str]]) -> str:
 
 
 # -- the checks ------------------------------------------------------------------------------
-def test_the_search_finds_an_identifier_where_one_is(tmp_path: Path, identifiers: frozenset[str]) -> None:
+def test_the_search_finds_an_identifier_where_one_is(tmp_path: Path, identifiers: frozenset[str],
+                                                     linked: Linked) -> None:
     """The scan is meaningful: raw identifiers in each form it reads are found, masked ones not."""
     some_id = next(v for v in sorted(identifiers) if len(v) == 18)
     some_phone = next(v for v in sorted(identifiers) if len(v) == 11)
+    device, other_device = sorted(linked.devices)[:2]
+    address, other_address = sorted(linked.addresses)[:2]
     (tmp_path / "example.json").write_text(json.dumps({"owner_id_number": some_id}))
     pd.DataFrame({"owner_phone": [some_phone]}).to_parquet(tmp_path / "rows.parquet", compression="snappy")
     with zipfile.ZipFile(tmp_path / "model.zip", "w", zipfile.ZIP_DEFLATED) as archive:
@@ -187,35 +272,67 @@ def test_the_search_finds_an_identifier_where_one_is(tmp_path: Path, identifiers
     with sqlite3.connect(tmp_path / "db.sqlite") as conn:
         conn.execute("CREATE TABLE t (v TEXT)")
         conn.execute("INSERT INTO t VALUES (?)", (some_id,))
-    (tmp_path / "masked.json").write_text(json.dumps([mask_id_number(some_id), mask_phone(some_phone)]))
+    (tmp_path / "masked.json").write_text(json.dumps([mask_id_number(some_id), mask_phone(some_phone),
+                                                      mask_any("device_id", device),
+                                                      mask_any("business_address", address)]))
     (tmp_path / "log.txt").write_text("rejected " + json.dumps("１３８"), encoding="utf-8")
-    found = leaks(_files(tmp_path), identifiers, also=("１３８",))
-    assert {Path(k.split("!")[0]).name for k in found} == {"example.json", "rows.parquet", "model.zip", "strings.npy",
-                                                           "db.sqlite", "log.txt"}
+    # Devices and addresses: JSON escaped and not, inside a longer token, in Parquet, as numpy's
+    # UTF-32 strings at an odd offset and UTF-16 ones, in SQLite, in a zip member.
+    (tmp_path / "device.json").write_text(json.dumps({"device_id": device}))
+    (tmp_path / "address.json").write_text(json.dumps({"business_address": address}))  # \uXXXX escapes
+    (tmp_path / "address.log").write_text(f"address={address}，suspicious", encoding="utf-8")
+    (tmp_path / "token.txt").write_text(f"hash:{device}ffff", encoding="utf-8")
+    pd.DataFrame({"business_address": [other_address]}).to_parquet(tmp_path / "addresses.parquet")
+    (tmp_path / "devices.npy").write_bytes(b"\x93NUMPY" + (device + other_device).encode("utf-32-le"))
+    (tmp_path / "address.utf16").write_bytes(b"x" + other_address.encode("utf-16-le"))
+    with sqlite3.connect(tmp_path / "links.sqlite") as conn:
+        conn.execute("CREATE TABLE t (v TEXT)")
+        conn.execute("INSERT INTO t VALUES (?)", (other_device,))
+    with zipfile.ZipFile(tmp_path / "example.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("input_example.json", json.dumps({"business_address": address}, ensure_ascii=False))
+    found = leaks(_files(tmp_path), identifiers, also=("１３８",), linked=linked)
+    assert {Path(k.split("!")[0]).name for k in found} == {
+        "example.json", "rows.parquet", "model.zip", "strings.npy", "db.sqlite", "log.txt", "device.json",
+        "address.json", "address.log", "token.txt", "addresses.parquet", "devices.npy", "address.utf16",
+        "links.sqlite", "example.zip"}
+    assert found[f"{tmp_path / 'devices.npy'}"]["device"] == 2
 
 
-def test_the_mlflow_store_holds_no_raw_identifier(served: Served, identifiers: frozenset[str]) -> None:
+def test_the_mlflow_store_holds_no_raw_identifier(served: Served, identifiers: frozenset[str],
+                                                  linked: Linked) -> None:
     files = _files(served.mlruns)
     assert any(p.name == "mlflow.db" for p in files) and len(files) > 20
-    found = leaks(files, identifiers)  # named, so a failure shows files and counts, never the identifiers
+    found = leaks(files, identifiers, linked=linked)  # named, so a failure shows files and counts, never the values
     assert not found, "raw identifiers in the MLflow store:\n" + _report(found)
 
 
-def test_the_audit_database_holds_no_raw_identifier_nor_the_key(served: Served, identifiers: frozenset[str]) -> None:
+def test_the_audit_database_holds_no_raw_identifier_nor_the_key(served: Served, identifiers: frozenset[str],
+                                                                linked: Linked) -> None:
     files = sorted(served.audit_db.parent.glob(served.audit_db.name + "*"))
     with sqlite3.connect(served.audit_db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] >= SCORED
-    found = leaks(files, identifiers, also=(*served.malformed, served.key))
+    found = leaks(files, identifiers, also=(*served.malformed, served.key), linked=linked)
     assert not found, "raw identifiers (or the key) in the audit database:\n" + _report(found)
 
 
+def test_the_link_and_loan_stores_hold_no_raw_identifier(served: Served, identifiers: frozenset[str],
+                                                         linked: Linked) -> None:
+    files = _files(served.stores)
+    with sqlite3.connect(served.stores / "links.sqlite") as conn:
+        (devices, addresses) = conn.execute("SELECT COUNT(device_hash), COUNT(address_hash) "
+                                            "FROM link_applications").fetchone()
+    assert devices >= SCORED // 2 and addresses >= SCORED // 2  # the server linked the bodies' devices and addresses
+    found = leaks(files, identifiers, also=(*served.malformed, served.key), linked=linked)
+    assert not found, "raw identifiers (or the key) in the link or loan store:\n" + _report(found)
+
+
 def test_the_server_log_holds_no_raw_identifier_even_from_malformed_requests(
-        served: Served, identifiers: frozenset[str]) -> None:
+        served: Served, identifiers: frozenset[str], linked: Linked) -> None:
     assert served.log.stat().st_size > 0
-    found = leaks([served.log], identifiers, also=served.malformed)
+    found = leaks([served.log], identifiers, also=served.malformed, linked=linked)
     assert not found, "raw identifiers in the server's log:\n" + _report(found)
 
 
 def test_the_key_is_kept_apart_from_the_store(served: Served) -> None:
-    found = leaks([*_files(served.mlruns), served.log], frozenset(), also=(served.key,))
+    found = leaks([*_files(served.mlruns), *_files(served.stores), served.log], frozenset(), also=(served.key,))
     assert not found, _report(found)

@@ -13,13 +13,20 @@ from riskmodels.links.counts import LINKED_COLUMNS
 from serving.errors import describe, field_path
 from serving.schemas import MAX_BATCH, ApplicationRequest, ErrorItem, request_model
 
+# A well-formed value of each string column with a format (the contract's pattern).
+WELL_FORMED = {"owner_id_number": "110101199003071234", "owner_phone": "13812345678",
+               "device_id": "3f9c2a7be01d4c58a6f1e2d3c4b5a697", "business_address": "上海市浦东新区张杨路500号3层12室"}
+DEVICE_RULE = "must be 8 to 64 characters: ASCII letters, digits, '.', '_', ':' or '-', starting with a letter or digit"
+ADDRESS_RULE = ("must be 4 to 120 characters, each a Chinese character, an ASCII letter or digit, '#', '-' or '·' "
+                "(the address normalised: no spaces or punctuation)")
+
 
 def valid_body() -> dict[str, Any]:
     """A body that passes every rule: each column at a plausible in-range value."""
     body: dict[str, Any] = {}
     for c in APPLICATIONS.columns:
         if c.dtype == "string":
-            body[c.name] = {"owner_id_number": "110101199003071234", "owner_phone": "13812345678"}.get(c.name, "A1")
+            body[c.name] = WELL_FORMED.get(c.name, "老王家常菜")
         elif c.dtype == "date":
             body[c.name] = "2024-05-01"
         elif c.dtype == "bool":
@@ -76,6 +83,16 @@ def test_a_valid_body_passes_and_nullable_sources_may_be_absent() -> None:
     ({"owner_phone": "１３８１２３４５６７８"}, "owner_phone", "must be 11 digits 0-9 starting with 1"),
     ({"owner_id_number": "１１０１０１１９９００３０７１２３４"}, "owner_id_number",
      "must be 18 characters: 17 digits 0-9, then a digit or X"),
+    ({"device_id": "3f9c2a7"}, "device_id", DEVICE_RULE),
+    ({"device_id": "-3f9c2a7be01d4c58"}, "device_id", DEVICE_RULE),
+    ({"device_id": "3f9c 2a7b e01d 4c58"}, "device_id", DEVICE_RULE),
+    ({"device_id": "3f9c2a7be01d4c58" * 4 + "a"}, "device_id", DEVICE_RULE),
+    ({"device_id": 12345678}, "device_id", "must be a string"),
+    ({"business_address": "上海市 浦东新区张杨路500号"}, "business_address", ADDRESS_RULE),
+    ({"business_address": "上海市浦东新区张杨路５００号"}, "business_address", ADDRESS_RULE),
+    ({"business_address": "上海市，浦东新区"}, "business_address", ADDRESS_RULE),
+    ({"business_address": "上海"}, "business_address", ADDRESS_RULE),
+    ({"business_address": "号" * 121}, "business_address", ADDRESS_RULE),
     ({"application_date": "2024-05-01T00:00:00"}, "application_date", "must be a date written YYYY-MM-DD"),
     ({"application_date": "1714521600"}, "application_date", "must be a date written YYYY-MM-DD"),
     ({"business_name": "x" * 201}, "business_name", "must have at most 200 characters"),
@@ -86,6 +103,27 @@ def test_a_valid_body_passes_and_nullable_sources_may_be_absent() -> None:
 def test_each_kind_of_bad_input_names_the_field_and_the_rule(change: dict[str, Any], field: str, rule: str) -> None:
     items = errors_of({**valid_body(), **change})
     assert [(i.field, i.rule) for i in items] == [(field, rule)]
+
+
+@pytest.mark.parametrize("change", [
+    {"device_id": None}, {"business_address": None}, {"device_id": "a1b2c3d4"}, {"device_id": "ios:A1B2-C3D4.e5_f6"},
+    {"device_id": "f" * 64}, {"business_address": "杭州市西湖区文三路90号东部软件园B座#3-12"},
+    {"business_address": "北京市朝阳区建国路·万达广场8号"}, {"business_address": "号" * 120},
+])
+def test_well_formed_identifiers_and_null_are_accepted(change: dict[str, Any]) -> None:
+    assert ApplicationRequest.model_validate({**valid_body(), **change})
+
+
+def test_each_format_is_the_contract_s_pattern_and_rule() -> None:
+    # One source of truth: the schema's pattern and the refusal's rule are the contract's.
+    schema = ApplicationRequest.model_json_schema()["properties"]
+    formatted = [c for c in APPLICATIONS.columns if c.pattern is not None]
+    assert {c.name for c in formatted} == set(WELL_FORMED)
+    for c in formatted:
+        assert schema[c.name]["pattern"] == f"^(?:{c.pattern})$"
+        assert c.rule is not None and c.rule.removeprefix("must be ") in schema[c.name]["description"]
+        (item,) = errors_of({**valid_body(), c.name: "?"})
+        assert (item.field, item.rule) == (c.name, c.rule)
 
 
 def test_special_codes_are_accepted() -> None:
@@ -103,7 +141,11 @@ def test_the_schema_accepts_exactly_what_the_model_does() -> None:
     assert "minimum" not in months and months["x-special-codes"] == {"-1": "never happened"}
     for change in ({"pb_months_since_overdue": -1}, {"pb_months_since_overdue": 0}, {"pb_months_since_overdue": -2},
                    {"pb_months_since_overdue": 601}, {"owner_phone": "１３８１２３４５６７８"},
-                   {"owner_phone": "13812345678"}, {"owner_age": 17}, {"tax_grade": None}, {"owner_age": None}):
+                   {"owner_phone": "13812345678"}, {"owner_age": 17}, {"tax_grade": None}, {"owner_age": None},
+                   {"device_id": None}, {"device_id": "ios:A1B2-C3D4.e5_f6"}, {"device_id": "3f9c2a7"},
+                   {"device_id": "ｆ" * 16}, {"business_address": "北京市朝阳区建国路·万达广场8号"},
+                   {"business_address": "上海市 浦东新区"}, {"business_address": "上海市浦东新区张杨路５００号"},
+                   {"business_address": "號" * 120}, {"business_address": "号" * 121}):
         body = {**valid_body(), **change}
         by_schema = validator.is_valid(body)
         try:
@@ -123,8 +165,11 @@ def test_a_missing_field_is_named_without_a_value() -> None:
 
 
 def test_the_value_quoted_back_is_masked_when_personal() -> None:
+    # Malformed (16 digits, not 18): hidden whole, its length kept; its ends are most of it.
     (item,) = errors_of({**valid_body(), "owner_id_number": "1101011990030712"})
-    assert item.got == "110101******0712"
+    assert item.got == "*" * 16
+    (item,) = errors_of({**valid_body(), "owner_phone": "2381234567"})
+    assert item.got == "*" * 10
     (item,) = errors_of({**valid_body(), "owner_age": 150})
     assert item.got == 150
 

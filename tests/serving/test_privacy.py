@@ -1,5 +1,5 @@
-"""Masking of the owner's ID number and phone, in records and in log messages, whatever the
-value is (property tests)."""
+"""Masking of the owner's ID number and phone, the device fingerprint and the business address, in
+records and in log messages, whatever the value is (property tests)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pydantic import Field, ValidationError, create_model
 
 from riskmodels.contract.privacy import PII_COLUMNS, PiiLogFilter, mask_id_number, mask_phone, mask_record, mask_text
+from riskmodels.contract.tables import BUSINESS_ADDRESS_PATTERN, DEVICE_ID_PATTERN
 
 ID, PHONE = "110101199003071234", "13812345678"
 
@@ -33,11 +34,12 @@ def test_too_short_values_are_hidden_whole(short: str) -> None:
 
 
 def test_the_contract_pii_columns_are_masked_and_nothing_else() -> None:
-    assert set(PII_COLUMNS) == {"owner_id_number", "owner_phone"}
+    assert set(PII_COLUMNS) == {"owner_id_number", "owner_phone", "device_id", "business_address"}
     record = {"owner_id_number": ID, "owner_phone": PHONE, "owner_age": 34, "business_name": "老王家常菜",
-              "inflow_m01": None}
+              "inflow_m01": None, "device_id": "3f9c2a7be01d4c58", "business_address": "上海市张杨路500号"}
     masked = mask_record(record)
-    assert masked == {**record, "owner_id_number": "110101********1234", "owner_phone": "138****5678"}
+    assert masked == {**record, "owner_id_number": "110101********1234", "owner_phone": "138****5678",
+                      "device_id": "*" * 16, "business_address": "*" * 10}
     assert record["owner_id_number"] == ID  # the input is not changed
 
 
@@ -96,13 +98,16 @@ _VALUES = st.one_of(
     st.text(max_size=40),
     st.from_regex(r"[0-9０-９]{8,20}[Xx]?", fullmatch=True),  # malformed: wrong length, full-width digits
     st.from_regex(r"[0-9]{17}[0-9X]|1[3-9][0-9]{9}", fullmatch=True),  # well formed
+    st.from_regex(DEVICE_ID_PATTERN, fullmatch=True),  # a well-formed device fingerprint
+    st.from_regex(BUSINESS_ADDRESS_PATTERN, fullmatch=True),  # a well-formed normalised address
 )
 
 
 def _hidden(slot: str, field: str, value: str) -> bool:
     """The masked slot shows nothing of the value: only masks, or the bank's partial mask of a
-    well-formed value (which hides the birth date or the middle four digits)."""
-    if _WELL_FORMED[field].fullmatch(value):
+    well-formed ID or phone (which hides the birth date or the middle four digits); a device or an
+    address has no part safe to show and is always hidden whole."""
+    if field in _WELL_FORMED and _WELL_FORMED[field].fullmatch(value):
         return slot == PII_COLUMNS[field](value)
     return set(slot) <= {"*"}
 
@@ -159,3 +164,6 @@ def test_a_report_masks_a_personal_value_whole_unless_it_is_well_formed() -> Non
     for malformed in ("1101011990030712", "abc-123", "１３８１２３４５６７８"):
         assert mask_any("owner_id_number", malformed) == "*" * len(malformed)
     assert mask_any("business_name", "老王家常菜") == "*****"
+    # A well-formed device fingerprint or address is still hidden whole: no part of it is safe to show.
+    assert mask_any("device_id", "3f9c2a7be01d4c58a6f1e2d3c4b5a697") == "*" * 32
+    assert mask_any("business_address", "上海市浦东新区张杨路500号3层12室") == "*" * 19

@@ -1,10 +1,13 @@
-"""Personal data: masking of the owner's resident ID number and mobile phone, and keyed
-pseudonyms of any identifier.
+"""Personal data: masking of the identifiers an application carries (the owner's resident ID
+number and mobile phone, the device fingerprint, the business address: the contract's ``pii``
+columns), and keyed pseudonyms of any identifier.
 
-The models never read either (they are keys for the loan system, not features), so every copy
+The models never read them (they are keys for the loan system and the link store, not
+features), so every copy
 the platform keeps for itself (logs, the audit database) holds them masked the way Chinese
 banks print them: ID ``110101********1234`` (region and last four kept, birth date hidden),
-phone ``138****5678`` (carrier prefix and last four kept). However a number is written, in
+phone ``138****5678`` (carrier prefix and last four kept); a device fingerprint or an address
+has no part that is safe to show, and only its length is kept. However a number is written, in
 groups (``138 1234 5678``, ``138-1234-5678``, ``110101 1990 0307 1234``) or after China's
 calling code (``+86 138 1234 5678``), the same digits are hidden and its separators kept:
 ``138 **** 5678``, ``+86 138 **** 5678``.
@@ -119,12 +122,12 @@ def mask_other(value: str) -> str:
     return MASK * len(value)
 
 
+# The bank's partial masks, by column; any other personal column (device, address) is hidden whole.
+_PARTIAL_MASKS: dict[str, Callable[[str], str]] = {"owner_id_number": mask_id_number, "owner_phone": mask_phone}
+
+
 def _masker_for(name: str) -> Callable[[str], str]:
-    if "id_number" in name:
-        return mask_id_number
-    if "phone" in name:
-        return mask_phone
-    return mask_other
+    return _PARTIAL_MASKS.get(name, mask_other)
 
 
 PII_COLUMNS: dict[str, Callable[[str], str]] = {

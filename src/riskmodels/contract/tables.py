@@ -55,8 +55,10 @@ _KEYS = (
     Column("application_id", "string", "Unique id of the application", "key"),
     Column("application_date", "date", "Date the application was submitted", "key"),
     Column("business_name", "string", "Registered name of the business", "registry"),
-    Column("owner_id_number", "string", "Owner's resident ID number (18 characters)", "owner", pii=True),
-    Column("owner_phone", "string", "Owner's mobile number (11 digits)", "owner", pii=True),
+    Column("owner_id_number", "string", "Owner's resident ID number (18 characters)", "owner", pii=True,
+           pattern=r"[0-9]{17}[0-9X]", rule="must be 18 characters: 17 digits 0-9, then a digit or X"),
+    Column("owner_phone", "string", "Owner's mobile number (11 digits)", "owner", pii=True,
+           pattern=r"1[0-9]{10}", rule="must be 11 digits 0-9 starting with 1"),
 )
 
 _REGISTRY = (
@@ -127,6 +129,33 @@ _PLATFORM = (
            nullable=True),
 )
 
+# The identifiers the platform links applications by (riskmodels.links), beyond the owner's ID and
+# phone: personal data, kept only as keyed hashes or masked (contract.privacy). Optional: a
+# branch application has no device, and a caller that sends neither is linked by ID and phone.
+# ASCII and CJK ranges only, so that the pattern reads alike in Python and in a JSON Schema.
+DEVICE_ID_PATTERN = r"[0-9A-Za-z][0-9A-Za-z._:-]{7,63}"
+BUSINESS_ADDRESS_PATTERN = r"[0-9A-Za-z\u3400-\u4DBF\u4E00-\u9FFF#·-]{4,120}"
+_IDENTITY = (
+    Column("device_id", "string", "Fingerprint of the device the application was submitted from (设备指纹), as the "
+           "anti-fraud SDK reports it", "identity", nullable=True, required=False, pii=True,
+           pattern=DEVICE_ID_PATTERN,
+           rule="must be 8 to 64 characters: ASCII letters, digits, '.', '_', ':' or '-', starting with a letter or "
+                "digit"),
+    Column("business_address", "string", "Business address (经营地址), normalised: city to room, without spaces "
+           "or punctuation", "identity", nullable=True, required=False, pii=True,
+           pattern=BUSINESS_ADDRESS_PATTERN,
+           rule="must be 4 to 120 characters, each a Chinese character, an ASCII letter or digit, '#', '-' or '·' "
+                "(the address normalised: no spaces or punctuation)"),
+)
+
+# Each identifier column's label, in Chinese and in English: for forms, list entries and reports.
+IDENTIFIER_LABELS: dict[str, tuple[str, str]] = {
+    "owner_id_number": ("经营者身份证号", "owner's resident ID number"),
+    "owner_phone": ("经营者手机号", "owner's mobile number"),
+    "device_id": ("设备指纹", "device fingerprint"),
+    "business_address": ("经营地址", "business address"),
+}
+
 _BUREAU = (
     _count("pb_overdue_le30_24m", "Personal bureau: overdues of at most 30 days in 24 months", "bureau", 200),
     Column("pb_max_dpd_24m", "int", "Personal bureau: worst days past due in 24 months", "bureau", "days", 0, 3650),
@@ -181,7 +210,8 @@ APPLICATIONS = Table(
     "applications",
     "One row per application, with the raw sources as the loan system sends them",
     key=("application_id",),
-    columns=(*_KEYS, *_REGISTRY, *_OWNER, *_FLOW, *_TAX, *_POS, *_BUREAU, *_ANTIFRAUD, *_JUDICIAL, *_REQUEST, *_PLATFORM),
+    columns=(*_KEYS, *_REGISTRY, *_OWNER, *_FLOW, *_TAX, *_POS, *_BUREAU, *_ANTIFRAUD, *_JUDICIAL, *_REQUEST, *_PLATFORM,
+             *_IDENTITY),
 )
 
 OUTCOMES = Table(

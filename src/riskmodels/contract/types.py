@@ -7,7 +7,9 @@ shares one vocabulary.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 Dtype = Literal["int", "float", "bool", "category", "date", "string"]
@@ -35,9 +37,35 @@ class Column:
     pii: bool = False
     # Whether a caller of the scoring API must send it (False: optional, null means missing).
     required: bool = True
+    # A string column's format: a regular expression the whole value matches (written so that
+    # Python and JSON Schema read it alike: ASCII classes and \uXXXX ranges, no \d or \w), and
+    # the rule in words (``must be ...``) that a refusal names.
+    pattern: str | None = None
+    rule: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.pattern is None) != (self.rule is None):
+            raise ValueError(f"column {self.name} must give both a pattern and its rule in words, or neither; "
+                             f"got pattern={self.pattern!r}, rule={self.rule!r}")
+        if self.pattern is not None and self.dtype != "string":
+            raise ValueError(f"column {self.name} must be a string column to carry a pattern; got {self.dtype}")
 
     def is_numeric(self) -> bool:
         return self.dtype in ("int", "float")
+
+    def format_problem(self, value: object) -> str | None:
+        """The rule a value of a string column with a format breaks (``rule``), or None when it
+        keeps it; a value that is not a string breaks ``must be a string``."""
+        if self.pattern is None:
+            return None
+        if not isinstance(value, str):
+            return "must be a string"
+        return None if _compiled(self.pattern).fullmatch(value) else self.rule
+
+
+@lru_cache(maxsize=64)  # a few formats, checked once per value
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,20 @@ The rules are the ones the scoring API enforces, all taken from ``contract.py``:
 * a number is outside [minimum, maximum] and is not one of the column's special codes, is not
   finite, or is fractional in an integer column;
 * a flag sent as a number is not 0 or 1;
-* a category is not one of the contract's categories.
+* a category is not one of the contract's categories;
+* a string column with a format (the owner's ID number and phone, the device fingerprint, the
+  business address: the contract's ``pattern``) does not match it, refused with its ``rule``.
+  The link store keys on these, so a malformed one would link nothing, or the wrong rows.
 
 A file whose columns are missing or of the wrong type is refused whole (``check_schema``):
 that is a broken export, not a bad row. Unlike the API, columns outside the contract are
-ignored (exports carry extras) and the formats of the owner's ID number and phone are not
-checked: no model reads them.
+ignored (exports carry extras), and an empty string counts as null. The value quoted back
+of a personal column is masked (``contract.privacy.mask_any``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskmodels.contract import Column, Table
+from riskmodels.contract.privacy import mask_any
 
 BoolArray = npt.NDArray[np.bool_]
 SEPARATOR = " | "  # between the reasons of one row; a reason itself contains "; "
@@ -90,12 +95,20 @@ def range_rule(col: Column) -> str:
     return rule
 
 
-def _got(value: object) -> str:
+def _got(col: Column, value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "null"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _fmt(float(value))
+    if col.pii and isinstance(value, str):
+        return repr(mask_any(col.name, value))  # a rejects file is kept like a log: no raw identifier
     return repr(value)
+
+
+def arrow_pattern(pattern: str) -> str:
+    r"""A contract pattern (Python syntax, matched whole) for Arrow's RE2, which matches anywhere
+    unless anchored (``\A`` ... ``\z``) and spells a code point ``\x{XXXX}``, not ``\uXXXX``."""
+    return r"\A(?:" + re.sub(r"\\u([0-9A-Fa-f]{4})", r"\\x{\1}", pattern) + r")\z"
 
 
 def _null_mask(col: Column, values: pa.Array) -> pa.Array:
@@ -111,6 +124,9 @@ def _rule_violations(col: Column, values: pa.Array, null: pa.Array) -> list[tupl
     if col.dtype == "category" and col.categories:
         known = pc.is_in(values, value_set=pa.array(col.categories, values.type))
         return [(pc.and_kleene(present, pc.invert(known)), f"must be one of {list(col.categories)}")]
+    if col.pattern is not None and col.rule is not None:
+        well_formed = pc.match_substring_regex(values, pattern=arrow_pattern(col.pattern))
+        return [(pc.and_kleene(present, pc.invert(well_formed)), col.rule)]
     if not (col.is_numeric() or (col.dtype == "bool" and not pa.types.is_boolean(values.type))):
         return []
     # Kleene logic throughout: a null compares as null, and ``present`` (False for nulls and
@@ -161,7 +177,7 @@ def find_problems(batch: pa.RecordBatch | pa.Table, table: Table) -> RowProblems
             # Bad rows are rare: format reasons for them only, not for every row.
             for position in np.flatnonzero(bad.to_numpy(zero_copy_only=False)):
                 by_row.setdefault(int(position), []).append(
-                    (col.name, f"{col.name}: {rule}; got {_got(values[position].as_py())}"))
+                    (col.name, f"{col.name}: {rule}; got {_got(col, values[position].as_py())}"))
     rejected = np.zeros(batch.num_rows, dtype=bool)
     positions = sorted(by_row)
     rejected[positions] = True

@@ -16,8 +16,11 @@ training frame known only by its dates puts every application at midnight UTC, a
 applications of the same day are then not linked to each other (the conservative side: no
 look-ahead, at the cost of missing a ring that applies within one day).
 
-The simulator's counts also include, for ring members, applications at other lenders that
-this platform never sees (``synth.fraud_rings``); the store can count only its own.
+The simulator's count columns are the anti-fraud vendor's: over all lenders and all time, so
+for ring members they include applications at other lenders that this platform never sees
+(``synth.fraud_rings``), and they look ahead. The store can count only its own, as of each
+application's time: ``in_place_frame`` puts those in place from the book's ``device_id`` and
+``business_address`` (generator 1.4 on), as scoring does, wherever a row carries them.
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ class IdentifierKind(StrEnum):
     ADDRESS = "address"
 
 
-# The application's column of each kind. Device and address are not columns of the contract
-# yet: a row that carries them (under these names) is linked by them too.
+# The application's column of each kind (contract.tables: device and address are optional, and
+# an application without them is linked by ID number and phone only).
 COLUMN_OF: dict[IdentifierKind, str] = {
     IdentifierKind.ID_NUMBER: "owner_id_number",
     IdentifierKind.PHONE: "owner_phone",

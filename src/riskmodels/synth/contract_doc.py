@@ -23,6 +23,8 @@ def _number(x: float) -> str:
 
 
 def _allowed(column: Column) -> str:
+    if column.rule is not None:  # a string's format, in words
+        return column.rule.removeprefix("must be ")
     if column.categories:
         return ", ".join(f"`{c}`" for c in column.categories)
     if column.minimum is None and column.maximum is None:

@@ -96,6 +96,9 @@ def add_antifraud_signals(chunk: Chunk) -> None:
     device_shared: np.ndarray = (rng.random(n) < 0.02) * rng.integers(1, 3, n)
     address_shared = rng.poisson(0.2, n)
     device_shared = device_shared + bust * rng.poisson(0.3, n)
+    # Which of its ring's devices and addresses each member uses (-1: no ring): kept for
+    # ``synth.identifiers``, which gives the members those very identifiers.
+    h["ring_device_slot"], h["ring_address_slot"] = np.full(n, -1), np.full(n, -1)
     if in_ring.any():
         sizes = np.bincount(ring[in_ring])
         members = np.flatnonzero(in_ring)
@@ -103,6 +106,7 @@ def add_antifraud_signals(chunk: Chunk) -> None:
         phone_slot = (rng.random(len(members)) * pool_size).astype(int)
         device_slot = (rng.random(len(members)) * np.maximum(1, sizes // 5)[ring[members]]).astype(int)
         address_slot = (rng.random(len(members)) < 0.3).astype(int)
+        h["ring_device_slot"][members], h["ring_address_slot"][members] = device_slot, address_slot
         phone_key = ring[members] * 100 + phone_slot
         # Ring phones are virtual-operator numbers, unique to the ring across the whole portfolio.
         serial = (chunk.index * MAX_RINGS_PER_CHUNK + ring[members]) * 10 + phone_slot

@@ -16,13 +16,25 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.contract import APPLICATIONS, BEHAVIOR_SNAPSHOTS, COLLECTION_CASES, OUTCOMES, TRUTH
-from riskmodels.synth import behavior, collection, flows, fraud_rings, latent, outcomes, platform, request, sources
+from riskmodels.synth import (
+    behavior,
+    collection,
+    flows,
+    fraud_rings,
+    identifiers,
+    latent,
+    outcomes,
+    platform,
+    request,
+    sources,
+)
 from riskmodels.synth.identity import prefixed_ids
 from riskmodels.synth.schema import BEHAVIOR_TRUTH, COLLECTION_TRUTH, frame, month_end
 from riskmodels.synth.segments import SimConfig
 
-GENERATOR_VERSION = "1.3.0"  # 1.1: a stable book has no trend; 1.2: the request mix, counterfactual outcomes;
-# 1.3: the platform source (its own stream: the other columns are those of 1.2)
+GENERATOR_VERSION = "1.4.0"  # 1.1: a stable book has no trend; 1.2: the request mix, counterfactual outcomes;
+# 1.3: the platform source (its own stream: the other columns are those of 1.2); 1.4: device_id and
+# business_address, ring members sharing theirs (their own stream: the other columns are those of 1.3)
 CHUNK_SIZE = 50_000
 MAX_APPLICATIONS = 99_999_999  # application ids carry eight digits
 TABLE_NAMES = ("applications", "outcomes", "truth", "behavior_snapshots", "collection_cases",
@@ -84,6 +96,7 @@ def _simulate_chunk(chunk: latent.Chunk, counterfactual_rng: np.random.Generator
                  request.add_request, fraud_rings.add_antifraud_signals, outcomes.add_outcomes):
         step(chunk)
     platform.add_platform(chunk, _stream(sequence, "platform"))
+    identifiers.add_identifiers(chunk, _stream(sequence, "identifiers"))
     loans = behavior.simulate_loans(chunk)
     outcomes.add_counterfactual_outcome(chunk, counterfactual_rng)
     snapshot_cols, bad_6m_prob = behavior.snapshots(chunk, loans)

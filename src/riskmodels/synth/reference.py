@@ -51,6 +51,9 @@ def _pos(mean_volume: float | None, industry: str, ticket: float = 85.0) -> dict
 
 # None of the three sells for a platform (seed 002 §三): the platform source is absent.
 _NO_PLATFORM = {c.name: np.nan for c in APPLICATIONS.by_source("platform")}
+# Nor does the seed give their device or address: left null, the optional identifiers are
+# not sent (the service then links them by ID number and phone only).
+_NO_IDENTIFIERS = {c.name: None for c in APPLICATIONS.by_source("identity")}
 _CLEAN_ENTERPRISE = {"eb_overdue_24m": 0, "eb_max_dpd_24m": 0, "eb_bad_record_3y": 0.0}
 _NO_ENTERPRISE = {k: np.nan for k in ("eb_overdue_24m", "eb_max_dpd_24m", "eb_bad_record_3y", "eb_lenders",
                                       "eb_outstanding_debt")}
@@ -133,7 +136,7 @@ def reference_applications() -> pd.DataFrame:
             values[name] = resident_ids_from(np.array(region), np.array(birth, dtype="datetime64[D]"),
                                              np.array(sequence))
         else:
-            values[name] = np.array([{**_NO_PLATFORM, **c}[name] for c in customers], dtype=object)
+            values[name] = np.array([{**_NO_PLATFORM, **_NO_IDENTIFIERS, **c}[name] for c in customers], dtype=object)
     return frame(APPLICATIONS, values)
 
 
