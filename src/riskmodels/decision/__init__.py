@@ -20,10 +20,10 @@ from riskmodels.decision.application import (
     ModelBundle,
     ModelVersion,
     decide,
-    decide_frame,
     decision_row,
 )
 from riskmodels.decision.diligence import DiligenceDecision, FindingsInvalid, rescore
+from riskmodels.decision.frame import decide_frame
 from riskmodels.decision.reasons import ReasonCode
 
 __all__ = ["ROW_COLUMNS", "AccountModel", "AccountModels", "BehaviorResult", "CollectionResult", "CreditResult",

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from riskmodels.config import ModelKind
 from riskmodels.decision.application import ModelVersion
+from riskmodels.decision.frame_reasons import scorecard_reasons_frame
 from riskmodels.decision.reasons import ReasonCode, top_adverse
 from riskmodels.features.behavior import behavior_features_one
 from riskmodels.features.collection import collection_features_one
@@ -180,11 +181,8 @@ def _scored(model: AccountModel, frame: pd.DataFrame) -> tuple[np.ndarray, np.nd
     total = np.zeros(len(points))
     for j in range(points.shape[1]):  # in spec order, as the scorer sums: the same rounding
         total += points[:, j]
-    names = card.features
-    values = features[names].to_numpy(dtype=object)
-    reasons = [_reasons(model, dict(zip(names, values[i], strict=True)), points[i].tolist())
-               for i in range(len(points))]
-    return card.scale.clip(total), card.scale.to_pd(total), reasons
+    reasons = scorecard_reasons_frame(card, points, features, model.kind, TOP_REASONS)  # _reasons, on arrays
+    return card.scale.clip(total), card.pd_from_points(total), reasons
 
 
 def _scored_one(model: AccountModel, row: Mapping[str, Any]) -> tuple[float, float, list[ReasonCode]]:
@@ -197,7 +195,7 @@ def _scored_one(model: AccountModel, row: Mapping[str, Any]) -> tuple[float, flo
     total = 0.0
     for p in points:  # in spec order, as ``_scored`` sums
         total += p
-    return card.scale.clip(total), card.scale.to_pd(total), _reasons(model, features, points)
+    return card.scale.clip(total), card.pd_from_points(total), _reasons(model, features, points)
 
 
 def score_behavior(models: AccountModels, rows: Sequence[Mapping[str, Any]]) -> list[BehaviorResult]:

@@ -1,9 +1,8 @@
 """One call for the whole answer: features -> fraud model -> A card -> policy -> reason codes.
 
 ``decide`` answers one application (the live API: a dict of contract columns, no pandas work);
-``decide_frame`` answers a frame (batch scoring) with the features and both models run once
-over all rows, then the same per-row policy and reasons as ``decide``: the same answers, row
-for row.
+``riskmodels.decision.frame.decide_frame`` answers a frame (batch scoring) on arrays, with the
+same answers row for row; ``decision_row`` flattens one ``Decision`` to a row of its columns.
 """
 
 from __future__ import annotations
@@ -14,16 +13,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, cast
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from riskmodels.contract import PRODUCTS
 from riskmodels.decision.limit_score import LimitSizing
 from riskmodels.decision.reasons import ReasonCode, check_catalogued, gbm_reasons, scorecard_reasons
-from riskmodels.features import build_features, build_features_one
+from riskmodels.features import build_features_one
 from riskmodels.models.fraud import FraudModel
 from riskmodels.policy import LimitDecision, Policy, PriceQuote, RuleHit, apply_policy, facts_from
-from riskmodels.policy.facts import RAW_FIELDS
 from riskmodels.scorecard.compiled import CompiledScorecard, Contribution
 
 FraudVerdict = Literal["pass", "review", "reject"]
@@ -116,13 +113,13 @@ def _answer(application: Mapping[str, Any], features: Mapping[str, Any], contrib
     for contribution in contributions:  # summed in the scorecard's order, as score_one does
         total += contribution.points
     score = min(max(total, scale.min_score), scale.max_score)
-    applicant_pd = float(scale.to_pd(total))
+    applicant_pd = float(bundle.scorecard.pd_from_points(total))
     fraud_score, fraud_probability, model_verdict, fraud_shap = fraud
     policy = bundle.policy
     limit_total = bundle.limit_sizing.points(contributions, features)
     outcome = apply_policy(facts_from(application, features), score, applicant_pd, fraud_score, model_verdict, policy,
                            limit_score=min(max(limit_total, scale.min_score), scale.max_score),
-                           limit_pd=float(scale.to_pd(limit_total)))
+                           limit_pd=float(bundle.scorecard.pd_from_points(limit_total)))
     top_n = policy.reasons.top_n
     fraud_verdict = cast(FraudVerdict, outcome.fraud_verdict)  # the policy's str; FraudResult validates it
     return Decision(
@@ -185,29 +182,3 @@ def decision_row(decision: Decision) -> dict[str, Any]:
     row["reason_codes"] = [reason.code for reason in decision.reasons]
     row["fraud_reason_codes"] = [reason.code for reason in decision.fraud.reasons]
     return row
-
-
-def decide_frame(applications: pd.DataFrame, bundle: ModelBundle) -> pd.DataFrame:
-    """``decide`` for every row of a frame of contract columns: one row of answers per application,
-    same index. Features, the fraud model and the scorecard's binning run once over all rows."""
-    if applications.empty:  # no rows: the columns still say what an answer holds
-        return pd.DataFrame(columns=ROW_COLUMNS, index=applications.index)
-    features = build_features(applications)
-    assessed = bundle.fraud.assess(features)
-    points = bundle.scorecard.characteristic_points(features)
-    means, bests = bundle.scorecard.mean_points, bundle.scorecard.max_points
-    characteristics = [(name, means[name], bests[name]) for name in bundle.scorecard.features]
-    # Records of frames with string column names: str keys (pandas-stubs type them Hashable).
-    raw = cast(list[dict[str, Any]],
-               applications.reindex(columns=[*RAW_FIELDS, "application_id"]).to_dict(orient="records"))
-    feature_rows = cast(list[dict[str, Any]], features.to_dict(orient="records"))
-    rows = []
-    for i, (application, feature_row, point_row) in enumerate(
-            zip(raw, feature_rows, points.itertuples(index=False, name=None), strict=True)):
-        # As contributions_one: SHAP = points - development mean; points lost = best bin - points.
-        contributions = [Contribution(name, p, p - mean, best - p)
-                         for (name, mean, best), p in zip(characteristics, point_row, strict=True)]
-        fraud = (float(assessed.score[i]), float(assessed.probability[i]), str(assessed.verdict[i]),
-                 assessed.contributions[i, :-1].tolist())
-        rows.append(decision_row(_answer(application, feature_row, contributions, fraud, bundle, uuid.uuid4().hex)))
-    return pd.DataFrame(rows, index=applications.index, columns=ROW_COLUMNS)
