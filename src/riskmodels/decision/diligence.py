@@ -293,11 +293,15 @@ def rescore(application: Mapping[str, Any], findings: Mapping[str, Any], bundle:
     points, parts = second_points(total, found, scale, settings)
     second_total = float(points[0])
     score = min(max(second_total, scale.min_score), scale.max_score)
-    pd = float(scale.to_pd(second_total))
+    # The fitted logit is the second score's own calibrated model (a logistic on the A card's line
+    # log-odds and the findings): its PD is the logistic of its points. A points adjustment moves
+    # the A card's score, and keeps the A card's PD map.
+    pd_of = scale.to_pd if settings.method == "logit" else card.pd_from_points
+    pd = float(pd_of(second_total))
     limit_points = limit_total + (second_total - total)  # the limit score moves with the score
     outcome = apply_policy(facts_from(application, features), score, pd, first.fraud.score, first.fraud.verdict,
                            policy, limit_score=min(max(limit_points, scale.min_score), scale.max_score),
-                           limit_pd=float(scale.to_pd(limit_points)))
+                           limit_pd=float(pd_of(limit_points)))
     rules = _after_visit(outcome.rules, settings, score)
     decision = decision_of(rules)
     limit, pricing = outcome.limit, outcome.pricing

@@ -43,7 +43,7 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any, cast
+from typing import Any, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -293,10 +293,11 @@ class CompiledScorecard:
 
     def pd_frame(self, frame: pd.DataFrame) -> FloatArray:
         """Probability of default of every row (from the unclipped score)."""
-        return self.scale.to_pd(self.score_frame(frame, clip=False))
+        return self.pd_from_points(self.score_frame(frame, clip=False))
 
     def log_odds_frame(self, frame: pd.DataFrame) -> FloatArray:
-        """Log-odds of bad of every row, from the unclipped points (calibrated if the spec is)."""
+        """Log-odds of bad of every row, from the unclipped points (calibrated if the spec is):
+        the line's, before any logistic-normal average (``pd_frame`` has the PD)."""
         return self.scale.to_log_odds_bad(self.score_frame(frame, clip=False))
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -325,11 +326,18 @@ class CompiledScorecard:
         return [Contribution(c.name, points[c.name], points[c.name] - c.mean_points,
                              c.max_points - points[c.name]) for c in self.characteristics]
 
+    @overload
+    def pd_from_points(self, points: float) -> float: ...
+    @overload
+    def pd_from_points(self, points: FloatArray) -> FloatArray: ...
     def pd_from_points(self, points: ArrayOrFloat) -> ArrayOrFloat:
         """The PD of **unclipped** points (``score_*(..., clip=False)``, or the sum of the
         characteristics' points). Never pass a clipped score: at 0 or 100 it has lost the
-        log-odds the PD is read from."""
-        return self.scale.to_pd(points)
+        log-odds the PD is read from. With a logistic-normal calibration the PD is the average
+        over the score's unseen risk (``Calibration.pd``), not the plain logistic of the points."""
+        if self.calibration.heterogeneity == 0:
+            return self.scale.to_pd(points)
+        return self.calibration.pd(self.scale.to_log_odds_bad(points))
 
     def _check_columns(self, frame: pd.DataFrame) -> None:
         missing = [name for name in self.features if name not in frame.columns]

@@ -25,7 +25,7 @@ from riskmodels.models.specs import make_spec
 from riskmodels.policy.risk_classes import RiskBands
 from riskmodels.registry.gates import BankGates, load_gates
 from riskmodels.scorecard import ScorecardConfig, ScorecardModel
-from riskmodels.scorecard.calibration import Basis, Calibration, Method, fit_calibration
+from riskmodels.scorecard.calibration import Basis, Calibration, Heterogeneity, Method, fit_calibration
 from riskmodels.training.governance import DataRecord, Registration, log_datasets, register_with_governance
 from riskmodels.training.steps import PipelineConfig, TrainingResult, data_fingerprint, flatten
 
@@ -46,6 +46,9 @@ class CalibrationConfig(BaseModel):
                          "default rate of every month with an outcome; point_in_time: of the last pit_months")
     pit_months: int = Field(default=6, ge=1, description="point_in_time: most recent months the level is anchored to")
     folds: int = Field(default=4, ge=2, le=10, description="k-fold refits that give every development row a held-out log-odds")
+    heterogeneity: Heterogeneity = Field(default="none", description="auto: fit the logistic-normal average over the "
+                                         "score's unseen risk, kept when its likelihood-ratio test rejects sigma = 0")
+    alpha: float = Field(default=0.05, gt=0, lt=0.5, description="level of the heterogeneity test")
     seed: int = 0
 
 
@@ -145,7 +148,7 @@ def calibrate(sample: ScorecardSample, split: pd.Series, fit_rows: FitRows, cfg:
                         "out-of-sample log-odds")
     return fit_calibration(z_development, sample.event[development], z[level], sample.event[level], cfg.method,
                            cfg.basis, slope_sample=f"held-out ({cfg.folds}-fold) log-odds of every development month",
-                           level_sample=level_sample)
+                           level_sample=level_sample, heterogeneity=cfg.heterogeneity, alpha=cfg.alpha)
 
 
 def fit_scorecard(sample: ScorecardSample, config: ScorecardConfig, split_config: SplitConfig,
@@ -165,7 +168,8 @@ def fit_scorecard(sample: ScorecardSample, config: ScorecardConfig, split_config
     line = calibrate(sample, split, fit_rows, calibration or CalibrationConfig.model_validate({}), model)
     if line.method != "none":
         model.compiled_ = model.compiled_.calibrated(line)
-        log.info("calibrated (%s, %s): intercept %.4f, slope %.4f", line.method, line.basis, line.intercept, line.slope)
+        log.info("calibrated (%s, %s): intercept %.4f, slope %.4f, heterogeneity %.3f (LR %.1f)", line.method,
+                 line.basis, line.intercept, line.slope, line.heterogeneity, line.heterogeneity_lr)
     scores = model.predict_score(sample.features)
     development = (split != "oot").to_numpy()
     bands = (bands or RiskBands.default()).with_pds(sample.event[development], scores[development])
@@ -250,7 +254,8 @@ def log_scorecard_evidence(fitted: FittedScorecard, evaluation: EvaluationResult
     bounds = [scale.max_score, *(b.min_score for b in fitted.bands.bands[:-1]), scale.min_score]
     registry.log_artifact_text(
         pd.DataFrame([{"class": b.name, "min_score": b.min_score, "pd": b.pd,
-                       "pd_low": float(scale.to_pd(high)), "pd_high": float(scale.to_pd(low))}
+                       "pd_low": float(model.compiled_.pd_from_points(high)),
+                       "pd_high": float(model.compiled_.pd_from_points(low))}
                       for b, high, low in zip(fitted.bands.bands, bounds[:-1], bounds[1:], strict=True)])
         .to_csv(index=False), "model/risk_classes.csv")
     log_calibration(fitted)
@@ -281,7 +286,9 @@ def log_calibration(fitted: FittedScorecard) -> None:
     """The calibration line, its basis (point in time or through the cycle) and its effect."""
     line = fitted.calibration
     registry.set_tags({"calibration.method": line.method, "calibration.basis": line.basis})
-    registry.log_params({"calibration.intercept": f"{line.intercept:.6f}", "calibration.slope": f"{line.slope:.6f}"})
+    registry.log_params({"calibration.intercept": f"{line.intercept:.6f}", "calibration.slope": f"{line.slope:.6f}",
+                         "calibration.sigma": f"{line.heterogeneity:.6f}",
+                         "calibration.sigma_lr": f"{line.heterogeneity_lr:.3f}"})
     registry.log_artifact_text(json.dumps(line.to_dict(), indent=1), "model/calibration.json")
     registry.log_artifact_frame(calibration_table(fitted), "model/calibration_table.csv")
 
