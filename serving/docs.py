@@ -45,8 +45,9 @@ collection scores of booked accounts (the B and C cards).
 - **Request ids.** `X-Request-ID` is echoed (1-128 of `A-Z a-z 0-9 . _ ~ -`), or made when
   absent; it is the decision's `request_id` and its audit record's id (`<id>:<index>` for a
   batch's rows). An id already used is 409.
-- **Idempotency.** A scoring request sent again with the same `Idempotency-Key` and body gets
-  the first answer again (`Idempotent-Replayed: true`); the same key with another body is 409.
+- **Idempotency.** A scoring request or a draw sent again with the same `Idempotency-Key` and
+  body gets the first answer again (`Idempotent-Replayed: true`) and draws nothing; the same key
+  with another body is 409.
 - **Batches.** Each row is scored or refused on its own, at its index, with counts.
 """
 # Only this page's own origin: scripts, styles, images, the spec. Swagger UI styles inline.
@@ -96,11 +97,16 @@ def _infra_paths() -> dict[str, Any]:
             "/metrics": get("Prometheus metrics", {"200": "Metrics in the Prometheus text format"})}
 
 
+def _idempotent(path: str) -> bool:
+    """The routes that take an ``Idempotency-Key``: scoring, and a draw (a retry must not draw twice)."""
+    return path.startswith("/score/") or path == "/drawdown"
+
+
 def _request_headers(path: str) -> list[dict[str, Any]]:
     headers = [{"name": REQUEST_ID, "in": "header", "required": False,
                 "description": "Your id for this request, echoed back; made by the service when absent",
                 "schema": {"type": "string", "pattern": "^[A-Za-z0-9._~-]{1,128}$"}}]
-    if path.startswith("/score/"):
+    if _idempotent(path):
         headers.append({"name": IDEMPOTENCY_KEY, "in": "header", "required": False,
                         "description": "A repeat with the same key and body gets the first answer again "
                                        f"(header {REPLAYED}: true); the same key with another body is 409",
@@ -123,7 +129,7 @@ def spec() -> dict[str, Any]:
             operation["tags"] = ["admin" if path.startswith("/admin/") else "scoring"]
             operation["parameters"] = [*operation.get("parameters", []), *_request_headers(path)]
             for code, response in operation["responses"].items():
-                response["headers"] = {**stamp, **(replayed if code == "200" and path.startswith("/score/") else {})}
+                response["headers"] = {**stamp, **(replayed if code == "200" and _idempotent(path) else {})}
                 content = response.get("content", {})
                 if int(code) >= 400 and "application/json" in content:
                     content[PROBLEM_JSON] = content.pop("application/json")

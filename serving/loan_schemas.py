@@ -58,3 +58,10 @@ class OutcomeRequest(_Body):
     officer: str = Field(min_length=1, max_length=64, description="The officer's staff id or pseudonym")
     reason_code: str = Field(min_length=1, max_length=64, description="A code of the override reason catalogue "
                              "(riskmodels/policy/override_reasons.yaml)")
+
+
+class FreezeRequest(_Body):
+    officer: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$",
+                         description="The officer's staff id or pseudonym (letters, digits, '_', '.' or '-')")
+    reason: str = Field(min_length=1, max_length=500, description="Why: the warning acted on, or the risk mitigated "
+                        "(风险缓释); kept with the freeze")

@@ -39,6 +39,7 @@ KINDS: dict[str, str] = {
     "deadline": "No answer within the deadline; a decision made later is audited",
     "unknown-reference": "A field names nothing recorded here",
     "conflict": "The request clashes with what is recorded",
+    "facility-expired": "The facility is past its expiry date",
     "internal": "Internal error",
 }
 

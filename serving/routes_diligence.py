@@ -7,6 +7,11 @@ one the audit log holds under that id (its keyed hash), so the findings cannot b
 another application. Unknown id: 404; the id of another kind of answer, or another application:
 409, naming the fields that differ; a finding outside its contract: 422, naming the finding and
 the rule. Each rescoring is audited as a decision of its own, its input linking the first.
+
+The rescoring merges the findings with the online data the first decision was made on: the
+application as sent, with the platform's values in place of the caller's (the link store's
+counts and list check, ``decided_on`` of the first record). The rescoring's record keeps those
+values too, so ``riskmodels audit replay`` gives the same answer with the same models.
 """
 
 from __future__ import annotations
@@ -18,7 +23,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from starlette.responses import Response
 
-from riskmodels.audit import AuditError, AuditRecord, AuditRecordNotFound, input_digest, verify_body
+from riskmodels.audit import (
+    AuditError,
+    AuditRecord,
+    AuditRecordNotFound,
+    diligence_outcome_of,
+    input_digest,
+    verify_body,
+)
 from riskmodels.contract.privacy import PII_COLUMNS, key_id, mask_record
 from riskmodels.decision.diligence import DiligenceDecision, FindingsInvalid, rescore
 from serving.body import StrictJsonRoute
@@ -49,9 +61,9 @@ def _refusal(status: int, kind: str, detail: str, errors: list[ErrorItem]) -> Pr
     return ProblemError(status, f"{detail}; nothing was scored", kind, errors)
 
 
-def _audited(svc: Scoring, sent: dict[str, Any]) -> None:
-    """Raise a ``ProblemError`` unless ``sent['application']`` is the application audited under
-    ``sent['application_request_id']``."""
+def _audited(svc: Scoring, sent: dict[str, Any]) -> AuditRecord:
+    """The first decision's record; a ``ProblemError`` unless ``sent['application']`` is the
+    application audited under ``sent['application_request_id']``."""
     first_id = sent["application_request_id"]
     try:
         record = svc.audit.get(first_id)
@@ -69,40 +81,37 @@ def _audited(svc: Scoring, sent: dict[str, Any]) -> None:
         raise _refusal(409, "conflict", f"the application audited under {first_id!r} cannot be "
                        "verified", [ErrorItem(field="application_request_id", rule=str(exc), got=first_id)]) from exc
     if check.matches:
-        return
+        return record
     errors = [ErrorItem(field=f"application.{name}", rule=SAME_VALUE_RULE) for name in check.differing_fields]
     if not check.identifiers_match:
         errors += [ErrorItem(field=f"application.{name}", rule=SAME_PERSON_RULE)
-                   for name in sorted(PII_COLUMNS) if name in sent["application"]]
+                   for name in sorted(PII_COLUMNS) if sent["application"].get(name) is not None]
     raise _refusal(409, "conflict", f"the application is not the one audited under {first_id!r}", errors)
 
 
-def _record(request_id: str, endpoint: str, sent: dict[str, Any], decided: DiligenceDecision, key: bytes,
-            ) -> AuditRecord:
-    """The rescoring's own audit record; its input names the application decision it rescored."""
+def diligence_record(request_id: str, endpoint: str, sent: dict[str, Any], decided: DiligenceDecision, key: bytes,
+            decided_on: dict[str, Any]) -> AuditRecord:
+    """The rescoring's own audit record; its input names the application decision it rescored,
+    and ``decided_on`` keeps the platform's values it was rescored with (the first decision's)."""
     masked = {"application_request_id": sent["application_request_id"],
               "application": mask_record(sent["application"]), "findings": sent["findings"]}
     return AuditRecord(
         request_id=request_id, created_at=datetime.now(UTC).isoformat(timespec="microseconds"), endpoint=endpoint,
-        key_id=key_id(key), input_hmac=input_digest(sent, key),
-        models={m.name: m.version for m in decided.models}, score=decided.second.score,
-        risk_class=decided.second.risk_class, limit_cny=decided.limit.final, rate=decided.rate,
-        decision=decided.decision,
-        reason_codes=[f"DD_{e.feature.upper()}" for e in decided.second.effects if e.points < 0][:4],
-        input_masked=masked)
+        key_id=key_id(key), input_hmac=input_digest(sent, key), input_masked=masked, decided_on=dict(decided_on),
+        **diligence_outcome_of(decided))
 
 
 def _one_row(svc: Scoring, endpoint: str, request_id: str, sent: dict[str, Any]) -> tuple[DiligenceDecision, AuditRecord]:
     """The rescoring of one valid body, or a ``ProblemError`` saying why not."""
     bundle = svc.bundle()
-    _audited(svc, sent)
+    first = _audited(svc, sent)
     try:
-        decided = rescore(sent["application"], sent["findings"], bundle, sent["application_request_id"],
-                          request_id=request_id)
+        decided = rescore({**sent["application"], **first.decided_on}, sent["findings"], bundle,
+                          sent["application_request_id"], request_id=request_id)
     except FindingsInvalid as exc:
         raise _refusal(422, "invalid-input", "a finding breaks its contract",
                        [ErrorItem(field=p.field, rule=p.rule, got=p.got) for p in exc.problems]) from exc
-    return decided, _record(request_id, endpoint, sent, decided, svc.audit.key)
+    return decided, diligence_record(request_id, endpoint, sent, decided, svc.audit.key, first.decided_on)
 
 
 @router.post("/score/due-diligence", response_model=DiligenceDecision, responses=_ERRORS,

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from riskmodels.loans import Conflict, InvalidInput, LoanStore, Payee, UnknownReference
-from riskmodels.loans.store import draws, facilities
+from riskmodels.loans.schema import draws, facilities
 from riskmodels.policy import load_policy
 from riskmodels.stores import open_engine
 from tests.loans.conftest import KEY, decision, new_id

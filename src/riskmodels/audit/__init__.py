@@ -62,6 +62,7 @@ from riskmodels.audit.log import (
     show,
 )
 from riskmodels.audit.records import (
+    DILIGENCE_ENDPOINTS,
     AuditError,
     AuditRecord,
     BodyCheck,
@@ -69,15 +70,18 @@ from riskmodels.audit.records import (
     account_outcome_of,
     account_records,
     canonical_json,
+    differing_fields,
+    diligence_outcome_of,
     input_digest,
     key_of,
     outcome_of,
     record_for,
     replay,
+    replay_outcome,
     verify_body,
 )
 
-__all__ = ["AuditError", "AuditLog", "AuditRecord", "AuditRecordNotFound", "AuditSchemaError", "BodyCheck",
-           "IdempotencyConflict", "IdempotentAnswer", "account_outcome_of", "account_records", "canonical_json",
-           "input_digest", "key_of", "migrate_plain_digests", "outcome_of", "record_for", "replay", "show",
-           "verify_body"]
+__all__ = ["DILIGENCE_ENDPOINTS", "AuditError", "AuditLog", "AuditRecord", "AuditRecordNotFound", "AuditSchemaError",
+           "BodyCheck", "IdempotencyConflict", "IdempotentAnswer", "account_outcome_of", "account_records",
+           "canonical_json", "differing_fields", "diligence_outcome_of", "input_digest", "key_of",
+           "migrate_plain_digests", "outcome_of", "record_for", "replay", "replay_outcome", "show", "verify_body"]

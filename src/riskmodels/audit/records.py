@@ -16,6 +16,12 @@ from riskmodels.contract.privacy import PII_COLUMNS, key_id, mask_record
 
 if TYPE_CHECKING:
     from riskmodels.decision import BehaviorResult, CollectionResult, Decision, ModelBundle
+    from riskmodels.decision.diligence import DiligenceDecision
+
+# The endpoints whose records are due-diligence rescorings (seed 000 §五, 二次评分): their input
+# is the application rescored (masked), its first decision's request id and the findings.
+DILIGENCE_ENDPOINTS = ("due-diligence", "due-diligence/batch")
+MAX_REASON_CODES = 4
 
 
 class AuditError(Exception):
@@ -107,6 +113,20 @@ def outcome_of(decision: Decision) -> dict[str, Any]:
     }
 
 
+def diligence_outcome_of(decided: DiligenceDecision) -> dict[str, Any]:
+    """What the audit log keeps of a due-diligence rescoring: the second score and class, the
+    final limit, rate and decision, and a reason code per finding that took points off."""
+    return {
+        "models": {m.name: str(m.version) for m in decided.models},
+        "score": decided.second.score,
+        "risk_class": decided.second.risk_class,
+        "limit_cny": decided.limit.final,
+        "rate": decided.rate,
+        "decision": decided.decision,
+        "reason_codes": [f"DD_{e.feature.upper()}" for e in decided.second.effects if e.points < 0][:MAX_REASON_CODES],
+    }
+
+
 def account_outcome_of(result: BehaviorResult | CollectionResult) -> dict[str, Any]:
     """What the audit log keeps of a B or C answer (the fields of ``AuditRecord.outcome``): the
     B card's class, new limit and action; the C card's treatment. Neither has a rate."""
@@ -187,18 +207,43 @@ def verify_body(record: AuditRecord, body: Mapping[str, Any], key: bytes, previo
     return BodyCheck(hmac.compare_digest(input_digest(candidate, key), record.input_hmac), differing)
 
 
-def replay(record: AuditRecord, bundle: ModelBundle) -> tuple[Decision, bool]:
+def replay(record: AuditRecord, bundle: ModelBundle) -> tuple[Decision | DiligenceDecision, bool]:
     """Score the record's stored input again with ``bundle``; True when the outcome is the same.
 
-    A different model version in ``bundle`` is reported as a difference too: ``same`` means the
-    same models gave the same answer.
+    An application decision is decided again on its input with the platform's values it was
+    decided on (``decided_on``: the link store's counts, the list check); a due-diligence
+    rescoring is rescored on its application (with the same values) and findings. A different
+    model version in ``bundle`` is reported as a difference too: ``same`` means the same models
+    gave the same answer.
     """
+    again, outcome = replay_outcome(record, bundle)
+    return again, not differing_fields(record, outcome)
+
+
+def replay_outcome(record: AuditRecord, bundle: ModelBundle) -> tuple[Decision | DiligenceDecision, dict[str, Any]]:
+    """The answer to the record's stored input with ``bundle``, and its outcome as the log keeps it."""
+    if record.endpoint in DILIGENCE_ENDPOINTS:
+        from riskmodels.decision.diligence import rescore
+
+        sent = record.input_masked
+        if not all(name in sent for name in ("application", "application_request_id", "findings")):
+            raise AuditError(f"record {record.request_id} is a {record.endpoint} answer without its application, "
+                             f"first request id and findings; got the fields {sorted(sent)}")
+        decided = rescore({**sent["application"], **record.decided_on}, sent["findings"], bundle,
+                          str(sent["application_request_id"]), request_id=record.request_id)
+        return decided, diligence_outcome_of(decided)
     from riskmodels.decision import decide
 
     again = decide({**record.input_masked, **record.decided_on}, bundle)
-    return again, _comparable(outcome_of(again)) == _comparable(record.outcome())
+    return again, outcome_of(again)
 
 
-def _comparable(outcome: Mapping[str, Any]) -> str:
+def differing_fields(record: AuditRecord, outcome: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fields of the recorded outcome that ``outcome`` (a replay's) does not reproduce."""
+    recorded = record.outcome()
+    return tuple(name for name in recorded if _comparable(recorded[name]) != _comparable(outcome.get(name)))
+
+
+def _comparable(outcome: Any) -> str:
     # Through JSON, as stored, so floats and lists compare the way the log holds them.
     return json.dumps(outcome, sort_keys=True, default=str)

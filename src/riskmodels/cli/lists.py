@@ -30,7 +30,7 @@ Address = Annotated[str | None, typer.Option("--address", help="Business address
 
 
 @contextmanager
-def _lists() -> Iterator[Lists]:
+def open_lists() -> Iterator[Lists]:
     """The lists of the configured link store; its errors as one line, exit 2."""
     import sqlalchemy as sa
 
@@ -111,7 +111,7 @@ def add(
     identifier = _identifier(id_number, phone, device, address)
     if identifier is None:
         raise fail("one of --id-number, --phone, --device, --address must be given; got none")
-    with _lists() as lists:
+    with open_lists() as lists:
         entry = lists.add(kind, *identifier, source=source, added_by=by, reason=reason, expires_at=_expiry(expires))
     typer.echo(f"added entry {entry.entry_id}: {entry.identifier_masked} on the {entry.list_kind.value} list "
                f"until {entry.expires_at:%Y-%m-%d}")
@@ -124,7 +124,7 @@ def remove(
     reason: Annotated[str, typer.Option(help="Why.")],
 ) -> None:
     """Take an active entry off its list (kept, marked removed, the change recorded)."""
-    with _lists() as lists:
+    with open_lists() as lists:
         entry = lists.remove(entry_id, by=by, reason=reason)
     typer.echo(f"removed entry {entry.entry_id}: {entry.identifier_masked} from the {entry.list_kind.value} list")
 
@@ -140,7 +140,7 @@ def show(
     kind = _list_kind(list_kind)
     identifier = _identifier(id_number, phone, device, address)
     now = datetime.now(UTC)
-    with _lists() as lists:
+    with open_lists() as lists:
         entries = lists.entries(kind, identifier=identifier, active_at=None if all_entries or changes else now)
         history = lists.changes() if changes else []
     if changes:

@@ -1,4 +1,4 @@
-"""``riskmodels loans``: open a facility, draw on it, lift a freeze, record an officer's final
+"""``riskmodels loans``: open a facility, draw on it, freeze it or lift a freeze, record an officer's final
 decision and write the report of overrides; the same store and rules as the service's routes."""
 
 from __future__ import annotations
@@ -52,11 +52,16 @@ def open_facility(
     request_id: Annotated[str, typer.Argument(help="The request id of the approved decision.")],
     account_id: Annotated[str | None, typer.Option(help="The loan system's account id (the batch's key).")] = None,
 ) -> None:
-    """Open the credit line of an approved decision (the officer's terms when recorded)."""
+    """Open the credit line of an approved decision (the officer's terms when recorded), for its
+    term capped by the product's (the configured policy's)."""
+    from riskmodels.config import get_settings
     from riskmodels.loans import decision_record
+    from riskmodels.policy import load_policy
 
+    products = load_policy(get_settings().policy_path).products
     with _stores() as (loans, audit):
-        facility = _refused(lambda: loans.open_facility(decision_record(audit, request_id), account_id=account_id))
+        facility = _refused(lambda: loans.open_facility(decision_record(audit, request_id), account_id=account_id,
+                                                        products=products))
     typer.echo(facility.model_dump_json(indent=2))
 
 
@@ -86,15 +91,36 @@ def draw(
     typer.echo(result.model_dump_json(indent=2))
 
 
+@loans_app.command("freeze")
+def freeze(
+    facility_id: Annotated[str, typer.Argument(help="The facility whose unused limit is frozen.")],
+    officer: Annotated[str, typer.Option(help="Who freezes it (staff id or pseudonym).")],
+    reason: Annotated[str, typer.Option(help="Why (the warning acted on).")],
+) -> None:
+    """Freeze the unused limit (the early-warning batch's action, taken by an officer); frozen already: unchanged."""
+    with _stores() as (loans, _):
+        facility = _refused(lambda: loans.freeze(facility_id, f"officer via CLI: {officer}", officer=officer,
+                                                 reason=_text("--reason", reason)))
+    typer.echo(facility.model_dump_json(indent=2))
+
+
 @loans_app.command("release")
 def release(
     facility_id: Annotated[str, typer.Argument(help="The facility whose freeze is lifted.")],
     officer: Annotated[str, typer.Option(help="Who lifts it (staff id or pseudonym).")],
+    reason: Annotated[str, typer.Option(help="Why (the risk mitigated, 风险缓释).")],
 ) -> None:
-    """Lift a freeze once the risk is mitigated (风险缓释)."""
+    """Lift a freeze once the risk is mitigated (风险缓释); nothing frozen: unchanged."""
     with _stores() as (loans, _):
-        facility = _refused(lambda: loans.release(facility_id, source=f"released by {officer}"))
+        facility = _refused(lambda: loans.release(facility_id, f"officer via CLI: {officer}", officer=officer,
+                                                  reason=_text("--reason", reason)))
     typer.echo(facility.model_dump_json(indent=2))
+
+
+def _text(option: str, value: str) -> str:
+    if not value.strip():
+        raise fail(f"{option} must be a non-empty text; got {value!r}")
+    return value.strip()
 
 
 @loans_app.command("outcome")

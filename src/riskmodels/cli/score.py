@@ -1,5 +1,6 @@
 """``riskmodels score batch``, ``decide`` and ``audit``: answers, one or a book at a time, and
-the log of every answer (show and replay, verify a request, purge past retention, migrate)."""
+the log of every answer (show, replay application decisions and due-diligence rescorings, verify
+a request, purge past retention, migrate)."""
 
 from __future__ import annotations
 
@@ -101,6 +102,41 @@ def audit_show(request_id: Annotated[str, typer.Argument(help="The request id of
     except ChampionsUnavailable as exc:
         raise fail(f"cannot replay: {exc}") from exc
     typer.echo("today's models answer the same" if same else "today's models answer DIFFERENTLY")
+
+
+@audit_app.command("replay")
+def audit_replay(
+    request_ids: Annotated[list[str], typer.Argument(help="Request ids of past application decisions or "
+                                                          "due-diligence rescorings.")],
+) -> None:
+    """Replay past answers with today's champion models: each says `same`, or DIFFERENT with the
+    recorded and replayed values of every field that differs (exit 1 when any differs)."""
+    from riskmodels.audit import AuditError, AuditRecordNotFound, differing_fields, replay_outcome, show
+    from riskmodels.registry.champions import ChampionsUnavailable, load_champions
+
+    try:
+        bundle = load_champions()
+    except ChampionsUnavailable as exc:
+        raise fail(f"cannot replay: {exc}") from exc
+    differ = 0
+    for request_id in request_ids:
+        try:
+            record = show(request_id)
+            _, outcome = replay_outcome(record, bundle)
+        except (AuditRecordNotFound, AuditError) as exc:
+            raise fail(str(exc).strip("'\"")) from exc
+        fields = differing_fields(record, outcome)
+        if not fields:
+            typer.echo(f"{request_id} ({record.endpoint}): same")
+            continue
+        differ += 1
+        recorded = record.outcome()
+        shown = "; ".join(f"{name}: recorded {json.dumps(recorded[name], ensure_ascii=False, default=str)}, replayed "
+                          f"{json.dumps(outcome.get(name), ensure_ascii=False, default=str)}" for name in fields)
+        typer.echo(f"{request_id} ({record.endpoint}): DIFFERENT: {shown}")
+    if differ:
+        typer.echo(f"{differ} of {len(request_ids)} answers differ from the record")
+        raise typer.Exit(EXIT_FAILED_CHECK)
 
 
 @audit_app.command("verify")

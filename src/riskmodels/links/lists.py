@@ -8,14 +8,16 @@ An entry hits from its addition until it expires or is removed. A removal is a s
 ``list_changes``, which is never updated: the history of a list can always be read back.
 
 The exit rules of collection (seed 002 §六(四)4: two interest arrears, a blacklist, usury) put
-the owner on the bank's own list: ``Lists.add_from_exit_rule``.
+the owner on the bank's own list: ``Lists.add_from_exit_rule``, which the early-warning batch
+calls for every account it exits (``riskmodels.loans.exits``), with the rule, the account and
+the batch's date as provenance.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -205,11 +207,26 @@ class Lists:
         with self.engine.connect() as conn:
             return self.hit(conn, hashes, t.to_us(at or datetime.now(UTC)))
 
+    def listed(self, rows: Sequence[Mapping[str, Any]], at: datetime,
+               kinds: Iterable[ListKind] = tuple(ListKind)) -> list[bool]:
+        """For each row (an application's or an owner's identifiers), whether one of them is on
+        one of the ``kinds`` of list at ``at``: one query for the whole batch."""
+        wanted = [kind.value for kind in kinds]
+        e = t.list_entries.c
+        with self.engine.connect() as conn:
+            active = set(conn.execute(sa.select(e.identifier_hash).where(
+                e.list_kind.in_(wanted), *_active(t.to_us(at)))).scalars())
+        if not active:
+            return [False] * len(rows)
+        return [any(hashed(k, v, self._key) in active for k, v in identifiers_of(row).items()) for row in rows]
+
     def add_from_exit_rule(self, rule: ExitRule, row: Mapping[str, Any], *, account_id: str,
-                           by: str = "post-loan exit rules", at: datetime | None = None) -> list[ListEntry]:
+                           by: str = "post-loan exit rules", at: datetime | None = None,
+                           as_of: date | None = None) -> list[ListEntry]:
         """Put the owner of an account that met an exit rule on the bank's own list: each
         identifier ``row`` carries (its owner ID number and phone, in the contract's columns),
-        unless it is already there and active. Returns the entries added."""
+        unless it is already there and active. ``as_of``: the date of the batch that found it,
+        kept in the entry's reason. Returns the entries added (each change recorded)."""
         now = at or datetime.now(UTC)
         found = identifiers_of(row)
         if IdentifierKind.ID_NUMBER not in found:
@@ -219,8 +236,9 @@ class Lists:
         for kind, value in found.items():
             if any(e.active_at(now) for e in self.entries(ListKind.BANK, identifier=(kind, value))):
                 continue
+            batch = f" in the early-warning batch of {as_of.isoformat()}" if as_of is not None else ""
             added.append(self.add(ListKind.BANK, kind, value, source=f"exit rule: {rule.value}", added_by=by,
-                                  reason=f"account {account_id} met the exit rule {rule.value}", at=now))
+                                  reason=f"account {account_id} met the exit rule {rule.value}{batch}", at=now))
         return added
 
 

@@ -25,4 +25,9 @@ class UnknownReference(LoanError):
 
 
 class Conflict(LoanError):
-    """Against what is already recorded: a second outcome, a second facility, a reused id (409)."""
+    """Against what is already recorded: a second outcome, a second facility, a reused id or
+    idempotency key (409)."""
+
+
+class Expired(Conflict):
+    """A facility past its expiry date: nothing more is drawn on it (409)."""

@@ -9,20 +9,62 @@ that decided, the replay may differ; the rules are still kept, and ``same`` says
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection
 
 from riskmodels.audit import AuditLog, AuditRecord, AuditRecordNotFound, replay
 from riskmodels.loans.errors import InvalidInput, UnknownReference
-from riskmodels.loans.store import FinalDecision, LoanStore, RecordedOutcome, to_fen
+from riskmodels.loans.inputs import check_officer, to_fen
+from riskmodels.loans.schema import outcomes
 from riskmodels.policy.override_reasons import OverrideCatalogue
 
 if TYPE_CHECKING:
     from riskmodels.decision import ModelBundle
+    from riskmodels.loans.store import LoanStore
 
 DECISIONS = ("approve", "offer", "review", "reject")
-OFFICER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-OFFICER_RULE = "must be the officer's staff id or pseudonym: 1 to 64 letters, digits, '_', '.' or '-'"
+APPROVED = ("approve", "offer")  # system decisions that lend without a person
+FinalDecision = Literal["approve", "decline"]
+
+
+class RecordedOutcome(BaseModel):
+    """An officer's final decision on an audited application decision."""
+
+    request_id: str
+    recorded_at: str
+    system_decision: str | None
+    risk_class: str | None
+    triggers: list[str] = Field(description="Rule ids that fired in the decision (its review triggers among them)")
+    final: FinalDecision
+    amount: float | None
+    rate: float | None
+    officer: str
+    reason_code: str
+    kind: Literal["confirmed", "override_up", "override_down", "reviewed"] = Field(
+        description="confirmed: as the system decided; override_up: a rejection approved; override_down: an "
+        "automatic approval declined; reviewed: a referral decided by the officer")
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> RecordedOutcome:
+        amount = row["amount_fen"]
+        return cls(request_id=row["request_id"], recorded_at=row["recorded_at"],
+                   system_decision=row["system_decision"], risk_class=row["risk_class"],
+                   triggers=json.loads(row["triggers"]), final=row["final"],
+                   amount=amount / 100 if amount is not None else None, rate=row["rate"],
+                   officer=row["officer"], reason_code=row["reason_code"], kind=row["kind"])
+
+
+def override_kind(system: str | None, final: FinalDecision) -> str:
+    if system in APPROVED:
+        return "confirmed" if final == "approve" else "override_down"
+    if system == "reject":
+        return "override_up" if final == "approve" else "confirmed"
+    return "reviewed"
 
 
 def decision_record(audit: AuditLog, request_id: str, field: str = "request_id") -> AuditRecord:
@@ -50,8 +92,7 @@ def checked_terms(final: FinalDecision, amount: float | None, rate: float | None
                   catalogue: OverrideCatalogue, max_rate: float) -> tuple[int | None, float | None]:
     """The amount (fen) and rate of a final decision, each rule checked and named when broken:
     an approval carries both, a decline neither; the reason must go with the decision."""
-    if not OFFICER.fullmatch(officer):
-        raise InvalidInput("officer", OFFICER_RULE, officer)
+    check_officer(officer)
     try:
         catalogue.check(reason_code, final)
     except ValueError as exc:
@@ -80,3 +121,32 @@ def record_officer_decision(store: LoanStore, audit: AuditLog, bundle: ModelBund
     triggers, _same = triggers_of(record, bundle)
     return store.record_outcome(record, final, officer=officer, reason_code=reason_code, amount_fen=amount_fen,
                                 rate=rate, triggers=triggers)
+
+
+# -- the rows in the loan store (``loan_outcomes``), written once per decision ---------------------
+def outcome_row(record: AuditRecord, final: FinalDecision, *, officer: str, reason_code: str,
+                amount_fen: int | None, rate: float | None, triggers: Sequence[str], recorded_at: str) -> dict[str, Any]:
+    """The row of the officer's final decision on ``record``, beside what the system decided."""
+    application_id = record.input_masked.get("application_id")
+    return {"request_id": record.request_id, "recorded_at": recorded_at,
+            "application_id": application_id if isinstance(application_id, str) else None,
+            "system_decision": record.decision, "risk_class": record.risk_class, "score": record.score,
+            "system_limit_fen": round(record.limit_cny * 100) if record.limit_cny is not None else None,
+            "system_rate": record.rate, "triggers": json.dumps(list(triggers)), "final": final,
+            "amount_fen": amount_fen, "rate": rate, "officer": officer, "reason_code": reason_code,
+            "kind": override_kind(record.decision, final)}
+
+
+def insert_outcome(conn: Connection, row: Mapping[str, Any]) -> None:
+    conn.execute(outcomes.insert().values(**row))
+
+
+def outcome_of(conn: Connection, request_id: str) -> RecordedOutcome | None:
+    row = conn.execute(sa.select(outcomes).where(outcomes.c.request_id == request_id)).mappings().first()
+    return RecordedOutcome.of(dict(row)) if row is not None else None
+
+
+def all_outcome_rows(conn: Connection) -> list[dict[str, Any]]:
+    """Every recorded outcome as a plain row, oldest first, its triggers a list."""
+    rows = conn.execute(sa.select(outcomes).order_by(outcomes.c.recorded_at)).mappings().all()
+    return [{**r, "triggers": json.loads(r["triggers"])} for r in rows]

@@ -11,8 +11,9 @@ accounts is a few numpy passes, no Python loop over accounts.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -20,7 +21,9 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.features.behavior import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, build_behavior_features
+from riskmodels.links import Lists
 from riskmodels.loans import LoanStore, freeze_flagged
+from riskmodels.loans.exits import ExitSummary, arrears_exits, blacklist_exits, list_exits, read_owners, usury_exits
 from riskmodels.policy import early_warning as ew
 from riskmodels.policy.account_actions import behavior_actions
 from riskmodels.policy.post_loan import PostLoanPolicy, load_post_loan_policy
@@ -276,16 +279,45 @@ def write_monitor_outputs(result: MonitorResult, out_dir: Path) -> dict[str, Pat
 
 
 def monitor_portfolio(data_dir: Path, out_dir: Path, as_of: date | None = None, b_card: FrameScorer | None = None,
-                      *, policy: PostLoanPolicy | None = None, loans: LoanStore | None = None) -> MonitorResult:
-    """Read ``DATA_DIR/behavior_snapshots.parquet``, run the batch, write its outputs to ``out_dir``;
-    given the loan store, freeze there the unused limit of every account flagged (the drawdown
-    check reads it)."""
+                      *, policy: PostLoanPolicy | None = None, loans: LoanStore | None = None,
+                      lists: Lists | None = None, usury_accounts: Sequence[str] = ()) -> MonitorResult:
+    """Read ``DATA_DIR/behavior_snapshots.parquet``, run the batch, write its outputs to ``out_dir``.
+
+    Given the lists, apply collection's exit rules (``riskmodels.loans.exits``: two interest
+    arrears, an owner on the central bank's or the courts' list, the ``usury_accounts`` an
+    account manager found): each exited account's owner goes on the bank's own list, and the
+    accounts table says which rules each met (``exit_rules``). Given the loan store, freeze
+    there the unused limit of every account flagged or exited (the drawdown check reads it)."""
     policy = policy or load_post_loan_policy()
     snapshots = read_snapshots(data_dir, as_of, policy.early_warning.window_months)
     result = run_portfolio_monitor(snapshots, as_of, b_card, policy=policy)
+    exited: list[str] = []
+    if lists is not None:
+        exits = apply_exit_rules(data_dir, snapshots, result, lists, usury_accounts)
+        exited = sorted(set(exits.exits["account_id"]))
     if loans is not None:
         frozen = freeze_flagged(loans, result.accounts, result.as_of)
         log.info("loan store: unused limit frozen on %d facilities (%d had nothing left to freeze; %d flagged "
                  "accounts have no facility there)", frozen.frozen, frozen.already_frozen, frozen.without_facility)
+        if exited:
+            closed = loans.freeze_unused(exited, source=f"exit rules, early-warning batch {result.as_of.isoformat()}")
+            log.info("loan store: unused limit frozen on %d facilities of exited accounts", closed.frozen)
     write_monitor_outputs(result, out_dir)
     return result
+
+
+def apply_exit_rules(data_dir: Path, snapshots: pd.DataFrame, result: MonitorResult, lists: Lists,
+                     usury_accounts: Sequence[str] = ()) -> ExitSummary:
+    """The exit rules on the monitored month; the owners of the accounts exited listed, and
+    ``result.accounts['exit_rules']`` filled (the rules each account met, comma-separated)."""
+    month = pd.Period(result.as_of, freq="M")
+    owners = read_owners(data_dir, result.accounts["account_id"].astype(str))
+    exits = pd.concat([arrears_exits(snapshots, month), blacklist_exits(owners, lists, datetime.now(UTC)),
+                       usury_exits(usury_accounts)], ignore_index=True)
+    summary = list_exits(lists, exits, owners, result.as_of)
+    rules = exits.groupby("account_id")["rule"].agg(lambda r: ",".join(sorted(set(r))))
+    result.accounts["exit_rules"] = result.accounts["account_id"].astype(str).map(rules).fillna("").to_numpy()
+    log.info("exit rules: %d accounts exited; %d owners on the bank's list (%d entries added, %d without "
+             "identifiers in the book)", len(rules), summary.accounts_listed, summary.entries_added,
+             summary.without_owner)
+    return summary

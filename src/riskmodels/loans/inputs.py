@@ -1,0 +1,26 @@
+"""The rules of the values a caller gives the loan store: amounts in CNY (kept as whole fen) and
+the officer named on an override, a freeze or a release."""
+
+from __future__ import annotations
+
+import re
+
+from riskmodels.loans.errors import InvalidInput
+
+OFFICER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+OFFICER_RULE = "must be the officer's staff id or pseudonym: 1 to 64 letters, digits, '_', '.' or '-'"
+
+
+def to_fen(amount: float, field: str) -> int:
+    """CNY to whole fen; ``InvalidInput`` naming ``field`` unless positive with at most 2 decimals."""
+    if not amount > 0 or amount != amount:
+        raise InvalidInput(field, "must be a positive amount (CNY)", amount)
+    fen = round(amount * 100)
+    if abs(amount * 100 - fen) > 1e-6:
+        raise InvalidInput(field, "must have at most 2 decimals (fen)", amount)
+    return int(fen)
+
+
+def check_officer(officer: str) -> None:
+    if not OFFICER.fullmatch(officer):
+        raise InvalidInput("officer", OFFICER_RULE, officer)
