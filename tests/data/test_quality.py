@@ -77,3 +77,37 @@ def test_report_lists_failures_first_and_is_well_formed(applications: pd.DataFra
     parser.feed(text)
     assert parser.stack == [] and json_path.stat().st_size > 0
     assert "FAILED" in text and text.index("owner_age between 18 and 90") < text.index("passed checks")
+    assert "未通过" in text and 'Failed checks <span class="zh" lang="zh-CN">未通过的检查</span>' in text
+
+
+def test_each_identifier_format_is_a_critical_check_naming_the_rule(applications: pd.DataFrame) -> None:
+    from riskmodels.contract import APPLICATIONS
+
+    bad = applications.copy()
+    assert bad["device_id"].notna().any() and bad["business_address"].notna().any()
+    bad.loc[bad.index[0], "device_id"] = "3f9c 2a7b e01d"                  # a space
+    bad.loc[bad.index[1], "device_id"] = "3f9c2a7be01d4c58\n"              # a trailing newline
+    bad.loc[bad.index[2], "business_address"] = "上海市浦东新区，张杨路500号"  # punctuation
+    bad.loc[bad.index[3], "owner_phone"] = "１３８１２３４５６７８"             # full-width digits
+    bad.loc[bad.index[4], "owner_id_number"] = "11010119900307123"         # 17 characters
+    bad.loc[bad.index[5:9], "device_id"] = None                            # null is allowed: not judged
+    report = check_table(bad, "applications")
+    failed = {r.column: r for r in report.failures}
+    assert set(failed) == {"device_id", "business_address", "owner_phone", "owner_id_number"}
+    for name, count in (("device_id", 2), ("business_address", 1), ("owner_phone", 1), ("owner_id_number", 1)):
+        r = failed[name]
+        assert (r.severity, r.check, r.unexpected_count) == ("critical", "expect_column_values_to_match_regex", count)
+        assert r.rule == f"{name} {APPLICATIONS.column(name).rule}"
+    # The examples are masked: a malformed identifier has no part safe to show.
+    assert all(set(e) <= {"*"} for r in failed.values() for e in r.examples)
+    assert failed["owner_phone"].examples == ("*" * 11,)
+    assert not report.passed and "device_id must be 8 to 64 characters" in report.summary()
+
+
+def test_a_book_without_the_identifier_columns_is_refused(applications: pd.DataFrame) -> None:
+    # A book written by generator 1.3 lacks device_id and business_address: generate it again.
+    with pytest.raises(DataQualityError, match="columns are exactly") as caught:
+        require_quality(applications.drop(columns=["device_id", "business_address"]), "applications")
+    (columns,) = [r for r in caught.value.report.failures if r.check == "expect_table_columns_to_match_set"]
+    assert "missing: ['business_address', 'device_id']" in columns.examples or \
+        "missing: ['device_id', 'business_address']" in columns.examples

@@ -91,7 +91,9 @@ def test_validation_report_of_the_a_card_renders(trained_store: Settings, tmp_pa
         run_id=champion.run_id, artifact_path="report/validation_report.html", dst_path=str(tmp_path))
     html_file = Path(local)
     page = html_file.read_text(encoding="utf-8")
-    headings = [h.strip().lower() for h in re.findall(r"<h2>([^<]+)</h2>", page)]
+    # English, then its Chinese in a zh-CN span (a caller's section may carry one language only).
+    headings = [re.sub(r"<span.*?</span>", "", h).strip().lower() for h in re.findall(r"<h2>(.*?)</h2>", page)]
+    assert re.search(r'<h2>Discrimination <span class="zh" lang="zh-CN">[\u4e00-\u9fff]+</span></h2>', page)
     for heading in ("discrimination", "stability", "calibration", "discrimination plots", "variable selection"):
         assert heading in headings, f"the validation report must have a section {heading!r}; got {headings}"
     # PSI, calibration, bad rate by class, ROC, KS, score distributions (tests/evaluation checks their content).

@@ -66,9 +66,11 @@ def test_the_report_page_renders_in_a_browser(recorded: pd.DataFrame, tmp_path: 
                  ).to_parquet(data / "truth.parquet")
     path = write_override_report(recorded, load_override_reasons(), tmp_path / "overrides_report.html", data)
     page = path.read_text(encoding="utf-8")
-    assert "推翻率 / override rate 25.0%" in page and "尽调核实的经营流水" in page
-    assert re.search(r"<td>override_down</td><td>decline</td><td>1</td><td>1</td><td>100\.0%</td><td>100\.0%</td>",
-                     page), "the overridden decline's outcome must be shown"
+    assert "推翻率 25.0%" in page and "override rate 25.0%" in page and "尽调核实的经营流水" in page
+    assert re.search(r'<td>override_down</td><td>decline</td>(<td class="num">1</td>){2}(<td class="num">100\.0%</td>){2}', page), (
+        "the overridden decline's outcome must be shown")
+    for zh, en in (("按风险等级", "By risk class"), ("贷款表现", "How the loans performed")):
+        assert f'{en} <span class="zh" lang="zh-CN">{zh}</span>' in page  # every heading in both languages
     assert len(embedded_pngs(page)) == 1
     require_chromium()
     shot = screenshot(path, tmp_path / "overrides_report.png", height=1800)

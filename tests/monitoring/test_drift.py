@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 from typer.testing import CliRunner
 
 from riskmodels.cli import app
@@ -120,6 +122,10 @@ def test_the_drifted_population_turns_red_for_the_right_reasons(drifted: DriftRe
     # Outcomes are known, so back-testing ran and compares with the development test split.
     auc_drop = next(c for c in drifted.checks if c.name == "backtest.auc_drop")
     assert "test split" in auc_drop.detail
+    # Every check's detail in both languages, with the same figures in each.
+    for check in drifted.checks:
+        assert CJK.search(check.detail_zh) and not CJK.search(check.detail), check
+        assert re.findall(r"\d+\.\d+", check.detail) == re.findall(r"\d+\.\d+", check.detail_zh), check
     assert drifted.backtest is not None and drifted.backtest.details["current"].n >= 500
 
 
@@ -221,15 +227,165 @@ def test_cli_refuses_a_missing_current_sample(trained_store: Settings, portfolio
     assert "--current must be a portfolio folder or a Parquet file" in result.output
 
 
-def test_the_report_renders_in_a_browser(drifted: DriftResult, tmp_path: Path) -> None:
+def _unclipped_scores(rows_dir: Path) -> np.ndarray:
+    """The champion's unclipped scores of a sample, by the scorer itself (not the drift code)."""
+    from riskmodels import registry
+    from riskmodels.models.specs import ScorecardScorer, scorer_from_spec
+
+    spec, _ = registry.load_spec(REGISTERED_MODELS["application"], "champion")
+    scorer = scorer_from_spec(spec)
+    assert isinstance(scorer, ScorecardScorer)
+    features = scorer.build(pd.read_parquet(rows_dir / "applications.parquet"))
+    return np.asarray(scorer.scorecard.score_frame(features, clip=False))
+
+
+def test_points_shifts_add_up_to_the_shift_of_the_mean_score(stable: DriftResult, drifted: DriftResult,
+                                                              portfolio_dir: Path, stable_dir: Path,
+                                                              drift_dir: Path) -> None:
+    development = _unclipped_scores(portfolio_dir).mean()
+    for result, current in ((stable, stable_dir), (drifted, drift_dir)):
+        a = result.views.characteristics
+        # Sum over characteristics of share x points = the mean score: a property of the card.
+        assert a.expected_score == pytest.approx(development, abs=1e-9)
+        assert a.actual_score == pytest.approx(_unclipped_scores(current).mean(), abs=1e-9)
+        assert a.summary["points_shift"].sum() == pytest.approx(a.total_shift, abs=1e-9)
+        assert set(a.summary["characteristic"]) == set(result.csi)
+        shares = a.bins.groupby("characteristic")[["expected_share", "actual_share"]].sum()
+        assert np.allclose(shares.to_numpy(), 1.0)
+
+
+def test_a_drifted_book_moves_more_points_than_a_stable_one(stable: DriftResult, drifted: DriftResult) -> None:
+    s, d = stable.views.characteristics, drifted.views.characteristics
+    # Weaker applicants: the drifted book loses points; the stable one stays within noise.
+    assert d.total_shift < 0 and abs(d.total_shift) > 3 * abs(s.total_shift)
+    assert d.summary["points_shift"].abs().sum() > 2 * s.summary["points_shift"].abs().sum()
+    # The characteristic losing most points is one the simulator shifts, and its CSI is flagged.
+    top = str(d.summary["characteristic"].iloc[0])
+    assert top.startswith(("bureau_", "industry", "tax_", "pos_", "flow_"))
+
+
+def test_psi_intervals_hold_the_psi_and_tell_drift_from_noise(stable: DriftResult, drifted: DriftResult) -> None:
+    for result in (stable, drifted):
+        ci = result.views.score_psi
+        assert ci.psi == pytest.approx(result.score_psi.total)
+        assert ci.lower <= ci.psi <= ci.upper
+        for name, c in result.views.csi.items():
+            assert c.psi == pytest.approx(result.csi[name].total) and c.lower <= c.psi <= c.upper
+    # Drift: the whole interval lies above the noise level; a fresh sample of the same book does not.
+    assert drifted.views.score_psi.lower > drifted.views.score_psi.noise
+    assert stable.views.score_psi.lower < stable.views.score_psi.noise
+    summary = drifted.summary()["score_psi_interval"]
+    assert summary["lower"] == drifted.views.score_psi.lower and summary["resamples"] == 200
+
+
+def test_gains_tables_use_the_outcomes_and_match_the_ks(drifted: DriftResult) -> None:
+    from scipy import stats
+
+    for name, scored in (("baseline", drifted.baseline), ("current", drifted.current)):
+        g = drifted.views.gains[name]
+        seen = np.isfinite(scored.sample.outcome)
+        y, score = scored.sample.outcome[seen], scored.score[seen]
+        assert g.n == seen.sum() == scored.sample.n_outcomes and g.bads == y.sum()
+        assert g.ks == pytest.approx(stats.ks_2samp(score[y == 1], score[y == 0]).statistic)
+    # The current gains' KS is the back-test's KS (on PD, the same ranking as the score).
+    assert drifted.backtest is not None
+    assert drifted.views.gains["current"].ks == pytest.approx(drifted.backtest.details["current"].ks.statistic)
+
+
+def test_score_by_month_covers_both_dated_samples(drifted: DriftResult) -> None:
+    table = drifted.views.score_by_month
+    for name, scored in (("baseline", drifted.baseline), ("current", drifted.current)):
+        part = table[table["sample"] == name]
+        assert scored.sample.dates is not None
+        assert part["n"].sum() == len(scored.score)
+        assert set(part["month"]) == set(scored.sample.dates.dt.to_period("M").astype(str))
+        weighted = (part["mean"] * part["n"]).sum() / part["n"].sum()
+        assert weighted == pytest.approx(scored.score.mean())
+
+
+def test_a_sample_without_outcomes_has_no_gains_table_and_says_so(trained_store: Settings, portfolio_dir: Path,
+                                                                  tmp_path: Path) -> None:
+    from riskmodels.monitoring.drift.report import drift_html
+
+    pd.read_parquet(portfolio_dir / "applications.parquet").head(2000).to_parquet(tmp_path / "bare.parquet")
+    result = run_drift(MODEL, portfolio_dir, tmp_path / "bare.parquet")
+    assert "current" not in result.views.gains and "no outcomes" in result.views.gains_missing["current"].en
+    assert "baseline" in result.views.gains
+    page = drift_html(result, load_thresholds())
+    assert "No gains table for the current sample: the current sample has no outcomes" in page
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_the_report_renders_in_a_browser_in_both_languages(drifted: DriftResult, tmp_path: Path) -> None:
     import _browser as browser
 
     browser.require_chromium()
     html_path, _ = write_drift_report(drifted, load_thresholds(), tmp_path)
+    page = html_path.read_text(encoding="utf-8")
+    # Every section title and table header in English and Chinese.
+    one_language = [(tag, text) for tag in ("h1", "h2", "h3", "th")
+                    for text in re.findall(rf"<{tag}>(.*?)</{tag}>", page, flags=re.S)
+                    if not (re.search(r"[A-Za-z]", text) and CJK.search(text))
+                    # a bare statistic's name (or a class's) reads the same in both languages
+                    and not (tag == "th" and re.fullmatch(r"[A-Z]|PSI|CSI|KS|AUC|Gini|Jeffreys( p)?", text))]
+    assert one_language == []
+    for title in ("Characteristic analysis", "特征分析", "Score distribution by month", "Gains table by score band",
+                  "PSI and CSI with confidence intervals", "PSI by month"):
+        assert title in page, title
     shot = browser.screenshot(html_path, tmp_path / "drift.png", height=2400)
     browser.assert_not_blank(shot, min_colours=20, what="drift report")
-    pngs = browser.embedded_pngs(html_path.read_text())
-    assert len(pngs) >= 6  # score PSI, distributions, PSI by month, CSI bars, calibration, bad rate
+    pngs = browser.embedded_pngs(page)
+    # score PSI, distributions, PSI by month, CSI bars, points shift, score by month, gains, calibration
+    assert len(pngs) >= 8
     for i, png in enumerate(pngs):
         # Colour, not just colours: an empty matplotlib axes has 20 shades of grey.
         browser.assert_not_blank(png, min_colours=20, min_chroma=0.002, what=f"drift plot {i}")
+    # Chinese glyphs, not boxes: two different headings of the same length, drawn with the page's
+    # own style, must differ on screen (a missing font draws every character as the same box).
+    style = re.search(r"<style>(.*?)</style>", page, flags=re.S)
+    drawn = []
+    for i, text in enumerate(("特征分析", "风险等级")):
+        assert text in page
+        probe = tmp_path / f"glyphs{i}.html"
+        probe.write_text(f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>'
+                         f'{style.group(1) if style else ""}</style></head><body><h1><span class="zh" '
+                         f'lang="zh-CN" style="font-size:64px">{text}</span></h1></body></html>', encoding="utf-8")
+        png = browser.screenshot(probe, tmp_path / f"glyphs{i}.png", width=900, height=200)
+        browser.assert_not_blank(png, min_colours=2, min_ink=0.002, what=f"Chinese title {text}")
+        drawn.append(np.asarray(Image.open(png).convert("L")))
+    assert (drawn[0] != drawn[1]).mean() > 0.002, "Chinese headings must draw as different glyphs"
+
+
+EVIL = "<script>alert(1)</script>"
+
+
+def test_the_page_escapes_every_text_from_the_data_and_shows_both_languages_of_each_detail(
+        drifted: DriftResult) -> None:
+    from dataclasses import replace
+
+    from markupsafe import escape
+
+    from riskmodels.monitoring.drift.checks import Check, Skipped
+    from riskmodels.monitoring.drift.report import drift_html
+
+    sample = replace(drifted.current.sample, source=f"book{EVIL}")
+    evil = replace(drifted, model=replace(drifted.model, name=f"m{EVIL}", run_id=f"run{EVIL}"),
+                   current=replace(drifted.current, sample=sample),
+                   checks=[*drifted.checks, Check(f"csi.x{EVIL}", "stability", "red", 1.0, 0.1, 0.25,
+                                                  f"en{EVIL}", f"中文{EVIL}")],
+                   skipped=[Skipped(f"s{EVIL}", f"why{EVIL}", f"原因{EVIL}")])
+    page = drift_html(evil, load_thresholds())
+    assert "<script" not in page
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    for text in (f"<title>Drift and back-testing: m{escaped}", f"book{escaped}", f"run{escaped}",
+                 f'en{escaped} <span class="zh" lang="zh-CN">中文{escaped}</span>', f"why{escaped}",
+                 f"原因{escaped}"):
+        assert text in page, text
+    # Each check the page lists (stability and data list only the flagged ones) with its detail in
+    # both languages, side by side in its cell.
+    shown = [c for c in drifted.checks if c.status != "green" or c.group in ("classes", "backtest")]
+    assert len(shown) >= 10
+    for check in shown:
+        assert f'{escape(check.detail)} <span class="zh" lang="zh-CN">{escape(check.detail_zh)}</span>' in page, check

@@ -69,6 +69,8 @@ def test_report_with_b_card_is_well_formed(panel: Panel, b_card: FrameScorer) ->
     assert "x&lt;&amp;&gt;" in page and "x<&>" not in page
     for text in ("无流水预警", "流水下降预警", "评分等级下迁", "B-score class migration", "2025-03-31"):
         assert text in page
+    for en, zh in (("Alerts by signal and severity", "预警分布"), ("B-score class migration", "评分等级迁移")):
+        assert f'<h2>{en} <span class="zh" lang="zh-CN">{zh}</span></h2>' in page  # both languages
     top = worst_accounts(result)
     assert top["account_id"].iloc[0] == "down"  # orange no-flow before the blue reminder
     assert set(top.loc[0, "signals"].split(", ")) == {"no_flow", "flow_drop", "class_downgrade"}

@@ -128,7 +128,8 @@ def test_policy_simulate_replays_the_champions_against_a_baseline_policy(
     truth = [row["truth_bad_rate"] for row in figures["cutoffs"] if row["approved"] >= 50]
     assert truth == sorted(truth, reverse=True) and len(truth) >= 5
     page = (out / "strategy_report.html").read_text(encoding="utf-8")
-    assert "审批漏斗 / Funnel" in page and "Swap" in page
+    assert '<h2>Funnel <span class="zh" lang="zh-CN">审批漏斗</span></h2>' in page and "Swap" in page
+    assert "换入" in page and "Swap-ins" in page  # the notes in both languages too
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -16,7 +16,6 @@ from _browser import assert_not_blank, embedded_pngs, require_chromium, screensh
 from typer.testing import CliRunner
 
 from riskmodels.cli import app
-from riskmodels.evaluation import _html
 from riskmodels.monitoring.vintage import BUCKETS, analyse_vintages, roll_rates
 from riskmodels.monitoring.vintage.analysis import (
     FOLLOW_UP_MONTHS,
@@ -242,10 +241,14 @@ def test_the_report_renders_with_its_chinese_labels(vintage_out: Path, tmp_path:
     fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, timeout=30, check=False)
     assert fonts.stdout.strip(), "a CJK font must be installed (apt-get install fonts-wqy-microhei)"
     renders = []
+    style = re.search(r"<style>.*?</style>", page, flags=re.S)
+    assert style is not None
     for label in ("账龄曲线", "迁移笔数"):
-        assert f">{label} / " in page, label
+        assert f'<span class="zh" lang="zh-CN">{label}</span>' in page, label  # beside its English
         one = tmp_path / f"label{len(renders)}.html"
-        one.write_text(_html.page("label", f"<h1>{label}</h1>"), encoding="utf-8")
+        # The report's own style, so the glyphs come from its CJK font stack.
+        one.write_text(f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">{style.group(0)}</head>'
+                       f'<body><h1><span class="zh" lang="zh-CN">{label}</span></h1></body></html>', encoding="utf-8")
         renders.append(screenshot(one, tmp_path / f"label{len(renders)}.png", width=800, height=300).read_bytes())
     assert_not_blank(renders[0], min_colours=2, min_ink=0.002, what="a Chinese heading")
     assert renders[0] != renders[1], "Chinese headings must render as glyphs, not empty boxes"

@@ -7,7 +7,6 @@ reported. GX runs in an ephemeral context: it writes nothing to disk and sends n
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 from dataclasses import dataclass, field
@@ -17,8 +16,10 @@ from typing import Any
 import pandas as pd
 
 from riskmodels.config import apply_offline_environment
-from riskmodels.contract import table as contract_table
 from riskmodels.contract import Column, Severity, Table
+from riskmodels.contract import table as contract_table
+from riskmodels.reporting import Badge, Bilingual, Cell, Details, Num, Section, Text, render
+from riskmodels.reporting import Table as ReportTable
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,11 @@ def _column_expectations(E: Any, c: Column) -> list[Any]:
     if c.categories:
         out.append(E.ExpectColumnValuesToBeInSet(column=c.name, value_set=list(c.categories),
                                                  meta=meta("critical", f"in {list(c.categories)}")))
+    if c.pattern is not None and c.rule is not None:
+        # GX searches (pandas' str.contains): anchored whole, with \Z since $ also matches before a
+        # final newline. Critical: the link store keys on these identifiers. Nulls are not judged.
+        out.append(E.ExpectColumnValuesToMatchRegex(column=c.name, regex=rf"\A(?:{c.pattern})\Z",
+                                                    meta=meta("critical", c.rule)))
     return out
 
 
@@ -203,26 +209,35 @@ def write_report(report: QualityReport, out_dir: Path) -> list[Path]:
     return [json_path, html_path]
 
 
-def _render_html(report: QualityReport) -> str:
-    def row(r: CheckResult) -> str:
-        pct = "" if r.unexpected_percent is None else f"{r.unexpected_percent:.2f}%"
-        cells = [r.severity, r.rule, r.check, "" if r.unexpected_count is None else str(r.unexpected_count),
-                 pct, "; ".join(r.examples)]
-        return f"<tr class='{r.severity if not r.success else 'ok'}'>" + "".join(
-            f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
+_COLUMNS = (Bilingual("严重程度", "severity"), Bilingual("规则", "rule"), Bilingual("检查", "check"),
+            Bilingual("行数", "rows"), Bilingual("占比", "share"), Bilingual("示例", "examples"))
+_SEVERITY = {"critical": Bilingual("严重", "critical"), "warning": Bilingual("警告", "warning")}
 
-    head = "<tr><th>severity</th><th>rule</th><th>check</th><th>rows</th><th>share</th><th>examples</th></tr>"
+
+def _quality_table(results: list[CheckResult]) -> ReportTable:
+    def row(r: CheckResult) -> tuple[Cell, ...]:
+        share = "" if r.unexpected_percent is None else f"{r.unexpected_percent:.2f}%"
+        # A failure's severity is a coloured badge: critical stops training, a warning does not.
+        severity: Cell = Badge(r.severity, "fail" if r.severity == "critical" else "amber") if not r.success \
+            else r.severity
+        return (severity, r.rule, r.check, Num("" if r.unexpected_count is None else str(r.unexpected_count)),
+                Num(share), "; ".join(r.examples))
+
+    rows = tuple(map(row, results)) or ((Bilingual("无", "none"),),)
+    return ReportTable(_COLUMNS, rows)
+
+
+def _render_html(report: QualityReport) -> str:
     failures, passed = report.failures, [r for r in report.results if r.success]
-    status = "PASSED" if report.passed else "FAILED"
     critical = sum(r.severity == "critical" for r in failures)
-    body = (f"<h1>Data quality: {html.escape(report.table)} — <span class='{status}'>{status}</span></h1>"
-            f"<p>{report.n_rows:,} rows; {critical} critical and {len(failures) - critical} warning "
-            f"failures of {len(report.results)} checks.</p>"
-            f"<h2>Failed checks</h2><table>{head}{''.join(map(row, failures)) or '<tr><td>none</td></tr>'}</table>"
-            f"<details><summary>{len(passed)} passed checks</summary><table>{head}"
-            f"{''.join(map(row, passed))}</table></details>")
-    style = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-             "padding:3px 8px}.critical{background:#fde0e0}.warning{background:#fff4d6}.PASSED{color:#1a7f37}"
-             ".FAILED{color:#c62828}")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Data quality: "
-            f"{html.escape(report.table)}</title><style>{style}</style></head><body>{body}</body></html>")
+    status = Bilingual("通过", "PASSED") if report.passed else Bilingual("未通过", "FAILED")
+    summary = Bilingual(
+        f"{status.zh}：{report.n_rows:,} 行；{len(report.results)} 项检查中 {critical} 项严重、"
+        f"{len(failures) - critical} 项警告未通过。",
+        f"{status.en}: {report.n_rows:,} rows; {critical} critical and {len(failures) - critical} warning "
+        f"failures of {len(report.results)} checks.")
+    sections = (Section(Bilingual("未通过的检查", "Failed checks"), (
+        _quality_table(failures),
+        Details(Bilingual(f"{len(passed)} 项通过", f"{len(passed)} passed checks"), (_quality_table(passed),)))),)
+    return render("data_quality.html.j2", title=Bilingual(f"数据质量：{report.table}", f"Data quality: {report.table}"),
+                  intro=(Text(summary),), sections=sections)

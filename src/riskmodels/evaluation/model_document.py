@@ -11,16 +11,18 @@ document of version N always states what version N's run measured.
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
-from riskmodels.evaluation import _html, gbm_document
-from riskmodels.evaluation._bilingual import Label, frame, page, paragraph, section, table
+from markupsafe import Markup
+
+from riskmodels.evaluation import gbm_document
 from riskmodels.evaluation.model_document_common import (
     SPLIT_LABELS,
     SPLITS,
     calibration_metrics,
+    frame,
+    paragraph,
     performance_section,
     purpose_section,
     sample_section,
@@ -28,25 +30,27 @@ from riskmodels.evaluation.model_document_common import (
 )
 from riskmodels.evaluation.model_document_parts import binning_section, limitations, policy_section
 from riskmodels.registry.evidence import RunEvidence
+from riskmodels.reporting import Bilingual, BulletList, Section, Table, Text, display, render
 
 GBM_KINDS = ("fraud", "application_challenger")  # the runs' ``riskmodels.kind`` tag
+TEMPLATE = "model_document.html.j2"
 
 
-def _selection(ev: RunEvidence) -> str:
+def _selection(ev: RunEvidence) -> Section:
     selection = ev.tables["selection/variable_selection.csv"]
     p = ev.params
     n, kept = len(selection), int((selection["status"] == "selected").sum())
-    iv, corr, vif = (html.escape(p.get(k, "?")) for k in ("scorecard.iv_min", "scorecard.max_corr", "scorecard.max_vif"))
+    iv, corr, vif = (p.get(k, "?") for k in ("scorecard.iv_min", "scorecard.max_corr", "scorecard.max_vif"))
     text = paragraph(f"{n} candidates; {kept} selected. Rules, in order: IV at least {iv}, correlation at most "
                      f"{corr} (the higher IV stays), VIF at most {vif}, coefficient sign consistent with WoE.",
                      f"候选变量 {n} 个，入选 {kept} 个。规则依次为：IV 不低于 {iv}；相关系数不超过 {corr}（保留 IV 较高者）；"
                      f"VIF 不超过 {vif}；系数符号与 WoE 一致。")
-    return section(Label("Variable selection", "变量筛选"), text + frame(selection.fillna("")))
+    return Section(Bilingual("变量筛选", "Variable selection"), (text, frame(selection.fillna(""))))
 
 
-def _coefficients(ev: RunEvidence) -> str:
-    return section(Label("Coefficients (Wald tests, VIF)", "回归系数（Wald 检验、VIF）"),
-                   frame(ev.tables["model/coefficients.csv"]))
+def _coefficients(ev: RunEvidence) -> Section:
+    return Section(Bilingual("回归系数（Wald 检验、VIF）", "Coefficients (Wald tests, VIF)"),
+                   (frame(ev.tables["model/coefficients.csv"]),))
 
 
 _BASIS = {"through_the_cycle": ("through the cycle: the level is the long-run average default rate of every "
@@ -57,28 +61,53 @@ _BASIS = {"through_the_cycle": ("through the cycle: the level is the long-run av
                             "时点：水平取最近几个月的违约率")}
 
 
-def _calibration_choice(cal: dict[str, object] | None) -> str:
+def _calibration_choice(cal: dict[str, object] | None) -> Text:
     """The PD calibration the run chose (method, point in time or through the cycle, line)."""
     if not cal or cal.get("method") == "none":
-        return paragraph("<b>PD calibration: none.</b> PDs are the logistic fit's own, read from the unclipped "
-                         "points.", "PD 校准：无。PD 直接取自逻辑回归，由未截断的分数换算。")
+        return paragraph(Markup("<b>PD calibration: none.</b> PDs are the logistic fit's own, read from the "
+                                "unclipped points."), "PD 校准：无。PD 直接取自逻辑回归，由未截断的分数换算。")
     en, zh = _BASIS.get(str(cal["basis"]), (str(cal["basis"]), str(cal["basis"])))
-    f = _html.fmt
+    f = display
     return paragraph(
-        f"<b>PD calibration: {f(cal['method'])}, {f(en)}.</b> Calibrated log-odds of bad = {f(cal['intercept'])} + "
-        f"{f(cal['slope'])} × the fit's log-odds. Slope fitted on {f(cal['slope_sample'])} ({f(cal['slope_rows'])} "
-        f"rows, {f(cal['slope_bads'])} bads); level on {f(cal['level_sample'])} (default rate "
-        f"{f(cal['level_default_rate'])}); the out-of-time months are never used. The line is baked into every "
-        "bin's points, so the points sum to the calibrated score and every PD is read from the unclipped sum "
-        "(<code>model/calibration.json</code>, <code>model/calibration_table.csv</code>).",
+        Markup("<b>PD calibration: {}, {}.</b> Calibrated log-odds of bad = {} + {} × the fit's log-odds. Slope "
+               "fitted on {} ({} rows, {} bads); level on {} (default rate {}); the out-of-time months are never "
+               "used. The line is baked into every bin's points, so the points sum to the calibrated score and "
+               "every PD is read from the unclipped sum (<code>model/calibration.json</code>, "
+               "<code>model/calibration_table.csv</code>).").format(
+            f(cal["method"]), en, f(cal["intercept"]), f(cal["slope"]), f(cal["slope_sample"]), f(cal["slope_rows"]),
+            f(cal["slope_bads"]), f(cal["level_sample"]), f(cal["level_default_rate"])),
         f"PD 校准：{cal['method']}，{zh}。校准后坏事件对数几率 = {f(cal['intercept'])} + {f(cal['slope'])} × "
         "拟合的对数几率；跨时间样本月份从不参与斜率拟合。校准线已并入每个分箱的分数，所有 PD 均由未截断的总分换算。")
 
 
-def _scaling(ev: RunEvidence) -> str:
+def _heterogeneity(cal: dict[str, object] | None) -> Text:
+    """The calibration's heterogeneity sigma and its likelihood-ratio statistic (``scorecard.calibration``):
+    0 when the run fitted none or kept the line."""
+    sigma = cal.get("heterogeneity") if cal else None
+    lr = cal.get("heterogeneity_lr") if cal else None
+    if not sigma:  # absent (an older run, or no calibration) or 0: the PD is the line's logistic
+        return paragraph(Markup("<b>Heterogeneity: 0 (the line).</b> The PD is the logistic of the calibrated "
+                                "line itself: no spread of unseen risk among applicants with the same score was "
+                                "fitted or kept{}.").format(
+                                    "" if lr is None else Markup(" (likelihood-ratio statistic {})").format(display(lr))),
+                         "异质性：0（直线）。PD 即校准线的逻辑函数值：未拟合或未保留同分申请人之间评分看不到的风险差异"
+                         + ("" if lr is None else f"（似然比统计量 {display(lr)}）") + "。")
+    return paragraph(
+        Markup("<b>Heterogeneity: sigma {}</b> (likelihood-ratio statistic {} against sigma = 0). Applicants with "
+               "the same score differ by risk the score cannot see: the true log-odds is the line plus sigma × Z, "
+               "Z standard normal, and the PD is its average (logistic-normal), which bends the line so the "
+               "safest scores' PDs fall faster than the line lets them. Sigma is kept only when the test "
+               "rejects sigma = 0.").format(display(sigma), "not recorded" if lr is None else display(lr)),
+        f"异质性：sigma {display(sigma)}（相对 sigma = 0 的似然比统计量 "
+        f"{'未记录' if lr is None else display(lr)}）。同分申请人之间仍有评分看不到的风险差异：真实对数几率为校准线加 "
+        "sigma × Z（Z 为标准正态），PD 取其平均（逻辑-正态），使校准线弯曲，最安全分数段的 PD 下降得比直线更快。"
+        "仅当检验拒绝 sigma = 0 时才保留 sigma。")
+
+
+def _scaling(ev: RunEvidence) -> Section:
     spec = json.loads(ev.texts["model/compiled_spec.json"])
     scale = spec["model"]["scale"]
-    f = _html.fmt
+    f = display
     text = paragraph(
         f"Points = offset + factor × ln(odds of good): {f(scale['base_points'])} points at odds "
         f"{f(scale['base_odds'])}:1, {f(scale['pdo'])} points to double the odds, clipped to "
@@ -86,51 +115,54 @@ def _scaling(ev: RunEvidence) -> str:
         f"{f(spec['model']['intercept'])}, spread evenly over the characteristics' points.",
         f"分数 = 偏移量 + 因子 × ln(好坏比)：好坏比 {f(scale['base_odds'])}:1 时为 {f(scale['base_points'])} 分，"
         f"好坏比翻倍加 {f(scale['pdo'])} 分，截断于 {f(scale['min_score'])}–{f(scale['max_score'])}。")
-    text += _calibration_choice(spec["model"].get("calibration"))
-    return section(Label("Scaling and risk classes", "刻度与风险等级"),
-                   text + frame(ev.tables["model/risk_classes.csv"]))
+    return Section(Bilingual("刻度与风险等级", "Scaling and risk classes"),
+                   (text, _calibration_choice(spec["model"].get("calibration")), frame(ev.tables["model/risk_classes.csv"])))
 
 
-def _challenger(ev: RunEvidence) -> str:
-    label = Label("Champion vs challenger", "冠军模型与挑战者")
+def _calibration(ev: RunEvidence) -> Section:
+    """The calibration tests by split, and the heterogeneity of the calibration the run chose."""
+    cal = json.loads(ev.texts["model/compiled_spec.json"])["model"].get("calibration")
+    return Section(Bilingual("校准", "Calibration"), (*calibration_metrics(ev), _heterogeneity(cal)))
+
+
+def _challenger(ev: RunEvidence) -> Section:
+    label = Bilingual("冠军模型与挑战者", "Champion vs challenger")
     rows: list[list[object]] = [[SPLIT_LABELS[s], ev.metrics.get(f"{s}_auc"), ev.metrics.get(f"challenger_{s}_auc")]
                                 for s in SPLITS]
     if all(r[2] is None for r in rows):
-        return section(label, paragraph("This run trained no challenger.", "本次训练未训练挑战者模型。"))
-    name = html.escape(ev.params.get("challenger.model_name", "challenger"))
-    return section(label, paragraph(f"Scorecard against {name} (LightGBM on the same candidates and training rows).",
-                                    f"评分卡与 {name}（同一候选变量与训练样本上的 LightGBM）对比。")
-                   + table(["sample 样本", "scorecard AUC 评分卡", "challenger AUC 挑战者"], rows))
+        return Section(label, (paragraph("This run trained no challenger.", "本次训练未训练挑战者模型。"),))
+    name = ev.params.get("challenger.model_name", "challenger")
+    return Section(label, (paragraph(f"Scorecard against {name} (LightGBM on the same candidates and training rows).",
+                                     f"评分卡与 {name}（同一候选变量与训练样本上的 LightGBM）对比。"),
+                           Table.of(["sample 样本", "scorecard AUC 评分卡", "challenger AUC 挑战者"], rows)))
 
 
-def _header(ev: RunEvidence, title: Label) -> str:
-    run = html.escape(str(ev.version.run_id))
-    return (f"<h1>{title.html()}</h1>"
-            + paragraph(f"Every figure below is read from MLflow run {run} or from the default lending policy.",
-                        f"以下所有数字均读取自 MLflow 训练运行 {ev.version.run_id} 或默认授信政策。", "note"))
+def _intro(ev: RunEvidence) -> tuple[Text]:
+    run = str(ev.version.run_id)
+    return (paragraph(f"Every figure below is read from MLflow run {run} or from the default lending policy.",
+                      f"以下所有数字均读取自 MLflow 训练运行 {run} 或默认授信政策。", note=True),)
 
 
-def _title(ev: RunEvidence) -> Label:
+def _title(ev: RunEvidence) -> Bilingual:
     name = f"{ev.version.name} v{ev.version.version}"
-    return Label(f"Model document: {name}", f"模型文档：{name}")
+    return Bilingual(f"模型文档：{name}", f"Model document: {name}")
 
 
 def scorecard_document(ev: RunEvidence) -> str:
     max_vif = float(ev.params["scorecard.max_vif"]) if "scorecard.max_vif" in ev.params else None
-    items = "".join(f"<li>{html.escape(t)}</li>" for t in limitations(ev, max_vif))
-    parts = [_header(ev, _title(ev)), purpose_section(ev), sample_section(ev), _selection(ev), binning_section(ev),
-             _coefficients(ev), _scaling(ev), performance_section(ev),
-             section(Label("Calibration", "校准"), calibration_metrics(ev)), stability_section(ev), _challenger(ev),
-             policy_section(ev), section(Label("Limitations", "局限性"), f"<ul>{items}</ul>")]
-    return page(_title(ev), "".join(parts))
+    sections = [purpose_section(ev), sample_section(ev), _selection(ev), binning_section(ev), _coefficients(ev),
+                _scaling(ev), performance_section(ev), _calibration(ev), stability_section(ev), _challenger(ev),
+                policy_section(ev),
+                Section(Bilingual("局限性", "Limitations"), (BulletList(tuple(limitations(ev, max_vif))),))]
+    return render(TEMPLATE, title=_title(ev), intro=_intro(ev), sections=sections)
 
 
 def lightgbm_document(ev: RunEvidence) -> str:
     g = gbm_document
-    parts = [_header(ev, _title(ev)), purpose_section(ev), sample_section(ev), g.model_section(ev),
-             performance_section(ev), g.importance_section(ev), g.shap_section(ev), g.monotone_section(ev),
-             g.calibration_section(ev), stability_section(ev), g.limitations_section(ev)]
-    return page(_title(ev), "".join(parts))
+    sections = [purpose_section(ev), sample_section(ev), g.model_section(ev), performance_section(ev),
+                g.importance_section(ev), g.shap_section(ev), g.monotone_section(ev), g.calibration_section(ev),
+                stability_section(ev), g.limitations_section(ev)]
+    return render(TEMPLATE, title=_title(ev), intro=_intro(ev), sections=sections)
 
 
 def is_lightgbm(ev: RunEvidence) -> bool:

@@ -1,43 +1,42 @@
 """The plots validators look at, each returned as PNG bytes.
 
 Figures are built with ``matplotlib.figure.Figure`` and rendered by the Agg canvas directly:
-no pyplot, so no global figure state, no GUI backend and nothing changed at import time.
+no pyplot, so no global figure state, no GUI backend and nothing changed at import time. Each
+plot is drawn in the reports' one style (``riskmodels.reporting.style``), titles in Chinese and
+English.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from riskmodels.evaluation import metrics
+from riskmodels.reporting import style
+from riskmodels.reporting.blocks import PNG_SIGNATURE
+from riskmodels.reporting.style import styled
+from riskmodels.reporting.style import title as bilingual
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_SIZE = (5.6, 4.0)
-_DPI = 80  # small files: a report embeds several of them
-_GOOD, _BAD, _GREY = "#2e7d32", "#c62828", "#9e9e9e"
+_GOOD, _BAD, _GREY = style.GOOD, style.BAD, style.GREY
 
 
 def new_axes() -> tuple[Figure, Axes]:
-    """A report-sized figure on its own canvas (no pyplot state) and its one axes."""
-    fig = Figure(figsize=_SIZE, dpi=_DPI, layout="constrained")
-    FigureCanvasAgg(fig)  # attaches itself to the figure
+    """A report-sized figure on its own canvas (no pyplot state) and its one axes. Its text takes
+    the report fonts when drawn inside ``reporting.style.plotting`` (every plot here is)."""
+    fig = style.new_figure()
     return fig, fig.add_subplot()
 
 
 def png_bytes(fig: Figure) -> bytes:
     """The figure as PNG bytes (no timestamped metadata, so a report is reproducible)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
+    return style.png_bytes(fig)
 
 
 def img_tag(png: bytes, alt: str = "plot") -> str:
@@ -47,7 +46,8 @@ def img_tag(png: bytes, alt: str = "plot") -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
 
 
-def roc_plot(curves: Mapping[str, tuple[ArrayLike, ArrayLike]], title: str = "ROC") -> bytes:
+@styled
+def roc_plot(curves: Mapping[str, tuple[ArrayLike, ArrayLike]], title: str = bilingual("ROC 曲线", "ROC")) -> bytes:
     """ROC curves of several samples overlaid, e.g. {"train": (y, pd), "test": ..., "oot": ...}."""
     if not curves:
         raise ValueError("curves is empty; give at least one (y, pd) pair")
@@ -62,7 +62,8 @@ def roc_plot(curves: Mapping[str, tuple[ArrayLike, ArrayLike]], title: str = "RO
     return png_bytes(fig)
 
 
-def ks_plot(y: ArrayLike, score: ArrayLike, title: str = "KS") -> bytes:
+@styled
+def ks_plot(y: ArrayLike, score: ArrayLike, title: str = bilingual("KS 曲线", "KS")) -> bytes:
     """Cumulative share of bads and goods at or below each score (higher score = safer)."""
     s = np.asarray(score, dtype=float)
     # Riskiest first means lowest score first: rank on -score, then read thresholds back as scores.
@@ -80,8 +81,9 @@ def ks_plot(y: ArrayLike, score: ArrayLike, title: str = "KS") -> bytes:
     return png_bytes(fig)
 
 
+@styled
 def calibration_plot(labels: Sequence[object], predicted: ArrayLike, observed: ArrayLike,
-                     lower: ArrayLike, upper: ArrayLike, title: str = "Calibration") -> bytes:
+                     lower: ArrayLike, upper: ArrayLike, title: str = bilingual("校准", "Calibration")) -> bytes:
     """Predicted PD vs observed bad rate per class or PD group, with the observed rate's interval
     (e.g. Jeffreys 95%): a predicted marker below the interval is an underestimated PD."""
     pred, obs = np.asarray(predicted, dtype=float), np.asarray(observed, dtype=float)
@@ -99,7 +101,8 @@ def calibration_plot(labels: Sequence[object], predicted: ArrayLike, observed: A
     return png_bytes(fig)
 
 
-def score_distribution_plot(groups: Mapping[str, ArrayLike], title: str = "Score distribution",
+@styled
+def score_distribution_plot(groups: Mapping[str, ArrayLike], title: str = bilingual("分数分布", "Score distribution"),
                             bins: int = 30) -> bytes:
     """Overlaid histograms on common bins, as densities: goods vs bads, or baseline vs current."""
     values = {name: np.asarray(v, dtype=float) for name, v in groups.items()}
@@ -115,7 +118,8 @@ def score_distribution_plot(groups: Mapping[str, ArrayLike], title: str = "Score
     return png_bytes(fig)
 
 
-def psi_plot(result: metrics.StabilityResult, title: str = "Population stability") -> bytes:
+@styled
+def psi_plot(result: metrics.StabilityResult, title: str = bilingual("群体稳定性", "Population stability")) -> bytes:
     """Baseline vs current share per bin, with each bin's PSI contribution on the right axis."""
     table = result.table
     x = np.arange(len(table))
@@ -132,8 +136,9 @@ def psi_plot(result: metrics.StabilityResult, title: str = "Population stability
     return png_bytes(fig)
 
 
+@styled
 def bad_rate_plot(table: pd.DataFrame, violations: Sequence[tuple[object, object]] = (),
-                  title: str = "Bad rate by class") -> bytes:
+                  title: str = bilingual("各等级坏样本率", "Bad rate by class")) -> bytes:
     """Bad rate per class from best to worst (a ``bad_rate_by_class`` table); classes in a
     monotonicity violation are drawn in red, the others in green."""
     flagged = {c for pair in violations for c in pair}

@@ -1,9 +1,9 @@
 """Evaluate a model on its samples once (metrics named for MLflow), and write the validation
-report validators read: one self-contained HTML page with inline CSS and embedded plots."""
+report validators read: one self-contained HTML page with inline CSS and embedded plots, in
+Chinese and English, from the template ``validation_report.html.j2`` (``riskmodels.reporting``)."""
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -11,15 +11,34 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 from numpy.typing import ArrayLike
 
-from riskmodels.evaluation import _html, calibration, metrics, plots
+from riskmodels.evaluation import calibration, metrics, plots
 from riskmodels.evaluation._checks import as_1d, check_lengths
 from riskmodels.evaluation.metrics import AucDropTest, StabilityResult  # EvaluationResult.metrics hides the module
+from riskmodels.reporting import (
+    Badge,
+    Bilingual,
+    Block,
+    Figure,
+    Figures,
+    Heading,
+    Html,
+    Label,
+    Section,
+    Table,
+    Text,
+    pct,
+    render,
+    style,
+)
 
 # Risk classes by score, best first: (label, lowest score of the class). Higher score = safer.
 DEFAULT_BANDS: tuple[tuple[str, float], ...] = (("A", 80.0), ("B", 70.0), ("C", 60.0), ("D", -math.inf))
 ClassesFn = Callable[[np.ndarray], ArrayLike]
+TEMPLATE = "validation_report.html.j2"
+TITLE = "Validation report"
 
 
 @runtime_checkable
@@ -178,111 +197,140 @@ def evaluate_splits(splits: Mapping[str, SplitData],
                             baseline if baseline in splits else None)
 
 
-def _summary(result: EvaluationResult) -> str:
+def _summary(result: EvaluationResult) -> Section:
     with_oracle = any(e.oracle_auc is not None for e in result.details.values())
-    columns = ["split", "n", "bad rate", "AUC", "AUC 95% CI", "Gini", "KS", "AUC drop p (vs baseline)"]
-    columns += ["oracle AUC", "AUC / oracle"] if with_oracle else []
+    columns = ["split 样本", "n 样本数", "bad rate 坏样本率", "AUC", "AUC 95% CI 置信区间", "Gini 基尼系数", "KS",
+               "AUC drop p (vs baseline) AUC 下降检验 p 值"]
+    columns += ["oracle AUC 真值 AUC", "AUC / oracle AUC 与真值之比"] if with_oracle else []
     rows = []
     for name, e in result.details.items():
         drop = result.auc_drops.get(name)
-        row: list[object] = [name, e.n, _html.pct(e.bad_rate), e.auc.auc, f"{e.auc.lower:.4f} – {e.auc.upper:.4f}",
+        row: list[object] = [name, e.n, pct(e.bad_rate), e.auc.auc, f"{e.auc.lower:.4f} – {e.auc.upper:.4f}",
                              2 * e.auc.auc - 1, e.ks.statistic, drop.p_value if drop else None]
         if with_oracle:
             row += [e.oracle_auc, e.auc.auc / e.oracle_auc if e.oracle_auc else None]
         rows.append(row)
-    note = ("<p class='note'>AUC interval and drop test use DeLong's standard error; the drop test is "
-            "one-sided (a small p-value means the AUC fell significantly). Oracle AUC: the true PD on the "
-            "same rows, the ceiling any model can reach.</p>")
-    return _html.section("Discrimination", _html.table(columns, rows) + note)
+    note = Text(Bilingual("AUC 置信区间与下降检验使用 DeLong 标准误；下降检验为单侧（p 值小说明 AUC 显著下降）。"
+                          "真值 AUC：同一批样本上真实 PD 的 AUC，是任何模型所能达到的上限。",
+                          "AUC interval and drop test use DeLong's standard error; the drop test is one-sided (a "
+                          "small p-value means the AUC fell significantly). Oracle AUC: the true PD on the same "
+                          "rows, the ceiling any model can reach."), note=True)
+    return Section(Bilingual("区分能力", "Discrimination"), (Table.of(columns, rows), note))
 
 
-def _stability(result: EvaluationResult, current: str) -> str:
+def _stability(result: EvaluationResult, current: str) -> Section | None:
     if not result.stability:
-        return ""
+        return None
     bands = {name: metrics.psi_band(r.total) for name, r in result.stability.items()}
-    rows = [[f"{result.baseline} → {name}", r.total, _html.badge(bands[name], bands[name])]
+    rows = [[f"{result.baseline} → {name}", r.total, Badge(bands[name], bands[name])]
             for name, r in result.stability.items()]
-    body = ("<p class='note'>Score PSI on bins fixed from the baseline sample (deciles of its scores); "
-            "green &lt; 0.10 &le; amber &lt; 0.25 &le; red.</p>" + _html.table(["samples", "PSI", "band"], rows))
+    body: list[Block] = [
+        Text(Bilingual("分数 PSI 的分箱取自基准样本（其分数的十分位）；green < 0.10 ≤ amber < 0.25 ≤ red。",
+                       "Score PSI on bins fixed from the baseline sample (deciles of its scores); green < 0.10 ≤ "
+                       "amber < 0.25 ≤ red."), note=True),
+        Table.of(["samples 样本", "PSI", "band 区间"], rows)]
     if current in result.stability:
         r = result.stability[current]
-        body += f"<h3>PSI by bin, {html.escape(str(result.baseline))} → {html.escape(current)}</h3>"
-        body += _html.frame(r.table.set_axis(["bin", "baseline n", "current n", "baseline share", "current share",
-                                               "PSI"], axis=1))
-        base, now = result.splits[str(result.baseline)].score, result.splits[current].score
-        drift = plots.score_distribution_plot({str(result.baseline): base, current: now}, "Score drift")
-        body += f"<div class='plots'>{plots.img_tag(plots.psi_plot(r), 'PSI by bin')}{plots.img_tag(drift, 'drift')}"
-        body += "</div>"
-    return _html.section("Stability", body)
+        base_name = str(result.baseline)
+        body += [Heading(Bilingual(f"各分箱 PSI，{base_name} → {current}", f"PSI by bin, {base_name} → {current}")),
+                 Table.frame(r.table.set_axis(["bin 分箱", "baseline n 基准样本数", "current n 当前样本数",
+                                               "baseline share 基准占比", "current share 当前占比", "PSI"], axis=1))]
+        base, now = result.splits[base_name].score, result.splits[current].score
+        drift = plots.score_distribution_plot({base_name: base, current: now}, style.title("分数漂移", "Score drift"))
+        body.append(Figures((Figure(plots.psi_plot(r), "PSI by bin"), Figure(drift, "drift"))))
+    return Section(Bilingual("稳定性", "Stability"), tuple(body))
 
 
-def _calibration(result: EvaluationResult, current: str) -> str:
+def _calibration(result: EvaluationResult, current: str) -> Section:
     hl_rows = [[name, e.hosmer_lemeshow.statistic, e.hosmer_lemeshow.dof, e.hosmer_lemeshow.p_value,
-                _html.verdict(e.hosmer_lemeshow.p_value >= 0.05)] for name, e in result.details.items()]
+                Badge.verdict(e.hosmer_lemeshow.p_value >= 0.05)] for name, e in result.details.items()]
     e = result.details[current]
     jt = e.jeffreys.table
     bt = e.binomial.table
     class_rows = [[r["class"], r["n"], r["bads"], r["mean_pd"], r["bad_rate"], r["p_value"],
-                   _html.verdict(bool(r["passed"])), bp, _html.verdict(bool(bpass))]
+                   Badge.verdict(bool(r["passed"])), bp, Badge.verdict(bool(bpass))]
                   for (_, r), bp, bpass in zip(jt.iterrows(), bt["p_value"], bt["passed"], strict=True)]
     png = plots.calibration_plot(jt["class"].tolist(), jt["mean_pd"], jt["bad_rate"], jt["lower"], jt["upper"],
-                                 f"Calibration by class ({current})")
-    body = ("<h3>Hosmer-Lemeshow (PD deciles)</h3>"
-            + _html.table(["split", "statistic", "dof", "p-value", "p ≥ 0.05"], hl_rows)
-            + f"<h3>Per class on {html.escape(current)}</h3><p class='note'>One-sided tests of H0 \"the class PD "
-            f"is not underestimated\" at α = {e.jeffreys.alpha}: Jeffreys (Beta(d+½, n−d+½) posterior, ECB) "
-            "and exact binomial.</p>"
-            + _html.table(["class", "n", "bads", "mean PD", "bad rate", "Jeffreys p", "Jeffreys", "binomial p",
-                           "binomial"], class_rows)
-            + "<div class='plots'>" + plots.img_tag(png, "calibration by class") + "</div>")
-    return _html.section("Calibration", body)
+                                 style.title(f"各等级校准（{current}）", f"Calibration by class ({current})"))
+    alpha = e.jeffreys.alpha
+    return Section(Bilingual("校准", "Calibration"), (
+        Heading(Bilingual("Hosmer-Lemeshow 检验（PD 十分位）", "Hosmer-Lemeshow (PD deciles)")),
+        Table.of(["split 样本", "statistic 统计量", "dof 自由度", "p-value p 值", "p ≥ 0.05"], hl_rows),
+        Heading(Bilingual(f"{current} 样本上的各等级检验", f"Per class on {current}")),
+        Text(Bilingual(f"单侧检验，原假设“该等级 PD 未被低估”，显著性水平 α = {alpha}：Jeffreys 检验"
+                       "（Beta(d+½, n−d+½) 后验，欧洲央行方法）与精确二项检验。",
+                       f"One-sided tests of H0 \"the class PD is not underestimated\" at α = {alpha}: Jeffreys "
+                       "(Beta(d+½, n−d+½) posterior, ECB) and exact binomial."), note=True),
+        Table.of(["class 等级", "n 样本数", "bads 坏样本", "mean PD 平均 PD", "bad rate 坏样本率", "Jeffreys p",
+                  "Jeffreys", "binomial p 二项检验 p", "binomial 二项检验"], class_rows),
+        Figures((Figure(png, "calibration by class"),))))
 
 
-def _classes(result: EvaluationResult, current: str) -> str:
-    body = ""
+def _classes(result: EvaluationResult, current: str) -> Section:
+    body: list[Block] = []
     for name, e in result.details.items():
         t = e.bad_rates.table
-        verdict = _html.verdict(e.bad_rates.monotone, "monotone", "NOT monotone")
+        verdict = Badge.verdict(e.bad_rates.monotone, "monotone", "NOT monotone")
         noise = [f"{a} → {b}" for a, b in e.bad_rates.reversals if (a, b) not in e.bad_rates.violations]
-        within = f"; reversal within noise (Fisher p ≥ 0.05): {html.escape(', '.join(noise))}" if noise else ""
-        body += (f"<h3>{html.escape(name)}: {verdict.html} <span class='note'>Herfindahl "
-                 f"{e.herfindahl:.3f}{within}</span></h3>"
-                 + _html.table(["class", "n", "share", "bads", "bad rate"],
-                               [[r["class"], r["n"], _html.pct(r["share"]), r["bads"], _html.pct(r["bad_rate"])]
-                                for _, r in t.iterrows()]))
+        within = f"; reversal within noise (Fisher p ≥ 0.05): {', '.join(noise)}" if noise else ""
+        title = Markup('{}: <span class="badge {}">{}</span>').format(name, verdict.kind, verdict.text)
+        body += [Heading(title, aside=f"Herfindahl {e.herfindahl:.3f}{within}"),
+                 Table.of(["class 等级", "n 样本数", "share 占比", "bads 坏样本", "bad rate 坏样本率"],
+                          [[r["class"], r["n"], pct(r["share"]), r["bads"], pct(r["bad_rate"])]
+                           for _, r in t.iterrows()])]
     br = result.details[current].bad_rates
-    png = plots.bad_rate_plot(br.table, br.violations, f"Bad rate by class ({current})")
-    body += f"<div class='plots'>{plots.img_tag(png, 'bad rate by class')}</div>"
-    return _html.section("Bad rate by risk class (best to worst)", body)
+    png = plots.bad_rate_plot(br.table, br.violations, style.title(f"各等级坏账率（{current}）",
+                                                                   f"Bad rate by class ({current})"))
+    body.append(Figures((Figure(png, "bad rate by class"),)))
+    return Section(Bilingual("各风险等级坏账率（由优到劣）", "Bad rate by risk class (best to worst)"), tuple(body))
 
 
-def _plots(result: EvaluationResult, current: str) -> str:
+def _plots(result: EvaluationResult, current: str) -> Section:
     s = result.splits[current]
-    pngs = [(plots.roc_plot({name: (d.y, d.pd) for name, d in result.splits.items()}), "ROC"),
-            (plots.ks_plot(s.y, s.score, f"KS ({current})"), "KS"),
-            (plots.score_distribution_plot({"goods": s.score[s.y == 0], "bads": s.score[s.y == 1]},
-                                           f"Score distribution ({current})"), "goods vs bads")]
-    return _html.section("Discrimination plots", "<div class='plots'>" + "".join(
-        plots.img_tag(png, alt) for png, alt in pngs) + "</div>")
+    figures = (Figure(plots.roc_plot({name: (d.y, d.pd) for name, d in result.splits.items()}), "ROC"),
+               Figure(plots.ks_plot(s.y, s.score, style.title(f"KS 曲线（{current}）", f"KS ({current})")), "KS"),
+               Figure(plots.score_distribution_plot({"goods": s.score[s.y == 0], "bads": s.score[s.y == 1]},
+                                                    style.title(f"好坏样本分数分布（{current}）",
+                                                                f"Score distribution ({current})")), "goods vs bads"))
+    return Section(Bilingual("区分能力图", "Discrimination plots"), (Figures(figures),))
 
 
-def validation_report(result: EvaluationResult, title: str = "Validation report",
-                      sections: Sequence[tuple[str, str | pd.DataFrame]] | None = None, *,
+def _title(title: Label) -> Label:
+    """A title in both languages: a plain English one ("Validation report: NAME", as the training
+    runs give it) gets its Chinese counterpart."""
+    if not isinstance(title, str):
+        return title
+    rest = title.removeprefix(TITLE)
+    if rest == title:
+        return Bilingual("验证报告", title)
+    return Bilingual("验证报告" + ("：" + rest[1:].strip() if rest.startswith(":") else rest), title)
+
+
+def validation_report(result: EvaluationResult, title: Label = TITLE,
+                      sections: Sequence[tuple[Label, str | pd.DataFrame]] | None = None, *,
                       model_name: str | None = None, model_version: str | None = None,
                       current: str = "oot") -> str:
-    """One self-contained HTML page: metrics per split, PSI, calibration, classes, plots, then the
-    extra ``sections`` as (title, body) pairs. A DataFrame body is rendered and escaped; a str body
-    is an HTML fragment inserted as is (e.g. ``DataFrame.to_html()``, which escapes its cells).
-    ``current`` is the split the detailed tables and plots describe (OOT by default)."""
+    """One self-contained HTML page (template ``validation_report.html.j2``): metrics per split,
+    PSI, calibration, classes, plots, then the extra ``sections`` as (title, body) pairs. A
+    DataFrame body is rendered and escaped; a str body is an HTML fragment inserted as is (e.g.
+    ``DataFrame.to_html()``, which escapes its cells). ``current`` is the split the detailed
+    tables and plots describe (OOT by default). Titles may be plain text or ``Bilingual``."""
     if current not in result.splits:
         current = list(result.splits)[-1]
-    model = " ".join(f"<b>{label}</b> {html.escape(str(value))}" for label, value in
-                     (("Model", model_name), ("version", model_version)) if value is not None)
-    head = (f"<h1>{html.escape(title)}</h1>" + (f"<p>{model}</p>" if model else "")
-            + f"<p class='note'>Splits: {html.escape(', '.join(result.splits))}. Conventions: y = 1 is bad; "
-            "PD is the probability of bad; score points, higher = safer.</p>")
-    parts = [head, _summary(result), _stability(result, current), _calibration(result, current),
+    intro: list[Block] = []
+    model = [(en, zh, value) for en, zh, value in (("Model", "模型", model_name), ("version", "版本", model_version))
+             if value is not None]
+    if model:
+        intro.append(Text(Bilingual("，".join(f"{zh} {value}" for _, zh, value in model),
+                                    Markup(" ").join(Markup("<b>{}</b> {}").format(en, value)
+                                                     for en, _, value in model))))
+    names = ", ".join(result.splits)
+    intro.append(Text(Bilingual(f"样本：{names}。约定：y = 1 为坏；PD 为坏的概率；分数越高越安全。",
+                                f"Splits: {names}. Conventions: y = 1 is bad; PD is the probability of bad; score "
+                                "points, higher = safer."), note=True))
+    parts = [_summary(result), _stability(result, current), _calibration(result, current),
              _classes(result, current), _plots(result, current)]
     for heading, body in sections or []:
-        parts.append(_html.section(heading, _html.frame(body) if isinstance(body, pd.DataFrame) else body))
-    return _html.page(title, "".join(parts))
+        block = Table.frame(body) if isinstance(body, pd.DataFrame) else Html(Markup(body))
+        parts.append(Section(heading, (block,)))
+    return render(TEMPLATE, title=_title(title), intro=intro, sections=[p for p in parts if p is not None])

@@ -13,14 +13,11 @@ outcome every application would have had as a loan (``bad_12m_if_booked``): the 
 how the loans officers declined would have done.
 
 One self-contained HTML page (tables, a PNG plot in base64, no script, no other file), in
-Chinese and English; the plot's labels are English, as the default fonts lack CJK glyphs.
+Chinese and English, from the template ``override_report.html.j2`` (``riskmodels.reporting``).
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,18 +26,13 @@ import numpy as np
 import pandas as pd
 
 from riskmodels.policy.override_reasons import OverrideCatalogue
+from riskmodels.reporting import Bilingual, Block, Cell, Figure, Figures, Num, Section, Table, Text, render, style
+from riskmodels.reporting.style import styled
 
 OVERRIDES = ("override_up", "override_down")
 AUTOMATIC = ("approve", "offer", "reject")
 KIND_NAMES = {"confirmed": "维持系统决定 / confirmed", "override_up": "推翻拒绝（批准）/ override up",
               "override_down": "推翻批准（拒绝）/ override down", "reviewed": "转人工审批 / referred"}
-_STYLE = """
-body { font-family: sans-serif; margin: 2em; color: #222; max-width: 1150px; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
-th { background: #eee; } td:first-child { text-align: left; }
-.note { color: #555; font-size: 0.9em; } img { max-width: 100%; }
-"""
 
 
 def outcome_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
@@ -92,37 +84,34 @@ def performance(frame: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame
     return out.reset_index()
 
 
-def _figure(by_class: pd.DataFrame) -> str:
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(7, 3.2))
-    axes = figure.add_subplot()
+@styled
+def _figure(by_class: pd.DataFrame) -> bytes:
+    fig = style.new_figure((7, 3.2))
+    axes = fig.add_subplot()
     x = np.arange(len(by_class))
     axes.bar(x - 0.2, by_class["override_rate"].fillna(0).to_numpy(), 0.4, label="override rate (automatic)",
-             color="#c0392b")
+             color=style.BAD)
     axes.bar(x + 0.2, by_class["review_approval_rate"].fillna(0).to_numpy(), 0.4,
-             label="approval rate (referred)", color="#2e86c1")
+             label="approval rate (referred)", color=style.BLUE)
     axes.set_xticks(x, [str(c) for c in by_class["risk_class"]])
     axes.set_xlabel("risk class")
     axes.set_ylim(0, 1)
     axes.legend(loc="upper left", fontsize=8)
-    axes.set_title("Officers' decisions by risk class")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="override and review approval rates by risk class" src="data:image/png;base64,{data}"/>'
+    axes.set_title(style.title("各风险等级的人工结论", "Officers' decisions by risk class"))
+    return style.png_bytes(fig)
 
 
-def _table(frame: pd.DataFrame) -> str:
-    def cell(value: object) -> str:
-        if isinstance(value, float):
-            return "" if np.isnan(value) else f"{value:.1%}" if value <= 1 else f"{value:,.2f}"
-        return html.escape(str(value))
+def _cell(value: object) -> Cell:
+    if isinstance(value, float):
+        return Num("" if np.isnan(value) else f"{value:.1%}" if value <= 1 else f"{value:,.2f}")
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return Num(str(value))
+    return str(value)
 
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>"
-                   for row in frame.itertuples(index=False, name=None))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+def _table(frame: pd.DataFrame) -> Table:
+    return Table(tuple(str(c) for c in frame.columns),
+                 tuple(tuple(_cell(v) for v in row) for row in frame.itertuples(index=False, name=None)))
 
 
 def override_report(frame: pd.DataFrame, catalogue: OverrideCatalogue, outcomes: pd.DataFrame | None = None,
@@ -131,6 +120,7 @@ def override_report(frame: pd.DataFrame, catalogue: OverrideCatalogue, outcomes:
     n = len(frame)
     automatic = int(frame["automatic"].sum())
     overridden = int(frame["overridden"].sum())
+    referred = int(frame["referred"].sum())
     rate = f"{overridden / automatic:.1%}" if automatic else "n/a"
     kinds = frame["kind"].value_counts().rename_axis("kind").reset_index(name="decisions")
     kinds["kind"] = kinds["kind"].map(KIND_NAMES).fillna(kinds["kind"])
@@ -138,36 +128,43 @@ def override_report(frame: pd.DataFrame, catalogue: OverrideCatalogue, outcomes:
     reasons["text"] = reasons["reason_code"].map(
         lambda c: f"{catalogue.reasons[c].text_zh} / {catalogue.reasons[c].text_en}" if c in catalogue.reasons else c)
     by_class = rates_by(frame, "risk_class").sort_values("risk_class", ignore_index=True)
-    parts = [
-        "<h1>人工审批与推翻报告 / Officers' decisions and overrides</h1>",
-        f"<p>{n:,} 笔人工结论 / officers' decisions; {automatic:,} on automatic decisions, of which "
-        f"{overridden:,} overridden (推翻率 / override rate {rate}); {int(frame['referred'].sum()):,} referrals "
-        "(转人工).</p>",
-        '<p class="note">Overridden: the officer decided against an automatic approval, offer or rejection. '
-        "Referred: the policy sent the application to a person. Rule: every rule that fired in the decision "
-        "(its review triggers among them); a decision counts under each of its rules.</p>",
-        "<h2>结论类型 / Kinds of decision</h2>", _table(kinds),
-        "<h2>按规则 / By rule</h2>", _table(rates_by(frame, "rule")),
-        "<h2>按风险等级 / By risk class</h2>", _image_or_empty(by_class), _table(by_class),
-        "<h2>按审批人 / By officer</h2>", _table(rates_by(frame, "officer")),
-        "<h2>理由 / Reasons given</h2>", _table(reasons),
-        "<h2>贷款表现 / How the loans performed</h2>",
-    ]
+    figures: tuple[Block, ...] = (
+        (Figures((Figure(_figure(by_class), "override and review approval rates by risk class"),)),)
+        if len(by_class) else ())
     if outcomes is None:
-        parts.append('<p class="note">No outcomes yet (outcomes.parquet): performance is shown once loans have '
-                     "12 months of history.</p>")
+        performed: tuple[Block, ...] = (Text(Bilingual(
+            "尚无贷款表现（outcomes.parquet）：贷款满 12 个月后显示。",
+            "No outcomes yet (outcomes.parquet): performance is shown once loans have 12 months of history."),
+            note=True),)
     else:
-        parts.append(_table(performance(frame, outcomes, truth)))
-        parts.append('<p class="note">bad_rate_observed: 90+ DPD within 12 months among booked loans. '
-                     "bad_rate_if_booked: the simulator's outcome had each application been lent (declined ones "
-                     "included).</p>" if truth is not None else "")
-    body = "".join(parts)
-    return (f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>人工审批与推翻报告 / Officers\' '
-            f"decisions and overrides</title><style>{_STYLE}</style></head><body>{body}</body></html>")
-
-
-def _image_or_empty(by_class: pd.DataFrame) -> str:
-    return _figure(by_class) if len(by_class) else ""
+        performed = (_table(performance(frame, outcomes, truth)),)
+        if truth is not None:
+            performed += (Text(Bilingual(
+                "bad_rate_observed：已放款贷款 12 个月内逾期 90 天以上的比例。bad_rate_if_booked：假如每笔申请都放款"
+                "（含被拒申请），模拟器给出的结果。",
+                "bad_rate_observed: 90+ DPD within 12 months among booked loans. bad_rate_if_booked: the "
+                "simulator's outcome had each application been lent (declined ones included)."), note=True),)
+    sections = (
+        Section(Bilingual("结论类型", "Kinds of decision"), (_table(kinds),)),
+        Section(Bilingual("按规则", "By rule"), (_table(rates_by(frame, "rule")),)),
+        Section(Bilingual("按风险等级", "By risk class"), (*figures, _table(by_class))),
+        Section(Bilingual("按审批人", "By officer"), (_table(rates_by(frame, "officer")),)),
+        Section(Bilingual("理由", "Reasons given"), (_table(reasons),)),
+        Section(Bilingual("贷款表现", "How the loans performed"), performed),
+    )
+    summary = Bilingual(
+        f"{n:,} 笔人工结论；其中 {automatic:,} 笔针对系统自动决定，推翻 {overridden:,} 笔（推翻率 {rate}）；"
+        f"转人工 {referred:,} 笔。",
+        f"{n:,} officers' decisions; {automatic:,} on automatic decisions, of which {overridden:,} overridden "
+        f"(override rate {rate}); {referred:,} referrals.")
+    definitions = Bilingual(
+        "推翻：审批人否决了系统的自动批准、预授信或拒绝。转人工：政策把申请交给人工审批。规则：决定中触发的每条规则"
+        "（含转人工触发条件）；一笔决定计入其每条规则。",
+        "Overridden: the officer decided against an automatic approval, offer or rejection. Referred: the policy "
+        "sent the application to a person. Rule: every rule that fired in the decision (its review triggers among "
+        "them); a decision counts under each of its rules.")
+    return render("override_report.html.j2", title=Bilingual("人工审批与推翻报告", "Officers' decisions and overrides"),
+                  intro=(Text(summary), Text(definitions, note=True)), sections=sections)
 
 
 def write_override_report(frame: pd.DataFrame, catalogue: OverrideCatalogue, path: Path,

@@ -18,6 +18,7 @@ from riskmodels.monitoring.drift.checks import Check, Skipped, banded
 from riskmodels.monitoring.drift.data import ScoredSample
 from riskmodels.monitoring.drift.thresholds import DriftThresholds
 from riskmodels.policy.risk_classes import RiskBands
+from riskmodels.reporting.text import Bilingual
 
 
 def _split(scored: ScoredSample) -> SplitData | None:
@@ -32,15 +33,16 @@ def _split(scored: ScoredSample) -> SplitData | None:
 REFERENCE_SPLIT = "test"
 
 
-def _reference(recorded: Mapping[str, float], result: EvaluationResult) -> tuple[str, float, float, float] | None:
+def _reference(recorded: Mapping[str, float],
+               result: EvaluationResult) -> tuple[Bilingual, float, float, float] | None:
     """(where from, AUC, its DeLong SE, KS) of the development reference, or None."""
     names = [f"{REFERENCE_SPLIT}_{m}" for m in ("auc", "auc_se", "ks")]
     if all(n in recorded for n in names):
         auc, se, ks = (float(recorded[n]) for n in names)
-        return f"the training run's {REFERENCE_SPLIT} split", auc, se, ks
+        return Bilingual(f"训练记录的 {REFERENCE_SPLIT} 样本", f"the training run's {REFERENCE_SPLIT} split"), auc, se, ks
     if "baseline" in result.details:
         b = result.details["baseline"]
-        return "the baseline sample", b.auc.auc, b.auc.se, b.ks.statistic
+        return Bilingual("基准样本", "the baseline sample"), b.auc.auc, b.auc.se, b.ks.statistic
     return None
 
 
@@ -57,11 +59,14 @@ def backtest(baseline: ScoredSample, current: ScoredSample, bands: RiskBands,
     """The back-testing checks, or why they could not run."""
     n = current.sample.n_outcomes
     if n < thresholds.min_outcomes:
-        return None, [], [Skipped("backtest", f"the current sample has {n:,} rows with outcomes; "
-                                              f"back-testing needs at least {thresholds.min_outcomes:,}")]
+        return None, [], [Skipped.of("backtest", Bilingual(
+            f"当前样本仅有 {n:,} 笔有表现结果的记录；回溯测试至少需要 {thresholds.min_outcomes:,} 笔",
+            f"the current sample has {n:,} rows with outcomes; back-testing needs at least "
+            f"{thresholds.min_outcomes:,}"))]
     now = _split(current)
     if now is None:
-        return None, [], [Skipped("backtest", "the current sample's outcomes hold only one class")]
+        return None, [], [Skipped.of("backtest", Bilingual("当前样本的表现结果只有一类",
+                                                           "the current sample's outcomes hold only one class"))]
     base = _split(baseline) if baseline.sample.n_outcomes >= thresholds.min_outcomes else None
     splits = {"baseline": base, "current": now} if base is not None else {"current": now}
     result = evaluate_splits(splits, bands=bands, baseline="baseline", psi_bins=thresholds.score_bins,
@@ -72,31 +77,38 @@ def backtest(baseline: ScoredSample, current: ScoredSample, bands: RiskBands,
     if reference is not None:
         where, auc_dev, se_dev, ks_dev = reference
         drop = _drop(auc_dev, se_dev, e.auc)
-        checks.append(banded("backtest.auc_drop", "backtest", drop.p_value, thresholds.auc_drop_pvalue,
-                             f"AUC {drop.auc_new:.4f} against {auc_dev:.4f} on {where} "
-                             f"(Gini {2 * drop.auc_new - 1:.4f} against {2 * auc_dev - 1:.4f}); "
-                             f"one-sided DeLong p-value of a drop (z {drop.z:.2f})"))
+        gini = f"Gini {2 * drop.auc_new - 1:.4f}"
+        checks.append(banded("backtest.auc_drop", "backtest", drop.p_value, thresholds.auc_drop_pvalue, Bilingual(
+            f"AUC {drop.auc_new:.4f}，{where.zh}为 {auc_dev:.4f}（{gini}，对比 {2 * auc_dev - 1:.4f}）；"
+            f"DeLong 单侧下降检验 p 值（z {drop.z:.2f}）",
+            f"AUC {drop.auc_new:.4f} against {auc_dev:.4f} on {where.en} ({gini} against "
+            f"{2 * auc_dev - 1:.4f}); one-sided DeLong p-value of a drop (z {drop.z:.2f})")))
         relative = (ks_dev - e.ks.statistic) / ks_dev if ks_dev > 0 else 0.0
-        checks.append(banded("backtest.ks_drop", "backtest", relative, thresholds.ks_relative_drop,
-                             f"KS {e.ks.statistic:.4f} against {ks_dev:.4f} on {where} "
-                             f"(relative drop {relative:.1%})"))
+        checks.append(banded("backtest.ks_drop", "backtest", relative, thresholds.ks_relative_drop, Bilingual(
+            f"KS {e.ks.statistic:.4f}，{where.zh}为 {ks_dev:.4f}（相对下降 {relative:.1%}）",
+            f"KS {e.ks.statistic:.4f} against {ks_dev:.4f} on {where.en} (relative drop {relative:.1%})")))
     else:
-        skipped.append(Skipped("backtest.auc_drop", "no development AUC: the run recorded none and the "
-                                                    "baseline sample has too few outcomes"))
+        skipped.append(Skipped.of("backtest.auc_drop", Bilingual(
+            "无开发期 AUC：训练记录中没有，基准样本的表现结果也不足",
+            "no development AUC: the run recorded none and the baseline sample has too few outcomes")))
     hl = e.hosmer_lemeshow
     checks.append(banded("backtest.hosmer_lemeshow", "backtest", hl.p_value, thresholds.hosmer_lemeshow_pvalue,
-                         f"statistic {hl.statistic:.2f} on {hl.dof} dof over {hl.groups} PD groups"))
+                         Bilingual(f"统计量 {hl.statistic:.2f}，自由度 {hl.dof}，共 {hl.groups} 个 PD 分组",
+                                   f"statistic {hl.statistic:.2f} on {hl.dof} dof over {hl.groups} PD groups")))
     for name, test, band in (("jeffreys", e.jeffreys, thresholds.jeffreys_failures),
                              ("binomial", e.binomial, thresholds.binomial_failures)):
-        failed = ", ".join(str(c) for c in test.failures) or "none"
-        checks.append(banded(f"backtest.{name}", "backtest", len(test.failures), band,
-                             f"classes whose PD looks underestimated at alpha {test.alpha}: {failed}"))
+        failed = ", ".join(str(c) for c in test.failures)
+        checks.append(banded(f"backtest.{name}", "backtest", len(test.failures), band, Bilingual(
+            f"在显著性水平 {test.alpha} 下 PD 疑似低估的等级：{failed or '无'}",
+            f"classes whose PD looks underestimated at alpha {test.alpha}: {failed or 'none'}")))
     monotone = e.bad_rates.monotone
     pairs = "; ".join(f"{a} -> {b}" for a, b in e.bad_rates.violations)
+    detail = (Bilingual("坏账率从最优等级到最差等级递增（噪声范围内的逆转除外）",
+                        "bad rate rises from the best class to the worst, reversals within noise aside")
+              if monotone else Bilingual(f"坏账率在以下等级之间显著下降：{pairs}",
+                                         f"bad rate falls significantly between {pairs}"))
     checks.append(Check("backtest.class_monotone", "backtest", "green" if monotone else thresholds.not_monotone,
-                        float(monotone), None, None,
-                        "bad rate rises from the best class to the worst, reversals within noise aside"
-                        if monotone else f"bad rate falls significantly between {pairs}"))
+                        float(monotone), None, None, detail.en, detail.zh))
     return result, checks, skipped
 
 

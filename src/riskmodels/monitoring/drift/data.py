@@ -40,6 +40,7 @@ class ScoredSample:
     score: np.ndarray
     pd: np.ndarray
     classes: np.ndarray
+    points: np.ndarray  # the unclipped sum of the characteristics' points (the score before the scale's clip)
 
 
 def _outcomes(path: Path, rows: pd.DataFrame, key: list[str], target: str | None) -> np.ndarray:
@@ -84,9 +85,10 @@ def load_sample(name: str, path: Path, input_table: str, target: str | None,
 def score_sample(sample: Sample, scorer: ScorecardScorer) -> ScoredSample:
     """Features by the model's own builder (the serving code), then score, PD and class."""
     features = scorer.build(sample.rows)
-    score = np.asarray(scorer.scorecard.score_frame(features), dtype=float)
-    pd_ = np.asarray(scorer.scorecard.pd_frame(features), dtype=float)
-    return ScoredSample(sample, features, score, pd_, np.asarray(scorer.bands.assign(score), dtype=object))
+    points = np.asarray(scorer.scorecard.score_frame(features, clip=False), dtype=float)
+    score = np.asarray(scorer.scorecard.scale.clip(points), dtype=float)
+    pd_ = np.asarray(scorer.scorecard.pd_from_points(points), dtype=float)  # the PD is of the unclipped points
+    return ScoredSample(sample, features, score, pd_, np.asarray(scorer.bands.assign(score), dtype=object), points)
 
 
 def row_keys(scored: ScoredSample, key: list[str]) -> pd.Series:

@@ -1,15 +1,12 @@
 """The portfolio monitor as one HTML page a credit officer can read (贷后预警日报).
 
 Self-contained: tables as HTML, plots as PNGs embedded in base64, no script, no external
-file. Plots are drawn on matplotlib ``Figure`` objects (no pyplot global state), with English
-labels because the default fonts lack CJK glyphs; the tables carry the Chinese names.
+file; Chinese and English side by side, from the template ``portfolio_report.html.j2``. Plots
+are drawn in the reports' style (``riskmodels.reporting.style``), titles in both languages.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +14,8 @@ import pandas as pd
 
 from riskmodels.monitoring.portfolio import MonitorResult
 from riskmodels.policy.early_warning import SEVERITIES
+from riskmodels.reporting import Bilingual, Cell, Figure, Figures, Num, Section, Table, Text, render, style
+from riskmodels.reporting.style import styled
 
 SIGNAL_NAMES = {
     "flow_drop": "流水下降预警 / flow down vs baseline",
@@ -27,25 +26,6 @@ SIGNAL_NAMES = {
 }
 SEVERITY_COLOURS = {"red": "#c0392b", "orange": "#e67e22", "yellow": "#f1c40f", "blue": "#2e86c1"}
 WORST_ACCOUNTS = 20
-_STYLE = """
-body { font-family: sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
-th { background: #eee; }
-img { max-width: 100%; }
-"""
-
-
-def _png(figure: object) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")  # type: ignore[attr-defined]
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _image(figure: object, alt: str) -> str:
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{_png(figure)}"/>'
-
-
 def alerts_by_signal(result: MonitorResult) -> pd.DataFrame:
     """Signals (rows) x severities (columns) alert counts, with totals."""
     table = result.summary.pivot_table(index="signal", columns="severity", values="alerts", aggfunc="sum",
@@ -70,10 +50,9 @@ def worst_accounts(result: MonitorResult, n: int = WORST_ACCOUNTS) -> pd.DataFra
     return out.reset_index(drop=True)
 
 
-def _signal_figure(result: MonitorResult) -> object:
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(7, 3.2))
+@styled
+def _signal_figure(result: MonitorResult) -> bytes:
+    figure = style.new_figure((7, 3.2))
     axes = figure.add_subplot()
     counts = result.summary.pivot_table(index="signal", columns="severity", values="alerts", aggfunc="sum",
                                         fill_value=0)
@@ -84,16 +63,15 @@ def _signal_figure(result: MonitorResult) -> object:
             axes.barh(list(counts.index), values, left=bottom, color=SEVERITY_COLOURS[severity], label=severity)
             bottom += values
     axes.set_xlabel("alerts")
-    axes.set_title(f"Early-warning signals, {result.as_of}")
+    axes.set_title(style.title(f"预警信号 {result.as_of}", f"Early-warning signals, {result.as_of}"))
     if len(counts):
         axes.legend(title="severity", fontsize="small")
-    return figure
+    return style.png_bytes(figure)
 
 
-def _migration_figure(migration: pd.DataFrame) -> object:
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(4.5, 4))
+@styled
+def _migration_figure(migration: pd.DataFrame) -> bytes:
+    figure = style.new_figure((4.5, 4))
     axes = figure.add_subplot()
     values = migration.to_numpy(dtype=float)
     shares = values / np.maximum(values.sum(axis=1, keepdims=True), 1)  # row shares: where each class went
@@ -105,30 +83,48 @@ def _migration_figure(migration: pd.DataFrame) -> object:
     for (i, j), count in np.ndenumerate(values):
         axes.text(j, i, f"{shares[i, j]:.0%}\n({count:.0f})", ha="center", va="center", fontsize=7,
                   color="white" if shares[i, j] > 0.6 else "black")
-    axes.set_title("Class migration (row shares)")
-    return figure
+    axes.set_title(style.title("等级迁移（行占比）", "Class migration (row shares)"))
+    return style.png_bytes(figure)
+
+
+def _cell(value: object) -> Cell:
+    """As pandas' ``to_html`` showed them: floats to one decimal with separators, blanks for missing."""
+    if isinstance(value, (float, np.floating)):
+        return Num("" if np.isnan(value) else f"{value:,.1f}")
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return Num(str(value))
+    return "" if value is None or value is pd.NA else str(value)
+
+
+def _table(frame: pd.DataFrame, index: str | None = None) -> Table:
+    """The frame's columns (and, given ``index``, its index first, under that header)."""
+    data = frame.rename_axis(index).reset_index() if index is not None else frame
+    return Table(tuple(str(c) for c in data.columns),
+                 tuple(tuple(_cell(v) for v in row) for row in data.itertuples(index=False, name=None)))
 
 
 def render_portfolio_report(result: MonitorResult) -> str:
     """The HTML page as text."""
     n, alerted = result.n_accounts, result.n_accounts_alerted
+    summary = Bilingual(
+        f"监控账户 {n:,} 户；触发预警 {alerted:,} 户（{alerted / max(n, 1):.1%}）；预警 {len(result.alerts):,} 条。",
+        f"Accounts monitored: {n:,}; with at least one signal: {alerted:,} ({alerted / max(n, 1):.1%}); "
+        f"alerts: {len(result.alerts):,}.")
     sections = [
-        f"<h1>贷后预警日报 / Post-loan portfolio monitor: {html.escape(str(result.as_of))}</h1>",
-        f"<p>Accounts monitored 监控账户: <b>{n:,}</b>; with at least one signal 触发预警: <b>{alerted:,}</b> "
-        f"({alerted / max(n, 1):.1%}); alerts 预警条数: <b>{len(result.alerts):,}</b>.</p>",
-        "<h2>Alerts by signal and severity 预警分布</h2>",
-        alerts_by_signal(result).to_html(index=False),
-        _image(_signal_figure(result), "alerts by signal and severity"),
-        f"<h2>Accounts to review first 重点关注账户 (top {WORST_ACCOUNTS})</h2>",
-        worst_accounts(result).to_html(index=False, float_format=lambda v: f"{v:,.1f}", na_rep=""),
+        Section(Bilingual("预警分布", "Alerts by signal and severity"), (
+            _table(alerts_by_signal(result)),
+            Figures((Figure(_signal_figure(result), "alerts by signal and severity"),)))),
+        Section(Bilingual(f"重点关注账户（前 {WORST_ACCOUNTS} 户）", f"Accounts to review first (top {WORST_ACCOUNTS})"),
+                (_table(worst_accounts(result)),)),
     ]
     if result.migration is not None:
-        sections += ["<h2>B-score class migration 评分等级迁移</h2>", result.migration.to_html(),
-                     _image(_migration_figure(result.migration), "class migration matrix")]
-    body = "\n".join(sections)
-    return (f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8"/>\n'
-            f"<title>Portfolio monitor {html.escape(str(result.as_of))}</title>\n<style>{_STYLE}</style>\n"
-            f"</head>\n<body>\n{body}\n</body>\n</html>\n")
+        migration = result.migration
+        sections.append(Section(Bilingual("评分等级迁移", "B-score class migration"), (
+            _table(migration.rename_axis(columns=None), index=str(migration.index.name or "")),
+            Figures((Figure(_migration_figure(migration), "class migration matrix"),)))))
+    return render("portfolio_report.html.j2",
+                  title=Bilingual(f"贷后预警日报：{result.as_of}", f"Post-loan portfolio monitor: {result.as_of}"),
+                  intro=(Text(summary),), sections=sections)
 
 
 def write_portfolio_report(result: MonitorResult, path: Path) -> Path:

@@ -1,8 +1,9 @@
 """The strategy lab's report (策略实验室): one self-contained HTML page and the same figures as JSON.
 
-Headings and labels are in Chinese and English; plots are PNGs embedded in the page, drawn on
-matplotlib ``Figure`` objects with English labels (the default fonts lack CJK glyphs). Every
-figure is computed from the replays (``simulate``), none is written in.
+Headings and labels are in Chinese and English, from the template ``strategy_report.html.j2``;
+plots are PNGs embedded in the page, drawn in the reports' style (``riskmodels.reporting.style``)
+with titles in both languages. Every figure is computed from the replays (``simulate``), none
+is written in.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskmodels.evaluation import _html
-from riskmodels.evaluation.plots import img_tag, new_axes, png_bytes
+from riskmodels.evaluation.plots import new_axes, png_bytes
 from riskmodels.monitoring.strategy.simulate import (
     OUTCOMES,
     Funnel,
@@ -27,6 +27,8 @@ from riskmodels.monitoring.strategy.simulate import (
     review_load,
     swap_set,
 )
+from riskmodels.reporting import Bilingual, Block, Figure, Figures, Heading, Section, Table, Text, pct, render
+from riskmodels.reporting.style import styled, title
 
 OUTCOME_NAMES = {"approve": "自动通过 / auto-approve", "offer": "按预授信额度授信 / offer at the pre-approved limit",
                  "review": "人工审查 / review by a person", "reject": "拒绝 / reject"}
@@ -82,16 +84,18 @@ def simulate(candidate: Replay, baseline: Replay | None = None) -> Simulation:
 
 
 # -- plots -----------------------------------------------------------------------------------
-def funnel_plot(overall: pd.DataFrame, title: str) -> bytes:
+@styled
+def funnel_plot(overall: pd.DataFrame, heading: str) -> bytes:
     fig, ax = new_axes()
     ax.bar(overall["outcome"], overall["share"], color=[_COLOURS[o] for o in overall["outcome"]])
     for i, share in enumerate(overall["share"]):
         ax.annotate(f"{share:.1%}", (i, share), ha="center", va="bottom", fontsize="small")
     ax.set_ylabel("share of applications")
-    ax.set_title(title)
+    ax.set_title(heading)
     return png_bytes(fig)
 
 
+@styled
 def class_plot(by_class: pd.DataFrame) -> bytes:
     fig, ax = new_axes()
     bottom = np.zeros(len(by_class))
@@ -100,7 +104,7 @@ def class_plot(by_class: pd.DataFrame) -> bytes:
         ax.bar(by_class["risk_class"].astype(str), values, bottom=bottom, color=_COLOURS[outcome], label=outcome)
         bottom += values
     ax.set_ylabel("share of the class")
-    ax.set_title("Outcome by risk class")
+    ax.set_title(title("各风险等级的审批结果", "Outcome by risk class"))
     ax.legend(fontsize="small")
     return png_bytes(fig)
 
@@ -112,27 +116,30 @@ def _model_and_truth(ax: Any, x: pd.Series, model: pd.Series, truth: pd.Series, 
         ax.plot(x, truth, "s--", color="#c62828", label=labels[1])
 
 
+@styled
 def cutoff_plot(grid: pd.DataFrame) -> bytes:
     fig, ax = new_axes()
     _model_and_truth(ax, grid["approval_rate"], grid["observed_bad_rate"], grid["truth_bad_rate"],
                      ("observed (booked loans)", "truth (simulator)"))
     for _, row in grid.iterrows():
         ax.annotate(f"{row['cutoff']:g}", (row["approval_rate"], row["observed_bad_rate"]), fontsize="x-small")
-    ax.set(xlabel="approval rate", ylabel="bad rate of the approved", title="Strategy curve: A-score cut-offs")
+    ax.set(xlabel="approval rate", ylabel="bad rate of the approved", title=title("策略曲线：A 卡切分点", "Strategy curve: A-score cut-offs"))
     ax.legend(fontsize="small")
     return png_bytes(fig)
 
 
+@styled
 def margin_plot(grid: pd.DataFrame) -> bytes:
     fig, ax = new_axes()
     _model_and_truth(ax, grid["cutoff"], grid["margin_model"] / 1e6, grid["margin_truth"] / 1e6,
                      ("with the model's PDs", "with the true PDs"))
     ax.axhline(0, color="#9e9e9e", linewidth=0.8)
-    ax.set(xlabel="A-score cut-off", ylabel="risk-adjusted margin, million CNY a year", title="Margin by cut-off")
+    ax.set(xlabel="A-score cut-off", ylabel="risk-adjusted margin, million CNY a year", title=title("各切分点的风险调整收益", "Margin by cut-off"))
     ax.legend(fontsize="small")
     return png_bytes(fig)
 
 
+@styled
 def swap_plot(swaps: pd.DataFrame) -> bytes:
     fig, ax = new_axes()
     groups = swaps[swaps["group"].isin(["swap_in", "swap_out", "both"])]
@@ -142,7 +149,7 @@ def swap_plot(swaps: pd.DataFrame) -> bytes:
         ax.annotate(f"{value:.2%}\nn={n:,}" if not math.isnan(value) else f"n={n:,}", (i, 0 if math.isnan(value)
                     else value), ha="center", va="bottom", fontsize="x-small")
     ax.set_ylabel("bad rate (truth where known)")
-    ax.set_title("Swap set against the baseline")
+    ax.set_title(title("与基线的互换集", "Swap set against the baseline"))
     return png_bytes(fig)
 
 
@@ -151,7 +158,7 @@ def _pct_columns(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if column.endswith(("share", "_rate")):
-            out[column] = [_html.pct(float(v)) if v == v else "" for v in out[column]]
+            out[column] = [pct(float(v)) if v == v else "" for v in out[column]]
     return out
 
 
@@ -164,44 +171,56 @@ def _money_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _funnel_html(f: Funnel, label: str, review_per_1000: float) -> str:
+def _funnel_blocks(f: Funnel, label: str, review_per_1000: float) -> tuple[Block, ...]:
     overall = f.overall.assign(outcome=f.overall["outcome"].map(OUTCOME_NAMES))
-    body = (f"<p>{_html.fmt(label)}: manual review load <b>{review_per_1000:.0f}</b> per 1,000 applications "
-            f"(人工审查量，每千笔申请).</p>" + _html.frame(_pct_columns(overall))
-            + f"<div class='plots'>{img_tag(funnel_plot(f.overall, f'Funnel: {label}'), 'funnel')}"
-            + f"{img_tag(class_plot(f.by_class), 'outcome by class')}</div>"
-            + "<h3>按风险等级 / By risk class</h3>" + _html.frame(_pct_columns(f.by_class))
-            + "<h3>按推荐产品 / By recommended product</h3>" + _html.frame(_pct_columns(f.by_product))
-            + "<h3>决定结果的规则 / By the rule that decided</h3>" + _html.frame(_pct_columns(f.by_rule)))
-    return body
+    load = Bilingual(f"{label}：人工审查量每千笔申请 {review_per_1000:.0f} 笔。",
+                     f"{label}: manual review load {review_per_1000:.0f} per 1,000 applications.")
+    plots = Figures((Figure(funnel_plot(f.overall, title(f"审批漏斗：{label}", f"Funnel: {label}")), "funnel"),
+                     Figure(class_plot(f.by_class), "outcome by class")))
+    return (Text(load), Table.frame(_pct_columns(overall)), plots,
+            Heading(Bilingual("按风险等级", "By risk class")), Table.frame(_pct_columns(f.by_class)),
+            Heading(Bilingual("按推荐产品", "By recommended product")), Table.frame(_pct_columns(f.by_product)),
+            Heading(Bilingual("决定结果的规则", "By the rule that decided")), Table.frame(_pct_columns(f.by_rule)))
 
 
 def page(sim: Simulation) -> str:
-    truth = ("The book carries the simulator's truth: bad rates and losses labelled <i>truth</i> use every "
-             "applicant's true PD, rejected ones included." if sim.candidate.has_truth else
-             "The book carries no truth: only observed outcomes of booked loans are shown.")
-    body = (f"<h1>策略实验室 / Strategy lab: {_html.fmt(sim.candidate.label)}</h1>"
-            f"<p class='note'>{sim.candidate.n:,} applications replayed through the full decision (fraud model, "
-            f"A card, policy, limits, rate). Observed bad rates are of booked loans only. {truth} Money is one "
-            f"year of the exposure min(amount asked, the most any product lends) at the quoted rate; margin = "
-            f"interest - funding and operating cost - PD x LGD x exposure (million CNY).</p>")
-    body += _html.section("审批漏斗 / Funnel", _funnel_html(sim.funnel, sim.candidate.label, sim.review_per_1000))
+    truth = (Bilingual("样本带有模拟器的真值：标为 truth 的坏账率与损失使用每个申请人（含被拒者）的真实 PD。",
+                       "The book carries the simulator's truth: bad rates and losses labelled truth use every "
+                       "applicant's true PD, rejected ones included.") if sim.candidate.has_truth else
+             Bilingual("样本不含真值：只显示已放款贷款的实际表现。",
+                       "The book carries no truth: only observed outcomes of booked loans are shown."))
+    intro = Bilingual(
+        f"{sim.candidate.n:,} 笔申请按完整决策流程（反欺诈模型、A 卡、政策、额度、利率）重放。实际坏账率仅来自已放款贷款。"
+        f"{truth.zh}金额为一年的敞口 min(申请金额, 任一产品的最高额度) 按报价利率计；收益 = 利息 − 资金与运营成本 − "
+        "PD × LGD × 敞口（百万元）。",
+        f"{sim.candidate.n:,} applications replayed through the full decision (fraud model, A card, policy, "
+        f"limits, rate). Observed bad rates are of booked loans only. {truth.en} Money is one year of the exposure "
+        "min(amount asked, the most any product lends) at the quoted rate; margin = interest - funding and "
+        "operating cost - PD x LGD x exposure (million CNY).")
     grid = _money_columns(_pct_columns(sim.cutoffs)).assign(cutoff=[f"{c:g}" for c in sim.cutoffs["cutoff"]])
-    body += _html.section(
-        "评分切分点 / Cut-offs on the A score",
-        "<p class='note'>Applications at or above each cut-off that no knock-out or fraud reject stops.</p>"
-        + _html.frame(grid) + f"<div class='plots'>{img_tag(cutoff_plot(sim.cutoffs), 'strategy curve')}"
-        + f"{img_tag(margin_plot(sim.cutoffs), 'margin by cut-off')}</div>")
+    sections = [
+        Section(Bilingual("审批漏斗", "Funnel"), _funnel_blocks(sim.funnel, sim.candidate.label, sim.review_per_1000)),
+        Section(Bilingual("评分切分点", "Cut-offs on the A score"), (
+            Text(Bilingual("每个切分点及以上、未被硬性拒绝规则或反欺诈拒绝拦下的申请。",
+                           "Applications at or above each cut-off that no knock-out or fraud reject stops."),
+                 note=True),
+            Table.frame(grid),
+            Figures((Figure(cutoff_plot(sim.cutoffs), "strategy curve"),
+                     Figure(margin_plot(sim.cutoffs), "margin by cut-off"))))),
+    ]
     if sim.baseline is not None and sim.baseline_funnel is not None and sim.swaps is not None:
         assert sim.baseline_review_per_1000 is not None
-        body += _html.section(
-            f"对照基线 / Against the baseline: {sim.baseline.label}",
-            "<p class='note'>Accepted = approved or offered at once. Swap-ins: accepted by the candidate only; "
-            "swap-outs: by the baseline only.</p>" + _html.frame(_pct_columns(sim.swaps))
-            + f"<div class='plots'>{img_tag(swap_plot(sim.swaps), 'swap set')}</div>"
-            + "<h3>基线漏斗 / The baseline's funnel</h3>"
-            + _funnel_html(sim.baseline_funnel, sim.baseline.label, sim.baseline_review_per_1000))
-    return _html.page(f"Strategy lab: {sim.candidate.label}", body).replace('lang="en"', 'lang="zh-CN"', 1)
+        sections.append(Section(Bilingual(f"对照基线：{sim.baseline.label}", f"Against the baseline: {sim.baseline.label}"), (
+            Text(Bilingual("通过 = 直接批准或按预授信额度授信。换入：仅候选策略通过；换出：仅基线通过。",
+                           "Accepted = approved or offered at once. Swap-ins: accepted by the candidate only; "
+                           "swap-outs: by the baseline only."), note=True),
+            Table.frame(_pct_columns(sim.swaps)),
+            Figures((Figure(swap_plot(sim.swaps), "swap set"),)),
+            Heading(Bilingual("基线漏斗", "The baseline's funnel")),
+            *_funnel_blocks(sim.baseline_funnel, sim.baseline.label, sim.baseline_review_per_1000))))
+    return render("strategy_report.html.j2",
+                  title=Bilingual(f"策略实验室：{sim.candidate.label}", f"Strategy lab: {sim.candidate.label}"),
+                  intro=(Text(intro, note=True),), sections=sections)
 
 
 def write(sim: Simulation, out_dir: Path) -> tuple[Path, Path]:

@@ -1,8 +1,8 @@
 """The vintage report (账龄分析与滚动率报告): one self-contained HTML page and its tables as CSV.
 
-Headings, table columns and the findings are in Chinese and English, side by side, like the
-strategy lab's and the portfolio monitor's pages; plots are PNGs embedded in the page, drawn with
-``riskmodels.evaluation.plots`` (English labels: matplotlib's default fonts lack CJK glyphs).
+Headings, table columns and the findings are in Chinese and English, side by side, from the
+template ``vintage_report.html.j2``; plots are PNGs embedded in the page, drawn in the reports'
+style (``riskmodels.reporting.style``) with titles in both languages.
 Every figure is computed from the snapshots (``analysis``), none is written in.
 """
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
-from riskmodels.evaluation import _html
-from riskmodels.evaluation.plots import img_tag, new_axes, png_bytes
+from riskmodels.evaluation.plots import new_axes, png_bytes
 from riskmodels.monitoring.vintage.analysis import (
     BAD_DPD,
     BUCKETS,
@@ -26,6 +26,8 @@ from riskmodels.monitoring.vintage.analysis import (
     WINDOW_MONTHS,
     VintageAnalysis,
 )
+from riskmodels.reporting import Bilingual, Block, Figure, Figures, Heading, Section, Table, Text, pct, render
+from riskmodels.reporting.style import styled, title
 
 BUCKET_NAMES = {"current": "正常 current", "1-29": "逾期1-29天 1-29", "30-59": "逾期30-59天 30-59",
                 "60-89": "逾期60-89天 60-89", "90+": "逾期90天以上 90+"}
@@ -35,6 +37,7 @@ MIN_MOVES_PLOTTED = 30  # a month's roll rate from fewer accounts is left off th
 
 
 # -- plots -----------------------------------------------------------------------------------
+@styled
 def curves_plot(curves: pd.DataFrame, threshold: str) -> bytes:
     """One line per cohort, oldest to newest from dark to light."""
     from matplotlib import colormaps
@@ -47,11 +50,12 @@ def curves_plot(curves: pd.DataFrame, threshold: str) -> bytes:
         one = data[data["cohort"] == cohort]
         ax.plot(one["months_on_book"], 100 * one["bad_rate"], color=colour, marker=".", label=cohort)
     ax.set(xlabel="months on book", ylabel=f"cumulative {threshold} DPD rate, %",
-           title=f"Vintage curves: ever {threshold} DPD by cohort")
+           title=title(f"账龄曲线：累计逾期 {threshold}", f"Vintage curves: ever {threshold} DPD by cohort"))
     ax.legend(fontsize="x-small", ncol=2 if len(cohorts) > 8 else 1, loc="upper left")
     return png_bytes(fig)
 
 
+@styled
 def matrix_plot(rates: pd.DataFrame, counts: pd.DataFrame) -> bytes:
     """The pooled transition matrix as a heat map of row shares, with the counts."""
     fig, ax = new_axes()
@@ -60,7 +64,7 @@ def matrix_plot(rates: pd.DataFrame, counts: pd.DataFrame) -> bytes:
     ax.set_xticks(range(len(BUCKETS)), list(BUCKETS))
     ax.set_yticks(range(len(BUCKETS)), list(BUCKETS))
     ax.set(xlabel="DPD bucket next month-end", ylabel="DPD bucket this month-end",
-           title="Roll rates, pooled over the window")
+           title=title("滚动率（表现期合并）", "Roll rates, pooled over the window"))
     for (i, j), count in np.ndenumerate(counts.to_numpy()):
         text = "-" if np.isnan(shares[i, j]) else f"{shares[i, j]:.1%}\n({count:,})"
         ax.text(j, i, text, ha="center", va="center", fontsize=7,
@@ -68,6 +72,7 @@ def matrix_plot(rates: pd.DataFrame, counts: pd.DataFrame) -> bytes:
     return png_bytes(fig)
 
 
+@styled
 def roll_forward_plot(by_month: pd.DataFrame) -> bytes:
     """Share of each bucket rolling to a worse one, month by month."""
     fig, ax = new_axes()
@@ -79,18 +84,19 @@ def roll_forward_plot(by_month: pd.DataFrame) -> bytes:
                     marker=".", label=f"from {bucket}")
     step = max(1, len(months) // 10)
     ax.set_xticks(np.arange(len(months))[::step], months[::step], rotation=45, ha="right", fontsize="x-small")
-    ax.set(ylabel="rolled to a worse bucket, %", title=f"Roll-forward rate by month (>= {MIN_MOVES_PLOTTED} moves)")
+    ax.set(ylabel="rolled to a worse bucket, %", title=title("逐月前滚率", f"Roll-forward rate by month (>= {MIN_MOVES_PLOTTED} moves)"))
     ax.legend(fontsize="x-small")
     return png_bytes(fig)
 
 
+@styled
 def timing_plot(timing: pd.DataFrame) -> bytes:
     """Share of the window's 90+ bads reached by each month on book, and the monthly hazard."""
     fig, ax = new_axes()
     ax.bar(timing["months_on_book"], 100 * timing["share_of_eventual"], color="#90caf9",
            label="share of the window's 90+ bads reached")
     ax.set(xlabel="months on book", ylabel="% of the window's bads", ylim=(0, 105),
-           title="When 90+ bads arrive")
+           title=title("坏账出现时间", "When 90+ bads arrive"))
     right = ax.twinx()
     right.plot(timing["months_on_book"], 100 * timing["hazard"], color="#c62828", marker="o",
                label="monthly hazard (new 90+ / still good)")
@@ -109,7 +115,7 @@ def curve_table(curves: pd.DataFrame, threshold: str, freq: str) -> pd.DataFrame
     sizes = data.groupby("cohort")["accounts"].first()
     out = pd.DataFrame({COHORT_NAMES[freq]: wide.index, "账户数 accounts": sizes.reindex(wide.index).to_numpy()})
     for mob in wide.columns:
-        out[f"MOB {mob}"] = [_html.pct(float(v)) for v in wide[mob]]
+        out[f"MOB {mob}"] = [pct(float(v)) for v in wide[mob]]
     return out
 
 
@@ -123,71 +129,76 @@ def by_month_table(by_month: pd.DataFrame) -> pd.DataFrame:
     wide = wide.reindex(columns=[b for b in BUCKETS if b in wide.columns])
     out = pd.DataFrame({"月份 month": wide.index})
     for bucket in wide.columns:
-        out[f"{BUCKET_NAMES[bucket]} → worse"] = [_html.pct(float(v)) for v in wide[bucket]]
+        out[f"{BUCKET_NAMES[bucket]} → worse"] = [pct(float(v)) for v in wide[bucket]]
     return out
 
 
 # -- the page --------------------------------------------------------------------------------
-def _vintage_section(analysis: VintageAnalysis) -> str:
+def _vintage_section(analysis: VintageAnalysis) -> Section:
     freq, curves = analysis.cohort_freq, analysis.curves
-    body = (f"<p class='note'>Cohort = {COHORT_NAMES[freq]}: months when the median booking month holds at "
+    body: list[Block] = [Text(f"Cohort = {COHORT_NAMES[freq]}: months when the median booking month holds at "
             f"least {MIN_MONTHLY_COHORT:,} accounts, else quarters (按月样本不足时按季度合并). Rate at month on book "
             f"(MOB) m = accounts that reached the DPD threshold at any month-end up to m, over every account of "
             f"the cohort (固定分母，曲线不降). A cohort's curve stops at the last MOB its latest booking month "
-            f"has reached.</p>")
-    body += f"<div class='plots'>{img_tag(curves_plot(curves, f'{BAD_DPD}+'), 'vintage curves 90+')}</div>"
-    body += f"<h3>累计逾期90天以上占比 / Cumulative ever {BAD_DPD}+ DPD</h3>" + _html.frame(
-        curve_table(curves, f"{BAD_DPD}+", freq))
+            f"has reached.", note=True)]
+    body.append(Figures((Figure(curves_plot(curves, f"{BAD_DPD}+"), "vintage curves 90+"),)))
+    body += [Heading(Bilingual("累计逾期90天以上占比", f"Cumulative ever {BAD_DPD}+ DPD")),
+             Table.frame(curve_table(curves, f"{BAD_DPD}+", freq))]
     others = [t for t in dict.fromkeys(curves["threshold"]) if t != f"{BAD_DPD}+"]
-    body += "<div class='plots'>" + "".join(img_tag(curves_plot(curves, t), f"vintage curves {t}") for t in others)
-    body += "</div>"
+    body.append(Figures(tuple(Figure(curves_plot(curves, t), f"vintage curves {t}") for t in others)))
     for t in others:
-        body += f"<h3>累计逾期{t.rstrip('+')}天以上占比 / Cumulative ever {t} DPD</h3>" + _html.frame(
-            curve_table(curves, t, freq))
-    return _html.section("账龄曲线 / Vintage curves", body)
+        body += [Heading(Bilingual(f"累计逾期{t.rstrip('+')}天以上占比", f"Cumulative ever {t} DPD")),
+                 Table.frame(curve_table(curves, t, freq))]
+    return Section(Bilingual("账龄曲线", "Vintage curves"), tuple(body))
 
 
-def _roll_section(analysis: VintageAnalysis) -> str:
+def _roll_section(analysis: VintageAnalysis) -> Section:
     rolls = analysis.rolls
     n = int(rolls.counts.to_numpy().sum())
-    body = (f"<p class='note'>{n:,} month-to-month moves: the DPD bucket of an account at one month-end against "
+    note = (f"{n:,} month-to-month moves: the DPD bucket of an account at one month-end against "
             f"the next (相邻两个月末的逾期状态). Pooled over the window, so each move counts once. A bucket no "
             f"account left (a row of dashes) cannot be read: e.g. a book that stops reporting a loan once it is "
-            f"90+ (核销) shows no move out of 90+.</p>")
-    body += f"<div class='plots'>{img_tag(matrix_plot(rolls.rates, rolls.counts), 'roll-rate matrix')}"
-    body += f"{img_tag(roll_forward_plot(rolls.by_month), 'roll-forward by month')}</div>"
-    body += "<h3>滚动率（行占比）/ Roll rates (row shares)</h3>" + _html.frame(
-        _named(rolls.rates, lambda v: "—" if np.isnan(v) else f"{v:.1%}"))
-    body += "<h3>迁移笔数 / Counts</h3>" + _html.frame(_named(rolls.counts, int))
-    body += "<h3>逐月前滚率 / Roll-forward rate by month</h3>" + _html.frame(by_month_table(rolls.by_month))
-    return _html.section("滚动率矩阵 / Roll-rate matrices", body)
+            f"90+ (核销) shows no move out of 90+.")
+    body = (Text(note, note=True),
+            Figures((Figure(matrix_plot(rolls.rates, rolls.counts), "roll-rate matrix"),
+                     Figure(roll_forward_plot(rolls.by_month), "roll-forward by month"))),
+            Heading(Bilingual("滚动率（行占比）", "Roll rates (row shares)")),
+            Table.frame(_named(rolls.rates, lambda v: "—" if np.isnan(v) else f"{v:.1%}")),
+            Heading(Bilingual("迁移笔数", "Counts")), Table.frame(_named(rolls.counts, int)),
+            Heading(Bilingual("逐月前滚率", "Roll-forward rate by month")), Table.frame(by_month_table(rolls.by_month)))
+    return Section(Bilingual("滚动率矩阵", "Roll-rate matrices"), body)
 
 
-def _window_section(analysis: VintageAnalysis) -> str:
+def _window_section(analysis: VintageAnalysis) -> Section:
     ev = analysis.evidence
     timing, rolls = ev.timing, ev.roll_to_bad.set_index("threshold")
     reached = {m: float(timing.loc[timing["months_on_book"] == m, "share_of_eventual"].iloc[0])
                for m in (6, 9) if m <= ev.horizon}
     reached_text = ", ".join(f"{share:.0%} by MOB {m}" for m, share in reached.items())
+    # Markup only for our own <b>; every value goes through format(), which escapes it.
     if ev.flattened:
-        verdict = (f"The monthly hazard at the window's end is {ev.hazard_ratio:.0%} of its peak (under "
-                   f"{FLAT_HAZARD_RATIO:.0%}): the curve has flattened, so a longer window would add few bads "
-                   f"(曲线已趋平，表现期足够).")
+        verdict = Markup("{}").format(
+            f"The monthly hazard at the window's end is {ev.hazard_ratio:.0%} of its peak (under "
+            f"{FLAT_HAZARD_RATIO:.0%}): the curve has flattened, so a longer window would add few bads "
+            f"(曲线已趋平，表现期足够).")
     else:
-        verdict = (f"The monthly hazard over the last {TAIL_MONTHS} months is still {ev.hazard_ratio:.0%} of its "
-                   f"peak: the curve has <b>not</b> flattened by MOB {ev.horizon}. Each further month would add "
-                   f"about {ev.tail_share:.1%} more bads; a {WINDOW_MONTHS}-month window ranks risk but does not "
-                   f"capture eventual default (曲线未趋平：表现期内仍有新增坏账，{WINDOW_MONTHS}个月口径低估最终违约).")
-    body = (f"<p>Bad = ever {BAD_DPD}+ DPD within {WINDOW_MONTHS} months on book (坏客户定义：{WINDOW_MONTHS}个月内逾期"
-            f"{BAD_DPD}天以上). Over the {ev.horizon} months on book that cohorts holding half the accounts reach "
-            f"({ev.accounts:,} accounts), {int(timing['cumulative_bads'].iloc[-1]):,} went 90+: {reached_text}. "
-            f"{verdict}</p>")
-    body += f"<div class='plots'>{img_tag(timing_plot(timing), 'timing of 90+ bads')}</div>"
-    shown = timing.assign(share_of_eventual=[_html.pct(float(v)) for v in timing["share_of_eventual"]],
-                          hazard=[_html.pct(float(v)) for v in timing["hazard"]])
-    body += "<h3>坏账出现时间 / When bads arrive</h3>" + _html.frame(shown.rename(columns={
+        verdict = Markup("The monthly hazard over the last {} months is still {} of its peak: the curve has "
+                         "<b>not</b> flattened by MOB {}. {}").format(
+            TAIL_MONTHS, f"{ev.hazard_ratio:.0%}", ev.horizon,
+            f"Each further month would add about {ev.tail_share:.1%} more bads; a {WINDOW_MONTHS}-month window "
+            f"ranks risk but does not capture eventual default (曲线未趋平：表现期内仍有新增坏账，{WINDOW_MONTHS}"
+            f"个月口径低估最终违约).")
+    definition = (f"Bad = ever {BAD_DPD}+ DPD within {WINDOW_MONTHS} months on book (坏客户定义：{WINDOW_MONTHS}个月内"
+                  f"逾期{BAD_DPD}天以上). Over the {ev.horizon} months on book that cohorts holding half the accounts "
+                  f"reach ({ev.accounts:,} accounts), {int(timing['cumulative_bads'].iloc[-1]):,} went 90+: "
+                  f"{reached_text}. ")
+    body: list[Block] = [Text(Markup("{}{}").format(definition, verdict))]
+    body.append(Figures((Figure(timing_plot(timing), "timing of 90+ bads"),)))
+    shown = timing.assign(share_of_eventual=[pct(float(v)) for v in timing["share_of_eventual"]],
+                          hazard=[pct(float(v)) for v in timing["hazard"]])
+    body += [Heading(Bilingual("坏账出现时间", "When bads arrive")), Table.frame(shown.rename(columns={
         "months_on_book": "账龄 MOB", "new_bads": "新增坏账 new 90+", "cumulative_bads": "累计坏账 cumulative",
-        "share_of_eventual": "占表现期坏账 share of window's bads", "hazard": "月违约率 monthly hazard"}))
+        "share_of_eventual": "占表现期坏账 share of window's bads", "hazard": "月违约率 monthly hazard"}))]
     lines = []
     for t in rolls.index:
         row = rolls.loc[t]
@@ -200,19 +211,19 @@ def _window_section(analysis: VintageAnalysis) -> str:
     else:
         cure_90 = (f"From 90+, {out_of_90[0] / out_of_90.sum():.1%} of {out_of_90.sum():,} monthly "
                    f"moves went back to current")
-    body += ("<h3>为何选择90天而非60天 / Why 90+ and not 60+</h3>"
-             f"<p>Followed for {FOLLOW_UP_MONTHS} months after the first month-end at the threshold (accounts "
+    body += [Heading(Bilingual("为何选择90天而非60天", "Why 90+ and not 60+")),
+             Text(f"Followed for {FOLLOW_UP_MONTHS} months after the first month-end at the threshold (accounts "
              f"with a shorter history left out): {'; '.join(lines)}. {cure_90}. {_breadth(analysis)} A threshold "
              f"that accounts still cure from labels as bad some that never default; 90+ keeps the label for "
              f"the loans that go on to default (60天以上的账户大多继续恶化至90天以上，但仍有部分治愈；"
-             f"以90天为坏定义可排除可自愈的短期逾期).</p>")
-    shown_rolls = ev.roll_to_bad.assign(roll_to_90_rate=[_html.pct(float(v)) for v in ev.roll_to_bad["roll_to_90_rate"]],
-                                        cure_rate=[_html.pct(float(v)) for v in ev.roll_to_bad["cure_rate"]])
-    body += _html.frame(shown_rolls.rename(columns={
+             f"以90天为坏定义可排除可自愈的短期逾期).")]
+    shown_rolls = ev.roll_to_bad.assign(roll_to_90_rate=[pct(float(v)) for v in ev.roll_to_bad["roll_to_90_rate"]],
+                                        cure_rate=[pct(float(v)) for v in ev.roll_to_bad["cure_rate"]])
+    body.append(Table.frame(shown_rolls.rename(columns={
         "threshold": "首次达到 first reached", "accounts": "账户数 accounts", "rolled_to_90": "转90+ rolled to 90+",
         "cured": "治愈 cured", "still_delinquent": "仍逾期 still late", "roll_to_90_rate": "转90+率 roll rate",
-        "cure_rate": "治愈率 cure rate"}))
-    return _html.section("表现期与坏客户定义 / The performance window and the bad definition", body)
+        "cure_rate": "治愈率 cure rate"})))
+    return Section(Bilingual("表现期与坏客户定义", "The performance window and the bad definition"), tuple(body))
 
 
 def _breadth(analysis: VintageAnalysis) -> str:
@@ -231,12 +242,12 @@ def _breadth(analysis: VintageAnalysis) -> str:
 
 def page(analysis: VintageAnalysis) -> str:
     """The HTML page as text."""
-    body = (f"<h1>账龄分析与滚动率 / Vintages and roll rates: book to {_html.fmt(analysis.as_of)}</h1>"
-            f"<p class='note'>{analysis.n_accounts:,} accounts 账户, {analysis.n_snapshots:,} month-end snapshots "
-            f"月末快照 (behavior_snapshots). DPD buckets 逾期分档: {', '.join(BUCKET_NAMES.values())}.</p>")
-    body += _vintage_section(analysis) + _roll_section(analysis) + _window_section(analysis)
-    title = f"Vintages and roll rates {analysis.as_of}"
-    return _html.page(title, body).replace('lang="en"', 'lang="zh-CN"', 1)
+    intro = Text(f"{analysis.n_accounts:,} accounts 账户, {analysis.n_snapshots:,} month-end snapshots 月末快照 "
+                 f"(behavior_snapshots). DPD buckets 逾期分档: {', '.join(BUCKET_NAMES.values())}.", note=True)
+    sections = (_vintage_section(analysis), _roll_section(analysis), _window_section(analysis))
+    return render("vintage_report.html.j2",
+                  title=Bilingual(f"账龄分析与滚动率：截至 {analysis.as_of}", f"Vintages and roll rates: book to {analysis.as_of}"),
+                  intro=(intro,), sections=sections)
 
 
 def write_vintage_report(analysis: VintageAnalysis, out_dir: Path) -> dict[str, Path]:
