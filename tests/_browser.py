@@ -173,3 +173,21 @@ def embedded_pngs(html: str) -> list[bytes]:
         except binascii.Error as exc:
             raise AssertionError(f"embedded image {i} must be valid base64; got {exc}") from exc
     return out
+
+
+def assert_chinese_draws(page: str, texts: tuple[str, str], tmp_path: Path) -> None:
+    """Chinese glyphs, not boxes: two different Chinese texts of ``page``, drawn large with the
+    page's own style, must differ on screen (a missing font draws every character as the same
+    empty box, so the two would be the same picture)."""
+    style = re.search(r"<style>(.*?)</style>", page, flags=re.S)
+    drawn = []
+    for i, text in enumerate(texts):
+        assert text in page, text
+        probe = tmp_path / f"glyphs{i}.html"
+        probe.write_text(f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>'
+                         f'{style.group(1) if style else ""}</style></head><body><h1><span class="zh" '
+                         f'lang="zh-CN" style="font-size:64px">{text}</span></h1></body></html>', encoding="utf-8")
+        png = screenshot(probe, tmp_path / f"glyphs{i}.png", width=900, height=200)
+        assert_not_blank(png, min_colours=2, min_ink=0.002, what=f"Chinese title {text}")
+        drawn.append(_decode(png))
+    assert (drawn[0] != drawn[1]).mean() > 0.002, f"{texts[0]!r} and {texts[1]!r} must draw as different glyphs"

@@ -10,18 +10,16 @@ from typing import Any
 
 import pandas as pd
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import riskmodels.training
 from riskmodels.contract import APPLICATIONS, OPTIONAL_SOURCES
 from riskmodels.decision import ROW_COLUMNS, Decision, ModelBundle, decide, decide_frame, decision_row
-from riskmodels.features import build_features, build_features_one
-from riskmodels.policy import load_policy, with_class_pds
+from riskmodels.features import build_features_one
+from riskmodels.policy import load_policy
+from tests._small_bundle import small_bundle
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
-CONFIG = Path(riskmodels.training.__file__).parent / "configs" / "application.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -37,22 +35,10 @@ def portfolio(book: Any) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def bundle(portfolio: pd.DataFrame) -> ModelBundle:
-    """A small A card and fraud model, trained the way the pipelines train them (a few seconds)."""
-    from riskmodels.models.fraud import FraudModel
-    from riskmodels.policy.risk_classes import RiskBands
-    from riskmodels.scorecard import ScorecardConfig, ScorecardModel
-
-    features = build_features(portfolio[APPLICATIONS.names])
-    fraud = FraudModel(num_threads=1).fit(features, portfolio["is_fraud"].to_numpy())
-    booked = portfolio["bad_12m"].notna().to_numpy()
-    config = ScorecardConfig.model_validate(yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["scorecard"])
-    bad = portfolio.loc[booked, "bad_12m"].astype(int).to_numpy()
-    card = ScorecardModel.from_config(config).fit(features[booked], bad)
-    bands = RiskBands.default().with_pds(bad, card.predict_score(features[booked]))
-    policy = with_class_pds(load_policy(), {b.name: b.pd for b in bands.bands})
-    return ModelBundle(scorecard=card.compiled_, fraud=fraud, policy=policy,
-                       versions={"sme-application-scorecard": 3, "sme-fraud": "2"})
+def bundle() -> ModelBundle:
+    """A small A card and fraud model, trained the way the pipelines train them (a few seconds),
+    on the same book as ``portfolio``."""
+    return small_bundle(5000, seed=1)
 
 
 def reference_bodies() -> dict[str, dict[str, Any]]:

@@ -175,7 +175,6 @@ def test_the_report_is_bilingual_with_its_plot_and_its_json_holds_the_same_figur
 
 def test_the_report_renders_in_a_browser_with_its_plot_and_chinese_glyphs(tmp_path: Path) -> None:
     import _browser as browser
-    from PIL import Image
 
     browser.require_chromium()
     n = 4_800
@@ -190,16 +189,4 @@ def test_the_report_renders_in_a_browser_with_its_plot_and_chinese_glyphs(tmp_pa
     browser.assert_not_blank(shot, min_colours=20, what="estimate report")
     (plot,) = browser.embedded_pngs(page)
     browser.assert_not_blank(plot, min_colours=20, min_chroma=0.002, what="estimate plot")
-    # Chinese glyphs, not boxes: two headings of the page, drawn with its own style, must differ.
-    style = page[page.index("<style>") + len("<style>"):page.index("</style>")]
-    drawn = []
-    for i, text in enumerate(("预估与实际对比", "表现期前的模型")):
-        assert text in page
-        probe = tmp_path / f"glyphs{i}.html"
-        probe.write_text(f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>{style}</style>'
-                         f'</head><body><h1><span class="zh" lang="zh-CN" style="font-size:64px">{text}</span>'
-                         f"</h1></body></html>", encoding="utf-8")
-        png = browser.screenshot(probe, tmp_path / f"glyphs{i}.png", width=900, height=200)
-        browser.assert_not_blank(png, min_colours=2, min_ink=0.002, what=f"Chinese title {text}")
-        drawn.append(np.asarray(Image.open(png).convert("L")))
-    assert (drawn[0] != drawn[1]).mean() > 0.002, "Chinese headings must draw as different glyphs"
+    browser.assert_chinese_draws(page, ("预估与实际对比", "表现期前的模型"), tmp_path)
