@@ -54,3 +54,12 @@ def dev_data() -> tuple[pd.DataFrame, np.ndarray]:
 def fitted(dev_data: tuple[pd.DataFrame, np.ndarray]) -> ScorecardModel:
     X, y = dev_data
     return ScorecardModel(categorical_features=["industry"], special_codes=SPECIAL_CODES).fit(X, y)
+
+
+def noise_book(n_rows: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """One real characteristic and a 40-category one unrelated to the outcome."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n_rows)
+    noise = rng.choice([f"c{i:02d}" for i in range(40)], size=n_rows)
+    y = (rng.uniform(size=n_rows) < 1 / (1 + np.exp(1 - x))).astype(int)
+    return pd.DataFrame({"x": x, "noise": noise}), y

@@ -8,20 +8,11 @@ import pandas as pd
 
 from riskmodels.scorecard import ScorecardModel
 
-from .conftest import SPECIAL_CODES
-
-
-def _noise_book(n_rows: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """One real characteristic and a 40-category one unrelated to the outcome."""
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=n_rows)
-    noise = rng.choice([f"c{i:02d}" for i in range(40)], size=n_rows)
-    y = (rng.uniform(size=n_rows) < 1 / (1 + np.exp(1 - x))).astype(int)
-    return pd.DataFrame({"x": x, "noise": noise}), y
+from .conftest import SPECIAL_CODES, noise_book
 
 
 def test_backward_removes_noise_the_held_out_rows_refuse() -> None:
-    X, y = _noise_book(600, seed=0)
+    X, y = noise_book(600, seed=0)
     # No Wald gate: the held-out criterion alone removes the noise, binned inside each fold.
     model = ScorecardModel(selection_method="backward", fold_binning=True, min_bin_size=0.02, p_max=None).fit(X, y)
     assert model.selected_features_ == ["x"]

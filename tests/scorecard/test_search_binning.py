@@ -14,19 +14,12 @@ import pytest
 
 from riskmodels.scorecard import ScorecardModel
 
-
-def _noise_book(n_rows: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """One real characteristic and a 40-category one unrelated to the outcome."""
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=n_rows)
-    noise = rng.choice([f"c{i:02d}" for i in range(40)], size=n_rows)
-    y = (rng.uniform(size=n_rows) < 1 / (1 + np.exp(1 - x))).astype(int)
-    return pd.DataFrame({"x": x, "noise": noise}), y
+from .conftest import noise_book
 
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_overfitted_bins_flatter_noise_only_when_binned_on_the_held_out_rows_too(seed: int) -> None:
-    X, y = _noise_book(600, seed)
+    X, y = noise_book(600, seed)
     # Small bins let the categories be grouped by their observed bad rate; no Wald gate, so the
     # search alone decides.
     search_only = {"min_bin_size": 0.02, "p_max": None, "penalty": "none"}
