@@ -50,3 +50,54 @@ def test_default_store_urls_sit_under_the_home(tmp_path: Path) -> None:
     assert settings.resolved_loan_store_url == f"sqlite:///{(tmp_path / 'stores' / 'loans.sqlite').resolve()}"
     configured = Settings(home=tmp_path, link_store_url="postgresql+psycopg://pg@127.0.0.1/links")
     assert configured.resolved_link_store_url == "postgresql+psycopg://pg@127.0.0.1/links"
+
+
+def _waits_for_disk(engine: sa.Engine) -> bool:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            return int(conn.exec_driver_sql("PRAGMA synchronous").scalar_one()) >= 2  # FULL (or EXTRA)
+        return str(conn.exec_driver_sql("SHOW synchronous_commit").scalar_one()) != "off"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_only_the_link_stores_records_of_scored_applications_skip_the_fsync(
+        backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    from riskmodels.links import LinkStore
+
+    url = (f"sqlite:///{tmp_path / 'links.sqlite'}" if backend == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    assert _waits_for_disk(open_engine(url)) and not _waits_for_disk(open_engine(url, durable=False))
+    store = LinkStore.open(url, b"k" * 32)
+    try:  # lists (an officer's act) are written durably; each scored application's record is not
+        assert _waits_for_disk(store.engine) and not _waits_for_disk(store._observations)
+    finally:
+        store.close()
+
+
+def test_stores_opened_by_processes_starting_together_all_open(tmp_path: Path) -> None:
+    """The service's workers start at once: each creates the stores' schema if missing. Before
+    the schema was created under a lock, the second to find a table missing failed to start."""
+    import threading
+
+    from riskmodels.links import LinkStore
+    from riskmodels.loans import LoanStore
+
+    for attempt in range(3):  # three fresh databases: the race is a matter of timing
+        links, loans = f"sqlite:///{tmp_path / f'links{attempt}.sqlite'}", f"sqlite:///{tmp_path / f'loans{attempt}.sqlite'}"
+        start, failures = threading.Barrier(4), []
+
+        def open_both(links: str = links, loans: str = loans, start: threading.Barrier = start,
+                      failures: list[BaseException] = failures) -> None:
+            start.wait()
+            try:
+                LinkStore.open(links, b"k" * 32).close()
+                LoanStore(open_engine(loans), b"k" * 32).close()
+            except BaseException as exc:  # collected: the test names it
+                failures.append(exc)
+
+        threads = [threading.Thread(target=open_both) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []

@@ -25,19 +25,26 @@ def redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def open_engine(url: str) -> Engine:
+def open_engine(url: str, *, durable: bool = True) -> Engine:
     """An engine for ``url``: SQLite (its folder made, WAL, a 30 s busy wait, foreign keys on)
-    or PostgreSQL (connections checked before use)."""
+    or PostgreSQL (connections checked before use).
+
+    ``durable=False`` commits without waiting for the disk (SQLite ``synchronous=NORMAL``,
+    PostgreSQL ``synchronous_commit=off``): a crash of the process loses nothing, a power cut or
+    a kernel crash may lose the last commits, never the database's consistency. For writes
+    whose loss costs little and whose fsync would cost every request."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas if durable else _sqlite_pragmas_not_durable)
         return engine
     if backend == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
+        if durable:
+            return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, connect_args={"options": "-c synchronous_commit=off"})
     raise StoreUrlError(f"a store URL must be sqlite:///PATH or postgresql+psycopg://...; got {redacted(url)}")
 
 
@@ -47,6 +54,13 @@ def _sqlite_pragmas(conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_pragmas_not_durable(conn: Any, record: Any) -> None:
+    _sqlite_pragmas(conn, record)
+    cursor = conn.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")  # in WAL: commits reach the disk at checkpoints
     cursor.close()
 
 
@@ -65,3 +79,19 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             conn.rollback()
             raise
         conn.commit()
+
+
+# Any fixed number: the key of the PostgreSQL advisory lock that ``schema_transaction`` takes.
+_SCHEMA_LOCK = 7_310_419
+
+
+@contextmanager
+def schema_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction that creates or checks a schema one process at a time: the service's
+    workers start together, and two that both find a table missing would both create it (the
+    second failing). SQLite's ``BEGIN IMMEDIATE`` serialises them; on PostgreSQL a transaction
+    advisory lock does."""
+    with write_transaction(engine) as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
+        yield conn

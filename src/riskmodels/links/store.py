@@ -23,14 +23,12 @@ from sqlalchemy.exc import IntegrityError
 
 from riskmodels.config import Settings
 from riskmodels.contract.privacy import key_id
+from riskmodels.links import statements as st
 from riskmodels.links import tables as t
-from riskmodels.links.counts import VELOCITY_WINDOWS_US, LinkCounts, in_place
+from riskmodels.links.counts import LinkCounts, in_place
 from riskmodels.links.identifiers import IdentifierKind, hashes_of
 from riskmodels.links.lists import Lists
-from riskmodels.stores import open_engine, redacted, write_transaction
-
-_HASH_COLUMN = {IdentifierKind.PHONE: "phone_hash", IdentifierKind.DEVICE: "device_hash",
-                IdentifierKind.ADDRESS: "address_hash"}
+from riskmodels.stores import open_engine, redacted, schema_transaction, write_transaction
 
 
 class LinkStoreError(ValueError):
@@ -51,15 +49,25 @@ class Observed:
 class LinkStore:
     """Applications' hashed identifiers over time, and the lists, in one database."""
 
-    def __init__(self, engine: Engine, key: bytes) -> None:
+    def __init__(self, engine: Engine, key: bytes, observations: Engine | None = None) -> None:
         self.engine, self._key = engine, key
-        t.metadata.create_all(engine)
-        self._check_key(key_id(key))
+        # Observations go through their own engine, which need not wait for the disk (``open``).
+        self._observations = observations or engine
+        with schema_transaction(engine) as conn:
+            t.metadata.create_all(conn)
+            self._check_key(conn, key_id(key))
         self.lists = Lists(engine, key)
 
     @classmethod
     def open(cls, url: str, key: bytes) -> LinkStore:
-        return cls(open_engine(url), key)
+        """The store at ``url``. Lists are written durably; each scored application's record
+        is not waited onto the disk (``stores.open_engine(durable=False)``): that fsync, on
+        every decision, would double the service's latency, while a power cut loses only the
+        last few records, whose counts each decision's durable audit record already holds."""
+        engine = open_engine(url)
+        if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+            return cls(engine, key)  # a second engine would open a second, empty database
+        return cls(engine, key, open_engine(url, durable=False))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkStore:
@@ -68,16 +76,16 @@ class LinkStore:
 
     def close(self) -> None:
         self.engine.dispose()
+        self._observations.dispose()
 
-    def _check_key(self, kid: str) -> None:
-        with self.engine.begin() as conn:
-            stored = conn.execute(sa.select(t.meta.c.value).where(t.meta.c.name == "key_id")).scalar_one_or_none()
-            if stored is None:
-                conn.execute(t.meta.insert().values(name="key_id", value=kid))
-            elif stored != kid:
-                raise LinkStoreError(
-                    f"the pseudonym key must be the one the link store {redacted(str(self.engine.url))} was made "
-                    f"with (key id {stored}); got key id {kid}: hashes under another key never match")
+    def _check_key(self, conn: Connection, kid: str) -> None:
+        stored = conn.execute(sa.select(t.meta.c.value).where(t.meta.c.name == "key_id")).scalar_one_or_none()
+        if stored is None:
+            conn.execute(t.meta.insert().values(name="key_id", value=kid))
+        elif stored != kid:
+            raise LinkStoreError(
+                f"the pseudonym key must be the one the link store {redacted(str(self.engine.url))} was made "
+                f"with (key id {stored}); got key id {kid}: hashes under another key never match")
 
     # -- recording and counting -------------------------------------------------------------
     def observe(self, request_id: str, row: Mapping[str, Any], at: datetime | None = None) -> Observed:
@@ -97,7 +105,7 @@ class LinkStore:
             return self._observe_all(rows, start)
 
     def _observe_all(self, rows: Sequence[tuple[str, Mapping[str, Any]]], start_us: int) -> list[Observed]:
-        with write_transaction(self.engine) as conn:
+        with write_transaction(self._observations) as conn:
             return [self._observe(conn, request_id, row, start_us + offset)
                     for offset, (request_id, row) in enumerate(rows)]
 
@@ -105,17 +113,17 @@ class LinkStore:
         hashes = hashes_of(row, self._key)
         if IdentifierKind.ID_NUMBER not in hashes:
             raise LinkStoreError(f"owner_id_number must be given to link an application; got {row.get('owner_id_number')!r}")
-        seen = conn.execute(sa.select(t.applications.c.applied_us).where(
-            t.applications.c.request_id == request_id)).scalar_one_or_none()
+        seen = conn.execute(st.SEEN, {"request_id": request_id}).scalar_one_or_none()
         new = seen is None
         if seen is None:
-            conn.execute(t.applications.insert().values(
-                request_id=request_id, application_id=row.get("application_id"), applied_us=at_us,
-                owner_hash=hashes[IdentifierKind.ID_NUMBER], **{c: hashes.get(k) for k, c in _HASH_COLUMN.items()}))
+            conn.execute(st.RECORD, {
+                "request_id": request_id, "application_id": row.get("application_id"), "applied_us": at_us,
+                "owner_hash": hashes[IdentifierKind.ID_NUMBER],
+                **{c: hashes.get(k) for k, c in st.HASH_COLUMN.items()}})
         else:
             at_us = int(seen)
         counts = self._counts(conn, hashes, at_us, _text(row.get("application_id")))
-        hit = self.lists.hit(conn, hashes.values(), at_us)
+        hit = conn.execute(st.LISTED, st.listed_params(hashes, at_us)).first() is not None
         return Observed(request_id, t.from_us(at_us), counts, hit, new)
 
     def counts_at(self, row: Mapping[str, Any], at: datetime) -> LinkCounts:
@@ -125,26 +133,10 @@ class LinkStore:
 
     def _counts(self, conn: Connection, hashes: Mapping[IdentifierKind, str], at_us: int,
                 application_id: str | None = None) -> LinkCounts:
-        # One round trip: a scalar subquery per count, each served by its index.
-        apps = t.applications
-        owner = hashes.get(IdentifierKind.ID_NUMBER)
-        before = apps.c.applied_us < at_us
-        others = apps.c.owner_hash != owner if owner is not None else sa.true()
-        columns: dict[str, Any] = {}
-        for kind, column in _HASH_COLUMN.items():
-            value = hashes.get(kind)
-            columns[kind.value] = sa.literal(None, sa.Integer) if value is None else (
-                sa.select(sa.func.count(sa.distinct(apps.c.owner_hash)))
-                .where(apps.c[column] == value, before, others).scalar_subquery())
-        # Velocity counts the owner's other applications: the same application scored again
-        # (a new request id, the loan system retrying or re-deciding) is not a new one.
-        same = apps.c.application_id != application_id if application_id is not None else sa.true()
-        for name, window in VELOCITY_WINDOWS_US.items():
-            columns[name] = sa.literal(None, sa.Integer) if owner is None else (
-                sa.select(sa.func.count(sa.distinct(sa.func.coalesce(apps.c.application_id, apps.c.request_id))))
-                .where(apps.c.owner_hash == owner, before, same,
-                       apps.c.applied_us >= at_us - window).scalar_subquery())
-        got = conn.execute(sa.select(*(c.label(n) for n, c in columns.items()))).one()._mapping
+        owner = IdentifierKind.ID_NUMBER in hashes
+        statement = st.counts(frozenset(k for k in hashes if k in st.HASH_COLUMN), owner,
+                              owner and application_id is not None)
+        got = conn.execute(statement, st.counts_params(dict(hashes), at_us, application_id)).one()._mapping
         return LinkCounts(phone_shared_count=got["phone"], device_shared_count=got["device"],
                           address_shared_count=got["address"], applications_7d=got["applications_7d"],
                           applications_30d=got["applications_30d"])

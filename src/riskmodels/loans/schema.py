@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from riskmodels.stores import schema_transaction
+
 metadata = sa.MetaData()
 facilities = sa.Table(
     "loan_facilities", metadata,
@@ -87,9 +89,9 @@ _ADDED_COLUMNS = {facilities: ("expires_on",), freezes: ("officer", "reason")}
 def create_tables(engine: Engine) -> None:
     """Create what is missing: the tables, then the columns an earlier release's store lacks
     (nullable ones, added in place)."""
-    metadata.create_all(engine)
-    inspector = sa.inspect(engine)
-    with engine.begin() as conn:
+    with schema_transaction(engine) as conn:  # one process at a time: workers start together
+        metadata.create_all(conn)
+        inspector = sa.inspect(conn)
         for table, names in _ADDED_COLUMNS.items():
             present = {c["name"] for c in inspector.get_columns(table.name)}
             for name in names:

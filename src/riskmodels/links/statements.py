@@ -1,0 +1,78 @@
+"""The link store's per-application statements, built once with bound parameters.
+
+Scoring records and counts every application it decides. Building these statements anew for
+each one (five scalar subqueries, then SQLAlchemy's cache key of the whole) cost more CPU than
+the decision itself; built once, each call only binds its values. The counts statement has one
+variant per pattern of identifiers present (an absent one counts ``NULL``), each made on first
+use.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+
+from riskmodels.links import tables as t
+from riskmodels.links.counts import VELOCITY_WINDOWS_US
+from riskmodels.links.identifiers import IdentifierKind
+
+HASH_COLUMN = {IdentifierKind.PHONE: "phone_hash", IdentifierKind.DEVICE: "device_hash",
+               IdentifierKind.ADDRESS: "address_hash"}
+_APPS = t.applications
+_AT = sa.bindparam("at", type_=sa.BigInteger)
+
+SEEN = sa.select(_APPS.c.applied_us).where(_APPS.c.request_id == sa.bindparam("request_id"))
+RECORD = _APPS.insert()
+
+_ENTRIES = t.list_entries.c
+# One bind per kind of identifier, not an expanding IN (which is compiled again on every call).
+LISTED_BINDS = tuple(f"hash_{kind.value}" for kind in IdentifierKind)
+LISTED = sa.select(_ENTRIES.entry_id).where(
+    _ENTRIES.identifier_hash.in_([sa.bindparam(name) for name in LISTED_BINDS]),
+    _ENTRIES.added_us <= _AT, _ENTRIES.expires_us > _AT,
+    sa.or_(_ENTRIES.removed_us.is_(None), _ENTRIES.removed_us > _AT)).limit(1)
+
+
+def listed_params(hashes: dict[IdentifierKind, str], at_us: int) -> dict[str, Any]:
+    """The values ``LISTED`` binds: the hashes present (an absent kind repeats one of them)."""
+    present = list(hashes.values())
+    return {"at": at_us, **{name: hashes.get(kind, present[0]) for name, kind in zip(LISTED_BINDS, IdentifierKind,
+                                                                                     strict=True)}}
+
+
+@cache
+def counts(kinds: frozenset[IdentifierKind], owner: bool, application: bool) -> sa.Select[Any]:
+    """One row: the shared counts of the identifier ``kinds`` present and, with an ``owner``,
+    the velocity counts (``links.counts`` defines them), each a scalar subquery served by its
+    index. Binds: ``at``, ``owner``, one per kind present, ``application_id`` (when
+    ``application``) and ``since_<window>`` per velocity window."""
+    before = _APPS.c.applied_us < _AT
+    others = _APPS.c.owner_hash != sa.bindparam("owner") if owner else sa.true()
+    columns: dict[str, Any] = {}
+    for kind, column in HASH_COLUMN.items():
+        columns[kind.value] = sa.literal(None, sa.Integer) if kind not in kinds else (
+            sa.select(sa.func.count(sa.distinct(_APPS.c.owner_hash)))
+            .where(_APPS.c[column] == sa.bindparam(kind.value), before, others).scalar_subquery())
+    # Velocity counts the owner's other applications: the same application scored again (a new
+    # request id, the loan system retrying or re-deciding) is not a new one.
+    same = _APPS.c.application_id != sa.bindparam("application_id") if application else sa.true()
+    for name in VELOCITY_WINDOWS_US:
+        columns[name] = sa.literal(None, sa.Integer) if not owner else (
+            sa.select(sa.func.count(sa.distinct(sa.func.coalesce(_APPS.c.application_id, _APPS.c.request_id))))
+            .where(_APPS.c.owner_hash == sa.bindparam("owner"), before, same,
+                   _APPS.c.applied_us >= sa.bindparam(f"since_{name}", type_=sa.BigInteger)).scalar_subquery())
+    return sa.select(*(c.label(n) for n, c in columns.items()))
+
+
+def counts_params(hashes: dict[IdentifierKind, str], at_us: int, application_id: str | None) -> dict[str, Any]:
+    """The values ``counts`` binds for an application with ``hashes`` at ``at_us``."""
+    params: dict[str, Any] = {"at": at_us, **{k.value: h for k, h in hashes.items() if k in HASH_COLUMN}}
+    owner = hashes.get(IdentifierKind.ID_NUMBER)
+    if owner is not None:
+        params["owner"] = owner
+        params.update({f"since_{name}": at_us - window for name, window in VELOCITY_WINDOWS_US.items()})
+    if application_id is not None:
+        params["application_id"] = application_id
+    return params
