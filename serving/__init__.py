@@ -15,8 +15,9 @@ from typing import Any
 BENTOML_TIMEOUT = 30.0
 
 # BentoML settings of the service (the benchmark's echo service uses the same): one worker
-# process (models loaded once, and a reload reaches every request), loopback only, port 3000,
-# no access log (a line per request is noise and cost; the audit log records decisions).
+# process unless RISKMODELS_WORKERS says more (``serving.settings.bentoml_config``), loopback
+# only, port 3000, no access log (a line per request is noise and cost; the audit log records
+# decisions).
 SERVICE_CONFIG: dict[str, Any] = {
     "workers": 1,
     "traffic": {"timeout": BENTOML_TIMEOUT},

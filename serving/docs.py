@@ -83,6 +83,9 @@ START = """window.onload = function () {
 """
 
 
+BEARER = "HTTPBearer"
+
+
 def _infra_paths() -> dict[str, Any]:
     """BentoML's health and metrics routes, as they answer (plain text)."""
     text = {"text/plain": {"schema": {"type": "string"}}}
@@ -136,6 +139,10 @@ def spec() -> dict[str, Any]:
             item[method] = operation
         paths[f"/v1{path}"] = item
     api["paths"] = {**paths, **_infra_paths()}
+    api.setdefault("components", {})["securitySchemes"] = {BEARER: {
+        "type": "http", "scheme": "bearer",
+        "description": "A scoring key (RISKMODELS_API_KEYS); an admin key (RISKMODELS_ADMIN_KEYS) for /v1/admin/*"}}
+    api["security"] = [{BEARER: []}]  # every route; the infrastructure routes say "security": [] themselves
     return api
 
 

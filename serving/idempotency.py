@@ -23,6 +23,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from anyio import to_thread
 from pydantic import BaseModel
 from starlette.responses import Response
 from starlette.types import Scope
@@ -54,28 +55,53 @@ def _again(scope: Scope, stored: IdempotentAnswer, digest: str) -> Response:
                     headers={REPLAYED: "true"})
 
 
+def _replayed(svc: Scoring, scope: Scope, endpoint: str, digest: Callable[[], str]
+              ) -> tuple[str | None, str | None, Response | None]:
+    """The Idempotency-Key (the guard refused a malformed one), the input's keyed hash, and the
+    first answer when this is a repeat."""
+    key = idempotency_key(scope)
+    if key is None:
+        return None, None, None
+    sent = digest()
+    stored = svc.audit.recall(key, endpoint)
+    return key, sent, None if stored is None else _again(scope, stored, sent)
+
+
+def _audited(svc: Scoring, scope: Scope, endpoint: str, key: str | None, sent: str | None, body: bytes,
+             records: list[AuditRecord]) -> Response:
+    """Commit the records (and the answer, under a key), then answer; the first answer when a
+    repeat racing this one committed first."""
+    stored = None if key is None or sent is None else IdempotentAnswer(
+        key=key, endpoint=endpoint, input_hmac=sent, request_id=request_id_of(scope), status=200, body=body)
+    try:
+        svc.commit(records, stored)
+    except IdempotencyConflict:  # a repeat racing this one committed first: its answer stands
+        first = svc.audit.recall(key, endpoint) if key is not None and sent is not None else None
+        if first is None or sent is None:
+            raise
+        return _again(scope, first, sent)
+    return Response(body, media_type="application/json")
+
+
 def answer(svc: Scoring, scope: Scope, endpoint: str, digest: Callable[[], str],
            work: Callable[[], tuple[BaseModel, list[AuditRecord]]]) -> Response:
     """Score (``work``: the answer and its audit records), audit and answer; or, for a repeat
     of an Idempotency-Key, the first answer. ``digest`` is the keyed hash of the input."""
-    key = idempotency_key(scope)  # the guard refused a malformed one
-    if key is None:
-        reply, records = work()
-        body = reply.model_dump_json().encode("utf-8")
-        svc.commit(records)
-        return Response(body, media_type="application/json")
-    sent = digest()
-    stored = svc.audit.recall(key, endpoint)
-    if stored is not None:
-        return _again(scope, stored, sent)
+    key, sent, replay = _replayed(svc, scope, endpoint, digest)
+    if replay is not None:
+        return replay
+    reply, records = work()
+    return _audited(svc, scope, endpoint, key, sent, reply.model_dump_json().encode("utf-8"), records)
+
+
+async def answer_on_loop(svc: Scoring, scope: Scope, endpoint: str, digest: Callable[[], str],
+                         work: Callable[[], tuple[BaseModel, list[AuditRecord]]]) -> Response:
+    """``answer`` for a route on the event loop: the work runs on the loop (under a millisecond,
+    less than a hop to a thread), the durable commit in a thread. Its fsync then blocks no other
+    request, and commits that meet in the audit log share one (``AuditLog.append``)."""
+    key, sent, replay = _replayed(svc, scope, endpoint, digest)
+    if replay is not None:
+        return replay
     reply, records = work()
     body = reply.model_dump_json().encode("utf-8")
-    try:
-        svc.commit(records, IdempotentAnswer(key=key, endpoint=endpoint, input_hmac=sent,
-                                             request_id=request_id_of(scope), status=200, body=body))
-    except IdempotencyConflict:  # a repeat racing this one committed first: its answer stands
-        first = svc.audit.recall(key, endpoint)
-        if first is None:
-            raise
-        return _again(scope, first, sent)
-    return Response(body, media_type="application/json")
+    return await to_thread.run_sync(_audited, svc, scope, endpoint, key, sent, body, records)

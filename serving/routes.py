@@ -20,8 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any, cast
 
 import bentoml
-from fastapi import Body, Depends, FastAPI, Request, Response, Security
-from fastapi.security import HTTPBearer
+from fastapi import Body, Depends, FastAPI, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from riskmodels.audit import AuditRecord
@@ -31,7 +30,7 @@ from serving.body import StrictJsonRoute
 from serving.context import RequestContext, row_request_id
 from serving.deadline import Deadline
 from serving.errors import describe
-from serving.idempotency import answer, rows_digest
+from serving.idempotency import answer, answer_on_loop, rows_digest
 from serving.problems import problem_response, request_id_of
 from serving.schemas import (
     MAX_BATCH,
@@ -61,11 +60,9 @@ def _current() -> Scoring:
     return cast(Scoring, bentoml.get_current_service())
 
 
-# The bearer scheme is declared for the OpenAPI page only: the key itself is checked by the
-# guard, before any parsing. The spec and the docs page are served by serving.docs.
-v1 = FastAPI(title="riskmodels scoring API", docs_url=None, redoc_url=None, openapi_url=None,
-             dependencies=[Security(HTTPBearer(auto_error=False, description="A scoring key (RISKMODELS_API_KEYS); "
-                                               "an admin key (RISKMODELS_ADMIN_KEYS) for /v1/admin/*"))])
+# The key is checked by the guard, before any parsing; the bearer scheme is declared in the
+# spec only (``serving.docs``), not as a dependency FastAPI would solve on every request.
+v1 = FastAPI(title="riskmodels scoring API", docs_url=None, redoc_url=None, openapi_url=None)
 v1.router.route_class = StrictJsonRoute
 errors.install(v1)
 v1.add_middleware(guard.BodySizeLimit, limit_for=_body_limit)
@@ -127,14 +124,14 @@ def _rows(model: type[BaseModel], rows: Sequence[Any]) -> tuple[list[int], list[
     return indices, valid, refused
 
 
-def _one(svc: Scoring, request: Request, endpoint: str, row: dict[str, Any], score: Work) -> Response:
+async def _one(svc: Scoring, request: Request, endpoint: str, row: dict[str, Any], score: Work) -> Response:
     request_id = request_id_of(request.scope)
 
     def work() -> tuple[BaseModel, list[AuditRecord]]:
         answers, records = score([(request_id, row)])
         return answers[0], records
 
-    return answer(svc, request.scope, endpoint, lambda: svc.audit.input_digest(row), work)
+    return await answer_on_loop(svc, request.scope, endpoint, lambda: svc.audit.input_digest(row), work)
 
 
 def _batch(svc: Scoring, request: Request, endpoint: str, model: type[BaseModel], rows: list[Any],
@@ -174,15 +171,16 @@ def _fraud(svc: Scoring, endpoint: str) -> Work:
 
 
 # Single rows are ``async``: ~1 ms of CPU runs on the event loop, cheaper than a hop to the
-# pool and back. Batches, which take longer, run in the pool (plain ``def``). Answers are
-# serialised once by pydantic, not validated again against ``response_model`` (kept for the
-# OpenAPI page). Every answer is audited before it leaves (``serving.idempotency.answer``).
+# pool and back; only the audit's fsync goes to a thread (``answer_on_loop``). Batches, which
+# take longer, run in the pool (plain ``def``). Answers are serialised once by pydantic, not
+# validated again against ``response_model`` (kept for the OpenAPI page). Every answer is
+# audited before it leaves (``serving.idempotency``).
 
 
 @v1.post("/score/application", response_model=Decision, responses=ERRORS, summary="Score one application")
 async def score_application(svc: Svc, request: Request, application: Application) -> Response:
     """Fraud score, credit score, PD, risk class, limits, rate, decision, reason codes."""
-    return _one(svc, request, "application", application.model_dump(mode="json"),
+    return await _one(svc, request, "application", application.model_dump(mode="json"),
                 lambda rows: svc.decide_rows("application", rows))
 
 
@@ -197,7 +195,7 @@ def score_application_batch(svc: Svc, request: Request, rows: _batch_body(Applic
 @v1.post("/score/fraud", response_model=FraudAnswer, responses=ERRORS, summary="Fraud score of one application")
 async def score_fraud(svc: Svc, request: Request, application: Application) -> Response:
     """The fraud part of the decision only (the full decision is audited)."""
-    return _one(svc, request, "fraud", application.model_dump(mode="json"), _fraud(svc, "fraud"))
+    return await _one(svc, request, "fraud", application.model_dump(mode="json"), _fraud(svc, "fraud"))
 
 
 @v1.post("/score/fraud/batch", response_model=BatchAnswer[FraudAnswer], responses=ERRORS,
@@ -210,7 +208,7 @@ def score_fraud_batch(svc: Svc, request: Request, rows: _batch_body(ApplicationR
          summary="Behavioural score of one account-month: action and limit change")
 async def score_behavior_one(svc: Svc, request: Request, account: BehaviorRequest) -> Response:  # type: ignore[valid-type]
     """B score, PD, class, action (renew, keep, reduce, freeze), new limit, reasons."""
-    return _one(svc, request, "behavior", account.model_dump(mode="json"),
+    return await _one(svc, request, "behavior", account.model_dump(mode="json"),
                 lambda rows: svc.behavior_answers("behavior", rows))
 
 
@@ -225,7 +223,7 @@ def score_behavior_batch(svc: Svc, request: Request, rows: _batch_body(BehaviorR
          summary="Collection score of one case: cure probability and treatment")
 async def score_collection_one(svc: Svc, request: Request, case: CollectionRequest) -> Response:  # type: ignore[valid-type]
     """C score, cure probability, expected recovery, treatment, reasons."""
-    return _one(svc, request, "collection", case.model_dump(mode="json"),
+    return await _one(svc, request, "collection", case.model_dump(mode="json"),
                 lambda rows: svc.collection_answers("collection", rows))
 
 

@@ -25,6 +25,7 @@ from riskmodels.decision import (
 from riskmodels.links import LINKED_COLUMNS, LinkStore
 from riskmodels.loans import LoanStore
 from serving.context import REQUEST_ID
+from serving.generation import Generation, generation_file
 from serving.guard import NO_KEYS, KeyRing
 from serving.problems import ProblemError
 from serving.schemas import ErrorItem
@@ -39,6 +40,12 @@ Rows = Sequence[tuple[str, dict[str, Any]]]  # (request id, the row as JSON valu
 def with_linked(record: AuditRecord, decided_on: dict[str, Any]) -> AuditRecord:
     """``record`` holding the link counts and list check the decision used (``decided_on``)."""
     return replace(record, decided_on={c: decided_on[c] for c in LINKED_COLUMNS})
+
+
+def _names(loaded: Loaded) -> list[str]:
+    return [f"{m.name} v{m.version}" for m in loaded.models]
+
+
 Account = TypeVar("Account", BehaviorResult, CollectionResult)
 TAKEN_RULE = "must name one request only: this id already names an audited decision (send a new one)"
 
@@ -59,7 +66,31 @@ class Scoring:
         # Facilities, draws, freezes and officers' decisions (riskmodels.loans).
         self.loans = LoanStore.from_settings(settings)
         self._reload_lock = threading.Lock()
-        self.loaded = load_models(settings)
+        # Several workers share one generation file: a reload in one reaches them all.
+        self.generation = Generation(generation_file(settings.resolved_audit_db))
+        self._loaded = load_models(settings)
+
+    @property
+    def loaded(self) -> Loaded:
+        """The models in use; first reloaded when another worker has reloaded since."""
+        if self.generation.changed():
+            self._follow()
+        return self._loaded
+
+    def _follow(self) -> None:
+        with self._reload_lock:
+            try:
+                self._loaded = reload_models(self._loaded, self.settings)
+            except ReloadError as exc:
+                log.error("another worker reloaded; this one keeps its models: %s", exc.detail)
+                return
+            except Exception:  # the registry unreachable: keep serving, with the models named in each answer
+                log.exception("another worker reloaded; this one failed to and keeps its models")
+                return
+        served = sorted(_names(self._loaded))
+        if served != self.generation.published():
+            log.warning("another worker reloaded %s; this one now serves %s (a champion changed between)",
+                        self.generation.published(), served)
 
     def is_ready(self) -> bool:
         """Ready to score: the required champions are loaded and a scoring key is configured."""
@@ -119,12 +150,13 @@ class Scoring:
         """The current champions, checked, now in use; ``ReloadError`` keeps the old ones."""
         with self._reload_lock:
             try:
-                fresh = reload_models(self.loaded, self.settings)
+                fresh = reload_models(self._loaded, self.settings)
             except ReloadError:
                 raise
             except Exception as exc:  # the registry unreachable, anything: keep serving, and say why
                 log.exception("reload failed")
                 raise ReloadError(503, "reload-failed", f"reload failed, previous models kept: "
                                   f"{type(exc).__name__}: {exc}", {"registry": f"{type(exc).__name__}: {exc}"}) from exc
-            self.loaded = fresh
+            self._loaded = fresh
+            self.generation.publish(_names(fresh))
         return fresh

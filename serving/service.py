@@ -15,10 +15,10 @@ import bentoml
 
 from riskmodels.config import Settings, apply_offline_environment
 from riskmodels.contract.privacy import PiiLogFilter
-from serving import SERVICE_CONFIG
 from serving.api import v1
 from serving.docs import docs
 from serving.scoring import Scoring
+from serving.settings import bentoml_config
 
 
 def _mask_logs() -> None:
@@ -31,7 +31,7 @@ def _mask_logs() -> None:
             handler.addFilter(pii)
 
 
-@bentoml.service(name="riskmodels-scoring", **SERVICE_CONFIG)
+@bentoml.service(name="riskmodels-scoring", **bentoml_config())
 @bentoml.asgi_app(docs, path="/")
 @bentoml.asgi_app(v1, path="/v1")
 class ScoringService(Scoring):

@@ -78,6 +78,18 @@ def server_pids(base: str) -> list[int]:
                    if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid})
 
 
+def worker_pids(base: str) -> list[int]:
+    """The worker processes of the server at ``base``: the children of its arbiter (the
+    ``bentoml serve`` process), however many ``RISKMODELS_WORKERS`` asked for."""
+    import psutil
+
+    for pid in server_pids(base):
+        for process in (psutil.Process(pid), psutil.Process(pid).parent()):
+            if process is not None and "bentoml" in process.cmdline()[1:3] and "serve" in process.cmdline():
+                return sorted(child.pid for child in process.children())
+    raise LookupError(f"no bentoml arbiter listens at {base}")
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time used so far by ``pids``."""
     import psutil

@@ -42,6 +42,16 @@ def test_generate_rejects_a_negative_size(tmp_path: Path) -> None:
     assert "--n-applications must be a positive integer; got -5" in result.output
 
 
+@pytest.mark.parametrize(("args", "says"), [
+    (["--workers", "0"], "--workers must be between 1 and 64; got 0"),
+    (["--port", "70000"], "--port must be between 1 and 65535; got 70000"),
+])
+def test_serve_refuses_a_bad_setting_before_starting_anything(args: list[str], says: str) -> None:
+    result = runner.invoke(app, ["serve", *args])
+    assert result.exit_code == 2
+    assert says in result.output
+
+
 def test_generate_rejects_a_path_under_a_file(tmp_path: Path) -> None:
     # Works for root too: nothing can create a folder below a regular file.
     blocker = tmp_path / "file.txt"

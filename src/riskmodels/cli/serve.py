@@ -46,6 +46,7 @@ HOST = "127.0.0.1"
 # more than the prediction (p50 of /v1/score/application 20 -> 15 ms under load; see
 # benchmarks/serving.py). An operator's own setting wins.
 SERVER_THREADS = {"OMP_NUM_THREADS": "1"}
+MAX_WORKERS = 64  # serving.settings.ServiceSettings.workers's bound
 # How long an orphaned worker gets to stop after SIGTERM before SIGKILL.
 GRACE_SECONDS = 10.0
 _PR_SET_PDEATHSIG = 1
@@ -161,6 +162,9 @@ def supervise(command: list[str], env: dict[str, str]) -> int:
 
 
 def serve(port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 3000,
+          workers: Annotated[int | None, typer.Option(
+              help="Worker processes, one per core for the most throughput (default: RISKMODELS_WORKERS, else 1).")
+          ] = None,
           service: Annotated[str, typer.Option(hidden=True, help="The BentoML service's import string.")] = SERVICE,
           ) -> None:
     """Start the scoring service (BentoML) on 127.0.0.1, in the foreground; SIGTERM or Ctrl-C
@@ -171,4 +175,7 @@ def serve(port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 3000,
     """
     if not 0 < port < 65536:
         raise fail(f"--port must be between 1 and 65535; got {port}")
-    raise typer.Exit(supervise(server_command(port, HOST, service), server_environment()))
+    if workers is not None and not 0 < workers <= MAX_WORKERS:
+        raise fail(f"--workers must be between 1 and {MAX_WORKERS}; got {workers}")
+    extra = {} if workers is None else {"RISKMODELS_WORKERS": str(workers)}
+    raise typer.Exit(supervise(server_command(port, HOST, service), server_environment(extra)))
