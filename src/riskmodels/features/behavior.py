@@ -106,10 +106,14 @@ def row_columns(row: Mapping[str, Any], numeric_names: Iterable[str], categorica
 
 
 def features_frame(features: Features, index: pd.Index, categorical: Iterable[str]) -> pd.DataFrame:
-    """Feature batch -> frame; categorical columns stay object so a missing one stays None."""
+    """Feature batch -> frame; categorical columns stay object so a missing one stays None.
+
+    The frame wraps the arrays without copying them (pandas 3 copies by default, once into each
+    Series and once more into one consolidated block: two more copies of a 7M-row B-card batch)."""
     categorical = frozenset(categorical)
-    return pd.DataFrame({name: pd.Series(values, index=index, dtype=object if name in categorical else float)
-                         for name, values in features.items()}, index=index)
+    return pd.DataFrame({name: pd.Series(values, index=index, dtype=object if name in categorical else float,
+                                         copy=False)
+                         for name, values in features.items()}, index=index, copy=False)
 
 
 def build_behavior_features(snapshots: pd.DataFrame) -> pd.DataFrame:

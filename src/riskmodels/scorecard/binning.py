@@ -129,10 +129,36 @@ def information_values(process: BinningProcess, variables: Sequence[str]) -> pd.
 
 def woe_frame(process: BinningProcess, X: pd.DataFrame, variables: Sequence[str],
               cfg: ScorecardConfig) -> pd.DataFrame:
-    """WoE of every row and variable, special and missing bins at their observed WoE."""
-    woe: pd.DataFrame = process.transform(as_binning_input(X, process.variable_names, cfg), metric="woe",
-                            metric_special=EMPIRICAL, metric_missing=EMPIRICAL)
-    return woe.loc[:, list(variables)].astype(float)
+    """WoE of every row and variable, special and missing bins at their observed WoE.
+
+    Each column is the variable's own ``OptimalBinning.transform``, as ``BinningProcess.transform``
+    computes it, written into one float matrix that the frame wraps without a copy: the process's
+    transform builds every candidate's matrix and pandas copies it (a million-row B card holds
+    4M training rows), and a single block lets ``to_numpy`` return a view."""
+    names = list(variables)
+    frame = as_binning_input(X, names, cfg)
+    woe = np.empty((len(frame), len(names)))
+    for i, name in enumerate(names):
+        woe[:, i] = process.get_binned_variable(name).transform(
+            frame[name], metric="woe", metric_special=EMPIRICAL, metric_missing=EMPIRICAL)
+    return pd.DataFrame(woe, columns=names, index=X.index, copy=False)
+
+
+def same_bins(first: BinningProcess, second: BinningProcess, variables: Sequence[str]) -> bool:
+    """Whether two processes bin ``variables`` alike: the same splits, and the same WoE per bin
+    (to 1e-12), so they give every row the same WoE; decided on the bins, not on the rows."""
+    for name in variables:
+        a, b = first.get_binned_variable(name), second.get_binned_variable(name)
+        woe_a, woe_b = (np.asarray(v.binning_table.build(add_totals=False)["WoE"], dtype=float) for v in (a, b))
+        if not (_splits_key(a.splits) == _splits_key(b.splits) and woe_a.shape == woe_b.shape
+                and np.allclose(woe_a, woe_b, rtol=0, atol=1e-12)):
+            return False
+    return True
+
+
+def _splits_key(splits: Any) -> list[Any]:
+    # Numeric splits are floats; a categorical variable's are arrays of categories, one per bin.
+    return [float(split) if np.ndim(split) == 0 else [str(c) for c in split] for split in splits]
 
 
 def binning_tables(process: BinningProcess, variables: Sequence[str] | None = None,

@@ -168,8 +168,13 @@ def variance_inflation(woe: pd.DataFrame) -> pd.Series:
     values = woe.to_numpy(dtype=float)
     n_rows, n_cols = values.shape
     vif = np.ones(n_cols)
+    # [1, every column but j] in one buffer refilled for each j: the same matrix as stacking a
+    # fresh copy each time, without two more rows-by-columns copies alive at once.
+    others = np.empty((n_rows, n_cols))
+    others[:, 0] = 1.0
     for j in range(1 if n_cols == 1 else 0, n_cols):
-        others = np.column_stack([np.ones(n_rows), np.delete(values, j, axis=1)])
+        others[:, 1:j + 1] = values[:, :j]
+        others[:, j + 1:] = values[:, j + 1:]
         fitted = others @ np.linalg.lstsq(others, values[:, j], rcond=None)[0]
         residual = np.sum((values[:, j] - fitted) ** 2)
         total = np.sum((values[:, j] - values[:, j].mean()) ** 2)

@@ -161,6 +161,7 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             return binning.woe_in_folds(frame, target, weight, cfg, variables, folds)
 
         selection = select_variables(iv, woe, target, cfg, status, weight, fold_woe if cfg.fold_binning else None)
+        del woe  # every candidate's WoE of every row: the largest matrix of the fit, read by selection only
         self.selection_table_ = selection.table
         self.selected_features_ = selection.selected
         if not selection.selected:
@@ -179,7 +180,7 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
                      else WoeLogisticRegression())
         self.scorecard_ = self._fit_scorecard(frame, target, cfg, selection.selected, estimator, weight)
         final_woe = binning.woe_frame(self.scorecard_.binning_process_, frame, selection.selected, cfg)
-        if not np.allclose(final_woe, woe[selection.selected], rtol=0, atol=1e-12):
+        if not binning.same_bins(self.binning_process_, self.scorecard_.binning_process_, selection.selected):
             # Only a solver stopped by its time limit could bin the same data differently.
             logger.warning("final binning differs from the candidate binning; selection "
                            "statistics refer to the candidate binning")

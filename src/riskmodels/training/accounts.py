@@ -9,7 +9,7 @@ from pathlib import Path
 from riskmodels.config import get_settings
 from riskmodels.policy.post_loan import load_post_loan_policy
 from riskmodels.policy.risk_classes import RiskBands
-from riskmodels.training.samples import account_sample
+from riskmodels.training.samples import account_sample, release_read_buffers
 from riskmodels.training.scorecard import ScorecardPipelineConfig, train_and_register
 from riskmodels.training.steps import TrainingResult, data_fingerprint, read_optional, read_tables, require_clean
 
@@ -40,10 +40,17 @@ def train_account_scorecard(card: AccountCard, data_dir: Path, cfg: ScorecardPip
     classes its evidence (class table, monotonicity gate, drift) is reported in."""
     tables = read_tables(data_dir, (card.table,))
     quality_reports = require_clean(tables, get_settings().home / "reports" / "quality")
-    sample = account_sample(tables[card.table], read_optional(data_dir, card.truth_table), cfg, card.table,
+    data_hash = data_fingerprint(tables[card.table])
+    # The sample keeps its labelled rows; the whole table (a million-application book has 7M
+    # snapshots) is not held here to the end of the run. (The quality gate's great_expectations
+    # context still holds it: data.quality must let its batch go for the table to be freed.)
+    rows = tables.pop(card.table)
+    sample = account_sample(rows, read_optional(data_dir, card.truth_table), cfg, card.table,
                             list(card.keys), card.truth_column, card.truth_is_event)
-    return train_and_register(card.kind, cfg, sample, card.table, quality_reports,
-                              data_fingerprint(tables[card.table]), bands=bands, data_dir=data_dir)
+    del rows
+    release_read_buffers()
+    return train_and_register(card.kind, cfg, sample, card.table, quality_reports, data_hash, bands=bands,
+                              data_dir=data_dir)
 
 
 def train_behavior(data_dir: Path, cfg: ScorecardPipelineConfig) -> TrainingResult:

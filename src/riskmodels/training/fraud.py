@@ -21,7 +21,7 @@ from riskmodels.policy.risk_classes import RiskBand, RiskBands
 from riskmodels.registry.gates import load_gates
 from riskmodels.training.gbm_evidence import log_gbm_evidence
 from riskmodels.training.governance import DataRecord, log_datasets, register_with_governance
-from riskmodels.training.samples import fraud_sample
+from riskmodels.training.samples import fraud_sample, release_read_buffers
 from riskmodels.training.scorecard import (
     SPLITS,
     VALIDATION_REPORT,
@@ -83,6 +83,7 @@ def train_fraud(data_dir: Path, cfg: FraudConfig) -> TrainingResult:
     quality_reports = require_clean(tables, get_settings().home / "reports" / "quality")
     apps = tables["applications"]
     sample = fraud_sample(apps, tables["outcomes"], read_optional(data_dir, "truth"), cfg.target)
+    release_read_buffers()
 
     split = split_by_month(sample.dates, cfg.split)
     train = (split == "train").to_numpy()
