@@ -12,22 +12,117 @@ same run on the same training rows: optbinning's ``BinningProcess`` alone (each 
 without selection, logistic fit or points), and plain LightGBM growing as many trees as the
 fitted fraud model kept (no monotone constraints, early stopping or calibration). Building the
 features (and the B/C samples) is timed apart.
+
+Memory (issue 19 §3): each size's book is written to Parquet and every model is trained on it by
+the pipeline itself (``riskmodels.training.dispatch.train``: quality gate, sample, fit,
+calibration, evaluation, MLflow run and registration into a throw-away store), each in a fresh
+process whose peak RSS (VmHWM) is recorded; ``--no-memory`` skips it. Linearity: seconds per
+1,000 training rows of each fit at each size, and that figure at the largest size over 200k's.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks.common import a_card_config, booked, print_table, quiet, summary, timings, write_results
+from benchmarks.common import (
+    a_card_config,
+    booked,
+    peak_rss_mb,
+    print_table,
+    quiet,
+    report_child,
+    run_child,
+    summary,
+    timings,
+    write_results,
+)
 
 SEED = 21
 # The post-loan cards: result name, pipeline kind, contract table and its keys (pipelines/behavior.py, collection.py).
 ACCOUNT_CARDS = (("b_card", "behavior", "behavior_snapshots", ["account_id", "snapshot_date"]),
                  ("c_card", "collection", "collection_cases", ["case_id"]))
+# Result name -> the pipeline kind trained in a fresh process for its peak RSS.
+PIPELINES = {"a_card": "application", "b_card": "behavior", "c_card": "collection", "fraud": "fraud"}
+PEAK_LIMIT_MB = 6 * 1024  # issue 19: training at 1M applications within 6 GB
+LINEAR_FROM = 200_000  # the per-row time at the largest size is compared with this size's
+
+
+def book_of(portfolio: Any, n: int) -> Any:
+    """The first ``n`` applications and every row of theirs (accounts, cases, truth)."""
+    from dataclasses import replace
+
+    ids = portfolio.applications["application_id"].iloc[:n]
+    cases = portfolio.collection_cases[portfolio.collection_cases["account_id"].isin(ids)]
+
+    def rows(frame: Any) -> Any:
+        # Every table carries the application (account_id is the application_id) but the cure truth.
+        keys = [k for k in ("application_id", "account_id") if k in frame.columns]
+        kept = frame[frame[keys[0]].isin(ids)] if keys else frame[frame["case_id"].isin(cases["case_id"])]
+        return kept.reset_index(drop=True)
+
+    return replace(portfolio, **{name: rows(frame) for name, frame in portfolio.tables().items()},
+                   settings={**portfolio.settings, "n_applications": n})
+
+
+def train_child(kind: str, data: str) -> None:
+    """In a fresh process: train ``kind`` as ``riskmodels train`` does; report seconds and peak RSS."""
+    quiet()
+    from riskmodels.training.dispatch import train
+
+    start = time.perf_counter()
+    train(kind, Path(data))
+    report_child({"kind": kind, "seconds": time.perf_counter() - start, "peak_rss_mb": peak_rss_mb()})
+
+
+def pipeline_memory(portfolio: Any, sizes: list[int], workdir: Path) -> dict[str, dict[str, Any]]:
+    """Per size and model: the pipeline's peak RSS and wall seconds, each in a fresh process."""
+    from riskmodels.synth.io import write_portfolio
+
+    out: dict[str, dict[str, Any]] = {}
+    for n in sizes:
+        data = workdir / f"book_{n}"
+        write_portfolio(book_of(portfolio, n), data)
+        out[str(n)] = {}
+        for name, kind in PIPELINES.items():
+            home = workdir / f"home_{n}_{kind}"
+            result = run_child(["benchmarks.training", "--child-train", kind, "--data", str(data)],
+                               env={"RISKMODELS_HOME": str(home), "RISKMODELS_TRACKING_URI": ""})
+            out[str(n)][name] = {"peak_rss_mb": result["peak_rss_mb"], "seconds": result["seconds"]}
+            print(f"  {n:>9,} {name}: peak {result['peak_rss_mb']:,.0f} MB, {result['seconds']:.1f} s", flush=True)
+    return out
+
+
+def linearity(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per fit: seconds per 1,000 training rows at each size, and the largest size's over 200k's."""
+    out: dict[str, dict[str, Any]] = {}
+    sizes = sorted(results, key=int)
+    for name in PIPELINES:
+        per_1k = {n: 1000 * results[n][name]["median_s"] / results[n][name]["rows"] for n in sizes}
+        largest = sizes[-1]
+        ratio = (per_1k[largest] / per_1k[str(LINEAR_FROM)]
+                 if str(LINEAR_FROM) in per_1k and int(largest) > LINEAR_FROM else None)
+        out[name] = {"s_per_1k_rows": per_1k, "largest": int(largest), "largest_to_200k_per_row": ratio}
+    return out
+
+
+def print_memory_and_linearity(memory: dict[str, dict[str, Any]], linear: dict[str, dict[str, Any]]) -> None:
+    if memory:
+        print_table("Pipeline peak RSS (riskmodels train, fresh process each; MB)",
+                    ["applications", *PIPELINES, "limit"],
+                    [[f"{int(n):,}", *(models[name]["peak_rss_mb"] for name in PIPELINES), float(PEAK_LIMIT_MB)]
+                     for n, models in memory.items()])
+    sizes = next(iter(linear.values()))["s_per_1k_rows"] if linear else {}
+    print_table("Linearity: seconds per 1,000 training rows of each fit",
+                ["fit", *(f"{int(n):,}" for n in sizes), f"largest / {LINEAR_FROM:,} per row"],
+                [[name, *figures["s_per_1k_rows"].values(), figures["largest_to_200k_per_row"] or ""]
+                 for name, figures in linear.items()])
 
 
 def bench_account_card(portfolio: Any, n: int, name: str, kind: str, table: str, keys: list[str],
@@ -116,14 +211,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sizes", type=int, nargs="+", default=[50_000, 200_000])
     parser.add_argument("--full", action="store_true", help="also 1M applications")
+    parser.add_argument("--no-memory", action="store_true", help="skip the pipelines' peak RSS")
+    parser.add_argument("--child-train", help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child_train:
+        train_child(args.child_train, args.data)
+        return 0
     quiet()
     from riskmodels.synth import generate_portfolio
 
     sizes = args.sizes + ([1_000_000] if args.full else [])
     portfolio = generate_portfolio(max(sizes), SEED)
+    memory: dict[str, dict[str, Any]] = {}
+    if not args.no_memory:
+        with tempfile.TemporaryDirectory(prefix="bench-training-") as tmp:
+            memory = pipeline_memory(portfolio, sizes, Path(tmp))
     results = {str(n): bench_size(portfolio, n, args.repeats) for n in sizes}
-    path = write_results("training", {"repeats": args.repeats, "sizes": results})
+    for n, models in memory.items():
+        for name, figures in models.items():
+            results[n][name]["pipeline_peak_rss_mb"] = figures["peak_rss_mb"]
+            results[n][name]["pipeline_seconds"] = figures["seconds"]
+    linear = linearity(results)
+    path = write_results("training", {"repeats": args.repeats, "peak_limit_mb": PEAK_LIMIT_MB,
+                                      "sizes": results, "linearity": linear})
 
     table = []
     for n, r in results.items():
@@ -147,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
                        r[name]["median_s"], r[name]["median_s"] / r[f"{name}_binning_only"]["median_s"], ""]]
     print_table(f"Training time (median of {args.repeats}; rows = training rows)",
                 ["applications", "step", "rows", "median s", "x baseline", "trees"], table, left=2)
+    print_memory_and_linearity(memory, linear)
     print(f"\nwritten to {path}")
     return 0
 
