@@ -27,27 +27,20 @@ def generation_file(audit_db: Path) -> Path:
 
 
 class Generation:
-    """One worker's view of the shared generation file."""
+    """One worker's view of the shared generation file: ``seen`` is the stamp of the last reload
+    this worker made or followed (set by its caller, under its reload lock)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._seen = self._stamp()  # a worker starts with the champions of its start-up
+        self.seen = self.current()  # a worker starts with the champions of its start-up
 
-    def _stamp(self) -> Stamp:
+    def current(self) -> Stamp:
+        """The file's stamp now."""
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
             return None
         return st.st_ino, st.st_size, st.st_mtime_ns
-
-    def changed(self) -> bool:
-        """Whether another worker published a reload since this one last looked (and, if so,
-        it is now seen: a reload that fails is not retried on every request)."""
-        stamp = self._stamp()
-        if stamp == self._seen:
-            return False
-        self._seen = stamp
-        return True
 
     def publish(self, models: Iterable[str]) -> None:
         """Tell the other workers to reload: this worker now serves ``models`` (name vN)."""
@@ -61,7 +54,7 @@ class Generation:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        self._seen = self._stamp()
+        self.seen = self.current()
 
     def published(self) -> list[str]:
         """The models the last reload published (empty before any)."""

@@ -72,21 +72,27 @@ class Scoring:
 
     @property
     def loaded(self) -> Loaded:
-        """The models in use; first reloaded when another worker has reloaded since."""
-        if self.generation.changed():
-            self._follow()
+        """The models in use; first reloaded when another worker has reloaded since. A request
+        arriving while this worker follows waits for it (the lock), so none is answered with
+        the models the reload replaced."""
+        if self.generation.current() != self.generation.seen:
+            with self._reload_lock:
+                stamp = self.generation.current()
+                if stamp != self.generation.seen:
+                    self._follow()
+                    self.generation.seen = stamp  # a failed follow is not retried on every request
         return self._loaded
 
     def _follow(self) -> None:
-        with self._reload_lock:
-            try:
-                self._loaded = reload_models(self._loaded, self.settings)
-            except ReloadError as exc:
-                log.error("another worker reloaded; this one keeps its models: %s", exc.detail)
-                return
-            except Exception:  # the registry unreachable: keep serving, with the models named in each answer
-                log.exception("another worker reloaded; this one failed to and keeps its models")
-                return
+        """Reload after another worker did (called under the reload lock)."""
+        try:
+            self._loaded = reload_models(self._loaded, self.settings)
+        except ReloadError as exc:
+            log.error("another worker reloaded; this one keeps its models: %s", exc.detail)
+            return
+        except Exception:  # the registry unreachable: keep serving, with the models named in each answer
+            log.exception("another worker reloaded; this one failed to and keeps its models")
+            return
         served = sorted(_names(self._loaded))
         if served != self.generation.published():
             log.warning("another worker reloaded %s; this one now serves %s (a champion changed between)",
