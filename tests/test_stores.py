@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 
 from riskmodels.config import Settings
 from riskmodels.stores import StoreUrlError, open_engine, redacted
+from tests._threads import run_together
 
 
 def _round_trip(url: str) -> list[tuple[str, int]]:
@@ -63,6 +65,7 @@ def _waits_for_disk(engine: sa.Engine) -> bool:
 def test_only_the_link_stores_records_of_scored_applications_skip_the_fsync(
         backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     from riskmodels.links import LinkStore
+    from riskmodels.links import tables as links
 
     url = (f"sqlite:///{tmp_path / 'links.sqlite'}" if backend == "sqlite"
            else request.getfixturevalue("postgres_url"))
@@ -72,32 +75,21 @@ def test_only_the_link_stores_records_of_scored_applications_skip_the_fsync(
         assert _waits_for_disk(store.engine) and not _waits_for_disk(store._observations)
     finally:
         store.close()
+        links.metadata.drop_all(store.engine)  # the server is shared: its key must not bind later tests
+        store.engine.dispose()
 
 
 def test_stores_opened_by_processes_starting_together_all_open(tmp_path: Path) -> None:
     """The service's workers start at once: each creates the stores' schema if missing. Before
     the schema was created under a lock, the second to find a table missing failed to start."""
-    import threading
-
     from riskmodels.links import LinkStore
     from riskmodels.loans import LoanStore
 
-    for attempt in range(3):  # three fresh databases: the race is a matter of timing
+    def open_both(links: str, loans: str) -> None:
+        LinkStore.open(links, b"k" * 32).close()
+        LoanStore(open_engine(loans), b"k" * 32).close()
+
+    for attempt in range(20):  # fresh databases: the race is a matter of timing
         links, loans = f"sqlite:///{tmp_path / f'links{attempt}.sqlite'}", f"sqlite:///{tmp_path / f'loans{attempt}.sqlite'}"
-        start, failures = threading.Barrier(4), []
-
-        def open_both(links: str = links, loans: str = loans, start: threading.Barrier = start,
-                      failures: list[BaseException] = failures) -> None:
-            start.wait()
-            try:
-                LinkStore.open(links, b"k" * 32).close()
-                LoanStore(open_engine(loans), b"k" * 32).close()
-            except BaseException as exc:  # collected: the test names it
-                failures.append(exc)
-
-        threads = [threading.Thread(target=open_both) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        failures = run_together([partial(open_both, links, loans)] * 4)
         assert failures == []

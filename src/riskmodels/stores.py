@@ -5,6 +5,8 @@ when a URL names it (``postgresql+psycopg://user@host/db``). Each store creates 
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 SUPPORTED = ("sqlite", "postgresql")
+_BUSY_SECONDS = 30  # how long an SQLite store waits for another writer's lock
 
 
 class StoreUrlError(ValueError):
@@ -38,7 +41,7 @@ def open_engine(url: str, *, durable: bool = True) -> Engine:
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        engine = create_engine(parsed, connect_args={"timeout": _BUSY_SECONDS})
         event.listen(engine, "connect", _sqlite_pragmas if durable else _sqlite_pragmas_not_durable)
         return engine
     if backend == "postgresql":
@@ -49,12 +52,29 @@ def open_engine(url: str, *, durable: bool = True) -> Engine:
 
 
 def _sqlite_pragmas(conn: Any, _record: Any) -> None:
-    # WAL lets the service read while a batch writes; the wait rides out a writer's short lock.
+    # The wait rides out a writer's short lock; WAL lets the service read while a batch writes.
     cursor = conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={_BUSY_SECONDS * 1000}")
+    _write_ahead_log(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _write_ahead_log(cursor: Any) -> None:
+    """Put the database in WAL mode (it stays so: a later connection finds it set). Switching a
+    new database takes an exclusive lock that SQLite does not always wait for: while another
+    connection switches it too (workers starting together), it answers "database is locked" at
+    once. So that answer is retried, up to the busy timeout."""
+    deadline = time.monotonic() + _BUSY_SECONDS
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _sqlite_pragmas_not_durable(conn: Any, record: Any) -> None:
