@@ -4,8 +4,8 @@ officer's freeze takes the batch's path and freezing twice writes once."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from riskmodels.loans.schema import draw_keys, draws
 from riskmodels.loans.terms import add_months
 from riskmodels.policy import load_policy
 from riskmodels.stores import open_engine
+from tests._threads import run_together
 from tests.loans.conftest import KEY, decision, new_id
 
 POLICY = load_policy()
@@ -75,22 +76,12 @@ def test_racing_retries_under_one_key_record_one_draw(store: LoanStore) -> None:
     other = LoanStore(open_engine(url), KEY)  # two service processes, one database
     key, sent = new_id("key"), {"amount": 10_000}
     answers: list[tuple[DrawResult, bool]] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(6)
 
     def retry(loans: LoanStore) -> None:
-        start.wait()
-        try:
-            answers.append(loans.draw(new_id("draw"), 10_000 * FEN, RULE, facility_id=facility.facility_id,
-                                      sent=sent, idempotency_key=key))
-        except BaseException as exc:
-            errors.append(exc)
+        answers.append(loans.draw(new_id("draw"), 10_000 * FEN, RULE, facility_id=facility.facility_id,
+                                  sent=sent, idempotency_key=key))
 
-    threads = [threading.Thread(target=retry, args=(loans,)) for loans in (store, other) * 3]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together([partial(retry, loans) for loans in (store, other) * 3])
     other.close()
     assert not errors, errors
     assert len({a.request_id for a, _ in answers}) == 1 and sum(not r for _, r in answers) == 1

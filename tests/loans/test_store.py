@@ -3,7 +3,7 @@ officers' decisions, each refusal naming its field with nothing written."""
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from riskmodels.loans import Conflict, InvalidInput, LoanStore, Payee, UnknownRe
 from riskmodels.loans.schema import draws, facilities
 from riskmodels.policy import load_policy
 from riskmodels.stores import open_engine
+from tests._threads import run_together
 from tests.loans.conftest import KEY, decision, new_id
 
 RULE = load_policy().drawdown
@@ -110,20 +111,12 @@ def test_concurrent_draws_never_overdraw(store: LoanStore) -> None:
     # Two stores, as two service processes would have: the lock must hold across engines, not a Python lock.
     other = LoanStore(open_engine(url), KEY)
     results: list[bool] = []
-    errors: list[BaseException] = []
 
     def draw(loans: LoanStore) -> None:
-        try:
-            for _ in range(4):
-                results.append(loans.draw(new_id("draw"), 50_000 * FEN, RULE, facility_id=facility.facility_id)[0].accepted)
-        except BaseException as exc:
-            errors.append(exc)
+        for _ in range(4):
+            results.append(loans.draw(new_id("draw"), 50_000 * FEN, RULE, facility_id=facility.facility_id)[0].accepted)
 
-    threads = [threading.Thread(target=draw, args=(loans,)) for loans in (store, other, store, other)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together([partial(draw, loans) for loans in (store, other, store, other)])
     other.close()
     assert not errors, errors
     assert sum(results) == 3 and len(results) == 16  # 3 x 50,000 fits in 180,000; a fourth never does
