@@ -55,29 +55,34 @@ def _again(scope: Scope, stored: IdempotentAnswer, digest: str) -> Response:
                     headers={REPLAYED: "true"})
 
 
-def _replayed(svc: Scoring, scope: Scope, endpoint: str, digest: Callable[[], str]
-              ) -> tuple[str | None, str | None, Response | None]:
-    """The Idempotency-Key (the guard refused a malformed one), the input's keyed hash, and the
-    first answer when this is a repeat."""
+Keyed = tuple[str, str] | None  # the Idempotency-Key and the input's keyed hash; None without a key
+
+
+def _replayed(svc: Scoring, scope: Scope, endpoint: str, digest: Callable[[], str]) -> tuple[Keyed, Response | None]:
+    """The Idempotency-Key (the guard refused a malformed one) with the input's keyed hash, and
+    the first answer when this is a repeat."""
     key = idempotency_key(scope)
     if key is None:
-        return None, None, None
+        return None, None
     sent = digest()
     stored = svc.audit.recall(key, endpoint)
-    return key, sent, None if stored is None else _again(scope, stored, sent)
+    return (key, sent), None if stored is None else _again(scope, stored, sent)
 
 
-def _audited(svc: Scoring, scope: Scope, endpoint: str, key: str | None, sent: str | None, body: bytes,
+def _audited(svc: Scoring, scope: Scope, endpoint: str, keyed: Keyed, body: bytes,
              records: list[AuditRecord]) -> Response:
     """Commit the records (and the answer, under a key), then answer; the first answer when a
     repeat racing this one committed first."""
-    stored = None if key is None or sent is None else IdempotentAnswer(
-        key=key, endpoint=endpoint, input_hmac=sent, request_id=request_id_of(scope), status=200, body=body)
+    if keyed is None:
+        svc.commit(records)
+        return Response(body, media_type="application/json")
+    key, sent = keyed
     try:
-        svc.commit(records, stored)
+        svc.commit(records, IdempotentAnswer(key=key, endpoint=endpoint, input_hmac=sent,
+                                             request_id=request_id_of(scope), status=200, body=body))
     except IdempotencyConflict:  # a repeat racing this one committed first: its answer stands
-        first = svc.audit.recall(key, endpoint) if key is not None and sent is not None else None
-        if first is None or sent is None:
+        first = svc.audit.recall(key, endpoint)
+        if first is None:
             raise
         return _again(scope, first, sent)
     return Response(body, media_type="application/json")
@@ -87,11 +92,11 @@ def answer(svc: Scoring, scope: Scope, endpoint: str, digest: Callable[[], str],
            work: Callable[[], tuple[BaseModel, list[AuditRecord]]]) -> Response:
     """Score (``work``: the answer and its audit records), audit and answer; or, for a repeat
     of an Idempotency-Key, the first answer. ``digest`` is the keyed hash of the input."""
-    key, sent, replay = _replayed(svc, scope, endpoint, digest)
+    keyed, replay = _replayed(svc, scope, endpoint, digest)
     if replay is not None:
         return replay
     reply, records = work()
-    return _audited(svc, scope, endpoint, key, sent, reply.model_dump_json().encode("utf-8"), records)
+    return _audited(svc, scope, endpoint, keyed, reply.model_dump_json().encode("utf-8"), records)
 
 
 async def answer_on_loop(svc: Scoring, scope: Scope, endpoint: str, digest: Callable[[], str],
@@ -99,9 +104,9 @@ async def answer_on_loop(svc: Scoring, scope: Scope, endpoint: str, digest: Call
     """``answer`` for a route on the event loop: the work runs on the loop (under a millisecond,
     less than a hop to a thread), the durable commit in a thread. Its fsync then blocks no other
     request, and commits that meet in the audit log share one (``AuditLog.append``)."""
-    key, sent, replay = _replayed(svc, scope, endpoint, digest)
+    keyed, replay = _replayed(svc, scope, endpoint, digest)
     if replay is not None:
         return replay
     reply, records = work()
     body = reply.model_dump_json().encode("utf-8")
-    return await to_thread.run_sync(_audited, svc, scope, endpoint, key, sent, body, records)
+    return await to_thread.run_sync(_audited, svc, scope, endpoint, keyed, body, records)

@@ -9,6 +9,7 @@ use.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -35,7 +36,7 @@ LISTED = sa.select(_ENTRIES.entry_id).where(
     sa.or_(_ENTRIES.removed_us.is_(None), _ENTRIES.removed_us > _AT)).limit(1)
 
 
-def listed_params(hashes: dict[IdentifierKind, str], at_us: int) -> dict[str, Any]:
+def listed_params(hashes: Mapping[IdentifierKind, str], at_us: int) -> dict[str, Any]:
     """The values ``LISTED`` binds: the hashes present (an absent kind repeats one of them)."""
     present = list(hashes.values())
     return {"at": at_us, **{name: hashes.get(kind, present[0]) for name, kind in zip(LISTED_BINDS, IdentifierKind,
@@ -66,7 +67,7 @@ def counts(kinds: frozenset[IdentifierKind], owner: bool, application: bool) -> 
     return sa.select(*(c.label(n) for n, c in columns.items()))
 
 
-def counts_params(hashes: dict[IdentifierKind, str], at_us: int, application_id: str | None) -> dict[str, Any]:
+def counts_params(hashes: Mapping[IdentifierKind, str], at_us: int, application_id: str | None) -> dict[str, Any]:
     """The values ``counts`` binds for an application with ``hashes`` at ``at_us``."""
     params: dict[str, Any] = {"at": at_us, **{k.value: h for k, h in hashes.items() if k in HASH_COLUMN}}
     owner = hashes.get(IdentifierKind.ID_NUMBER)

@@ -136,7 +136,7 @@ class LinkStore:
         owner = IdentifierKind.ID_NUMBER in hashes
         statement = st.counts(frozenset(k for k in hashes if k in st.HASH_COLUMN), owner,
                               owner and application_id is not None)
-        got = conn.execute(statement, st.counts_params(dict(hashes), at_us, application_id)).one()._mapping
+        got = conn.execute(statement, st.counts_params(hashes, at_us, application_id)).one()._mapping
         return LinkCounts(phone_shared_count=got["phone"], device_shared_count=got["device"],
                           address_shared_count=got["address"], applications_7d=got["applications_7d"],
                           applications_30d=got["applications_30d"])
