@@ -75,9 +75,12 @@ def frame_columns(frame: pd.DataFrame, numeric_names: Iterable[str], categorical
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{table}.{name} must be numeric or boolean; got dtype {frame[name].dtype}") from exc
     for name in categorical_names:
-        values = frame[name].to_numpy(dtype=object)
-        # numpy's stubs leave None out of the scalars np.where takes; it is the object null here.
-        cols[name] = np.where(pd.isna(values), None, values)  # type: ignore[call-overload]
+        # One object per category, shared by its rows: converting the column made one string
+        # object per row (7M of them, 400 MB, in a million-application B card's snapshots).
+        codes, categories = pd.factorize(frame[name], use_na_sentinel=True)
+        labels = np.empty(len(categories) + 1, dtype=object)  # the last one, None, is the missing value's
+        labels[:-1] = np.asarray(categories, dtype=object)
+        cols[name] = labels[codes]
     return cols
 
 

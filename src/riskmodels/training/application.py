@@ -89,7 +89,7 @@ def train_challenger(sample: ScorecardSample, fitted: FittedScorecard, cfg: Appl
         oot = (fitted.split == "oot").to_numpy()
         registration = register_with_governance(
             cfg.challenger.model_name, make_spec("application_challenger", "applications", model.to_dict()),
-            sample.input_rows.head(5), metrics, sample.input_rows[oot], sample.event[oot], data, bank)
+            sample.input_example(), metrics, sample.inputs(oot), sample.event[oot], data, bank)
     result = TrainingResult("application_challenger", cfg.challenger.model_name, run_id, registration.version,
                             metrics, gates=registration.gates, comparison=registration.comparison)
     return pd_all, result

@@ -104,8 +104,8 @@ def train_fraud(data_dir: Path, cfg: FraudConfig) -> TrainingResult:
                                    VALIDATION_REPORT)
         oot = (split == "oot").to_numpy()
         registration = register_with_governance(
-            cfg.model_name, make_spec("fraud", "applications", model.to_dict()), sample.input_rows.head(5),
-            evaluation.metrics, sample.input_rows[oot], sample.event[oot], data, bank)
+            cfg.model_name, make_spec("fraud", "applications", model.to_dict()), sample.input_example(),
+            evaluation.metrics, sample.inputs(oot), sample.event[oot], data, bank)
         report = registry.artifact_location(VALIDATION_REPORT)
     log.info("fraud model v%s: oot_auc %.4f (%d trees, fraud rate %.2f%%)", registration.version,
              evaluation.metrics["oot_auc"], model.booster_.num_trees(), 100 * np.mean(sample.event))

@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from riskmodels.data.splits import split_by_month
 from riskmodels.features import build_features
 from riskmodels.links import in_place_frame
 from riskmodels.models.specs import feature_builder
 from riskmodels.training.scorecard import ScorecardPipelineConfig, ScorecardSample
 
-COUNTERFACTUAL = "bad_12m_if_booked"  # the truth's outcome of every application had it been booked
+COUNTERFACTUAL = "bad_12m_if_booked"
+EXAMPLE_ROWS = 5  # the registered model's input example  # the truth's outcome of every application had it been booked
 
 
 def release_read_buffers() -> None:
@@ -69,9 +71,13 @@ def account_sample(rows: pd.DataFrame, truth: pd.DataFrame | None, cfg: Scorecar
     p = _truth_of(labelled, truth, keys, truth_column)
     if p is not None:
         oracle = p.to_numpy() if truth_is_event else 1.0 - p.to_numpy()
+    # The raw rows are kept for the model's input example and the out-of-time comparison only.
+    out_of_time = (split_by_month(labelled[cfg.date_column], cfg.split) == "oot").to_numpy()
+    held = np.union1d(np.arange(min(EXAMPLE_ROWS, len(labelled))), np.flatnonzero(out_of_time))
     return ScorecardSample(features=feature_builder(table)(labelled),
                            event=(labelled[cfg.target].to_numpy(dtype=int) == cfg.event_value).astype(int),
-                           dates=labelled[cfg.date_column], input_rows=labelled, oracle_pd=oracle)
+                           dates=labelled[cfg.date_column], input_rows=labelled.iloc[held], oracle_pd=oracle,
+                           input_positions=held)
 
 
 @dataclass(frozen=True)

@@ -63,21 +63,43 @@ class ScorecardPipelineConfig(PipelineConfig):
 
 @dataclass(frozen=True)
 class ScorecardSample:
-    """The development data of one scorecard, row-aligned."""
+    """The development data of one scorecard, row-aligned.
+
+    ``input_rows`` are the raw contract rows the registered model is judged on (the champion
+    comparison scores the out-of-time ones through the spec) and shows as its input example.
+    ``input_positions`` (sorted) says which rows it holds when it holds only those: a B card's
+    snapshots are 7M rows at a million applications, and the three quarters outside the
+    out-of-time months would be carried through every fit for nothing. None: every row."""
 
     features: pd.DataFrame
     event: np.ndarray  # 1 = the bad event the score ranks against
     dates: pd.Series
-    input_rows: pd.DataFrame  # raw contract rows: the registered model's input example
+    input_rows: pd.DataFrame
     oracle_pd: np.ndarray | None = None  # the simulator's true probability of the event
+    input_positions: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.features)
-        if not (len(self.event) == len(self.dates) == len(self.input_rows) == n):
-            raise ValueError("features, event, dates and input_rows must have the same length; got "
-                             f"{n}, {len(self.event)}, {len(self.dates)}, {len(self.input_rows)}")
+        held = n if self.input_positions is None else len(self.input_positions)
+        if not (len(self.event) == len(self.dates) == n and len(self.input_rows) == held):
+            raise ValueError("features, event and dates must have the same length, and input_rows one row per "
+                             f"position it holds; got {n}, {len(self.event)}, {len(self.dates)}, "
+                             f"{len(self.input_rows)} for {held}")
         if self.oracle_pd is not None and len(self.oracle_pd) != n:
             raise ValueError(f"oracle_pd must have {n} rows; got {len(self.oracle_pd)}")
+
+    def input_example(self) -> pd.DataFrame:
+        return self.input_rows.head(5)  # held by every sample (training.samples.EXAMPLE_ROWS)
+
+    def inputs(self, rows: np.ndarray) -> pd.DataFrame:
+        """The raw contract rows where the boolean mask ``rows`` is true."""
+        if self.input_positions is None:
+            return self.input_rows[rows]
+        wanted = np.flatnonzero(rows)
+        at = np.searchsorted(self.input_positions, wanted)
+        if (at >= len(self.input_positions)).any() or (self.input_positions[at] != wanted).any():
+            raise ValueError("rows must be among the input rows the sample holds (its out-of-time months)")
+        return self.input_rows.iloc[at]
 
 
 @dataclass
@@ -300,8 +322,8 @@ def register_scorecard(fitted: FittedScorecard, sample: ScorecardSample, model_n
     spec = make_spec("scorecard", input_table, fitted.model.compiled_.to_spec(), fitted.bands)
     registry.log_artifact_text(json.dumps(spec, ensure_ascii=False, indent=1), "model/compiled_spec.json")
     oot = (fitted.split == "oot").to_numpy()
-    return register_with_governance(model_name, spec, sample.input_rows.head(5), metrics,
-                                    sample.input_rows[oot], sample.event[oot], data, bank)
+    return register_with_governance(model_name, spec, sample.input_example(), metrics,
+                                    sample.inputs(oot), sample.event[oot], data, bank)
 
 
 def split_frames(sample: ScorecardSample, split: pd.Series) -> dict[str, pd.DataFrame]:

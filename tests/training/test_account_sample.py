@@ -1,0 +1,44 @@
+"""A post-loan card's sample holds the raw rows it needs (the input example and the out-of-time
+months the champion comparison scores), not the whole snapshot table (issue 19 §3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskmodels.data.splits import split_by_month
+from riskmodels.training import load_config
+from riskmodels.training.samples import account_sample
+from riskmodels.training.scorecard import ScorecardPipelineConfig
+
+
+@pytest.fixture(scope="module")
+def snapshots(portfolio_dir: Path) -> pd.DataFrame:
+    return pd.read_parquet(portfolio_dir / "behavior_snapshots.parquet")
+
+
+def test_the_out_of_time_rows_are_the_labelled_tables_own(snapshots: pd.DataFrame) -> None:
+    cfg = load_config(ScorecardPipelineConfig, "behavior")
+    sample = account_sample(snapshots, None, cfg, "behavior_snapshots", ["account_id", "snapshot_date"], "", True)
+    labelled = snapshots[snapshots[cfg.target].notna()].reset_index(drop=True)
+    oot = (split_by_month(sample.dates, cfg.split) == "oot").to_numpy()
+    assert 0 < oot.sum() < len(labelled) and len(sample.input_rows) < 0.6 * len(labelled)
+    pd.testing.assert_frame_equal(sample.inputs(oot), labelled[oot])
+    pd.testing.assert_frame_equal(sample.input_example(), labelled.head(5))
+    training_row = np.zeros(len(labelled), dtype=bool)
+    training_row[np.flatnonzero(~oot)[-1]] = True
+    with pytest.raises(ValueError, match="must be among the input rows the sample holds"):
+        sample.inputs(training_row)
+
+
+def test_a_category_is_one_object_per_value(snapshots: pd.DataFrame) -> None:
+    from riskmodels.features.behavior import build_behavior_features
+
+    industry = build_behavior_features(snapshots)["bh_industry"].to_numpy()
+    present = industry[pd.notna(industry)]
+    assert len({id(v) for v in present}) == len(set(present))  # the rows share their category's object
+    expected = snapshots["industry"].astype(object).where(snapshots["industry"].notna(), None)
+    assert industry.tolist() == expected.tolist()
