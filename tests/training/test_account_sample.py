@@ -33,12 +33,3 @@ def test_the_out_of_time_rows_are_the_labelled_tables_own(snapshots: pd.DataFram
     with pytest.raises(ValueError, match="must be among the input rows the sample holds"):
         sample.inputs(training_row)
 
-
-def test_a_category_is_one_object_per_value(snapshots: pd.DataFrame) -> None:
-    from riskmodels.features.behavior import build_behavior_features
-
-    industry = build_behavior_features(snapshots)["bh_industry"].to_numpy()
-    present = industry[pd.notna(industry)]
-    assert len({id(v) for v in present}) == len(set(present))  # the rows share their category's object
-    expected = snapshots["industry"].astype(object).where(snapshots["industry"].notna(), None)
-    assert industry.tolist() == expected.tolist()

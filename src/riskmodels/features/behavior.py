@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskmodels.features._arrays import Columns, Features, Value, categorical, numeric, ratio
+from riskmodels.features._arrays import Columns, Features, Value, categorical, category_objects, numeric, ratio
 from riskmodels.features.catalogue import SOURCE_MISSING, FeatureInfo
 
 NUMERIC_COLUMNS = (
@@ -75,12 +75,7 @@ def frame_columns(frame: pd.DataFrame, numeric_names: Iterable[str], categorical
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{table}.{name} must be numeric or boolean; got dtype {frame[name].dtype}") from exc
     for name in categorical_names:
-        # One object per category, shared by its rows: converting the column made one string
-        # object per row (7M of them, 400 MB, in a million-application B card's snapshots).
-        codes, categories = pd.factorize(frame[name], use_na_sentinel=True)
-        labels = np.empty(len(categories) + 1, dtype=object)  # the last one, None, is the missing value's
-        labels[:-1] = np.asarray(categories, dtype=object)
-        cols[name] = labels[codes]
+        cols[name] = category_objects(frame[name])
     return cols
 
 

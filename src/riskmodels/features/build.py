@@ -16,7 +16,7 @@ import pandas as pd
 
 from riskmodels.contract import APPLICATIONS
 from riskmodels.features import antifraud, bureau, flow, judicial, pos, registry, tax
-from riskmodels.features._arrays import Columns, Features, Value, fmax
+from riskmodels.features._arrays import Columns, Features, Value, category_objects, fmax
 from riskmodels.features.catalogue import FEATURES
 
 INPUT_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys((
@@ -67,10 +67,7 @@ def _frame_column(frame: pd.DataFrame, name: str) -> np.ndarray:
         return np.full(len(frame), None, dtype=object) if name in _CATEGORICAL else np.full(len(frame), np.nan)
     series = frame[name]
     if name in _CATEGORICAL:
-        values = series.to_numpy(dtype=object)
-        # numpy's stubs leave None out of the scalars np.where takes; it is the object null here.
-        nulled: np.ndarray = np.where(pd.isna(values), None, values)  # type: ignore[call-overload]
-        return nulled
+        return category_objects(series)
     try:
         return series.to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError) as exc:
