@@ -13,10 +13,9 @@ from riskmodels.data.splits import split_by_month
 from riskmodels.features import build_features
 from riskmodels.links import in_place_frame
 from riskmodels.models.specs import feature_builder
-from riskmodels.training.scorecard import ScorecardPipelineConfig, ScorecardSample
+from riskmodels.training.scorecard import EXAMPLE_ROWS, ScorecardPipelineConfig, ScorecardSample
 
-COUNTERFACTUAL = "bad_12m_if_booked"
-EXAMPLE_ROWS = 5  # the registered model's input example  # the truth's outcome of every application had it been booked
+COUNTERFACTUAL = "bad_12m_if_booked"  # the truth's outcome of every application had it been booked
 
 
 def release_read_buffers() -> None:

@@ -61,6 +61,9 @@ class ScorecardPipelineConfig(PipelineConfig):
     date_column: str = Field("application_date", description="Calendar the split runs on")
 
 
+EXAMPLE_ROWS = 5  # raw rows shown as the registered model's input example
+
+
 @dataclass(frozen=True)
 class ScorecardSample:
     """The development data of one scorecard, row-aligned.
@@ -89,7 +92,7 @@ class ScorecardSample:
             raise ValueError(f"oracle_pd must have {n} rows; got {len(self.oracle_pd)}")
 
     def input_example(self) -> pd.DataFrame:
-        return self.input_rows.head(5)  # held by every sample (training.samples.EXAMPLE_ROWS)
+        return self.input_rows.head(EXAMPLE_ROWS)
 
     def inputs(self, rows: np.ndarray) -> pd.DataFrame:
         """The raw contract rows where the boolean mask ``rows`` is true."""
