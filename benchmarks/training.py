@@ -119,7 +119,6 @@ def book_memory(book: Path, models: list[str]) -> Path:
                                env={"RISKMODELS_HOME": str(home), "RISKMODELS_TRACKING_URI": ""})
             measured[name] = {
                 "peak_rss_mb": result["peak_rss_mb"], "seconds": result["seconds"],
-                "within_limit": result["peak_rss_mb"] <= PEAK_LIMIT_MB,
                 "book": {"seed": manifest["seed"], "rows": manifest["rows"]}}
             print(f"  {int(size):>9,} {name}: peak {result['peak_rss_mb']:,.0f} MB (limit {PEAK_LIMIT_MB:,}), "
                   f"{result['seconds']:.1f} s", flush=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
@@ -41,4 +40,3 @@ def test_the_feature_frames_share_their_categories(portfolio_dir: Path) -> None:
     for name in shared:
         present = features[name].to_numpy()[pd.notna(features[name].to_numpy())]
         assert len({id(v) for v in present}) == len(set(present)), name
-    assert np.all(pd.notna(industry) == snapshots["industry"].notna().to_numpy())
