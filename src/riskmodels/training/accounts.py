@@ -42,8 +42,7 @@ def train_account_scorecard(card: AccountCard, data_dir: Path, cfg: ScorecardPip
     quality_reports = require_clean(tables, get_settings().home / "reports" / "quality")
     data_hash = data_fingerprint(tables[card.table])
     # The sample keeps its labelled rows; the whole table (a million-application book has 7M
-    # snapshots) is not held here to the end of the run. (The quality gate's great_expectations
-    # context still holds it: data.quality must let its batch go for the table to be freed.)
+    # snapshots) is not held here to the end of the run (nor by the quality gate, which lets go).
     rows = tables.pop(card.table)
     sample = account_sample(rows, read_optional(data_dir, card.truth_table), cfg, card.table,
                             list(card.keys), card.truth_column, card.truth_is_event)
