@@ -27,11 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
+from sklearn.model_selection import StratifiedKFold
 
 from riskmodels.scorecard import binning
 from riskmodels.scorecard.config import MonotonicTrend, ScorecardConfig
-from riskmodels.scorecard.search import EXPECTED_COEF_SIGN, check_folds, criterion, logistic
+from riskmodels.scorecard.search import EXPECTED_COEF_SIGN, check_folds, criterion, logistic, stratified_subsample
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -111,7 +111,7 @@ class _Folds:
 
     @classmethod
     def of(cls, X: pd.DataFrame, y: IntArray, weight: FloatArray | None, cfg: ScorecardConfig) -> _Folds:
-        rows = _subsample(y, cfg.random_state)
+        rows = stratified_subsample(y, MAX_CHOICE_ROWS, cfg.random_state)
         splitter = StratifiedKFold(n_splits=cfg.cv_folds, shuffle=True, random_state=cfg.random_state)
         folds = list(splitter.split(np.zeros(len(rows)), y[rows]))
         note = f"{len(rows):,} of {len(y):,} rows" if len(rows) < len(y) else ""
@@ -138,11 +138,3 @@ class _Folds:
                     prob = np.full(len(test), np.average(self.y[train], weights=w_train))
                 values[i, k] = criterion(self.metric, self.y[test], prob, w_test)
         return list(values), list(coefs) if with_coef else []
-
-
-def _subsample(y: IntArray, seed: int) -> npt.NDArray[np.intp]:
-    if len(y) <= MAX_CHOICE_ROWS:
-        return np.arange(len(y))
-    split = StratifiedShuffleSplit(n_splits=1, train_size=MAX_CHOICE_ROWS, random_state=seed)
-    rows, _ = next(split.split(np.zeros(len(y)), y))
-    return np.sort(rows)
