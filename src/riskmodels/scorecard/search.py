@@ -16,10 +16,10 @@ With ``fold_binning`` the held-out fits use WoE binned on each fold's training r
 have seen the held-out rows and so flatter a characteristic with overfitted bins.
 
 Above ``MAX_SEARCH_ROWS`` training rows, the held-out fits and the score statistic work on a
-stratified subsample of that many rows: a million held-out rows already judge a gain of 0.001 in
-log-loss, and the fold fits on every row of a million-application B card (4.3M snapshots) held a
-copy of the candidates' WoE per fold and took most of its training time. The card's own fits,
-and so its Wald p-values, coefficients and points, use every row.
+stratified subsample of that many rows (with 5 folds, 200,000 held-out rows each), which bounds
+their memory and time: on every row of a million-application B card (4.3M snapshots) the fold
+fits held a copy of the candidates' WoE per fold and took most of its training time. The card's
+own fits, and so its Wald p-values, coefficients and points, use every row.
 
 The score statistic only orders the candidates and the held-out fits only choose between them:
 neither is reported. The coefficients, standard errors and p-values of the card come from
