@@ -110,7 +110,10 @@ class HeldOut:
 
     ``fold_woe`` (one (train rows, test rows) pair of WoE matrices per fold, binned on the
     fold's training rows): the fits and scores use it instead of ``woe``, whose bins saw the
-    held-out rows too and so flatter a characteristic with overfitted bins."""
+    held-out rows too and so flatter a characteristic with overfitted bins.
+
+    ``from_config`` above ``MAX_SEARCH_ROWS``: ``woe``, ``y``, ``weight`` and ``folds`` are the
+    subsample's (a copy of its rows), not the caller's."""
 
     woe: FloatArray
     y: IntArray
