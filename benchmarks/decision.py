@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from benchmarks.common import ROOT, a_card_config, booked, print_table, quiet, write_results
+from benchmarks.decision_frame import frame_throughput, print_frame
 
 APPS, SEED, SAMPLE = 50_000, 20, 100
 TOLERANCE = 1e-12  # relative, on the floats decide and decide_frame both compute
@@ -141,6 +142,7 @@ def steps(bundle: Any) -> dict[str, Callable[[Prepared], object]]:
     from riskmodels.decision import decide
     from riskmodels.decision.reasons import gbm_reasons, scorecard_reasons
     from riskmodels.features import build_features_one
+    from riskmodels.models.lgb_fast import one_row_contributions
     from riskmodels.policy import apply_policy, facts_from
 
     card, fraud, policy = bundle.scorecard, bundle.fraud, bundle.policy
@@ -150,8 +152,11 @@ def steps(bundle: Any) -> dict[str, Callable[[Prepared], object]]:
         "build_features_one": lambda p: build_features_one(p.application),
         "build_features_one before (1-element arrays)": lambda p: features_as_arrays(p.application),
         "fraud.assess_one": lambda p: fraud.assess_one(p.features),
-        "fraud TreeSHAP via Booster.predict (before)": lambda p: fraud.booster_.predict(
+        "fraud TreeSHAP via Booster.predict (first version)": lambda p: fraud.booster_.predict(
             fraud._encode(p.features), pred_contrib=True, num_threads=1),
+        "fraud TreeSHAP via LightGBM's single-row path (before the tables)": lambda p: one_row_contributions(
+            fraud.booster_, fraud._encode(p.features)),
+        "fraud TreeSHAP via the tables": lambda p: fraud.contribution_matrix(p.features),
         # The LightGBM call alone, one thread as assess_one runs it (encoding included).
         "fraud LightGBM raw score (baseline)": lambda p: fraud.booster_.predict(
             fraud._encode(p.features), raw_score=True, num_threads=1),
@@ -247,103 +252,6 @@ def audit_commits(bundle: Any, applications: list[dict[str, Any]], calls: int) -
                 log.close()
     return {"calls": calls, **{name: {"median_us": statistics.median(s) * 1e6,
                                       "p95_us": float(np.percentile(s, 95)) * 1e6} for name, s in seconds.items()}}
-
-
-def decide_frame_before(applications: Any, bundle: Any) -> Any:
-    """``decide_frame`` as it was before the arrays (issue 19): features and both models once over
-    the frame, then per row the policy and reasons through ``decide``'s own objects."""
-    import uuid
-
-    import pandas as pd
-
-    from riskmodels.decision.application import ROW_COLUMNS, _answer, decision_row
-    from riskmodels.features import build_features
-    from riskmodels.policy.facts import RAW_FIELDS
-    from riskmodels.scorecard.compiled import Contribution
-
-    features = build_features(applications)
-    assessed = bundle.fraud.assess(features)
-    points = bundle.scorecard.characteristic_points(features)
-    means, bests = bundle.scorecard.mean_points, bundle.scorecard.max_points
-    characteristics = [(name, means[name], bests[name]) for name in bundle.scorecard.features]
-    raw = applications.reindex(columns=[*RAW_FIELDS, "application_id"]).to_dict(orient="records")
-    rows = []
-    for i, (application, feature_row, point_row) in enumerate(zip(
-            raw, features.to_dict(orient="records"), points.itertuples(index=False, name=None))):
-        contributions = [Contribution(name, p, p - mean, best - p)
-                         for (name, mean, best), p in zip(characteristics, point_row)]
-        fraud = (float(assessed.score[i]), float(assessed.probability[i]), str(assessed.verdict[i]),
-                 assessed.contributions[i, :-1].tolist())
-        rows.append(decision_row(_answer(application, feature_row, contributions, fraud, bundle, uuid.uuid4().hex)))
-    return pd.DataFrame(rows, index=applications.index, columns=ROW_COLUMNS)
-
-
-def frame_throughput(bundle: Any, n_rows: int, repeats: int, one_row_sample: int = 2000) -> dict[str, Any]:
-    """rows/s of the vectorised ``decide_frame``, the per-row loop it replaced and ``decide()`` on
-    each row, one LightGBM thread (one core), interleaved repeat by repeat so the load of a shared
-    machine falls on all alike; wall and CPU seconds. Beside them, the fraud model's batched
-    ``pred_contrib`` alone (TreeSHAP: the floor under any full decision that gives fraud reasons)
-    and the vectorised frame without it. The two frames are checked equal first."""
-    from riskmodels.contract import APPLICATIONS
-    from riskmodels.decision import ROW_COLUMNS, decide, decide_frame
-    from riskmodels.features import build_features
-    from riskmodels.synth import generate_portfolio
-
-    threads, bundle.fraud.num_threads = bundle.fraud.num_threads, 1
-    apps = generate_portfolio(n_rows, SEED + 1).applications[APPLICATIONS.names]
-    features = build_features(apps)
-    records = apps.iloc[:one_row_sample].to_dict(orient="records")
-    new, old = decide_frame(apps, bundle), decide_frame_before(apps, bundle)
-    for key in ROW_COLUMNS[1:]:
-        same = [a == b or (a != a and b != b) or (a is None and b != b) or (b is None and a != a)
-                for a, b in zip(new[key].tolist(), old[key].tolist())]
-        if not all(same):
-            raise AssertionError(f"decide_frame and the per-row loop differ on {key}: row {same.index(False)}")
-    runs: dict[str, Callable[[], object]] = {
-        "decide_frame (arrays)": lambda: decide_frame(apps, bundle),
-        "per-row loop (before)": lambda: decide_frame_before(apps, bundle),
-        f"decide() per row ({one_row_sample:,})": lambda: [decide(r, bundle) for r in records],
-        "fraud pred_contrib alone": lambda: bundle.fraud.contribution_matrix(features)}
-    rows = {name: one_row_sample if name.startswith("decide()") else n_rows for name in runs}
-    wall: dict[str, list[float]] = {name: [] for name in runs}
-    cpu: dict[str, list[float]] = {name: [] for name in runs}
-    try:
-        for repeat in range(repeats + 1):  # the first round warms up
-            for name, fn in runs.items():
-                start, start_cpu = time.perf_counter(), time.process_time()
-                fn()
-                if repeat:
-                    wall[name].append(time.perf_counter() - start)
-                    cpu[name].append(time.process_time() - start_cpu)
-    finally:
-        bundle.fraud.num_threads = threads
-    out: dict[str, Any] = {"rows": n_rows, "repeats": repeats, "lightgbm_threads": 1, "paths": {}}
-    for name in runs:
-        w, c = statistics.median(wall[name]), statistics.median(cpu[name])
-        out["paths"][name] = {"rows": rows[name], "median_wall_s": w, "median_cpu_s": c,
-                              "rows_per_s_wall": rows[name] / w, "rows_per_s_cpu": rows[name] / c,
-                              "runs_wall_s": [round(x, 4) for x in wall[name]]}
-    frame, shap = out["paths"]["decide_frame (arrays)"], out["paths"]["fraud pred_contrib alone"]
-    out["decide_frame_without_pred_contrib"] = {
-        "rows_per_s_wall": n_rows / (frame["median_wall_s"] - shap["median_wall_s"]),
-        "rows_per_s_cpu": n_rows / (frame["median_cpu_s"] - shap["median_cpu_s"])}
-    return out
-
-
-def print_frame(results: dict[str, Any], path: Any) -> None:
-    paths, base = results["paths"], results["paths"]["per-row loop (before)"]
-    print_table(f"decide_frame on {results['rows']:,} generated applications, one LightGBM thread "
-                f"(median of {results['repeats']}, interleaved)",
-                ["path", "rows", "wall s", "CPU s", "rows/s wall", "rows/s CPU", "x before (CPU)"],
-                [[name, p["rows"], p["median_wall_s"], p["median_cpu_s"], p["rows_per_s_wall"], p["rows_per_s_cpu"],
-                  p["rows_per_s_cpu"] / base["rows_per_s_cpu"]] for name, p in paths.items()])
-    rest = results["decide_frame_without_pred_contrib"]
-    frame = paths["decide_frame (arrays)"]
-    verdict = "met" if frame["rows_per_s_cpu"] >= 50_000 else "NOT met"
-    print(f"\ndecide_frame: {frame['rows_per_s_cpu']:,.0f} rows/s of CPU ({frame['rows_per_s_wall']:,.0f} wall); "
-          f"target >= 50,000 on one core: {verdict}. Without the fraud model's TreeSHAP it runs "
-          f"{rest['rows_per_s_cpu']:,.0f} rows/s of CPU. Load average {os.getloadavg()[0]:.1f} on "
-          f"{os.cpu_count()} cores; same answers as the per-row loop on every row; written to {path}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """``decide_frame``: ``decide`` for every row of a frame, on arrays.
 
-Features are built once over the frame, the fraud model runs one batched ``pred_contrib`` (its
+Features are built once over the frame, the fraud model runs one batched TreeSHAP (its
 SHAP comes with the prediction), the A card's points are one matrix, and the policy, limits,
 rate and reasons are their vectorised twins (``riskmodels.policy.outcome_arrays``,
 ``decision.frame_reasons``) reading the same ``Policy``; the answers are built once, as columns

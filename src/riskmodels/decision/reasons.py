@@ -3,7 +3,7 @@
 Every contribution is a SHAP value. For a scorecard, which is additive, a characteristic's
 SHAP value is its points minus its mean points on the development sample (closed form, from
 the compiled scorecard), and the points lost against its best bin are reported beside it; a
-negative value costs points, so it is adverse. For LightGBM it is ``pred_contrib`` in log-odds
+negative value costs points, so it is adverse. For LightGBM it is TreeSHAP (``pred_contrib``) in log-odds
 of the bad event (fraud); a positive value pushes towards it, so it is adverse.
 
 A characteristic that is missing because its whole source is missing (no POS terminal, no tax

@@ -1,6 +1,7 @@
 """What a LightGBM model's document shows beyond its metrics, computed once at training time and
 logged with the run (``training.gbm_evidence``): gain importances, a SHAP summary from
-LightGBM's own TreeSHAP (``pred_contrib``) on a fixed sample, the monotone constraints the
+path-dependent TreeSHAP (LightGBM's ``pred_contrib``, from ``models.tree_shap``'s tables) on a
+fixed sample, the monotone constraints the
 booster was trained with, and the calibration by PD decile.
 
 Artefact paths are named here so the training run and the document agree on them.
@@ -54,8 +55,8 @@ def importance_table(model: CalibratedGBM) -> pd.DataFrame:
 
 def shap_summary(contributions: np.ndarray, features: Sequence[str]) -> pd.DataFrame:
     """Per feature, by descending mean |SHAP|: the mean absolute and signed contribution (raw
-    log-odds) and the quantiles of its distribution. ``contributions`` is ``pred_contrib``'s
-    output: one column per feature, then the bias."""
+    log-odds) and the quantiles of its distribution. ``contributions`` is
+    ``contribution_matrix``'s output (``pred_contrib``'s layout): one column per feature, then the bias."""
     values = np.asarray(contributions, dtype=float)
     if values.ndim != 2 or values.shape[1] != len(features) + 1:
         raise ValueError(f"contributions must have one column per feature plus the bias ({len(features) + 1}); "

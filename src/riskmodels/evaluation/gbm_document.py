@@ -99,11 +99,11 @@ def shap_section(ev: RunEvidence) -> Section:
                 (top["p05"].to_numpy(dtype=float), top["p95"].to_numpy(dtype=float)))
     rows, sample, seed = (p.get(k, "?") for k in ("shap.rows", "shap.sample", "shap.seed"))
     text = paragraph(
-        Markup("LightGBM's TreeSHAP (<code>pred_contrib</code>) on {} rows of the {} sample (drawn with seed {}), in "
+        Markup("Path-dependent TreeSHAP (LightGBM's <code>pred_contrib</code>, from per-leaf tables) on {} rows of the {} sample (drawn with seed {}), in "
                "raw log-odds of the bad event: the mean absolute contribution ranks the features; the signed mean "
                "and the quantiles show which way and how far each pushes (<code>{}</code>). Reason codes come from "
                "the same values.").format(rows, sample, seed, SHAP_ARTIFACT),
-        f"在 {sample} 样本的 {rows} 行上（种子 {seed}）用 LightGBM 自带的 TreeSHAP 计算，"
+        f"在 {sample} 样本的 {rows} 行上（种子 {seed}）用路径依赖 TreeSHAP（与 LightGBM 的 pred_contrib 相同，按叶表计算）计算，"
         "单位为坏事件的原始对数几率：平均绝对贡献给出特征排序，带符号均值与分位数显示方向与幅度。"
         "拒绝原因码来自同一组数值。", note=True)
     return Section(SHAP, (

@@ -136,7 +136,7 @@ class FraudModel(CalibratedGBM):
         return self.verdict_of_score(self.fraud_score(X))
 
     def assess(self, X: Rows) -> FraudAssessment:
-        """Probability, score, verdict and SHAP from a single ``pred_contrib`` call.
+        """Probability, score, verdict and SHAP from one TreeSHAP pass (``contribution_matrix``).
 
         TreeSHAP values sum to the raw log-odds, so the prediction comes free with them.
         """
@@ -148,13 +148,18 @@ class FraudModel(CalibratedGBM):
 
     def assess_one(self, row: Mapping[str, Any]) -> FraudRow:
         """``assess`` for one row given as a dict of features, with the same floating-point
-        steps (so the same answer) but scalar arithmetic after the one LightGBM call: on a
+        steps (so the same answer) but scalar arithmetic after the one TreeSHAP call: on a
         single row numpy's per-call overhead costs more than the sums themselves.
 
-        LightGBM runs on one thread here whatever ``num_threads`` says: it parallelises over
-        rows, so a second thread has no work for one row, and waking it costs more than the
-        prediction (milliseconds when the cores are busy with other work)."""
-        contributions = one_row_contributions(self.booster_, self._encode(row))
+        The TreeSHAP tables' loop is the frame's, on one row. A model the tables don't cover
+        goes to LightGBM's single-row path, on one thread whatever ``num_threads`` says: it
+        parallelises over rows, so a second thread has no work for one row, and waking it
+        costs more than the prediction (milliseconds when the cores are busy)."""
+        encoded = self._encode(row)
+        if self._shap_tables() is not None:  # the frame path's code on one row: the same sums
+            contributions = self._contributions_of(encoded)
+        else:
+            contributions = one_row_contributions(self.booster_, encoded)
         raw = float(contributions.sum(axis=1)[0])  # as assess sums, so the rounding is the same
         slope, intercept = self.calibration_
         logit = float(slope * raw + intercept)

@@ -25,6 +25,7 @@ from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator
 
 from riskmodels.features.catalogue import FEATURES
+from riskmodels.models.tree_shap import ShapTables, tables_for
 
 FORMAT_VERSION = 1
 Rows = pd.DataFrame | Mapping[str, Any]  # a feature frame, or one row as a dict of scalars (live API)
@@ -230,12 +231,28 @@ class CalibratedGBM(BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
         return np.column_stack([1 - bad, bad])
 
     def contribution_matrix(self, X: Rows) -> np.ndarray:
-        """SHAP values in raw log-odds, one column per feature then the bias (expected value).
+        """SHAP values in raw log-odds, one column per feature then the bias (expected value):
+        path-dependent TreeSHAP, LightGBM's ``pred_contrib`` to rounding (``tree_shap``).
 
-        Rows sum to ``predict_raw``. The calibrated log-odds are ``slope * raw + intercept``
+        Rows sum to ``predict_raw`` (to rounding). The calibrated log-odds are ``slope * raw + intercept``
         with a positive slope, so the ranking of reasons is the same in either space.
         """
-        contributions = self.booster_.predict(self._encode(X), pred_contrib=True, num_threads=self.num_threads)
+        return self._contributions_of(self._encode(X))
+
+    def _shap_tables(self) -> ShapTables | None:
+        """The booster's TreeSHAP tables, built on first use (None: splits they don't cover)."""
+        cached = getattr(self, "_tables", None)
+        if cached is None or cached[0] is not self.booster_:
+            cached = self._tables = (self.booster_, tables_for(self.booster_))
+        tables: ShapTables | None = cached[1]
+        return tables
+
+    def _contributions_of(self, matrix: np.ndarray) -> np.ndarray:
+        """TreeSHAP of encoded rows: from the tables, else from LightGBM's ``pred_contrib``."""
+        tables = self._shap_tables()
+        if tables is not None:
+            return tables.contributions(matrix)
+        contributions = self.booster_.predict(matrix, pred_contrib=True, num_threads=self.num_threads)
         return cast(np.ndarray, contributions)  # dense input, so a dense array
 
     def contributions(self, X: Rows) -> pd.DataFrame:
