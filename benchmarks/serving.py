@@ -14,6 +14,10 @@ row to a SQLite log fsynced as the audit log is (WAL, ``synchronous=FULL``): no 
 answer can be faster than that on the machine's disk. Then ``decide()`` is timed in-process
 (the service's work without HTTP), and the load test sends ``--load-requests`` at concurrency
 32 with the workers' memory before and after. Decisions go to a throw-away audit database.
+Every request is a distinct applicant of a generated book (``BODY_SEED``), as a loan system's
+traffic is; ``--repeated`` adds the way this benchmark sent them before, the three reference
+customers over and over, whose identity links (and so the link store's counts) grow with every
+request.
 Prints a table and writes ``benchmarks/results/serving.json`` (``serving_w<N>.json`` for more
 workers). Targets (issue 19): server CPU per request at most the echo's plus ``decide()``'s
 plus 0.3 ms, sequential p50 at most 1.5x the echo's, throughput at concurrency 8 and 32 at
@@ -39,12 +43,13 @@ import bentoml
 import httpx
 from fastapi import Body, FastAPI
 
-from benchmarks.serving_load import load_test, percentile, summary, timed_requests
+from benchmarks.serving_load import Applicants, generated_bodies, load_test, percentile, summary, timed_requests
 from serving.schemas import reference_examples
 from serving.settings import bentoml_config
 from tests._server import cpu_seconds, running, worker_pids
 
 RESULTS = Path(__file__).resolve().parent / "results" / "serving.json"
+BODY_SEED = 19
 CONCURRENCY = (1, 8, 32)
 echo_app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -83,7 +88,7 @@ class EchoService:
 class Target:
     base: str
     path: str
-    bodies: list[dict[str, Any]]
+    applicants: Applicants
     headers: dict[str, str]
     pids: list[int]  # the server's processes, whose CPU time per request is measured
 
@@ -98,12 +103,13 @@ async def _compare(targets: dict[str, Target], n: int, concurrency: int, rounds:
     cpu = dict.fromkeys(targets, 0.0)
     try:
         for name, t in targets.items():  # warm-up: connections, caches, lazy imports
-            for body in t.bodies * 5:
+            for body in t.applicants.take(15):
                 await clients[name].post(t.path, json=body)
         for _ in range(rounds):
             for name, t in targets.items():
                 before = cpu_seconds(t.pids)
-                latencies, errors, elapsed = await timed_requests(clients[name], t.path, t.bodies, n // rounds, concurrency)
+                latencies, errors, elapsed = await timed_requests(clients[name], t.path, t.applicants.take(n // rounds),
+                                                                 n // rounds, concurrency)
                 cpu[name] += cpu_seconds(t.pids) - before
                 got[name][0].extend(latencies)
                 for code, count in errors.items():
@@ -132,12 +138,12 @@ def in_process(bodies: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
     from serving.schemas import ApplicationRequest
 
     bundle = load_champions()
-    rows = [ApplicationRequest.model_validate(b).model_dump(mode="json") for b in bodies]
+    rows = [ApplicationRequest.model_validate(b).model_dump(mode="json") for b in bodies[:max(repeats, 60)]]
     timings = {}
     for label, fn in (("decide", lambda row: decide(row, bundle)),
                       ("validate_and_decide", lambda row: decide(
                           ApplicationRequest.model_validate(row).model_dump(mode="json"), bundle))):
-        for row in rows * 20:  # warm-up
+        for row in rows[:60]:  # warm-up
             fn(row)
         ms = []
         cpu = time.process_time()
@@ -167,6 +173,10 @@ def issue_targets(results: dict[str, Any]) -> dict[str, Any]:
         "p50_vs_durable_echo": app["c1"]["p50_ms"] / durable["c1"]["p50_ms"],
         "zero_errors": all(r["errors"] == 0 for part in (echo, durable, app) for r in part.values()),
     }
+    if "application_repeated" in results:  # the way this benchmark sent them before
+        out["cpu_ms_per_request_repeated_reference_customers"] = (
+            results["application_repeated"]["c1"]["server_cpu_ms_per_request"])
+    out["durable_echo_cpu_plus_decide_ms"] = durable["c1"]["server_cpu_ms_per_request"] + decide_cpu
     out["p50_within_1_5x_echo"] = out["p50_vs_echo"] <= 1.5
     out["p50_within_1_5x_durable_echo"] = out["p50_vs_durable_echo"] <= 1.5
     for c in CONCURRENCY[1:]:
@@ -182,13 +192,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=600, help="requests per endpoint and level (default 600)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating slices per level (default 5)")
     parser.add_argument("--workers", type=int, default=1, help="worker processes of both servers (default 1)")
+    parser.add_argument("--repeated", action="store_true",
+                        help="also send the three reference customers over and over, as this benchmark did before")
     parser.add_argument("--load-requests", type=int, default=10_000,
                         help="requests of the load test at concurrency 32 (default 10000; 0 skips it)")
     args = parser.parse_args(argv)
-    bodies = [e["value"] for e in reference_examples().values()]
-    if not bodies:
+    reference = [e["value"] for e in reference_examples().values()]
+    if not reference:
         sys.stderr.write("no reference applications in data/reference/*.json; nothing to send\n")
         return 2
+    # Distinct applicants: enough for every slice, warm-up and the load test without a repeat.
+    bodies = generated_bodies(len(CONCURRENCY) * (args.requests + 15) + args.load_requests + 15, BODY_SEED)
     key = os.environ.get("RISKMODELS_API_KEYS", "").split(",")[0] or secrets.token_urlsafe(24)
     auth = {"Authorization": f"Bearer {key}"}
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
@@ -202,13 +216,17 @@ def main(argv: list[str] | None = None) -> int:
         with running(env, target="benchmarks.serving:EchoService", log_file=Path(tmp) / "echo.log") as echo_base, \
                 running(env, wait_path="/readyz", log_file=Path(tmp) / "scoring.log", timeout=180) as base:
             echo_pids = worker_pids(echo_base)
-            targets = {"echo": Target(echo_base, "/v1/echo", bodies, {}, echo_pids),
-                       "echo_durable": Target(echo_base, "/v1/echo/durable", bodies, {}, echo_pids),
-                       "application": Target(base, "/v1/score/application", bodies, auth, worker_pids(base))}
+            targets = {"echo": Target(echo_base, "/v1/echo", Applicants(bodies), {}, echo_pids),
+                       "echo_durable": Target(echo_base, "/v1/echo/durable", Applicants(bodies), {}, echo_pids),
+                       "application": Target(base, "/v1/score/application", Applicants(bodies), auth, worker_pids(base))}
+            if args.repeated:
+                targets["application_repeated"] = Target(base, "/v1/score/application", Applicants(reference), auth,
+                                                         worker_pids(base))
             results.update(measure(targets, args.requests, args.rounds))
             if args.load_requests:
                 results["load_test"] = asyncio.run(load_test(
-                    base, "/v1/score/application", bodies, auth, worker_pids(base), args.load_requests, 32))
+                    base, "/v1/score/application", targets["application"].applicants, auth, worker_pids(base),
+                    args.load_requests, 32))
     results["in_process"] = in_process(bodies, args.requests)
     results["machine"]["load_average_after"] = os.getloadavg()
     results["targets"] = issue_targets(results)
@@ -217,9 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"{'endpoint':<34}{'conc':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>10}{'errors':>8}"
           f"{'cpu ms/req':>12}")
-    for name, part in (("echo (floor)", results["echo"]), ("echo + durable commit (floor)", results["echo_durable"]),
-                       ("POST /v1/score/application", results["application"])):
-        for r in part.values():
+    for name, key in (("echo (floor)", "echo"), ("echo + durable commit (floor)", "echo_durable"),
+                      ("POST /v1/score/application", "application"), ("  3 reference customers repeated", "application_repeated")):
+        for r in results.get(key, {}).values():
             print(_row(name, r))
     for label, t in results["in_process"].items():
         print(f"in-process {label:<23}{'':>5}{t['p50_ms']:>9.3f}{'':>9}{t['p99_ms']:>9.3f}{'':>18}{t['cpu_ms_mean']:>12.3f}")

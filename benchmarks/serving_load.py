@@ -13,6 +13,42 @@ import httpx
 import psutil
 
 
+class Applicants:
+    """Request bodies handed out in turn: ``take(n)`` gives the next ``n``, wrapping around.
+
+    Two kinds: distinct generated applicants (each request a new company, phone and device, as
+    a loan system's traffic is), or the three reference customers sent over and over (how this
+    benchmark sent them before; every repeat adds to the same identity links, so the link
+    store's counts grow with every request)."""
+
+    def __init__(self, bodies: list[dict[str, Any]]) -> None:
+        if not bodies:
+            raise ValueError("bodies must hold at least one application; got none")
+        self.bodies = bodies
+        self.next = 0
+
+    def take(self, n: int) -> list[dict[str, Any]]:
+        out = [self.bodies[(self.next + i) % len(self.bodies)] for i in range(n)]
+        self.next = (self.next + n) % len(self.bodies)
+        return out
+
+
+def generated_bodies(n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` applications of a generated book as API bodies (JSON values: None for missing,
+    dates as ISO text)."""
+    import math
+
+    import pandas as pd
+
+    from riskmodels.contract import APPLICATIONS
+    from riskmodels.synth import generate_portfolio
+
+    frame = generate_portfolio(n, seed).applications[APPLICATIONS.names]
+    return [{k: None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+             else (v.date().isoformat() if isinstance(v, pd.Timestamp) else v)
+             for k, v in record.items()} for record in frame.to_dict(orient="records")]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
@@ -55,15 +91,15 @@ def memory_mb(pids: list[int]) -> float:
     return sum(psutil.Process(pid).memory_info().rss for pid in pids) / 2**20
 
 
-async def load_test(base: str, path: str, bodies: list[dict[str, Any]], headers: dict[str, str], pids: list[int],
+async def load_test(base: str, path: str, applicants: Applicants, headers: dict[str, str], pids: list[int],
                     n: int, concurrency: int) -> dict[str, Any]:
     """``n`` requests to ``path`` at ``concurrency``: latency, throughput, errors, and the
     memory of ``pids`` (the workers) before and after."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
-        for body in bodies * 5:  # warm-up, before the first memory reading
+        for body in applicants.take(15):  # warm-up, before the first memory reading
             await client.post(path, json=body)
         before = memory_mb(pids)
-        latencies, errors, elapsed = await timed_requests(client, path, bodies, n, concurrency)
+        latencies, errors, elapsed = await timed_requests(client, path, applicants.take(n), n, concurrency)
     return {**summary(latencies, errors, elapsed, concurrency), "memory_mb_before": before,
             "memory_mb_after": memory_mb(pids)}

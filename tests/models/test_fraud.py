@@ -191,11 +191,16 @@ def test_the_one_row_path_gives_the_frame_paths_answer_exactly(fraud_data: tuple
 
 
 def test_the_one_row_path_is_exact_from_many_threads(fraud_model: FraudModel, fraud_data: tuple) -> None:
-    """``assess_one`` keeps LightGBM's single-row predictor per thread (it must not be shared):
-    threads scoring at once, two models alternating in each, still get ``assess``'s answer."""
+    """``assess_one`` from several threads at once, two models alternating in each, still gets
+    ``assess``'s answer: the tables are built once per model, and a model they don't cover keeps
+    LightGBM's single-row predictor per thread (it must not be shared)."""
     x, y, _ = fraud_data
-    other = FraudModel(n_estimators=20, num_threads=THREADS).fit(x.iloc[:3000], y[:3000])
-    sample = x.iloc[N_ROWS:N_ROWS + 120]
+    # The other model splits on a category, which the tables don't cover: LightGBM's path.
+    frame = x.assign(industry=_feature_frame(("industry",), len(x), np.random.default_rng(21))["industry"].to_numpy())
+    other = FraudModel(features=[*FRAUD_FEATURES, "industry"], n_estimators=20,
+                       num_threads=THREADS).fit(frame.iloc[:3000], y[:3000])
+    assert fraud_model._shap_tables() is not None and other._shap_tables() is None
+    sample = frame.iloc[N_ROWS:N_ROWS + 120]
     rows = sample.to_dict(orient="records")
     expected = {id(m): m.assess(sample).contributions[:, :-1].tolist() for m in (fraud_model, other)}
 
