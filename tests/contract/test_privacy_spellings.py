@@ -126,6 +126,18 @@ def test_a_malformed_grouped_value_of_a_personal_field_is_hidden_whole() -> None
     assert mask_text("tel １３８ １２３４ ５６７８ x") == "tel *** **** **** x"
 
 
+def test_a_malformed_value_is_hidden_whole_in_a_record_as_in_free_text() -> None:
+    # The audit's masked input and the stores mask a field as free text does: a short ID's
+    # first six digits may be a birth date, so no part of a malformed number is shown.
+    for field, value in (("owner_id_number", "19900307123"), ("owner_id_number", "11010119900307123"),
+                         ("owner_id_number", "110101/19900307/1234"), ("owner_phone", "138 1234 567"),
+                         ("owner_phone", "１３８１２３４５６７８"), ("owner_phone", "1381234567890")):
+        assert mask_value(field, value) == "*" * len(value), (field, value)
+        assert mask_text(f"{field}: {value} sent") == f"{field}: {'*' * len(value)} sent", (field, value)
+    assert mask_value("owner_id_number", "110101199003071234") == "110101********1234"
+    assert mask_value("owner_phone", "+86 138-1234-5678") == "+86 138-****-5678"
+
+
 def test_dates_amounts_and_times_written_with_separators_stay_readable() -> None:
     text = "at 2024-05-01 12:30:45, range 2024-05-01 - 2024-06-30, amount 1 500 000.00 CNY, rows 1 2 3"
     assert mask_text(text) == text

@@ -52,13 +52,6 @@ def key_id(key: bytes) -> str:
     return pseudonym("riskmodels-key-id", key)[:8]
 
 
-def _keep_ends(value: str, head: int, tail: int) -> str:
-    if len(value) <= head + tail:
-        # Too short to show any part safely: hide it all rather than reveal most of it.
-        return MASK * len(value)
-    return value[:head] + MASK * (len(value) - head - tail) + value[-tail:]
-
-
 # Well formed (ASCII digits only), or already masked: these keep the bank's partial mask.
 _ID = re.compile(r"[0-9]{6}(?:[0-9]{8}|\*{8})[0-9]{3}[0-9Xx]")
 _PHONE = re.compile(r"1[0-9]{2}(?:[0-9]{4}|\*{4})[0-9]{4}")
@@ -107,14 +100,16 @@ def _spelled_phone(value: str) -> str | None:
 def mask_id_number(value: str) -> str:
     """``110101199003071234`` → ``110101********1234``: the birth date is hidden. Written in
     groups, the same digits are hidden and the separators kept: ``110101 19900307 1234`` →
-    ``110101 ******** 1234``."""
-    return _spelled_id(value) or _keep_ends(value, 6, 4)
+    ``110101 ******** 1234``. Any other value is hidden whole (``mask_other``): a malformed
+    number has no part that is safe to show (a short one's first digits may be a birth date)."""
+    return _spelled_id(value) or mask_other(value)
 
 
 def mask_phone(value: str) -> str:
     """``13812345678`` → ``138****5678``. Written in groups or after China's calling code, the
-    same digits are hidden: ``+86 138-1234-5678`` → ``+86 138-****-5678``."""
-    return _spelled_phone(value) or _keep_ends(value, 3, 4)
+    same digits are hidden: ``+86 138-1234-5678`` → ``+86 138-****-5678``. Any other value
+    is hidden whole (``mask_other``), as in free text."""
+    return _spelled_phone(value) or mask_other(value)
 
 
 def mask_other(value: str) -> str:
