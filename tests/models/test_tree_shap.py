@@ -139,6 +139,12 @@ def test_categorical_splits_are_left_to_lightgbm() -> None:
     assert tables_for(booster) is None
 
 
+def test_no_rows_give_no_contributions(booster: lgb.Booster) -> None:
+    tables = tables_for(booster)
+    assert tables is not None
+    assert tables.contributions(np.zeros((0, N_FEATURES))).shape == (0, N_FEATURES + 1)
+
+
 def test_rows_of_the_wrong_width_are_refused(booster: lgb.Booster) -> None:
     tables = tables_for(booster)
     assert tables is not None

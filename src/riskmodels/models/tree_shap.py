@@ -193,7 +193,7 @@ def _accumulate(rows: np.ndarray, split_feature: np.ndarray, split_threshold: np
     block's rows (2.5x faster than row by row); every cell still gets its leaves' values added
     in the same order, so a row's numbers do not depend on the rows beside it."""
     n_rows, n_splits = rows.shape[0], len(split_feature)
-    block = min(BLOCK_ROWS, n_rows)
+    block = max(min(BLOCK_ROWS, n_rows), 1)  # at least 1: a range's step (no rows: no blocks)
     goes_left = np.empty((n_splits, block), dtype=np.bool_)
     pattern = np.empty(block, dtype=np.int64)
     for start in range(0, n_rows, block):
