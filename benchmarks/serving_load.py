@@ -34,19 +34,12 @@ class Applicants:
 
 
 def generated_bodies(n: int, seed: int) -> list[dict[str, Any]]:
-    """``n`` applications of a generated book as API bodies (JSON values: None for missing,
-    dates as ISO text)."""
-    import math
-
-    import pandas as pd
-
+    """``n`` applications of a generated book as API bodies (``tests._bodies.as_bodies``)."""
     from riskmodels.contract import APPLICATIONS
     from riskmodels.synth import generate_portfolio
+    from tests._bodies import as_bodies
 
-    frame = generate_portfolio(n, seed).applications[APPLICATIONS.names]
-    return [{k: None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-             else (v.date().isoformat() if isinstance(v, pd.Timestamp) else v)
-             for k, v in record.items()} for record in frame.to_dict(orient="records")]
+    return as_bodies(generate_portfolio(n, seed).applications[APPLICATIONS.names])
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -12,10 +12,14 @@ import pandas as pd
 from riskmodels.synth import reference_bodies
 
 
+def as_bodies(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Each row of a frame of applications as an API body (the benchmarks send these too)."""
+    return [{k: None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+             else (v.date().isoformat() if isinstance(v, pd.Timestamp) else v)
+             for k, v in record.items()} for record in frame.to_dict(orient="records")]
+
+
 def book_bodies(portfolio_dir: Path, n: int) -> list[dict[str, Any]]:
     """The first ``n`` applications of the book, plus the three reference customers first."""
     frame = pd.read_parquet(portfolio_dir / "applications.parquet").head(n)
-    rows = [{k: None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-             else (v.date().isoformat() if isinstance(v, pd.Timestamp) else v)
-             for k, v in record.items()} for record in frame.to_dict(orient="records")]
-    return [*reference_bodies().values(), *rows]
+    return [*reference_bodies().values(), *as_bodies(frame)]
