@@ -4,7 +4,8 @@ Scoring records and counts every application it decides. Building these statemen
 each one (five scalar subqueries, then SQLAlchemy's cache key of the whole) cost more CPU than
 the decision itself; built once, each call only binds its values. The counts statement has one
 variant per pattern of identifiers present (an absent one counts ``NULL``), each made on first
-use.
+use. A new application costs two statements: the insert (which does nothing for a request id
+already recorded) and one select of its counts and list check.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from riskmodels.links import tables as t
 from riskmodels.links.counts import VELOCITY_WINDOWS_US
@@ -25,19 +27,32 @@ _APPS = t.applications
 _AT = sa.bindparam("at", type_=sa.BigInteger)
 
 SEEN = sa.select(_APPS.c.applied_us).where(_APPS.c.request_id == sa.bindparam("request_id"))
-RECORD = _APPS.insert()
+# A request id recorded before (a retry, or another worker's transaction that won) keeps its
+# row: the insert does nothing and returns no row, and ``SEEN`` then reads its first time.
+# (RETURNING, not the row count: psycopg's is -1 here.)
+_RECORD: dict[str, sa.Insert] = {
+    "sqlite": sqlite.insert(_APPS).on_conflict_do_nothing(index_elements=["request_id"]).returning(_APPS.c.request_id),
+    "postgresql": postgresql.insert(_APPS).on_conflict_do_nothing(index_elements=["request_id"])
+    .returning(_APPS.c.request_id)}
+
+
+def record(dialect: str) -> sa.Insert:
+    """The insert of one application, returning its request id, or nothing when that request id
+    is recorded already."""
+    return _RECORD[dialect]
+
 
 _ENTRIES = t.list_entries.c
 # One bind per kind of identifier, not an expanding IN (which is compiled again on every call).
 LISTED_BINDS = tuple(f"hash_{kind.value}" for kind in IdentifierKind)
-LISTED = sa.select(_ENTRIES.entry_id).where(
+_LISTED = sa.exists().where(
     _ENTRIES.identifier_hash.in_([sa.bindparam(name) for name in LISTED_BINDS]),
     _ENTRIES.added_us <= _AT, _ENTRIES.expires_us > _AT,
-    sa.or_(_ENTRIES.removed_us.is_(None), _ENTRIES.removed_us > _AT)).limit(1)
+    sa.or_(_ENTRIES.removed_us.is_(None), _ENTRIES.removed_us > _AT))
 
 
 def listed_params(hashes: Mapping[IdentifierKind, str], at_us: int) -> dict[str, Any]:
-    """The values ``LISTED`` binds: the hashes present (an absent kind repeats one of them)."""
+    """The values the list check binds: the hashes present (an absent kind repeats one of them)."""
     present = list(hashes.values())
     return {"at": at_us, **{name: hashes.get(kind, present[0]) for name, kind in zip(LISTED_BINDS, IdentifierKind,
                                                                                      strict=True)}}
@@ -47,8 +62,9 @@ def listed_params(hashes: Mapping[IdentifierKind, str], at_us: int) -> dict[str,
 def counts(kinds: frozenset[IdentifierKind], owner: bool, application: bool) -> sa.Select[Any]:
     """One row: the shared counts of the identifier ``kinds`` present and, with an ``owner``,
     the velocity counts (``links.counts`` defines them), each a scalar subquery served by its
-    index. Binds: ``at``, ``owner``, one per kind present, ``application_id`` (when
-    ``application``) and ``since_<window>`` per velocity window."""
+    index, and ``listed``: whether any identifier is on a list in force. Binds: ``at``,
+    ``owner``, one per kind present, ``application_id`` (when ``application``),
+    ``since_<window>`` per velocity window and ``LISTED_BINDS``."""
     before = _APPS.c.applied_us < _AT
     others = _APPS.c.owner_hash != sa.bindparam("owner") if owner else sa.true()
     columns: dict[str, Any] = {}
@@ -64,12 +80,14 @@ def counts(kinds: frozenset[IdentifierKind], owner: bool, application: bool) -> 
             sa.select(sa.func.count(sa.distinct(sa.func.coalesce(_APPS.c.application_id, _APPS.c.request_id))))
             .where(_APPS.c.owner_hash == sa.bindparam("owner"), before, same,
                    _APPS.c.applied_us >= sa.bindparam(f"since_{name}", type_=sa.BigInteger)).scalar_subquery())
+    columns["listed"] = _LISTED
     return sa.select(*(c.label(n) for n, c in columns.items()))
 
 
 def counts_params(hashes: Mapping[IdentifierKind, str], at_us: int, application_id: str | None) -> dict[str, Any]:
     """The values ``counts`` binds for an application with ``hashes`` at ``at_us``."""
-    params: dict[str, Any] = {"at": at_us, **{k.value: h for k, h in hashes.items() if k in HASH_COLUMN}}
+    params = listed_params(hashes, at_us)
+    params.update({k.value: h for k, h in hashes.items() if k in HASH_COLUMN})
     owner = hashes.get(IdentifierKind.ID_NUMBER)
     if owner is not None:
         params["owner"] = owner

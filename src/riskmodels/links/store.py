@@ -19,7 +19,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError
 
 from riskmodels.config import Settings
 from riskmodels.contract.privacy import key_id
@@ -97,49 +96,42 @@ class LinkStore:
         its time: ``at`` (default now) plus its position in microseconds, so a batch's later
         row sees its earlier ones. A request id seen before keeps its first time and counts."""
         start = t.to_us(at or datetime.now(UTC))
-        try:
-            return self._observe_all(rows, start)
-        except IntegrityError:
-            # Another request recorded one of these request ids first (possible on PostgreSQL,
-            # where two transactions may both find it new): it is now seen, so this is a repeat.
-            return self._observe_all(rows, start)
-
-    def _observe_all(self, rows: Sequence[tuple[str, Mapping[str, Any]]], start_us: int) -> list[Observed]:
+        record = st.record(self._observations.dialect.name)
         with write_transaction(self._observations) as conn:
-            return [self._observe(conn, request_id, row, start_us + offset)
+            return [self._observe(conn, record, request_id, row, start + offset)
                     for offset, (request_id, row) in enumerate(rows)]
 
-    def _observe(self, conn: Connection, request_id: str, row: Mapping[str, Any], at_us: int) -> Observed:
+    def _observe(self, conn: Connection, record: sa.Insert, request_id: str, row: Mapping[str, Any],
+                 at_us: int) -> Observed:
         hashes = hashes_of(row, self._key)
         if IdentifierKind.ID_NUMBER not in hashes:
             raise LinkStoreError(f"owner_id_number must be given to link an application; got {row.get('owner_id_number')!r}")
-        seen = conn.execute(st.SEEN, {"request_id": request_id}).scalar_one_or_none()
-        new = seen is None
-        if seen is None:
-            conn.execute(st.RECORD, {
-                "request_id": request_id, "application_id": row.get("application_id"), "applied_us": at_us,
-                "owner_hash": hashes[IdentifierKind.ID_NUMBER],
-                **{c: hashes.get(k) for k, c in st.HASH_COLUMN.items()}})
-        else:
-            at_us = int(seen)
-        counts = self._counts(conn, hashes, at_us, _text(row.get("application_id")))
-        hit = conn.execute(st.LISTED, st.listed_params(hashes, at_us)).first() is not None
+        # Insert first: a new request id (the usual case) then needs no read to find it new. On
+        # PostgreSQL, an insert racing another transaction's waits for it and then does nothing.
+        new = conn.execute(record, {
+            "request_id": request_id, "application_id": row.get("application_id"), "applied_us": at_us,
+            "owner_hash": hashes[IdentifierKind.ID_NUMBER],
+            **{c: hashes.get(k) for k, c in st.HASH_COLUMN.items()}}).first() is not None
+        if not new:
+            at_us = int(conn.execute(st.SEEN, {"request_id": request_id}).scalar_one())
+        counts, hit = self._counts(conn, hashes, at_us, _text(row.get("application_id")))
         return Observed(request_id, t.from_us(at_us), counts, hit, new)
 
     def counts_at(self, row: Mapping[str, Any], at: datetime) -> LinkCounts:
         """The counts of an application carrying ``row``'s identifiers at ``at``, recording nothing."""
         with self.engine.connect() as conn:
-            return self._counts(conn, hashes_of(row, self._key), t.to_us(at), _text(row.get("application_id")))
+            return self._counts(conn, hashes_of(row, self._key), t.to_us(at), _text(row.get("application_id")))[0]
 
     def _counts(self, conn: Connection, hashes: Mapping[IdentifierKind, str], at_us: int,
-                application_id: str | None = None) -> LinkCounts:
+                application_id: str | None = None) -> tuple[LinkCounts, bool]:
+        """The counts at ``at_us`` and whether an identifier is on a list then."""
         owner = IdentifierKind.ID_NUMBER in hashes
         statement = st.counts(frozenset(k for k in hashes if k in st.HASH_COLUMN), owner,
                               owner and application_id is not None)
         got = conn.execute(statement, st.counts_params(hashes, at_us, application_id)).one()._mapping
         return LinkCounts(phone_shared_count=got["phone"], device_shared_count=got["device"],
                           address_shared_count=got["address"], applications_7d=got["applications_7d"],
-                          applications_30d=got["applications_30d"])
+                          applications_30d=got["applications_30d"]), bool(got["listed"])
 
     def in_place_rows(self, rows: Sequence[tuple[str, Mapping[str, Any]]],
                       at: datetime | None = None) -> list[dict[str, Any]]:
