@@ -156,10 +156,10 @@ class FraudModel(CalibratedGBM):
         parallelises over rows, so a second thread has no work for one row, and waking it
         costs more than the prediction (milliseconds when the cores are busy)."""
         encoded = self._encode(row)
-        if self._shap_tables() is not None:  # the frame path's code on one row: the same sums
-            contributions = self._contributions_of(encoded)
-        else:
-            contributions = one_row_contributions(self.booster_, encoded)
+        tables = self._shap_tables()
+        # The frame path's code on one row (the same sums), else LightGBM's single-row path.
+        contributions = tables.contributions(encoded) if tables is not None else \
+            one_row_contributions(self.booster_, encoded)
         raw = float(contributions.sum(axis=1)[0])  # as assess sums, so the rounding is the same
         slope, intercept = self.calibration_
         logit = float(slope * raw + intercept)
