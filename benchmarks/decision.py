@@ -31,10 +31,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from benchmarks.common import ROOT, a_card_config, booked, print_table, quiet, write_results
-from benchmarks.decision_frame import frame_throughput, print_frame
+from benchmarks.decision_frame import frame_throughput, print_frame, same_answer
 
 APPS, SEED, SAMPLE = 50_000, 20, 100
-TOLERANCE = 1e-12  # relative, on the floats decide and decide_frame both compute
 # A fixed pseudonym key: the benchmark times the HMAC, it protects nothing.
 BENCH_KEY = b"benchmark-pseudonym-key-0123456789abcdef"
 
@@ -85,11 +84,7 @@ def check_same_answers(bundle: Any, applications: list[dict[str, Any]]) -> int:
         one, batch = decision_row(decide(application, bundle)), frame.iloc[i].to_dict()
         for key in ROW_COLUMNS[1:]:  # not the request id, fresh per answer
             expected, got = one[key], batch[key]
-            if isinstance(expected, float) and not np.isnan(expected):
-                same = abs(got - expected) <= TOLERANCE * max(abs(expected), 1.0)
-            else:
-                same = got == expected or (expected is None and pd.isna(got))
-            if not same:
+            if not same_answer(expected, got):
                 raise AssertionError(f"decide and decide_frame differ on row {i}, {key}: {expected!r} vs {got!r}")
     return len(applications)
 

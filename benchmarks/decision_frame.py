@@ -56,7 +56,7 @@ def _without_tables(bundle: Any) -> Any:
     return dataclasses.replace(bundle, fraud=fraud)
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_answer(a: Any, b: Any) -> bool:
     """Equal, both missing, or floats within 1e-12 relative (the tables and ``pred_contrib``
     add the same SHAP terms in different orders, so the fraud score may differ in its last bits)."""
     if isinstance(a, float) and isinstance(b, float) and a == a and b == b:
@@ -66,7 +66,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def _differing_column(new: Any, old: Any, columns: Any) -> str | None:
     for key in columns:
-        same = [_same(a, b) for a, b in zip(new[key].tolist(), old[key].tolist())]
+        same = [same_answer(a, b) for a, b in zip(new[key].tolist(), old[key].tolist())]
         if not all(same):
             return f"{key}: row {same.index(False)}"
     return None
