@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskmodels.policy.facts import _FLAGS, _TEXT, RAW_FIELDS, ApplicationFacts
-from riskmodels.policy.pricing import _on_step, quote_rate
+from riskmodels.policy.facts import FLAG_FIELDS, RAW_FIELDS, TEXT_FIELDS, ApplicationFacts
+from riskmodels.policy.pricing import on_step, quote_rate
 from riskmodels.policy.schema import Policy
 
 FloatArray = np.ndarray  # float64, NaN when unknown
@@ -111,7 +111,7 @@ def fact_arrays(applications: pd.DataFrame, features: pd.DataFrame) -> FactArray
             column = features[f.name]
         else:
             raise ValueError(f"features must include {f.name!r} (see riskmodels.features); got none")
-        columns[f.name] = _text(column) if f.name in _TEXT else _flag(column) if f.name in _FLAGS else _number(column)
+        columns[f.name] = _text(column) if f.name in TEXT_FIELDS else _flag(column) if f.name in FLAG_FIELDS else _number(column)
     return FactArrays(columns, n)
 
 
@@ -149,7 +149,7 @@ def quote_rates(classes: np.ndarray, applicant_pd: FloatArray, policy: Policy) -
     capital = p.capital_ratio * p.hurdle_rate_pct if p.flat_capital_cost_pct is None else p.flat_capital_cost_pct
     # sum(components.values()) in their order: 0 + funding + operating + expected loss + capital + margin
     unrounded = (((0 + p.funding_cost_pct) + p.operating_cost_pct) + 100 * priced * p.lgd + capital) + p.margin_pct
-    # _on_step rounds with Python's round(), which numpy's does not always match: once per value.
+    # on_step rounds with Python's round(), which numpy's does not always match: once per value.
     unique, inverse = np.unique(unrounded, return_inverse=True)
-    on_step = np.array([_on_step(float(u), p.step_pct, p.rounding) for u in unique])[inverse]
-    return py_min(py_max(on_step, p.floor_pct), p.cap_pct)
+    stepped = np.array([on_step(float(u), p.step_pct, p.rounding) for u in unique])[inverse]
+    return py_min(py_max(stepped, p.floor_pct), p.cap_pct)

@@ -119,9 +119,10 @@ RAW_FIELDS = ("product", "requested_amount", "requested_term_months", "collatera
               "platform_agent_months", "platform_orders_12m", "platform_max_order_gap_days", "platform_max_month_share",
               "platform_commissions_12m", "platform_commission_forecast_12m")
 FEATURE_FIELDS = tuple(f.name for f in fields(ApplicationFacts) if f.name not in RAW_FIELDS)
-_TEXT = frozenset({"product", "collateral_type", "registry_status", "industry", "tax_grade"})
-_FLAGS = frozenset({"government_risk_sharing", "blacklist_hit", "environmental_violation", "eb_bad_record_3y"})
-CONVERTERS = {f.name: text if f.name in _TEXT else flag if f.name in _FLAGS else number
+# The facts read as text and as yes/no flags; every other one is a number.
+TEXT_FIELDS = frozenset({"product", "collateral_type", "registry_status", "industry", "tax_grade"})
+FLAG_FIELDS = frozenset({"government_risk_sharing", "blacklist_hit", "environmental_violation", "eb_bad_record_3y"})
+CONVERTERS = {f.name: text if f.name in TEXT_FIELDS else flag if f.name in FLAG_FIELDS else number
               for f in fields(ApplicationFacts)}
 
 

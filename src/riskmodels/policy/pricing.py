@@ -48,7 +48,8 @@ def priced_pd(risk_class: RiskClass, applicant_pd: float, source: PdSource,
     return applicant_pd, "applicant"
 
 
-def _on_step(value: float, step: float, rounding: str) -> float:
+def on_step(value: float, step: float, rounding: str) -> float:
+    """``value`` rounded to a multiple of ``step``: up, or to the nearest (``rounding``)."""
     steps = value / step
     # The small tolerance keeps 4.5 from becoming 4.55 through a binary-fraction remainder.
     count = math.ceil(steps - 1e-9) if rounding == "up" else math.floor(steps + 0.5 + 1e-9)
@@ -72,7 +73,7 @@ def quote_rate(risk_class: RiskClass, applicant_pd: float, policy: Policy) -> Pr
                       "expected_loss": 100 * pd * p.lgd, "capital_cost": capital, "margin": p.margin_pct}
         multiplier = None
     unrounded = sum(components.values())
-    rate = min(max(_on_step(unrounded, p.step_pct, p.rounding), p.floor_pct), p.cap_pct)
+    rate = min(max(on_step(unrounded, p.step_pct, p.rounding), p.floor_pct), p.cap_pct)
     bound: Literal["floor", "cap"] | None = "floor" if unrounded < p.floor_pct else "cap" if unrounded > p.cap_pct else None
     return PriceQuote(method=p.method, rate_pct=rate, unrounded_pct=unrounded, components=components, pd=pd,
                       pd_source=source, lgd=p.lgd if pd is not None else None, multiplier=multiplier,
