@@ -72,7 +72,7 @@ def test_only_the_link_stores_records_of_scored_applications_skip_the_fsync(
     assert _waits_for_disk(open_engine(url)) and not _waits_for_disk(open_engine(url, durable=False))
     store = LinkStore.open(url, b"k" * 32)
     try:  # lists (an officer's act) are written durably; each scored application's record is not
-        assert _waits_for_disk(store.engine) and not _waits_for_disk(store._observations)
+        assert _waits_for_disk(store.engine) and not _waits_for_disk(store.observations)
     finally:
         store.close()
         links.metadata.drop_all(store.engine)  # the server is shared: its key must not bind later tests

@@ -50,8 +50,9 @@ class LinkStore:
 
     def __init__(self, engine: Engine, key: bytes, observations: Engine | None = None) -> None:
         self.engine, self._key = engine, key
-        # Observations go through their own engine, which need not wait for the disk (``open``).
-        self._observations = observations or engine
+        # The records of scored applications go through their own engine, which need not wait
+        # for the disk (``open``); the lists, through ``engine``.
+        self.observations = observations or engine
         with schema_transaction(engine) as conn:
             t.metadata.create_all(conn)
             self._check_key(conn, key_id(key))
@@ -75,7 +76,7 @@ class LinkStore:
 
     def close(self) -> None:
         self.engine.dispose()
-        self._observations.dispose()
+        self.observations.dispose()
 
     def _check_key(self, conn: Connection, kid: str) -> None:
         stored = conn.execute(sa.select(t.meta.c.value).where(t.meta.c.name == "key_id")).scalar_one_or_none()
@@ -96,8 +97,8 @@ class LinkStore:
         its time: ``at`` (default now) plus its position in microseconds, so a batch's later
         row sees its earlier ones. A request id seen before keeps its first time and counts."""
         start = t.to_us(at or datetime.now(UTC))
-        record = st.record(self._observations.dialect.name)
-        with write_transaction(self._observations) as conn:
+        record = st.record(self.observations.dialect.name)
+        with write_transaction(self.observations) as conn:
             return [self._observe(conn, record, request_id, row, start + offset)
                     for offset, (request_id, row) in enumerate(rows)]
 
