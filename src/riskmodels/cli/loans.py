@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 import typer
 
@@ -98,10 +98,7 @@ def freeze(
     reason: Annotated[str, typer.Option(help="Why (the warning acted on).")],
 ) -> None:
     """Freeze the unused limit (the early-warning batch's action, taken by an officer); frozen already: unchanged."""
-    with _stores() as (loans, _):
-        facility = _refused(lambda: loans.freeze(facility_id, f"officer via CLI: {officer}", officer=officer,
-                                                 reason=_text("--reason", reason)))
-    typer.echo(facility.model_dump_json(indent=2))
+    _officers_act("freeze", facility_id, officer, reason)
 
 
 @loans_app.command("release")
@@ -111,9 +108,15 @@ def release(
     reason: Annotated[str, typer.Option(help="Why (the risk mitigated, 风险缓释).")],
 ) -> None:
     """Lift a freeze once the risk is mitigated (风险缓释); nothing frozen: unchanged."""
+    _officers_act("release", facility_id, officer, reason)
+
+
+def _officers_act(act: Literal["freeze", "release"], facility_id: str, officer: str, reason: str) -> None:
+    """Freeze or release a facility as ``officer`` for ``reason``, and print it."""
+    text = _text("--reason", reason)
     with _stores() as (loans, _):
-        facility = _refused(lambda: loans.release(facility_id, f"officer via CLI: {officer}", officer=officer,
-                                                  reason=_text("--reason", reason)))
+        change = loans.freeze if act == "freeze" else loans.release
+        facility = _refused(lambda: change(facility_id, f"officer via CLI: {officer}", officer=officer, reason=text))
     typer.echo(facility.model_dump_json(indent=2))
 
 
