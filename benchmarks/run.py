@@ -5,7 +5,7 @@
 Each runs in its own process (so none inherits another's memory) and prints its own table;
 results land in ``benchmarks/results/NAME.json``. The serving benchmark (``benchmarks.serving``)
 needs the champions of a trained store (``make demo``); it runs when they are there and is
-skipped, saying why, when they are not. Default sizes take about 5-10 minutes on 2 cores.
+skipped, saying why, when they are not. Default sizes take about 10-15 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ import time
 
 from benchmarks.common import ROOT
 
-# In this order; decision and monitor as soon as their modules are there.
-BENCHMARKS = tuple(name for name in ("generator", "training", "scoring", "decision", "monitor")
-                   if (ROOT / "benchmarks" / f"{name}.py").exists())
+# In this order. ``real_data`` needs the ``bench`` extra, which ``make bench`` installs.
+BENCHMARKS = ("generator", "training", "scoring", "decision", "monitor", "real_data")
 
 
 def champions_available() -> tuple[bool, str]:
