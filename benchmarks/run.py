@@ -19,6 +19,7 @@ from benchmarks.common import ROOT
 
 # In this order. ``real_data`` needs the ``bench`` extra, which ``make bench`` installs.
 BENCHMARKS = ("generator", "training", "scoring", "decision", "monitor", "real_data")
+SIZED = frozenset({"generator", "training", "scoring"})  # those with large sizes (``--full``)
 
 
 def champions_available() -> tuple[bool, str]:
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
         print(f"\n== {name}", flush=True)
         start = time.perf_counter()
-        command = [sys.executable, "-m", f"benchmarks.{name}", *(["--full"] if args.full and name != "serving" else [])]
+        command = [sys.executable, "-m", f"benchmarks.{name}", *(["--full"] if args.full and name in SIZED else [])]
         # Output goes straight to the terminal: each benchmark prints its own table. The
         # environment carries the offline switches (benchmarks.common sets them on import).
         done = subprocess.run(command, cwd=ROOT, check=False)
