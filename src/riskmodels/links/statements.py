@@ -6,6 +6,10 @@ the decision itself; built once, each call only binds its values. The counts sta
 variant per pattern of identifiers present (an absent one counts ``NULL``), each made on first
 use. A new application costs two statements: the insert (which does nothing for a request id
 already recorded) and one select of its counts and list check.
+
+They run on the driver's own cursor, as SQL text compiled once per database (``sql``): through
+SQLAlchemy's ``Connection`` the same two statements and their transaction cost about twice the
+CPU (0.29 against 0.16 ms per application on SQLite, in-process), on every decision.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.default import DefaultDialect
+from sqlalchemy.sql import ClauseElement
 
 from riskmodels.links import tables as t
 from riskmodels.links.counts import VELOCITY_WINDOWS_US
@@ -58,6 +65,10 @@ def listed_params(hashes: Mapping[IdentifierKind, str], at_us: int) -> dict[str,
                                                                                      strict=True)}}
 
 
+# An absent identifier counts NULL, written in the SQL (a literal would be a bind of its own).
+_NONE = sa.cast(sa.null(), sa.Integer)
+
+
 @cache
 def counts(kinds: frozenset[IdentifierKind], owner: bool, application: bool) -> sa.Select[Any]:
     """One row: the shared counts of the identifier ``kinds`` present and, with an ``owner``,
@@ -69,14 +80,14 @@ def counts(kinds: frozenset[IdentifierKind], owner: bool, application: bool) -> 
     others = _APPS.c.owner_hash != sa.bindparam("owner") if owner else sa.true()
     columns: dict[str, Any] = {}
     for kind, column in HASH_COLUMN.items():
-        columns[kind.value] = sa.literal(None, sa.Integer) if kind not in kinds else (
+        columns[kind.value] = _NONE if kind not in kinds else (
             sa.select(sa.func.count(sa.distinct(_APPS.c.owner_hash)))
             .where(_APPS.c[column] == sa.bindparam(kind.value), before, others).scalar_subquery())
     # Velocity counts the owner's other applications: the same application scored again (a new
     # request id, the loan system retrying or re-deciding) is not a new one.
     same = _APPS.c.application_id != sa.bindparam("application_id") if application else sa.true()
     for name in VELOCITY_WINDOWS_US:
-        columns[name] = sa.literal(None, sa.Integer) if not owner else (
+        columns[name] = _NONE if not owner else (
             sa.select(sa.func.count(sa.distinct(sa.func.coalesce(_APPS.c.application_id, _APPS.c.request_id))))
             .where(_APPS.c.owner_hash == sa.bindparam("owner"), before, same,
                    _APPS.c.applied_us >= sa.bindparam(f"since_{name}", type_=sa.BigInteger)).scalar_subquery())
@@ -95,3 +106,13 @@ def counts_params(hashes: Mapping[IdentifierKind, str], at_us: int, application_
     if application_id is not None:
         params["application_id"] = application_id
     return params
+
+
+@cache
+def sql(statement: ClauseElement, dialect: Dialect) -> str:
+    """``statement`` as SQL text for the driver of ``dialect``, its binds by name (``:name`` for
+    SQLite, whose SQLAlchemy default is positional; ``%(name)s`` for psycopg), so that a ``dict``
+    of ``*_params`` executes it."""
+    if dialect.paramstyle not in ("named", "pyformat") and isinstance(dialect, DefaultDialect):
+        dialect = type(dialect)(paramstyle="named")
+    return str(statement.compile(dialect=dialect))

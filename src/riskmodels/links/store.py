@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.interfaces import DBAPICursor
 
 from riskmodels.config import Settings
 from riskmodels.contract.privacy import key_id
@@ -27,7 +29,7 @@ from riskmodels.links import tables as t
 from riskmodels.links.counts import LinkCounts, in_place
 from riskmodels.links.identifiers import IdentifierKind, hashes_of
 from riskmodels.links.lists import Lists
-from riskmodels.stores import open_engine, redacted, schema_transaction, write_transaction
+from riskmodels.stores import driver_transaction, open_engine, redacted, schema_transaction
 
 
 class LinkStoreError(ValueError):
@@ -97,42 +99,34 @@ class LinkStore:
         its time: ``at`` (default now) plus its position in microseconds, so a batch's later
         row sees its earlier ones. A request id seen before keeps its first time and counts."""
         start = t.to_us(at or datetime.now(UTC))
-        record = st.record(self.observations.dialect.name)
-        with write_transaction(self.observations) as conn:
-            return [self._observe(conn, record, request_id, row, start + offset)
+        dialect = self.observations.dialect
+        with driver_transaction(self.observations, write=True) as cursor:
+            return [self._observe(cursor, dialect, request_id, row, start + offset)
                     for offset, (request_id, row) in enumerate(rows)]
 
-    def _observe(self, conn: Connection, record: sa.Insert, request_id: str, row: Mapping[str, Any],
+    def _observe(self, cursor: DBAPICursor, dialect: Dialect, request_id: str, row: Mapping[str, Any],
                  at_us: int) -> Observed:
         hashes = hashes_of(row, self._key)
         if IdentifierKind.ID_NUMBER not in hashes:
             raise LinkStoreError(f"owner_id_number must be given to link an application; got {row.get('owner_id_number')!r}")
         # Insert first: a new request id (the usual case) then needs no read to find it new. On
         # PostgreSQL, an insert racing another transaction's waits for it and then does nothing.
-        new = conn.execute(record, {
+        cursor.execute(st.sql(st.record(dialect.name), dialect), {
             "request_id": request_id, "application_id": row.get("application_id"), "applied_us": at_us,
             "owner_hash": hashes[IdentifierKind.ID_NUMBER],
-            **{c: hashes.get(k) for k, c in st.HASH_COLUMN.items()}}).first() is not None
+            **{c: hashes.get(k) for k, c in st.HASH_COLUMN.items()}})
+        new = cursor.fetchone() is not None
         if not new:
-            at_us = int(conn.execute(st.SEEN, {"request_id": request_id}).scalar_one())
-        counts, hit = self._counts(conn, hashes, at_us, _text(row.get("application_id")))
+            cursor.execute(st.sql(st.SEEN, dialect), {"request_id": request_id})
+            at_us = int(_row(cursor)[0])
+        counts, hit = _counts(cursor, dialect, hashes, at_us, _text(row.get("application_id")))
         return Observed(request_id, t.from_us(at_us), counts, hit, new)
 
     def counts_at(self, row: Mapping[str, Any], at: datetime) -> LinkCounts:
         """The counts of an application carrying ``row``'s identifiers at ``at``, recording nothing."""
-        with self.engine.connect() as conn:
-            return self._counts(conn, hashes_of(row, self._key), t.to_us(at), _text(row.get("application_id")))[0]
-
-    def _counts(self, conn: Connection, hashes: Mapping[IdentifierKind, str], at_us: int,
-                application_id: str | None = None) -> tuple[LinkCounts, bool]:
-        """The counts at ``at_us`` and whether an identifier is on a list then."""
-        owner = IdentifierKind.ID_NUMBER in hashes
-        statement = st.counts(frozenset(k for k in hashes if k in st.HASH_COLUMN), owner,
-                              owner and application_id is not None)
-        got = conn.execute(statement, st.counts_params(hashes, at_us, application_id)).one()._mapping
-        return LinkCounts(phone_shared_count=got["phone"], device_shared_count=got["device"],
-                          address_shared_count=got["address"], applications_7d=got["applications_7d"],
-                          applications_30d=got["applications_30d"]), bool(got["listed"])
+        with driver_transaction(self.engine, write=False) as cursor:
+            return _counts(cursor, self.engine.dialect, hashes_of(row, self._key), t.to_us(at),
+                           _text(row.get("application_id")))[0]
 
     def in_place_rows(self, rows: Sequence[tuple[str, Mapping[str, Any]]],
                       at: datetime | None = None) -> list[dict[str, Any]]:
@@ -145,6 +139,26 @@ class LinkStore:
         """Applications recorded."""
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(t.applications)).scalar_one())
+
+
+def _counts(cursor: DBAPICursor, dialect: Dialect, hashes: Mapping[IdentifierKind, str], at_us: int,
+            application_id: str | None) -> tuple[LinkCounts, bool]:
+    """The counts at ``at_us`` and whether an identifier is on a list then."""
+    owner = IdentifierKind.ID_NUMBER in hashes
+    statement = st.counts(frozenset(k for k in hashes if k in st.HASH_COLUMN), owner,
+                          owner and application_id is not None)
+    cursor.execute(st.sql(statement, dialect), st.counts_params(hashes, at_us, application_id))
+    got = dict(zip([column[0] for column in cursor.description], _row(cursor), strict=True))
+    return LinkCounts(phone_shared_count=got["phone"], device_shared_count=got["device"],
+                      address_shared_count=got["address"], applications_7d=got["applications_7d"],
+                      applications_30d=got["applications_30d"]), bool(got["listed"])
+
+
+def _row(cursor: DBAPICursor) -> Sequence[Any]:
+    row = cursor.fetchone()
+    if row is None:  # each statement read here answers one row
+        raise LinkStoreError("the link store answered no row where one was due")
+    return cast(Sequence[Any], row)
 
 
 def _text(value: Any) -> str | None:
