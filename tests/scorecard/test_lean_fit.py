@@ -113,7 +113,8 @@ def test_variance_inflation_is_the_stacked_regressions(fitted: ScorecardModel,
     values = woe.to_numpy()
     expected = []
     for j in range(len(names)):
-        others = np.column_stack([np.ones(len(values)), np.delete(values, j, axis=1)])
+        # In row order, as the buffer is: LAPACK's rounding follows the layout (the WoE is in column order).
+        others = np.ascontiguousarray(np.column_stack([np.ones(len(values)), np.delete(values, j, axis=1)]))
         residual = np.sum((values[:, j] - others @ np.linalg.lstsq(others, values[:, j], rcond=None)[0]) ** 2)
         total = np.sum((values[:, j] - values[:, j].mean()) ** 2)
         expected.append(total / residual if residual > 1e-12 * total else np.inf)

@@ -134,10 +134,11 @@ def woe_frame(process: BinningProcess, X: pd.DataFrame, variables: Sequence[str]
     Each column is the variable's own ``OptimalBinning.transform``, as ``BinningProcess.transform``
     computes it, written into one float matrix that the frame wraps without a copy: the process's
     transform builds every candidate's matrix and pandas copies it (a million-row B card holds
-    4M training rows), and a single block lets ``to_numpy`` return a view."""
+    4M training rows), and a single block lets ``to_numpy`` return a view. The matrix is in
+    column order, pandas' own: the held-out search gathers a few columns of it at a time."""
     names = list(variables)
     frame = as_binning_input(X, names, cfg)
-    woe = np.empty((len(frame), len(names)))
+    woe = np.empty((len(frame), len(names)), order="F")
     for i, name in enumerate(names):
         woe[:, i] = process.get_binned_variable(name).transform(
             frame[name], metric="woe", metric_special=EMPIRICAL, metric_missing=EMPIRICAL)

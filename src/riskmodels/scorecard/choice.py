@@ -31,7 +31,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from riskmodels.scorecard import binning
 from riskmodels.scorecard.config import MonotonicTrend, ScorecardConfig
-from riskmodels.scorecard.search import EXPECTED_COEF_SIGN, check_folds, criterion, logistic, stratified_subsample
+from riskmodels.scorecard.search import EXPECTED_COEF_SIGN, check_folds, criterion, held_out_fit, stratified_subsample
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -131,9 +131,8 @@ class _Folds:
             w_test = None if self.weight is None else self.weight[test]
             for i, C in enumerate(Cs):
                 if varying.any():
-                    model = logistic(C).fit(woe_train[:, varying], self.y[train], sample_weight=w_train)
-                    prob = model.predict_proba(woe_test[:, varying])[:, 1]
-                    coefs[i, varying] += model.coef_[0] / len(self.folds)
+                    coef, _, prob = held_out_fit(C, woe_train[:, varying], self.y[train], w_train, woe_test[:, varying])
+                    coefs[i, varying] += coef / len(self.folds)
                 else:
                     prob = np.full(len(test), np.average(self.y[train], weights=w_train))
                 values[i, k] = criterion(self.metric, self.y[test], prob, w_test)

@@ -47,8 +47,8 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from sklearn import config_context
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold, StratifiedShuffleSplit
 
 from riskmodels.scorecard.config import ScorecardConfig
@@ -122,6 +122,11 @@ class HeldOut:
     metric: str
     C: float
     fold_woe: list[tuple[FloatArray, FloatArray]] | None = None
+    # Per (fold, columns fitted): the fit's (coefficients, intercept). A fit of those columns plus
+    # one starts from it, the new coefficient at 0: the search adds one column at a time.
+    fits: dict[tuple[int, tuple[int, ...]], tuple[FloatArray, float]] = field(default_factory=dict)
+    # Per (fold, column): whether the column takes more than one value on the fold's training rows.
+    varies: dict[tuple[int, int], bool] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, woe: pd.DataFrame, y: IntArray, weight: FloatArray | None, cfg: ScorecardConfig,
@@ -130,7 +135,9 @@ class HeldOut:
         matrix = woe.to_numpy(dtype=float)
         if len(rows) < len(y):
             logger.info("held-out search on a stratified %s of %s training rows", f"{len(rows):,}", f"{len(y):,}")
-            matrix, y, weight = matrix[rows], y[rows], None if weight is None else weight[rows]
+            matrix, y, weight = _rows_of(matrix, rows), y[rows], None if weight is None else weight[rows]
+        # Each fit gathers its few columns' fold rows: from column order about 3x faster.
+        matrix = np.asfortranarray(matrix)
         folds = stratified_folds(y, cfg, repeats=repeats)
         # fold_woe bins the caller's rows: its folds are given in their positions.
         binned = None if fold_woe is None else fold_woe(list(woe.columns), [(rows[a], rows[b]) for a, b in folds])
@@ -151,19 +158,39 @@ class HeldOut:
         for k, (train, test) in enumerate(self.folds):
             w_train = None if self.weight is None else self.weight[train]
             w_test = None if self.weight is None else self.weight[test]
-            if self.fold_woe is None:
-                x_train, x_test = self.woe[np.ix_(train, cols)], self.woe[np.ix_(test, cols)]
-            else:
-                x_train, x_test = self.fold_woe[k][0][:, cols], self.fold_woe[k][1][:, cols]
-            varying = x_train.std(axis=0) > 0
+            varying = np.array([self._varies(k, j) for j in cols], dtype=bool)
             if varying.any():
-                model = logistic(self.C).fit(x_train[:, varying], self.y[train], sample_weight=w_train)
-                prob = model.predict_proba(x_test[:, varying])[:, 1]
-                mean_coef[varying] += model.coef_[0] / len(self.folds)
+                used = cols[varying]
+                if self.fold_woe is None:
+                    columns_used = self.woe[:, used]
+                    x_train, x_test = columns_used[train], columns_used[test]
+                else:
+                    x_train, x_test = self.fold_woe[k][0][:, used], self.fold_woe[k][1][:, used]
+                fitted = tuple(used.tolist())
+                start = self.fits.get((k, fitted[:-1]))
+                coef, intercept, prob = held_out_fit(self.C, x_train, self.y[train], w_train, x_test, start)
+                self.fits[(k, fitted)] = (coef, intercept)
+                mean_coef[varying] += coef / len(self.folds)
             else:
                 prob = np.full(len(test), np.average(self.y[train], weights=w_train))
             values[k] = criterion(self.metric, self.y[test], prob, w_test)
         return values, mean_coef
+
+    def _varies(self, fold: int, column: int) -> bool:
+        """A column binned into one bin on a fold's training rows carries nothing there."""
+        if (fold, column) not in self.varies:
+            values = (self.woe[:, column][self.folds[fold][0]] if self.fold_woe is None
+                      else self.fold_woe[fold][0][:, column])
+            self.varies[(fold, column)] = bool(values.max() > values.min())
+        return self.varies[(fold, column)]
+
+
+def _rows_of(matrix: FloatArray, rows: npt.NDArray[np.int64]) -> FloatArray:
+    """``matrix[rows]`` in column order, built a column at a time (no second copy of the rows)."""
+    out = np.empty((len(rows), matrix.shape[1]), order="F")
+    for j in range(matrix.shape[1]):
+        out[:, j] = matrix[:, j][rows]
+    return out
 
 
 def stratified_folds(y: IntArray, cfg: ScorecardConfig, purpose: str = "", repeats: int = 1
@@ -177,10 +204,29 @@ def stratified_folds(y: IntArray, cfg: ScorecardConfig, purpose: str = "", repea
 
 
 def criterion(metric: str, y: IntArray, prob: FloatArray, weight: FloatArray | None) -> float:
-    """The held-out criterion, higher is better: the AUC or minus the log-loss."""
+    """The held-out criterion, higher is better: the AUC or minus the log-loss.
+
+    Both are computed here on the arrays the fits gave (equal to scikit-learn's ``roc_auc_score``
+    and ``log_loss`` to rounding, which the tests check): scikit-learn's checks of its inputs took
+    a quarter of the held-out search's time on a 50,000-application A card."""
+    w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
     if metric == "roc_auc":
-        return float(roc_auc_score(y, prob, sample_weight=weight))
-    return -float(log_loss(y, prob, sample_weight=weight, labels=[0, 1]))
+        return _auc(y, prob, w)
+    eps = np.finfo(float).eps  # each class's probability clipped as scikit-learn clips it
+    log_bad, log_good = np.log(np.clip(prob, eps, 1 - eps)), np.log(np.clip(1 - prob, eps, 1 - eps))
+    return float(np.average(np.where(y == 1, log_bad, log_good), weights=w))
+
+
+def _auc(y: IntArray, prob: FloatArray, w: FloatArray) -> float:
+    """Weighted AUC, ties counting half: over the distinct probabilities in rising order, each
+    one's bad weight times the good weight below it plus half the good weight at it."""
+    order = np.argsort(prob, kind="stable")
+    p, bad = prob[order], w[order] * y[order]
+    good = w[order] - bad
+    starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+    bad_at, good_at = np.add.reduceat(bad, starts), np.add.reduceat(good, starts)
+    good_below = np.cumsum(good_at) - good_at
+    return float((bad_at * (good_below + 0.5 * good_at)).sum() / (bad_at.sum() * good_at.sum()))
 
 
 def stratified_subsample(y: IntArray, max_rows: int, seed: int) -> npt.NDArray[np.int64]:
@@ -201,8 +247,30 @@ def check_folds(y: IntArray, cfg: ScorecardConfig, purpose: str = "") -> None:
 
 
 def logistic(C: float) -> LogisticRegression:
-    """scikit-learn's logistic regression for the held-out fits (C inf: unpenalised)."""
-    return LogisticRegression(C=C, l1_ratio=0.0, solver="newton-cholesky", max_iter=200)
+    """scikit-learn's logistic regression for the held-out fits (C inf: unpenalised). Its
+    tolerance on the gradient is 1e-6, not the default 1e-4: a fit warm-started near the optimum
+    meets 1e-4 after one Newton step, with coefficients still 2e-4 away from it (cold fits
+    overshoot the default by far); at 1e-6 a warm fit takes two steps and lands within 1e-7."""
+    return LogisticRegression(C=C, l1_ratio=0.0, solver="newton-cholesky", tol=1e-6, max_iter=200)
+
+
+def held_out_fit(C: float, x_train: FloatArray, y_train: IntArray, w_train: FloatArray | None,
+                 x_test: FloatArray, start: tuple[FloatArray, float] | None = None
+                 ) -> tuple[FloatArray, float, FloatArray]:
+    """(coefficients, intercept, PDs of the test rows) of one held-out fit.
+
+    ``start``: the fit of all the columns but the last, whose coefficient starts at 0 (the
+    solver's warm start; Newton's steps from there are fewer). The search makes thousands of
+    these fits on finite WoE it built itself, so scikit-learn's per-call checks of its parameters
+    and of finite inputs are skipped (``config_context``)."""
+    model = logistic(C)
+    if start is not None:
+        model.set_params(warm_start=True)
+        model.coef_, model.intercept_ = np.append(start[0], 0.0)[None, :], np.array([start[1]])
+    with config_context(assume_finite=True, skip_parameter_validation=True):
+        model.fit(x_train, y_train, sample_weight=w_train)
+        prob = model.predict_proba(x_test)[:, 1]
+    return model.coef_[0], float(model.intercept_[0]), prob
 
 
 def score_statistics(woe: FloatArray, y: IntArray, weight: FloatArray | None, kept: Sequence[int],
