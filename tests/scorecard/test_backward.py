@@ -11,7 +11,8 @@ import pandas as pd
 
 from riskmodels.scorecard import ScorecardConfig, ScorecardModel
 from riskmodels.scorecard.config import SMALL_BOOK
-from riskmodels.scorecard.search import BACKWARD_REPEATS, REMOVAL_SE, Removal, stratified_folds
+from riskmodels.scorecard.held_out import stratified_folds
+from riskmodels.scorecard.search import BACKWARD_REPEATS, REMOVAL_SE, Removal
 
 from .conftest import SPECIAL_CODES, noise_book
 

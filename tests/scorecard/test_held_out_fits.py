@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
 
-from riskmodels.scorecard import search
+from riskmodels.scorecard import held_out
 
 
 @st.composite
@@ -34,9 +34,9 @@ def scored_rows(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray | N
 @settings(max_examples=200, deadline=None)
 def test_the_criterion_is_scikit_learns_auc_and_log_loss(rows: tuple[np.ndarray, np.ndarray, np.ndarray | None]) -> None:
     y, prob, weight = rows
-    assert search.criterion("roc_auc", y, prob, weight) == pytest.approx(
+    assert held_out.criterion("roc_auc", y, prob, weight) == pytest.approx(
         roc_auc_score(y, prob, sample_weight=weight), abs=1e-12)
-    assert search.criterion("neg_log_loss", y, prob, weight) == pytest.approx(
+    assert held_out.criterion("neg_log_loss", y, prob, weight) == pytest.approx(
         -log_loss(y, prob, sample_weight=weight, labels=[0, 1]), rel=1e-12, abs=1e-12)
 
 
@@ -51,8 +51,8 @@ def _woe_book(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def test_a_warm_started_fit_reaches_the_cold_fits_optimum(C: float) -> None:
     woe, y = _woe_book(4_000, seed=3)
     train, test = np.arange(3_000), np.arange(3_000, 4_000)
-    coef3, intercept3, _ = search.held_out_fit(C, woe[train][:, :3], y[train], None, woe[test][:, :3])
-    warm = search.held_out_fit(C, woe[train], y[train], None, woe[test], start=(coef3, intercept3))
+    coef3, intercept3, _ = held_out.held_out_fit(C, woe[train][:, :3], y[train], None, woe[test][:, :3])
+    warm = held_out.held_out_fit(C, woe[train], y[train], None, woe[test], start=(coef3, intercept3))
     cold = LogisticRegression(C=C, l1_ratio=0.0, solver="newton-cholesky", tol=1e-10, max_iter=200).fit(
         woe[train], y[train])
     np.testing.assert_allclose(warm[0], cold.coef_[0], atol=1e-6)
@@ -66,8 +66,8 @@ def test_a_column_with_one_value_on_a_fold_carries_nothing_there() -> None:
     woe, y = _woe_book(2_000, seed=5)
     folds = [(np.arange(1_000, 2_000), np.arange(0, 1_000)), (np.arange(0, 1_000), np.arange(1_000, 2_000))]
     woe[1_000:, 3] = 0.7  # constant on the first fold's training rows
-    held_out = search.HeldOut(np.asfortranarray(woe), y, None, folds, "roc_auc", math.inf)
-    values, coef = held_out.fold_values([0, 3])
-    alone, _ = held_out.fold_values([0])
+    judge = held_out.HeldOut(np.asfortranarray(woe), y, None, folds, "roc_auc", math.inf)
+    values, coef = judge.fold_values([0, 3])
+    alone, _ = judge.fold_values([0])
     assert values[0] == alone[0]
-    assert coef[1] == pytest.approx(held_out.fits[(1, (0, 3))][0][1] / 2)
+    assert coef[1] == pytest.approx(judge.fits[(1, (0, 3))][0][1] / 2)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from riskmodels.scorecard import ScorecardConfig, search
+from riskmodels.scorecard import ScorecardConfig, held_out, search
 
 
 def _book(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -31,7 +31,7 @@ def _cfg(method: str) -> ScorecardConfig:
 def test_the_subsample_keeps_the_event_rate_and_the_row_order(n: int, rate: float, cap: int, seed: int) -> None:
     y = (np.random.default_rng(seed).random(n) < rate).astype(np.int64)
     assume(n <= cap or np.bincount(y, minlength=2).min() >= 2)  # a stratified split needs two rows of each class
-    rows = search.stratified_subsample(y, cap, seed)
+    rows = held_out.stratified_subsample(y, cap, seed)
     assert len(rows) == min(n, cap)
     assert (np.diff(rows) > 0).all() and rows[0] >= 0 and rows[-1] < n
     # Stratified: the subsample's count of events is the book's share of it, to the nearest row.
@@ -48,10 +48,10 @@ def test_a_book_above_the_cap_is_searched_as_its_subsample_alone(monkeypatch: py
     def no_wald(names: list[str]) -> pd.Series:
         raise AssertionError("p_max is None: no Wald p-value is asked for")
 
-    monkeypatch.setattr(search, "MAX_SEARCH_ROWS", 1_200)
+    monkeypatch.setattr(held_out, "MAX_SEARCH_ROWS", 1_200)
     capped = searcher(woe, y, None, cfg, no_wald)
-    rows = search.stratified_subsample(y, 1_200, cfg.random_state)
-    monkeypatch.setattr(search, "MAX_SEARCH_ROWS", 10_000)
+    rows = held_out.stratified_subsample(y, 1_200, cfg.random_state)
+    monkeypatch.setattr(held_out, "MAX_SEARCH_ROWS", 10_000)
     alone = searcher(woe.iloc[rows].reset_index(drop=True), y[rows], None, cfg, no_wald)
     every_row = searcher(woe, y, None, cfg, no_wald)
 
@@ -64,7 +64,7 @@ def test_a_book_above_the_cap_is_searched_as_its_subsample_alone(monkeypatch: py
 
 def test_fold_binning_is_given_the_callers_rows_of_each_fold(monkeypatch: pytest.MonkeyPatch) -> None:
     woe, y = _book(2_000, seed=3)
-    monkeypatch.setattr(search, "MAX_SEARCH_ROWS", 700)
+    monkeypatch.setattr(held_out, "MAX_SEARCH_ROWS", 700)
     given_folds: list[tuple[np.ndarray, np.ndarray]] = []
 
     def fold_woe(names: list[str], folds: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -72,14 +72,14 @@ def test_fold_binning_is_given_the_callers_rows_of_each_fold(monkeypatch: pytest
         matrix = woe[names].to_numpy()
         return [(matrix[train], matrix[test]) for train, test in folds]
 
-    held_out = search.HeldOut.from_config(woe, y, None, _cfg("forward"), fold_woe)
-    rows = search.stratified_subsample(y, 700, 4)
-    assert len(held_out.y) == 700 and len(given_folds) == len(held_out.folds) == 5
-    for (train, test), (given_train, given_test) in zip(held_out.folds, given_folds, strict=True):
+    judge = held_out.HeldOut.from_config(woe, y, None, _cfg("forward"), fold_woe)
+    rows = held_out.stratified_subsample(y, 700, 4)
+    assert len(judge.y) == 700 and len(given_folds) == len(judge.folds) == 5
+    for (train, test), (given_train, given_test) in zip(judge.folds, given_folds, strict=True):
         # The binner reads the caller's rows; the fits read the subsample's labels of the same rows.
         np.testing.assert_array_equal(given_train, rows[train])
-        np.testing.assert_array_equal(y[given_train], held_out.y[train])
-        np.testing.assert_array_equal(y[given_test], held_out.y[test])
+        np.testing.assert_array_equal(y[given_train], judge.y[train])
+        np.testing.assert_array_equal(y[given_test], judge.y[test])
     np.testing.assert_array_equal(np.sort(np.concatenate([test for _, test in given_folds])), rows)
     # Binned on the caller's rows, the fold matrices are those rows' WoE.
-    np.testing.assert_array_equal(held_out.fold_woe[0][1], woe.to_numpy()[given_folds[0][1]])
+    np.testing.assert_array_equal(judge.fold_woe[0][1], woe.to_numpy()[given_folds[0][1]])

@@ -31,7 +31,8 @@ from sklearn.model_selection import StratifiedKFold
 
 from riskmodels.scorecard import binning
 from riskmodels.scorecard.config import MonotonicTrend, ScorecardConfig
-from riskmodels.scorecard.search import EXPECTED_COEF_SIGN, check_folds, criterion, held_out_fit, stratified_subsample
+from riskmodels.scorecard.held_out import check_folds, criterion, held_out_fit, stratified_subsample
+from riskmodels.scorecard.search import EXPECTED_COEF_SIGN
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

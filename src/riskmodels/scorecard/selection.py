@@ -41,16 +41,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from riskmodels.scorecard.config import ScorecardConfig
+from riskmodels.scorecard.held_out import FoldWoe, check_folds
 from riskmodels.scorecard.logistic import WoeLogisticRegression, variance_inflation
-from riskmodels.scorecard.search import (
-    EXPECTED_COEF_SIGN,
-    FoldWoe,
-    SearchResult,
-    Trial,
-    backward_search,
-    check_folds,
-    search,
-)
+from riskmodels.scorecard.search import EXPECTED_COEF_SIGN, SearchResult, Trial, backward_search, search
 
 logger = logging.getLogger(__name__)
 
