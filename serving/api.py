@@ -16,10 +16,10 @@ _ROUTERS = (routes_loans.router, routes_diligence.router)
 for _router in _ROUTERS:
     v1.include_router(_router)
 
-_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]  # a catch-all answers each
 
 
-@v1.api_route("/{rest:path}", methods=_METHODS, include_in_schema=False)
+@v1.api_route("/{rest:path}", methods=METHODS, include_in_schema=False)
 async def elsewhere(request: Request) -> Response:
     """Any other path or method under /v1: 404 or 405 as a problem (BentoML's own would be
     plain text, and would skip the key)."""

@@ -12,6 +12,12 @@ ahead of BentoML's and replace them:
   at ``/static_content``, offline) and its own start-up script; no validator badge (Swagger UI
   would fetch it from validator.swagger.io); a Content-Security-Policy lets the browser load
   nothing from anywhere else.
+
+Being mounted at ``/``, this app also answers every path that is neither BentoML's nor under
+``/v1``: a 404, or a 405 naming the methods allowed, as a problem with the request id, as ``/v1``
+answers (Starlette's own are plain text). BentoML passes a request to a mounted app only when one
+of its routes matches, so the last route here matches every path but those of BentoML's routed
+after this app (its static files).
 """
 
 from __future__ import annotations
@@ -23,14 +29,16 @@ from typing import Any
 
 from fastapi.openapi.utils import get_openapi
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route, get_route_path
+from starlette.types import Scope
 
-from serving.api import v1
-from serving.context import IDEMPOTENCY_KEY, REQUEST_ID
+from serving.api import METHODS, v1
+from serving.context import IDEMPOTENCY_KEY, REQUEST_ID, RequestContext
 from serving.idempotency import REPLAYED
-from serving.problems import PROBLEM_JSON
+from serving.problems import PROBLEM_JSON, problem_response
 
 TITLE = "riskmodels scoring API"
 DESCRIPTION = """Credit decisions for small and micro business loans (小微企业贷款): fraud score,
@@ -163,5 +171,30 @@ async def _spec(request: Request) -> Response:
     return Response(_spec_bytes(), media_type="application/json", headers={"X-Content-Type-Options": "nosniff"})
 
 
+_BENTOML_AFTER = ("/static_content", "/assets")  # BentoML's own routes after this app: its static files
+
+
+class _Elsewhere(Route):
+    """Matches every path but BentoML's static files (module docstring)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and not get_route_path(scope).startswith(_BENTOML_AFTER):
+            return Match.FULL, {"endpoint": self.endpoint, "path_params": {}}
+        return Match.NONE, {}
+
+
+async def _elsewhere(request: Request) -> Response:
+    """A path no route has (404), or a method its route does not take (405, with ``Allow``): the
+    routes are BentoML's (its router is the outermost, ``scope["router"]``) and this app's."""
+    routes = [*getattr(request.scope.get("router"), "routes", ()), *docs.routes]
+    allowed = sorted({method for route in routes if isinstance(route, Route) and not isinstance(route, _Elsewhere)
+                      and route.matches(request.scope)[0] == Match.PARTIAL for method in route.methods or ()})
+    if allowed:
+        return problem_response(request.scope, 405, f"{request.method} is not allowed on {request.url.path}; use "
+                                f"{', '.join(allowed)}", headers={"Allow": ", ".join(allowed)})
+    return problem_response(request.scope, 404, f"no route {request.url.path} (the API is under /v1; see /docs.json)")
+
+
 docs = Starlette(routes=[Route("/", _page), Route("/docs", _page), Route("/docs/swagger-init.js", _start),
-                         Route("/docs.json", _spec)])
+                         Route("/docs.json", _spec), _Elsewhere("/", _elsewhere, methods=METHODS)],
+                 middleware=[Middleware(RequestContext)])

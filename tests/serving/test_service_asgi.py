@@ -566,6 +566,33 @@ def test_other_paths_and_methods_under_v1_are_problems_too(app: InProcess, metho
         assert response.headers["allow"] == ("GET" if path.endswith("models") else "POST")
 
 
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("GET", "/no-such-page", 404),
+    ("POST", "/score/application", 404),  # the API is under /v1 only
+    ("GET", "/livez/extra", 404),
+    ("POST", "/docs.json", 405),
+    ("POST", "/livez", 405),  # BentoML's own route
+])
+def test_other_paths_and_methods_outside_v1_are_problems_too(app: InProcess, method: str, path: str,
+                                                             status: int) -> None:
+    response = app.portal.call(partial(app.client.request, method, path, headers={"X-Request-ID": "lost-1"}))
+    body = problem(response, status)
+    assert body.request_id == "lost-1"
+    assert (path in body.detail) and ("/v1" in body.detail if status == 404 else "POST" in body.detail)
+    if status == 405:
+        assert response.headers["allow"] == "GET, HEAD"
+
+
+def test_the_docs_page_still_gets_bentomls_static_files(app: InProcess) -> None:
+    """The catch-all outside /v1 leaves BentoML's routes after it alone: Swagger UI's files."""
+    page = app.get("/docs", headers={}).text
+    files = re.findall(r'(?:src|href)="\.(/static_content/[^"]+)"', page)
+    assert len(files) >= 3  # Swagger UI's script, its style sheet and the icon
+    for path in files:
+        response = app.get(path, headers={})
+        assert response.status_code == 200 and response.headers["content-type"] != "application/problem+json"
+
+
 def test_service_state_is_the_trained_store(app: InProcess, trained_store: Settings) -> None:
     assert Path(app.service.settings.home) == Path(trained_store.home)
     assert app.get("/readyz", headers={}).status_code == 200
