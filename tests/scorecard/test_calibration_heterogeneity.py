@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -23,11 +24,17 @@ def _book(rng: np.random.Generator, n: int, sigma: float) -> tuple[np.ndarray, n
     return z, (rng.random(n) < 1 / (1 + np.exp(-true))).astype(float)
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.floats(-12, 6), st.floats(0, 3))
-def test_the_one_row_pd_is_the_frame_pd(log_odds: float, sigma: float) -> None:
-    cal = _calibration(sigma)
-    assert cal.pd(log_odds) == pytest.approx(float(cal.pd(np.array([log_odds]))[0]), rel=1e-12, abs=1e-15)
+@settings(max_examples=100, deadline=None)
+@given(st.floats(-12, 6), st.floats(0.01, 3), st.floats(-1, 1), st.floats(0.5, 1.5),
+       st.lists(st.floats(-12, 6), min_size=1, max_size=40), st.integers(0, 40))
+def test_the_one_row_pd_is_the_frame_pd_to_the_bit(log_odds: float, sigma: float, c: float, d: float,
+                                                   others: list[float], at: int) -> None:
+    """A row scored alone (the service's one-row path) and the same row anywhere in a frame of any
+    size read the same PD, bit for bit: answers and batch files must agree."""
+    cal = dataclasses.replace(_calibration(sigma), mixture_intercept=c, mixture_slope=d)
+    frame = np.array(others[:at] + [log_odds] + others[at:])
+    alone = cal.pd(log_odds)
+    assert alone == float(cal.pd(np.array([log_odds]))[0]) == float(cal.pd(frame)[min(at, len(others))])
 
 
 @settings(max_examples=60, deadline=None)

@@ -74,10 +74,16 @@ def _expit(x: float) -> float:
 
 
 def logistic_normal_pd(log_odds: FloatArray, sigma: float) -> FloatArray:
-    """``E[expit(log_odds + sigma * Z)]`` for every row."""
-    nodes, weights = (np.asarray(v) for v in _standard_normal_nodes())
+    """``E[expit(log_odds + sigma * Z)]`` for every row.
+
+    The nodes are added one at a time, element by element: a row's PD is then the same bits
+    whatever else is in the array (a sum along an axis rounds by the array's shape, and a B
+    answer scored alone differed from the same row in a batch in the 17th digit)."""
+    nodes, weights = _standard_normal_nodes()
     x = np.asarray(log_odds, dtype=float)
-    out: FloatArray = (_sigmoid(x[..., None] + sigma * nodes) * weights).sum(axis=-1)
+    out: FloatArray = np.zeros_like(x)
+    for node, weight in zip(nodes, weights, strict=True):
+        out += weight * _sigmoid(x + sigma * node)
     return out
 
 
@@ -133,9 +139,14 @@ class Calibration:
         if isinstance(line_log_odds_bad, float | int):
             if sigma == 0:
                 return _expit(float(line_log_odds_bad))
-            centre = c + d * float(line_log_odds_bad)
-            nodes, weights = _standard_normal_nodes()  # plain Python: the one-row serving path
-            return sum(w * _expit(centre + sigma * x) for x, w in zip(nodes, weights, strict=True))
+            # The one-row path: the nodes in one array, then summed in logistic_normal_pd's order,
+            # so a row scored alone has the PD it has in a frame, to the bit.
+            nodes, weights = _standard_normal_nodes()
+            at_nodes = _sigmoid((c + d * float(line_log_odds_bad)) + sigma * np.asarray(nodes)).tolist()
+            total = 0.0
+            for weight, value in zip(weights, at_nodes, strict=True):
+                total += weight * value
+            return total
         x = np.asarray(line_log_odds_bad, dtype=float)
         return _sigmoid(x) if sigma == 0 else logistic_normal_pd(c + d * x, sigma)
 
