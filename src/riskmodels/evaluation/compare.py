@@ -106,16 +106,19 @@ class ModelComparison:
     champion: Calibration
 
 
-def calibration_of(y: np.ndarray, model: ScoredRows, relevel: bool = False) -> Calibration:
-    hl = hosmer_lemeshow(y, model.pd, external=True, relevel=relevel).p_value
+def calibration_of(y: np.ndarray, model: ScoredRows, relevel: bool = False,
+                   independent: np.ndarray | None = None) -> Calibration:
+    """``independent``: the rows Hosmer-Lemeshow counts (``SplitData.independent``); None: every row."""
+    rows = slice(None) if independent is None else independent
+    hl = hosmer_lemeshow(y[rows], model.pd[rows], external=True, relevel=relevel).p_value
     failures = None
     if model.classes is not None:
         failures = len(jeffreys_test(y, model.pd, model.classes, model.class_order).failures)
     return Calibration(hl, failures)
 
 
-def compare_models(y: ArrayLike, challenger: ScoredRows, champion: ScoredRows, relevel: bool = False
-                   ) -> ModelComparison:
+def compare_models(y: ArrayLike, challenger: ScoredRows, champion: ScoredRows, relevel: bool = False,
+                   independent: np.ndarray | None = None) -> ModelComparison:
     """The challenger against the champion on the same rows: paired DeLong on the PDs, PSI of
     the points (of the PDs when either model has no scale), calibration of each (Hosmer-Lemeshow
     on the PDs' shape alone with ``relevel``, as the gates judge through-the-cycle PDs)."""
@@ -128,5 +131,5 @@ def compare_models(y: ArrayLike, challenger: ScoredRows, champion: ScoredRows, r
     else:
         base, new = champion.pd, challenger.pd
     return ModelComparison(len(y_arr), int(y_arr.sum()), delong_paired(y_arr, challenger.pd, champion.pd),
-                           psi(base, new).total, calibration_of(y_arr, challenger, relevel),
-                           calibration_of(y_arr, champion, relevel))
+                           psi(base, new).total, calibration_of(y_arr, challenger, relevel, independent),
+                           calibration_of(y_arr, champion, relevel, independent))

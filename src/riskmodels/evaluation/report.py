@@ -72,6 +72,9 @@ class SplitData:
     pd: np.ndarray  # probability of bad
     score: np.ndarray  # points, higher = safer
     oracle_pd: np.ndarray | None = None  # the true probability, when known (simulated data)
+    # The rows Hosmer-Lemeshow may count as independent draws (a boolean mask): one snapshot per
+    # account where an account has several (a B card's months). None: every row.
+    independent: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         # Positional arrays: a pandas index must not realign rows between y, pd and score.
@@ -80,6 +83,18 @@ class SplitData:
                 object.__setattr__(self, name, as_1d(getattr(self, name), name))
         arrays = {"y": self.y, "pd": self.pd, "score": self.score}
         check_lengths(**arrays, **({"oracle_pd": self.oracle_pd} if self.oracle_pd is not None else {}))
+        if self.independent is not None:
+            mask = np.asarray(self.independent)
+            if mask.dtype != bool or mask.shape != self.y.shape:
+                raise ValueError(f"independent must be a boolean mask of the {len(self.y)} rows; got dtype "
+                                 f"{mask.dtype}, shape {mask.shape}")
+            object.__setattr__(self, "independent", mask)
+
+    def hl_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(y, pd) of the rows Hosmer-Lemeshow counts."""
+        if self.independent is None:
+            return self.y, self.pd
+        return self.y[self.independent], self.pd[self.independent]
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,7 @@ class SplitEvaluation:
     bad_rates: calibration.BadRateByClass
     herfindahl: float
     oracle_auc: float | None
+    hl_rows: int | None = None  # the rows Hosmer-Lemeshow counted, when not every row (SplitData.independent)
 
 
 @dataclass(frozen=True)
@@ -136,12 +152,13 @@ def _evaluate_one(s: SplitData, cls: np.ndarray, order: list[object], external: 
     oracle = metrics.auc(s.y, s.oracle_pd) if s.oracle_pd is not None else None
     return SplitEvaluation(
         n=len(s.y), bad_rate=float(np.mean(s.y)), mean_pd=float(np.mean(s.pd)), auc=metrics.auc_confidence(s.y, s.pd), ks=metrics.ks(s.y, s.pd),
-        hosmer_lemeshow=calibration.hosmer_lemeshow(s.y, s.pd, external=external),
-        hosmer_lemeshow_shape=calibration.hosmer_lemeshow(s.y, s.pd, external=external, relevel=True),
+        hosmer_lemeshow=calibration.hosmer_lemeshow(*s.hl_rows(), external=external),
+        hosmer_lemeshow_shape=calibration.hosmer_lemeshow(*s.hl_rows(), external=external, relevel=True),
         jeffreys=calibration.jeffreys_test(s.y, s.pd, cls, order, alpha),
         binomial=calibration.binomial_test(s.y, s.pd, cls, order, alpha),
         bad_rates=calibration.bad_rate_by_class(s.y, cls, order),
-        herfindahl=calibration.herfindahl(cls), oracle_auc=oracle)
+        herfindahl=calibration.herfindahl(cls), oracle_auc=oracle,
+        hl_rows=None if s.independent is None else int(s.independent.sum()))
 
 
 def _flat(name: str, e: SplitEvaluation) -> dict[str, float]:
@@ -152,6 +169,8 @@ def _flat(name: str, e: SplitEvaluation) -> dict[str, float]:
            "jeffreys_failures": len(e.jeffreys.failures), "binomial_failures": len(e.binomial.failures),
            "class_monotone": e.bad_rates.monotone, "herfindahl": e.herfindahl}
     flat = {f"{name}_{k}": float(v) for k, v in out.items()}
+    if e.hl_rows is not None:
+        flat[f"{name}_hl_rows"] = float(e.hl_rows)
     if e.oracle_auc is not None:
         flat[f"oracle_{name}_auc"] = e.oracle_auc
         flat[f"{name}_auc_to_oracle"] = e.auc.auc / e.oracle_auc

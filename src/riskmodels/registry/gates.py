@@ -9,6 +9,7 @@ file in force when it is approved. Both record which file it was: its path and S
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +122,8 @@ def check_gates(metrics: dict[str, float], gates: PromotionGates) -> list[GateRe
     auc, psi, hl, mono = (value(m) for m in ("oot_auc", "psi_train_oot", hl_metric, "oot_class_monotone"))
     hl_name = "Hosmer-Lemeshow p on OOT" + (" (shape: level set to the OOT default rate" + _level(metrics) + ")"
                                             if gates.oot_hl_relevelled else "")
+    if "oot_hl_rows" in metrics:  # an account's snapshots counted once (evaluation.SplitData.independent)
+        hl_name += f" (one row per account: {metrics['oot_hl_rows']:,.0f} of {metrics.get('oot_n', math.nan):,.0f})"
     results = [
         gate("min_oot_auc", "oot_auc", None if auc is None else auc >= gates.min_oot_auc,
              f"oot_auc {auc or 0:.4f} vs minimum {gates.min_oot_auc}"),

@@ -51,9 +51,10 @@ def scored_rows(spec: dict[str, Any], rows: pd.DataFrame) -> ScoredRows:
 
 
 def compare_with_champion(name: str, spec: dict[str, Any], oot_rows: pd.DataFrame, event: np.ndarray,
-                          bank: BankGates) -> ComparisonRecord:
+                          bank: BankGates, independent: np.ndarray | None = None) -> ComparisonRecord:
     """The new model against today's champion of ``name``, both scored on ``oot_rows`` (the new
-    run's out-of-time rows, with their bad ``event``)."""
+    run's out-of-time rows, with their bad ``event``; Hosmer-Lemeshow counts the ``independent``
+    rows, as the run's own evaluation does)."""
     try:
         champion_spec, champion = registry.load_spec(name, registry.CHAMPION)
     except registry.ModelNotFound:
@@ -70,7 +71,7 @@ def compare_with_champion(name: str, spec: dict[str, Any], oot_rows: pd.DataFram
         return ComparisonRecord(status=NOT_COMPARABLE, champion_version=champion.version, n=n, events=events,
                                 note=f"the champion's spec cannot be scored by this code: {exc}")
     relevel = bank.for_model(name).oot_hl_relevelled  # judged as the gate judges it
-    result = compare_models(event, scored_rows(spec, oot_rows), theirs, relevel)
+    result = compare_models(event, scored_rows(spec, oot_rows), theirs, relevel, independent)
     return ComparisonRecord(
         status="compared", champion_version=champion.version, n=result.n, events=result.events,
         challenger_auc=result.auc.auc_a, champion_auc=result.auc.auc_b, auc_diff=result.auc.diff,
@@ -124,10 +125,10 @@ def description(name: str, trainer: str, data: DataRecord, metrics: dict[str, fl
 
 def register_with_governance(name: str, spec: dict[str, Any], example_rows: pd.DataFrame, metrics: dict[str, float],
                              oot_rows: pd.DataFrame, oot_event: np.ndarray, data: DataRecord,
-                             bank: BankGates) -> Registration:
+                             bank: BankGates, oot_independent: np.ndarray | None = None) -> Registration:
     """Judge, compare, log and register ``spec`` in the active run (see the module's docstring)."""
     verdict = judge(name, metrics, bank)
-    comparison = compare_with_champion(name, spec, oot_rows, oot_event, bank)
+    comparison = compare_with_champion(name, spec, oot_rows, oot_event, bank, oot_independent)
     run_id = registry.active_run_id()
     registry.log_artifact_text(json.dumps(bank.for_model(name).model_dump(mode="json"), indent=1), GATES_ARTIFACT)
     registry.log_artifact_text(json.dumps(verdict.record(), indent=1), VERDICT_ARTIFACT)

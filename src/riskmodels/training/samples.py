@@ -73,10 +73,12 @@ def account_sample(rows: pd.DataFrame, truth: pd.DataFrame | None, cfg: Scorecar
     # The raw rows are kept for the model's input example and the out-of-time comparison only.
     out_of_time = (split_by_month(labelled[cfg.date_column], cfg.split) == "oot").to_numpy()
     held = np.union1d(np.arange(min(EXAMPLE_ROWS, len(labelled))), np.flatnonzero(out_of_time))
+    # Keys of an account and a date: rows are an account's snapshots over time, not independent.
+    accounts = labelled[keys[0]].to_numpy() if len(keys) > 1 else None
     return ScorecardSample(features=feature_builder(table)(labelled),
                            event=(labelled[cfg.target].to_numpy(dtype=int) == cfg.event_value).astype(int),
                            dates=labelled[cfg.date_column], input_rows=labelled.iloc[held], oracle_pd=oracle,
-                           input_positions=held)
+                           input_positions=held, accounts=accounts)
 
 
 @dataclass(frozen=True)
