@@ -150,10 +150,11 @@ def _order_by_score(classes: Mapping[str, np.ndarray], splits: Mapping[str, Spli
 def _evaluate_one(s: SplitData, cls: np.ndarray, order: list[object], external: bool,
                   alpha: float) -> SplitEvaluation:
     oracle = metrics.auc(s.y, s.oracle_pd) if s.oracle_pd is not None else None
+    hl_y, hl_pd = s.hl_rows()
     return SplitEvaluation(
         n=len(s.y), bad_rate=float(np.mean(s.y)), mean_pd=float(np.mean(s.pd)), auc=metrics.auc_confidence(s.y, s.pd), ks=metrics.ks(s.y, s.pd),
-        hosmer_lemeshow=calibration.hosmer_lemeshow(*s.hl_rows(), external=external),
-        hosmer_lemeshow_shape=calibration.hosmer_lemeshow(*s.hl_rows(), external=external, relevel=True),
+        hosmer_lemeshow=calibration.hosmer_lemeshow(hl_y, hl_pd, external=external),
+        hosmer_lemeshow_shape=calibration.hosmer_lemeshow(hl_y, hl_pd, external=external, relevel=True),
         jeffreys=calibration.jeffreys_test(s.y, s.pd, cls, order, alpha),
         binomial=calibration.binomial_test(s.y, s.pd, cls, order, alpha),
         bad_rates=calibration.bad_rate_by_class(s.y, cls, order),

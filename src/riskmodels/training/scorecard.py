@@ -341,14 +341,16 @@ def log_calibration(fitted: FittedScorecard) -> None:
 
 
 def register_scorecard(fitted: FittedScorecard, sample: ScorecardSample, model_name: str, input_table: str,
-                       metrics: dict[str, float], data: DataRecord, bank: BankGates) -> Registration:
+                       metrics: dict[str, float], data: DataRecord, bank: BankGates,
+                       oot_independent: np.ndarray | None = None) -> Registration:
     """Log the compiled spec as a pyfunc model and register it, judged by the bank's gates and
-    compared with the champion on the out-of-time rows (``training.governance``)."""
+    compared with the champion on the out-of-time rows (``training.governance``), Hosmer-Lemeshow
+    on the rows the run's own evaluation counted (``oot_independent``)."""
     spec = make_spec("scorecard", input_table, fitted.model.compiled_.to_spec(), fitted.bands)
     registry.log_artifact_text(json.dumps(spec, ensure_ascii=False, indent=1), "model/compiled_spec.json")
     oot = (fitted.split == "oot").to_numpy()
     return register_with_governance(model_name, spec, sample.input_example(), metrics,
-                                    sample.inputs(oot), sample.event[oot], data, bank, sample.independent_rows(oot))
+                                    sample.inputs(oot), sample.event[oot], data, bank, oot_independent)
 
 
 def split_frames(sample: ScorecardSample, split: pd.Series) -> dict[str, pd.DataFrame]:
@@ -420,7 +422,8 @@ def train_and_register(kind: str, cfg: ScorecardPipelineConfig, sample: Scorecar
                      data_fingerprint)
         log_quality_reports(quality_reports)
         log_scorecard_evidence(fitted, evaluation, cfg.model_name, sections)
-        registration = register_scorecard(fitted, sample, cfg.model_name, input_table, metrics, data, bank)
+        registration = register_scorecard(fitted, sample, cfg.model_name, input_table, metrics, data, bank,
+                                          evaluation.splits["oot"].independent)
         report = registry.artifact_location(VALIDATION_REPORT)
     log.info("%s v%s: oot_auc %.4f", cfg.model_name, registration.version, metrics["oot_auc"])
     return training_result(kind, cfg.model_name, run_id, metrics, registration, quality_reports, report, related)
