@@ -1,6 +1,7 @@
-"""Hosmer-Lemeshow counts only the rows that are independent draws (one snapshot per account),
-in a run's evaluation and in its comparison with the champion alike; the rest of the evaluation
-keeps every row."""
+"""The tests that assume independent draws (Hosmer-Lemeshow, Jeffreys, binomial, the class
+order's Fisher test) count only the rows that are (one snapshot per account), in a run's
+evaluation and in its comparison with the champion alike; the rest of the evaluation keeps every
+row."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pytest
 from scipy.special import expit
 
 from riskmodels.evaluation import SplitData, evaluate_splits
-from riskmodels.evaluation.calibration import hosmer_lemeshow
+from riskmodels.evaluation.calibration import bad_rate_by_class, binomial_test, hosmer_lemeshow, jeffreys_test
 from riskmodels.evaluation.compare import ScoredRows, compare_models
+
+BANDS = [("A", 80.0), ("B", 60.0), ("C", 40.0), ("D", -np.inf)]  # on the test score, 100 - 300 PD
 
 
 def _accounts_book(seed: int, accounts: int = 3_000, months: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -26,28 +29,49 @@ def _accounts_book(seed: int, accounts: int = 3_000, months: int = 4) -> tuple[n
     return y, pd_, first
 
 
-def test_the_evaluation_counts_only_the_independent_rows_for_hosmer_lemeshow() -> None:
+def _classes(pd_: np.ndarray) -> np.ndarray:
+    score = 100 - 300 * pd_
+    return np.select([score >= low for _, low in BANDS[:-1]], [name for name, _ in BANDS[:-1]], "D")
+
+
+def test_the_evaluation_counts_only_the_independent_rows_in_its_calibration_and_class_tests() -> None:
     y, pd_, first = _accounts_book(3)
     every = SplitData(y=y, pd=pd_, score=100 - 300 * pd_)
     one_each = SplitData(y=y, pd=pd_, score=100 - 300 * pd_, independent=first)
-    plain = evaluate_splits({"train": every, "oot": every}).metrics
-    counted = evaluate_splits({"train": every, "oot": one_each}).metrics
-    assert counted["oot_hl_pvalue"] == hosmer_lemeshow(y[first], pd_[first], external=True).p_value
-    assert counted["oot_hl_shape_pvalue"] == hosmer_lemeshow(y[first], pd_[first], external=True,
-                                                             relevel=True).p_value
-    assert counted["oot_hl_rows"] == first.sum() and "oot_hl_rows" not in plain
+    plain = evaluate_splits({"train": every, "oot": every}, bands=BANDS)
+    counted = evaluate_splits({"train": every, "oot": one_each}, bands=BANDS)
+    got, oot = counted.metrics, counted.details["oot"]
+    assert got["oot_hl_pvalue"] == hosmer_lemeshow(y[first], pd_[first], external=True).p_value
+    assert got["oot_hl_shape_pvalue"] == hosmer_lemeshow(y[first], pd_[first], external=True,
+                                                         relevel=True).p_value
+    order = list(counted.class_order)
+    cls = _classes(pd_)
+    assert oot.jeffreys.table.equals(jeffreys_test(y[first], pd_[first], cls[first], order).table)
+    assert oot.binomial.table.equals(binomial_test(y[first], pd_[first], cls[first], order).table)
+    assert oot.bad_rates.table.equals(bad_rate_by_class(y[first], cls[first], order).table)
+    assert got["oot_calibration_rows"] == first.sum() and "oot_calibration_rows" not in plain.metrics
     # Everything else still reads every row.
-    assert counted["oot_n"] == len(y) and counted["oot_auc"] == plain["oot_auc"]
-    # Four copies of each draw make the test four times as sure: the plain p is the smaller.
-    assert plain["oot_hl_pvalue"] < counted["oot_hl_pvalue"]
+    assert got["oot_n"] == len(y) and got["oot_auc"] == plain.metrics["oot_auc"]
+    assert got["oot_herfindahl"] == plain.metrics["oot_herfindahl"]
+    # Four copies of each draw make the tests four times as sure: the plain p-values are the smaller.
+    assert plain.metrics["oot_hl_pvalue"] < got["oot_hl_pvalue"]
+    # So do Jeffreys' for a class with more bads than its PD says (p below one half).
+    every_p, counted_p = plain.details["oot"].jeffreys.table["p_value"], oot.jeffreys.table["p_value"]
+    short = every_p < 0.5
+    assert short.any() and (every_p[short] < counted_p[short]).all()
 
 
 def test_the_champion_comparison_counts_the_same_rows() -> None:
     y, pd_, first = _accounts_book(4)
-    champion = ScoredRows(np.clip(pd_ * 1.1, 0, 1))
-    result = compare_models(y, ScoredRows(pd_), champion, independent=first)
+    # A champion whose PDs are too low by a fifth: Jeffreys fails some of its classes.
+    champion = ScoredRows(pd_ * 0.8, classes=_classes(pd_), class_order=tuple(n for n, _ in BANDS))
+    challenger = ScoredRows(pd_, classes=_classes(pd_), class_order=champion.class_order)
+    result = compare_models(y, challenger, champion, independent=first)
     assert result.challenger.hl_pvalue == hosmer_lemeshow(y[first], pd_[first], external=True).p_value
     assert result.champion.hl_pvalue == hosmer_lemeshow(y[first], champion.pd[first], external=True).p_value
+    counted = jeffreys_test(y[first], champion.pd[first], _classes(pd_)[first], champion.class_order)
+    every = jeffreys_test(y, champion.pd, _classes(pd_), champion.class_order)
+    assert result.champion.jeffreys_failures == len(counted.failures) < len(every.failures)
     assert result.n == len(y)  # the AUC test and the PSI keep every row
 
 

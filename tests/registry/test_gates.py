@@ -151,9 +151,10 @@ def test_worse_than_the_champion_is_a_significant_auc_loss_or_a_calibration_the_
     assert worse_than_champion(ComparisonRecord(status="no incumbent"), GATES, rules) == []
 
 
-def test_the_hosmer_lemeshow_gate_says_when_it_counted_one_row_per_account() -> None:
-    """A B card's test counts each account's earliest OOT snapshot; its gate line says how many."""
-    line = {r.gate: r for r in check_gates({**PASSING, "oot_n": 29_113.0, "oot_hl_rows": 8_290.0}, GATES)}
-    assert line["min_oot_hl_pvalue"].passed
-    assert "(one row per account: 8,290 of 29,113)" in line["min_oot_hl_pvalue"].detail
-    assert "per account" not in {r.gate: r for r in check_gates(PASSING, GATES)}["min_oot_hl_pvalue"].detail
+def test_the_calibration_gates_say_when_they_counted_one_row_per_account() -> None:
+    """A B card's tests count each account's earliest OOT snapshot; the gate lines say how many."""
+    line = {r.gate: r for r in check_gates({**PASSING, "oot_n": 29_113.0, "oot_calibration_rows": 8_290.0}, GATES)}
+    for gate in ("min_oot_hl_pvalue", "max_oot_jeffreys_failures"):
+        assert line[gate].passed
+        assert "(one row per account: 8,290 of 29,113)" in line[gate].detail
+    assert all("per account" not in r.detail for r in check_gates(PASSING, GATES))

@@ -108,12 +108,13 @@ class ModelComparison:
 
 def calibration_of(y: np.ndarray, model: ScoredRows, relevel: bool = False,
                    independent: np.ndarray | None = None) -> Calibration:
-    """``independent``: the rows Hosmer-Lemeshow counts (``SplitData.independent``); None: every row."""
+    """``independent``: the rows Hosmer-Lemeshow and Jeffreys count (``SplitData.independent``); None: every row."""
     rows = slice(None) if independent is None else independent
     hl = hosmer_lemeshow(y[rows], model.pd[rows], external=True, relevel=relevel).p_value
     failures = None
     if model.classes is not None:
-        failures = len(jeffreys_test(y, model.pd, model.classes, model.class_order).failures)
+        failures = len(jeffreys_test(y[rows], model.pd[rows], np.asarray(model.classes)[rows],
+                                     model.class_order).failures)
     return Calibration(hl, failures)
 
 

@@ -72,8 +72,8 @@ class SplitData:
     pd: np.ndarray  # probability of bad
     score: np.ndarray  # points, higher = safer
     oracle_pd: np.ndarray | None = None  # the true probability, when known (simulated data)
-    # The rows Hosmer-Lemeshow may count as independent draws (a boolean mask): one snapshot per
-    # account where an account has several (a B card's months). None: every row.
+    # The rows the calibration and class tests may count as independent draws (a boolean mask):
+    # one snapshot per account where an account has several (a B card's months). None: every row.
     independent: np.ndarray | None = None
 
     def __post_init__(self) -> None:
@@ -90,11 +90,10 @@ class SplitData:
                                  f"{mask.dtype}, shape {mask.shape}")
             object.__setattr__(self, "independent", mask)
 
-    def hl_rows(self) -> tuple[np.ndarray, np.ndarray]:
-        """(y, pd) of the rows Hosmer-Lemeshow counts."""
-        if self.independent is None:
-            return self.y, self.pd
-        return self.y[self.independent], self.pd[self.independent]
+    def counted(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (one per row) on the rows the tests that assume independent draws count:
+        Hosmer-Lemeshow, Jeffreys, the binomial test and the class order's Fisher test."""
+        return values if self.independent is None else values[self.independent]
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,9 @@ class SplitEvaluation:
     bad_rates: calibration.BadRateByClass
     herfindahl: float
     oracle_auc: float | None
-    hl_rows: int | None = None  # the rows Hosmer-Lemeshow counted, when not every row (SplitData.independent)
+    # The rows the calibration and class tests counted, when not every row (SplitData.independent);
+    # n, AUC, KS, the mean PD and the Herfindahl index read every row.
+    calibration_rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -150,16 +151,16 @@ def _order_by_score(classes: Mapping[str, np.ndarray], splits: Mapping[str, Spli
 def _evaluate_one(s: SplitData, cls: np.ndarray, order: list[object], external: bool,
                   alpha: float) -> SplitEvaluation:
     oracle = metrics.auc(s.y, s.oracle_pd) if s.oracle_pd is not None else None
-    hl_y, hl_pd = s.hl_rows()
+    y, pd_, classes = s.counted(s.y), s.counted(s.pd), s.counted(cls)
     return SplitEvaluation(
         n=len(s.y), bad_rate=float(np.mean(s.y)), mean_pd=float(np.mean(s.pd)), auc=metrics.auc_confidence(s.y, s.pd), ks=metrics.ks(s.y, s.pd),
-        hosmer_lemeshow=calibration.hosmer_lemeshow(hl_y, hl_pd, external=external),
-        hosmer_lemeshow_shape=calibration.hosmer_lemeshow(hl_y, hl_pd, external=external, relevel=True),
-        jeffreys=calibration.jeffreys_test(s.y, s.pd, cls, order, alpha),
-        binomial=calibration.binomial_test(s.y, s.pd, cls, order, alpha),
-        bad_rates=calibration.bad_rate_by_class(s.y, cls, order),
+        hosmer_lemeshow=calibration.hosmer_lemeshow(y, pd_, external=external),
+        hosmer_lemeshow_shape=calibration.hosmer_lemeshow(y, pd_, external=external, relevel=True),
+        jeffreys=calibration.jeffreys_test(y, pd_, classes, order, alpha),
+        binomial=calibration.binomial_test(y, pd_, classes, order, alpha),
+        bad_rates=calibration.bad_rate_by_class(y, classes, order),
         herfindahl=calibration.herfindahl(cls), oracle_auc=oracle,
-        hl_rows=None if s.independent is None else int(s.independent.sum()))
+        calibration_rows=None if s.independent is None else int(s.independent.sum()))
 
 
 def _flat(name: str, e: SplitEvaluation) -> dict[str, float]:
@@ -170,8 +171,8 @@ def _flat(name: str, e: SplitEvaluation) -> dict[str, float]:
            "jeffreys_failures": len(e.jeffreys.failures), "binomial_failures": len(e.binomial.failures),
            "class_monotone": e.bad_rates.monotone, "herfindahl": e.herfindahl}
     flat = {f"{name}_{k}": float(v) for k, v in out.items()}
-    if e.hl_rows is not None:
-        flat[f"{name}_hl_rows"] = float(e.hl_rows)
+    if e.calibration_rows is not None:
+        flat[f"{name}_calibration_rows"] = float(e.calibration_rows)
     if e.oracle_auc is not None:
         flat[f"oracle_{name}_auc"] = e.oracle_auc
         flat[f"{name}_auc_to_oracle"] = e.auc.auc / e.oracle_auc
@@ -261,6 +262,13 @@ def _stability(result: EvaluationResult, current: str) -> Section | None:
     return Section(Bilingual("稳定性", "Stability"), tuple(body))
 
 
+def _counted(e: SplitEvaluation) -> str:
+    """Which rows the tests counted, when not every row (an account's snapshots once)."""
+    if e.calibration_rows is None:
+        return ""
+    return f"one row per account: {e.calibration_rows:,} of {e.n:,} rows · 每个账户一行：{e.n:,} 行中的 {e.calibration_rows:,} 行"
+
+
 def _calibration(result: EvaluationResult, current: str) -> Section:
     hl_rows = [[name, e.hosmer_lemeshow.statistic, e.hosmer_lemeshow.dof, e.hosmer_lemeshow.p_value,
                 Badge.verdict(e.hosmer_lemeshow.p_value >= 0.05)] for name, e in result.details.items()]
@@ -274,9 +282,10 @@ def _calibration(result: EvaluationResult, current: str) -> Section:
                                  style.title(f"各等级校准（{current}）", f"Calibration by class ({current})"))
     alpha = e.jeffreys.alpha
     return Section(Bilingual("校准", "Calibration"), (
-        Heading(Bilingual("Hosmer-Lemeshow 检验（PD 十分位）", "Hosmer-Lemeshow (PD deciles)")),
+        Heading(Bilingual("Hosmer-Lemeshow 检验（PD 十分位）", "Hosmer-Lemeshow (PD deciles)"),
+                aside="; ".join(f"{name}: {_counted(d)}" for name, d in result.details.items() if _counted(d))),
         Table.of(["split 样本", "statistic 统计量", "dof 自由度", "p-value p 值", "p ≥ 0.05"], hl_rows),
-        Heading(Bilingual(f"{current} 样本上的各等级检验", f"Per class on {current}")),
+        Heading(Bilingual(f"{current} 样本上的各等级检验", f"Per class on {current}"), aside=_counted(e)),
         Text(Bilingual(f"单侧检验，原假设“该等级 PD 未被低估”，显著性水平 α = {alpha}：Jeffreys 检验"
                        "（Beta(d+½, n−d+½) 后验，欧洲央行方法）与精确二项检验。",
                        f"One-sided tests of H0 \"the class PD is not underestimated\" at α = {alpha}: Jeffreys "
@@ -294,7 +303,8 @@ def _classes(result: EvaluationResult, current: str) -> Section:
         noise = [f"{a} → {b}" for a, b in e.bad_rates.reversals if (a, b) not in e.bad_rates.violations]
         within = f"; reversal within noise (Fisher p ≥ 0.05): {', '.join(noise)}" if noise else ""
         title = Markup('{}: <span class="badge {}">{}</span>').format(name, verdict.kind, verdict.text)
-        body += [Heading(title, aside=f"Herfindahl {e.herfindahl:.3f}{within}"),
+        counted = f"; bad rates {_counted(e)}" if e.calibration_rows is not None else ""
+        body += [Heading(title, aside=f"Herfindahl {e.herfindahl:.3f}{within}{counted}"),
                  Table.of(["class 等级", "n 样本数", "share 占比", "bads 坏样本", "bad rate 坏样本率"],
                           [[r["class"], r["n"], pct(r["share"]), r["bads"], pct(r["bad_rate"])]
                            for _, r in t.iterrows()])]

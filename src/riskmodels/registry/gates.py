@@ -122,8 +122,10 @@ def check_gates(metrics: dict[str, float], gates: PromotionGates) -> list[GateRe
     auc, psi, hl, mono = (value(m) for m in ("oot_auc", "psi_train_oot", hl_metric, "oot_class_monotone"))
     hl_name = "Hosmer-Lemeshow p on OOT" + (" (shape: level set to the OOT default rate" + _level(metrics) + ")"
                                             if gates.oot_hl_relevelled else "")
-    if "oot_hl_rows" in metrics:  # an account's snapshots counted once (evaluation.SplitData.independent)
-        hl_name += f" (one row per account: {metrics['oot_hl_rows']:,.0f} of {metrics.get('oot_n', math.nan):,.0f})"
+    # An account's snapshots counted once by the calibration tests (evaluation.SplitData.independent).
+    counted = (f" (one row per account: {metrics['oot_calibration_rows']:,.0f} of {metrics.get('oot_n', math.nan):,.0f})"
+               if "oot_calibration_rows" in metrics else "")
+    hl_name += counted
     results = [
         gate("min_oot_auc", "oot_auc", None if auc is None else auc >= gates.min_oot_auc,
              f"oot_auc {auc or 0:.4f} vs minimum {gates.min_oot_auc}"),
@@ -138,7 +140,7 @@ def check_gates(metrics: dict[str, float], gates: PromotionGates) -> list[GateRe
     jeffreys = value("oot_jeffreys_failures")
     if gates.max_oot_jeffreys_failures is not None and jeffreys is not None:
         results.append(GateResult("max_oot_jeffreys_failures", jeffreys <= gates.max_oot_jeffreys_failures,
-                                  f"{jeffreys:.0f} classes with an underestimated PD (Jeffreys) vs maximum "
+                                  f"{jeffreys:.0f} classes with an underestimated PD (Jeffreys{counted}) vs maximum "
                                   f"{gates.max_oot_jeffreys_failures}"))
     return results
 

@@ -97,7 +97,8 @@ class ScorecardSample:
             raise ValueError(f"accounts must have {n} rows; got {len(self.accounts)}")
 
     def independent_rows(self, rows: np.ndarray) -> np.ndarray | None:
-        """Of the rows where the boolean mask ``rows`` is true, those Hosmer-Lemeshow may count as
+        """Of the rows where the boolean mask ``rows`` is true, those the calibration and class
+        tests (Hosmer-Lemeshow, Jeffreys, binomial, the class order's Fisher) may count as
         independent draws: each account's earliest (None: every row, when rows do not repeat an
         account). An account's snapshots a month apart share most of its next six months, so they
         are not the independent draws the test assumes, and its p-value came out too small (on
