@@ -12,6 +12,7 @@ from scipy.special import expit
 from riskmodels.evaluation import SplitData, evaluate_splits
 from riskmodels.evaluation.calibration import bad_rate_by_class, binomial_test, hosmer_lemeshow, jeffreys_test
 from riskmodels.evaluation.compare import ScoredRows, compare_models
+from riskmodels.evaluation.report import validation_report
 
 BANDS = [("A", 80.0), ("B", 60.0), ("C", 40.0), ("D", -np.inf)]  # on the test score, 100 - 300 PD
 
@@ -59,6 +60,17 @@ def test_the_evaluation_counts_only_the_independent_rows_in_its_calibration_and_
     every_p, counted_p = plain.details["oot"].jeffreys.table["p_value"], oot.jeffreys.table["p_value"]
     short = every_p < 0.5
     assert short.any() and (every_p[short] < counted_p[short]).all()
+
+
+def test_the_report_says_which_rows_the_tests_counted() -> None:
+    y, pd_, first = _accounts_book(6, accounts=500)
+    every = SplitData(y=y, pd=pd_, score=100 - 300 * pd_)
+    page = validation_report(evaluate_splits({"train": every, "oot": SplitData(y=y, pd=pd_, score=every.score,
+                                                                              independent=first)}, bands=BANDS))
+    assert "oot: one row per account: 500 of 2,000 rows" in page  # beside Hosmer-Lemeshow
+    assert page.count("one row per account: 500 of 2,000 rows") == 3  # and beside the class tests and bad rates
+    plain = validation_report(evaluate_splits({"train": every, "oot": every}, bands=BANDS))
+    assert "one row per account" not in plain
 
 
 def test_the_champion_comparison_counts_the_same_rows() -> None:
