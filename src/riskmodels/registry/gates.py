@@ -123,9 +123,9 @@ def check_gates(metrics: dict[str, float], gates: PromotionGates) -> list[GateRe
     hl_name = "Hosmer-Lemeshow p on OOT" + (" (shape: level set to the OOT default rate" + _level(metrics) + ")"
                                             if gates.oot_hl_relevelled else "")
     # An account's snapshots counted once by the calibration tests (evaluation.SplitData.independent).
-    counted = (f" (one row per account: {metrics['oot_calibration_rows']:,.0f} of {metrics.get('oot_n', math.nan):,.0f})"
+    counted = (f"one row per account: {metrics['oot_calibration_rows']:,.0f} of {metrics.get('oot_n', math.nan):,.0f}"
                if "oot_calibration_rows" in metrics else "")
-    hl_name += counted
+    hl_name += f" ({counted})" if counted else ""
     results = [
         gate("min_oot_auc", "oot_auc", None if auc is None else auc >= gates.min_oot_auc,
              f"oot_auc {auc or 0:.4f} vs minimum {gates.min_oot_auc}"),
@@ -136,11 +136,12 @@ def check_gates(metrics: dict[str, float], gates: PromotionGates) -> list[GateRe
     ]
     if gates.require_monotone_classes:
         results.append(gate("require_monotone_classes", "oot_class_monotone", None if mono is None else mono >= 1.0,
-                            "bad rate by class " + ("monotone" if (mono or 0) >= 1.0 else "NOT monotone")))
+                            "bad rate by class " + ("monotone" if (mono or 0) >= 1.0 else "NOT monotone")
+                            + (f" ({counted})" if counted else "")))
     jeffreys = value("oot_jeffreys_failures")
     if gates.max_oot_jeffreys_failures is not None and jeffreys is not None:
         results.append(GateResult("max_oot_jeffreys_failures", jeffreys <= gates.max_oot_jeffreys_failures,
-                                  f"{jeffreys:.0f} classes with an underestimated PD (Jeffreys{counted}) vs maximum "
+                                  f"{jeffreys:.0f} classes with an underestimated PD (Jeffreys{', ' + counted if counted else ''}) vs maximum "
                                   f"{gates.max_oot_jeffreys_failures}"))
     return results
 
