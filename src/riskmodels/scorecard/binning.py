@@ -78,9 +78,37 @@ def variable_fit_params(cfg: ScorecardConfig, name: str) -> dict[str, Any]:
     return params
 
 
+class DeferredStatisticsBinningProcess(BinningProcess):  # type: ignore[misc]  # optbinning is untyped
+    """optbinning's ``BinningProcess``, except that a fit without ``selection_criteria`` or
+    ``fixed_variables`` computes no per-variable statistics (IV, Gini, divergences and the quality
+    score's tests between bins): ``summary()`` computes them, the same, when asked.
+
+    optbinning computes them on every fit to select on, and we select ourselves
+    (``scorecard.selection``, with IV from ``information_values``). A scorecard fit runs ten
+    processes (the card, the search's folds, the calibration's refits), and the statistics nobody
+    read took about a tenth of the A card's fit. Overrides optbinning 1.0.0's private
+    ``_binning_selection_criteria`` (optbinning is pinned in constraints.txt); the test against
+    the stock process (``tests/scorecard/test_binning_statistics.py``) catches a release that
+    moves it."""
+
+    def _binning_selection_criteria(self) -> None:
+        if self.selection_criteria is not None or self.fixed_variables is not None:
+            super()._binning_selection_criteria()
+            return
+        self._support = np.full(self._n_variables, True, dtype=bool)
+        self._is_updated = True  # the statistics are owed: summary() computes them first
+
+    def summary(self) -> pd.DataFrame:
+        if self._is_updated:
+            super()._binning_selection_criteria()
+            self._is_updated = False
+        summary: pd.DataFrame = super().summary()
+        return summary
+
+
 def make_binning_process(cfg: ScorecardConfig, variables: Sequence[str]) -> BinningProcess:
     """An unfitted ``BinningProcess`` over ``variables`` with the config's options."""
-    return BinningProcess(
+    return DeferredStatisticsBinningProcess(
         variable_names=list(variables),
         categorical_variables=[v for v in variables if v in cfg.categorical_features] or None,
         min_bin_size=cfg.min_bin_size,
