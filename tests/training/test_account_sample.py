@@ -11,6 +11,7 @@ import pytest
 
 from riskmodels.data.splits import split_by_month
 from riskmodels.training import load_config
+from riskmodels.training.accounts import COLLECTION_CARD
 from riskmodels.training.samples import account_sample
 from riskmodels.training.scorecard import EXAMPLE_ROWS, ScorecardPipelineConfig
 
@@ -35,12 +36,12 @@ def test_the_out_of_time_rows_are_the_labelled_tables_own(snapshots: pd.DataFram
         sample.inputs(training_row)
 
 
-def test_a_b_cards_calibration_tests_count_each_accounts_earliest_snapshot_once(snapshots: pd.DataFrame,
-                                                                               portfolio_dir: Path) -> None:
-    """Snapshots of one account share its next months: Hosmer-Lemeshow counts one per account, the
-    earliest in the rows asked about. A C card's collection cases count every row."""
+def test_a_b_cards_calibration_tests_count_each_accounts_earliest_snapshot_once(snapshots: pd.DataFrame) -> None:
+    """Snapshots of one account share its next months: the calibration tests count one per
+    account, the earliest in the rows asked about."""
     cfg = load_config(ScorecardPipelineConfig, "behavior")
-    sample = account_sample(snapshots, None, cfg, "behavior_snapshots", ["account_id", "snapshot_date"], "", True)
+    sample = account_sample(snapshots, None, cfg, "behavior_snapshots", ["account_id", "snapshot_date"], "", True,
+                            "account_id")
     labelled = snapshots[snapshots[cfg.target].notna()].reset_index(drop=True)
     oot = (split_by_month(sample.dates, cfg.split) == "oot").to_numpy()
     independent = sample.independent_rows(oot)
@@ -52,7 +53,23 @@ def test_a_b_cards_calibration_tests_count_each_accounts_earliest_snapshot_once(
     assert (counted.set_index("account_id")["snapshot_date"] == earliest[counted["account_id"]]).all()
     assert len(counted) < len(rows)  # the demo book's accounts have several out-of-time months
 
-    collection = load_config(ScorecardPipelineConfig, "collection")
-    cases = account_sample(pd.read_parquet(portfolio_dir / "collection_cases.parquet"), None, collection,
-                           "collection_cases", ["case_id"], "", True)
-    assert cases.independent_rows(np.ones(len(cases.event), dtype=bool)) is None
+
+def test_a_c_cards_calibration_tests_count_each_accounts_earliest_case_once(portfolio_dir: Path) -> None:
+    """An account that falls into collection again is the same borrower: its cases count once."""
+    cfg = load_config(ScorecardPipelineConfig, "collection")
+    cases = pd.read_parquet(portfolio_dir / "collection_cases.parquet")
+    sample = account_sample(cases, None, cfg, COLLECTION_CARD.table, list(COLLECTION_CARD.keys), "", True,
+                            COLLECTION_CARD.account)
+    labelled = cases[cases[cfg.target].notna()].reset_index(drop=True)
+    oot = (split_by_month(sample.dates, cfg.split) == "oot").to_numpy()
+    independent = sample.independent_rows(oot)
+    assert independent is not None
+    rows = labelled[oot].reset_index(drop=True)
+    counted = rows[independent]
+    assert counted["account_id"].is_unique and set(counted["account_id"]) == set(rows["account_id"])
+    earliest = rows.groupby("account_id")[cfg.date_column].min()
+    assert (counted.set_index("account_id")[cfg.date_column] == earliest[counted["account_id"]]).all()
+    assert len(counted) < len(rows)  # the demo book's accounts fall into collection more than once
+    # Without an account column every row counts.
+    assert account_sample(cases, None, cfg, COLLECTION_CARD.table, list(COLLECTION_CARD.keys), "",
+                          True).independent_rows(oot) is None

@@ -61,10 +61,13 @@ def fraud_sample(applications: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.D
 
 
 def account_sample(rows: pd.DataFrame, truth: pd.DataFrame | None, cfg: ScorecardPipelineConfig, table: str,
-                   keys: list[str], truth_column: str, truth_is_event: bool) -> ScorecardSample:
+                   keys: list[str], truth_column: str, truth_is_event: bool,
+                   account: str | None = None) -> ScorecardSample:
     """Labelled rows of a B or C card's table (snapshots, collection cases). The bad event is
     ``target == cfg.event_value``; the truth holds the probability of the event
-    (``truth_is_event``) or of its opposite (the C card's cure)."""
+    (``truth_is_event``) or of its opposite (the C card's cure). ``account``: the column naming
+    the account of each row, when an account has several rows (its monthly snapshots, its
+    collection cases), which are then not independent draws for the calibration tests."""
     labelled = rows[rows[cfg.target].notna()].reset_index(drop=True)
     oracle = None
     p = _truth_of(labelled, truth, keys, truth_column)
@@ -73,8 +76,7 @@ def account_sample(rows: pd.DataFrame, truth: pd.DataFrame | None, cfg: Scorecar
     # The raw rows are kept for the model's input example and the out-of-time comparison only.
     out_of_time = (split_by_month(labelled[cfg.date_column], cfg.split) == "oot").to_numpy()
     held = np.union1d(np.arange(min(EXAMPLE_ROWS, len(labelled))), np.flatnonzero(out_of_time))
-    # Keys of an account and a date: rows are an account's snapshots over time, not independent.
-    accounts = labelled[keys[0]].to_numpy() if len(keys) > 1 else None
+    accounts = None if account is None else labelled[account].to_numpy()
     return ScorecardSample(features=feature_builder(table)(labelled),
                            event=(labelled[cfg.target].to_numpy(dtype=int) == cfg.event_value).astype(int),
                            dates=labelled[cfg.date_column], input_rows=labelled.iloc[held], oracle_pd=oracle,

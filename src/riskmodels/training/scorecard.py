@@ -80,8 +80,9 @@ class ScorecardSample:
     input_rows: pd.DataFrame
     oracle_pd: np.ndarray | None = None  # the simulator's true probability of the event
     input_positions: np.ndarray | None = None
-    # The account of each row, where rows repeat an account (a B card's monthly snapshots): the
-    # calibration tests then count one row per account (``independent_rows``). None: rows are independent.
+    # The account of each row, where rows repeat an account (a B card's monthly snapshots, a C
+    # card's cases): the calibration tests then count one row per account (``independent_rows``).
+    # None: rows are independent.
     accounts: np.ndarray | None = None
 
     def __post_init__(self) -> None:
@@ -100,10 +101,10 @@ class ScorecardSample:
         """Of the rows where the boolean mask ``rows`` is true, those the calibration and class
         tests (Hosmer-Lemeshow, Jeffreys, binomial, the class order's Fisher) may count as
         independent draws: each account's earliest (None: every row, when rows do not repeat an
-        account). An account's snapshots a month apart share most of its next six months, so they
-        are not the independent draws the test assumes, and its p-value came out too small (on
-        a 200k book's out-of-time months, with the simulator's true PDs: 0.017 on every snapshot,
-        0.48 on one per account)."""
+        account). An account's snapshots a month apart share most of its next six months, and its
+        collection cases share the borrower, so they are not the independent draws the tests
+        assume: on a 200k book's out-of-time snapshots, Hosmer-Lemeshow's p with the simulator's
+        true PDs was 0.017 on every snapshot and 0.48 on one per account."""
         if self.accounts is None:
             return None
         accounts, dates = self.accounts[rows], self.dates.to_numpy()[rows]
