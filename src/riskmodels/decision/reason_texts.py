@@ -131,6 +131,9 @@ class Bands:
         self.best = max(range(len(every)), key=every.__getitem__)  # the first of equals
         # Where the scorer puts an unseen category (an ``error`` spec never scores one).
         self.unseen = min(range(len(points)), key=list(points).__getitem__) if unseen == "worst_bin" else self.missing
+        # A band's label depends on the band and the decimals only: built once each (every
+        # answer's reasons name the best band, and most values fall in a few bands).
+        self._labels: dict[tuple[int, int], tuple[str, str]] = {}
 
     def locate(self, value: Any) -> int:
         if is_missing(value):
@@ -148,6 +151,12 @@ class Bands:
 
     def label(self, index: int, decimals: int) -> tuple[str, str]:
         """A band (zh, en): "+3.7%至+19.8%（不含）" / "+3.7% to under +19.8%", "3至5" / "3 to 5"."""
+        known = self._labels.get((index, decimals))
+        if known is None:
+            known = self._labels[(index, decimals)] = self._label(index, decimals)
+        return known
+
+    def _label(self, index: int, decimals: int) -> tuple[str, str]:
         p = self.phrasing
         if index == self.missing:
             return _NO_DATA
