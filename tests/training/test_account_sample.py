@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from riskmodels.contract import table as contract_table
 from riskmodels.data.splits import split_by_month
 from riskmodels.training import load_config
 from riskmodels.training.accounts import COLLECTION_CARD
@@ -41,7 +42,7 @@ def test_a_b_cards_calibration_tests_count_each_accounts_earliest_snapshot_once(
     account, the earliest in the rows asked about."""
     cfg = load_config(ScorecardPipelineConfig, "behavior")
     sample = account_sample(snapshots, None, cfg, "behavior_snapshots", ["account_id", "snapshot_date"], "", True,
-                            "account_id")
+                            contract_table("behavior_snapshots").account)
     labelled = snapshots[snapshots[cfg.target].notna()].reset_index(drop=True)
     oot = (split_by_month(sample.dates, cfg.split) == "oot").to_numpy()
     independent = sample.independent_rows(oot)
@@ -59,7 +60,7 @@ def test_a_c_cards_calibration_tests_count_each_accounts_earliest_case_once(port
     cfg = load_config(ScorecardPipelineConfig, "collection")
     cases = pd.read_parquet(portfolio_dir / "collection_cases.parquet")
     sample = account_sample(cases, None, cfg, COLLECTION_CARD.table, list(COLLECTION_CARD.keys), "", True,
-                            COLLECTION_CARD.account)
+                            contract_table(COLLECTION_CARD.table).account)
     labelled = cases[cases[cfg.target].notna()].reset_index(drop=True)
     oot = (split_by_month(sample.dates, cfg.split) == "oot").to_numpy()
     independent = sample.independent_rows(oot)

@@ -251,6 +251,7 @@ BEHAVIOR_SNAPSHOTS = Table(
     "behavior_snapshots",
     "Month-end snapshot of every active booked loan",
     key=("account_id", "snapshot_date"),
+    account="account_id",
     columns=(
         Column("account_id", "string", "The loan (equals the application_id it came from)", "key"),
         Column("snapshot_date", "date", "Month-end date of the snapshot", "key"),
@@ -291,6 +292,7 @@ COLLECTION_CASES = Table(
     "collection_cases",
     "One row per account entering delinquency (a collection case)",
     key=("case_id",),
+    account="account_id",  # an account can enter delinquency more than once
     columns=(
         Column("case_id", "string", "Unique id of the case", "key"),
         Column("account_id", "string", "The loan", "key"),

@@ -78,6 +78,10 @@ class Table:
     columns: tuple[Column, ...]
     # Pairs (earlier, later) of date columns that must be ordered.
     date_order: tuple[tuple[str, str], ...] = ()
+    # The column naming the account of a row, when the table holds several rows of one account
+    # (its monthly snapshots, its collection cases): they share the account's fortunes, so the
+    # tests that assume independent draws count one row per account.
+    account: str | None = None
 
     @property
     def names(self) -> list[str]:

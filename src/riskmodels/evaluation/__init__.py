@@ -9,9 +9,10 @@ from riskmodels.evaluation.report import (
     SplitData,
     SplitEvaluation,
     assign_bands,
+    earliest_per_account,
     evaluate_splits,
     validation_report,
 )
 
 __all__ = ["DEFAULT_BANDS", "EvaluationResult", "SplitData", "SplitEvaluation", "assign_bands",
-           "evaluate_splits", "validation_report"]
+           "earliest_per_account", "evaluate_splits", "validation_report"]

@@ -66,6 +66,18 @@ def assign_bands(score: ArrayLike, bands: Sequence[tuple[str, float]] = DEFAULT_
     return out
 
 
+def earliest_per_account(accounts: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """A boolean mask of each account's earliest row (the first of equal dates in row order): the
+    rows the calibration and class tests count where an account has several (``SplitData.independent``)."""
+    if len(accounts) != len(dates):
+        raise ValueError(f"accounts and dates must have one value per row; got {len(accounts)} and {len(dates)}")
+    order = np.lexsort((np.arange(len(accounts)), dates, accounts))
+    first = order[np.r_[True, accounts[order][1:] != accounts[order][:-1]]] if len(order) else order
+    out = np.zeros(len(accounts), dtype=bool)
+    out[first] = True
+    return out
+
+
 @dataclass(frozen=True)
 class SplitData:
     y: np.ndarray  # 1 = bad
@@ -73,7 +85,8 @@ class SplitData:
     score: np.ndarray  # points, higher = safer
     oracle_pd: np.ndarray | None = None  # the true probability, when known (simulated data)
     # The rows the calibration and class tests may count as independent draws (a boolean mask):
-    # one snapshot per account where an account has several (a B card's months). None: every row.
+    # one row per account where an account has several (a B card's months, a C card's cases;
+    # ``earliest_per_account``). None: every row.
     independent: np.ndarray | None = None
 
     def __post_init__(self) -> None:
@@ -263,7 +276,7 @@ def _stability(result: EvaluationResult, current: str) -> Section | None:
 
 
 def _counted(e: SplitEvaluation) -> str:
-    """Which rows the tests counted, when not every row (an account's snapshots once)."""
+    """Which rows the tests counted, when not every row (an account's rows once)."""
     if e.calibration_rows is None:
         return ""
     return f"one row per account: {e.calibration_rows:,} of {e.n:,} rows · 每个账户一行：{e.n:,} 行中的 {e.calibration_rows:,} 行"

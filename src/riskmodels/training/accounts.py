@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from riskmodels.config import get_settings
+from riskmodels.contract import table as contract_table
 from riskmodels.policy.post_loan import load_post_loan_policy
 from riskmodels.policy.risk_classes import RiskBands
 from riskmodels.training.samples import account_sample, release_read_buffers
@@ -24,16 +25,14 @@ class AccountCard:
     truth_table: str
     truth_column: str
     truth_is_event: bool  # False: the truth holds the probability of the good outcome (cure)
-    # The account of a row: its rows share the account's fortunes, so the calibration tests count
-    # one per account (``ScorecardSample.independent_rows``).
-    account: str = "account_id"
 
 
 # B card: monthly snapshots → 90+ DPD in the next 6 months.
 BEHAVIOR_CARD = AccountCard("behavior", "behavior_snapshots", ("account_id", "snapshot_date"), "behavior_truth",
                             "true_bad_6m_prob", True)
 # C card: collection cases → not cured within 30 days (the bad event); cure probability = 1 - PD.
-# An account can fall into collection several times (the demo book: 5,772 accounts, 10,426 cases).
+# An account can fall into collection several times (the demo book: 5,772 accounts, 10,426 cases):
+# the contract table names its account column, and the calibration tests count one case each.
 COLLECTION_CARD = AccountCard("collection", "collection_cases", ("case_id",), "collection_truth", "true_cure_prob",
                               False)
 
@@ -49,7 +48,7 @@ def train_account_scorecard(card: AccountCard, data_dir: Path, cfg: ScorecardPip
     # snapshots) is not held here to the end of the run (nor by the quality gate, which lets go).
     rows = tables.pop(card.table)
     sample = account_sample(rows, read_optional(data_dir, card.truth_table), cfg, card.table,
-                            list(card.keys), card.truth_column, card.truth_is_event, card.account)
+                            list(card.keys), card.truth_column, card.truth_is_event, contract_table(card.table).account)
     del rows
     release_read_buffers()
     return train_and_register(card.kind, cfg, sample, card.table, quality_reports, data_hash, bands=bands,

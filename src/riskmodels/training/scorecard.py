@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from riskmodels import registry
 from riskmodels.data.splits import SplitConfig, split_by_month
-from riskmodels.evaluation import EvaluationResult, SplitData, evaluate_splits, validation_report
+from riskmodels.evaluation import EvaluationResult, SplitData, earliest_per_account, evaluate_splits, validation_report
 from riskmodels.models.specs import make_spec
 from riskmodels.policy.risk_classes import RiskBands
 from riskmodels.registry.gates import BankGates, load_gates
@@ -107,12 +107,7 @@ class ScorecardSample:
         true PDs was 0.017 on every snapshot and 0.48 on one per account."""
         if self.accounts is None:
             return None
-        accounts, dates = self.accounts[rows], self.dates.to_numpy()[rows]
-        order = np.lexsort((dates, accounts))
-        first = order[np.r_[True, accounts[order][1:] != accounts[order][:-1]]]
-        out = np.zeros(len(accounts), dtype=bool)
-        out[first] = True
-        return out
+        return earliest_per_account(self.accounts[rows], self.dates.to_numpy()[rows])
 
     def input_example(self) -> pd.DataFrame:
         return self.input_rows.head(EXAMPLE_ROWS)

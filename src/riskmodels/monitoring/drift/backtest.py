@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 from scipy import stats
 
-from riskmodels.evaluation import EvaluationResult, SplitData, evaluate_splits, metrics
+from riskmodels.evaluation import EvaluationResult, SplitData, earliest_per_account, evaluate_splits, metrics
 from riskmodels.monitoring.drift.checks import Check, Skipped, banded
 from riskmodels.monitoring.drift.data import ScoredSample
 from riskmodels.monitoring.drift.thresholds import DriftThresholds
@@ -22,11 +22,18 @@ from riskmodels.reporting.text import Bilingual
 
 
 def _split(scored: ScoredSample) -> SplitData | None:
-    seen = np.isfinite(scored.sample.outcome)
-    y = scored.sample.outcome[seen]
+    sample = scored.sample
+    seen = np.isfinite(sample.outcome)
+    y = sample.outcome[seen]
     if len(np.unique(y)) < 2:
         return None
-    return SplitData(y=y, pd=scored.pd[seen], score=scored.score[seen])
+    # An account's rows (a B card's snapshots, a C card's cases) count once in the calibration and
+    # class tests, as in the run's own evaluation: its earliest row with an outcome.
+    independent = None
+    if sample.account_column is not None and sample.dates is not None:
+        independent = earliest_per_account(sample.rows[sample.account_column].to_numpy()[seen],
+                                           sample.dates.to_numpy()[seen])
+    return SplitData(y=y, pd=scored.pd[seen], score=scored.score[seen], independent=independent)
 
 
 # The development value the drop is measured from: the run's out-of-sample (test) split.
@@ -92,15 +99,18 @@ def backtest(baseline: ScoredSample, current: ScoredSample, bands: RiskBands,
             "无开发期 AUC：训练记录中没有，基准样本的表现结果也不足",
             "no development AUC: the run recorded none and the baseline sample has too few outcomes")))
     hl = e.hosmer_lemeshow
+    counted = (Bilingual(f"；每个账户一行：{e.n:,} 行中的 {e.calibration_rows:,} 行",
+                         f"; one row per account: {e.calibration_rows:,} of {e.n:,} rows")
+               if e.calibration_rows is not None else Bilingual("", ""))
     checks.append(banded("backtest.hosmer_lemeshow", "backtest", hl.p_value, thresholds.hosmer_lemeshow_pvalue,
-                         Bilingual(f"统计量 {hl.statistic:.2f}，自由度 {hl.dof}，共 {hl.groups} 个 PD 分组",
-                                   f"statistic {hl.statistic:.2f} on {hl.dof} dof over {hl.groups} PD groups")))
+                         Bilingual(f"统计量 {hl.statistic:.2f}，自由度 {hl.dof}，共 {hl.groups} 个 PD 分组{counted.zh}",
+                                   f"statistic {hl.statistic:.2f} on {hl.dof} dof over {hl.groups} PD groups{counted.en}")))
     for name, test, band in (("jeffreys", e.jeffreys, thresholds.jeffreys_failures),
                              ("binomial", e.binomial, thresholds.binomial_failures)):
         failed = ", ".join(str(c) for c in test.failures)
         checks.append(banded(f"backtest.{name}", "backtest", len(test.failures), band, Bilingual(
-            f"在显著性水平 {test.alpha} 下 PD 疑似低估的等级：{failed or '无'}",
-            f"classes whose PD looks underestimated at alpha {test.alpha}: {failed or 'none'}")))
+            f"在显著性水平 {test.alpha} 下 PD 疑似低估的等级：{failed or '无'}{counted.zh}",
+            f"classes whose PD looks underestimated at alpha {test.alpha}: {failed or 'none'}{counted.en}")))
     monotone = e.bad_rates.monotone
     pairs = "; ".join(f"{a} -> {b}" for a, b in e.bad_rates.violations)
     detail = (Bilingual("坏账率从最优等级到最差等级递增（噪声范围内的逆转除外）",

@@ -27,6 +27,8 @@ class Sample:
     outcome: np.ndarray
     dates: pd.Series | None
     date_column: str | None = None
+    # The contract's account column, where the table holds several rows of one account (``Table.account``).
+    account_column: str | None = None
 
     @property
     def n_outcomes(self) -> int:
@@ -79,7 +81,8 @@ def load_sample(name: str, path: Path, input_table: str, target: str | None,
     if bad.any():
         raise ValueError(f"--{name}: target {target!r} must be 0, 1 or missing; got {sorted(set(outcome[bad]))[:5]}")
     dates = pd.to_datetime(rows[date_column]) if date_column and date_column in rows.columns else None
-    return Sample(name, str(path), rows[contract.names], outcome, dates, date_column if dates is not None else None)
+    return Sample(name, str(path), rows[contract.names], outcome, dates, date_column if dates is not None else None,
+                  contract.account)
 
 
 def score_sample(sample: Sample, scorer: ScorecardScorer) -> ScoredSample:
