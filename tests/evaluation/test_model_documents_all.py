@@ -70,6 +70,12 @@ def test_every_registered_model_has_a_bilingual_document(documents: dict[str, tu
         if kind in LIGHTGBM:
             for title in ("Feature importance (gain)", "SHAP summary", "Monotone constraints", "Calibration"):
                 assert "Not recorded in this run" not in _section(page, title), (kind, title)
+        # The post-loan cards' calibration tests count one row per account, and the document says how many.
+        counted = "rows the tests counted (one per account)" in page
+        assert counted == (kind in ("behavior", "collection")), kind
+        if counted:
+            assert f"{metrics['oot_calibration_rows']:,.0f}" in cells or str(int(metrics["oot_calibration_rows"])) in cells
+            assert metrics["oot_calibration_rows"] < metrics["oot_n"], kind
 
 
 def test_lightgbm_importances_and_shap_are_the_logged_and_the_models_own(

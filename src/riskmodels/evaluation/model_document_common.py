@@ -56,13 +56,14 @@ PERFORMANCE = (("n", Bilingual("样本数", "rows")), ("bad_rate", Bilingual("�
                ("ks", Bilingual("", "KS")), ("oracle_{split}_auc", Bilingual("真值 AUC", "oracle AUC")),
                ("auc_to_oracle", Bilingual("AUC 与真值之比", "AUC / oracle")),
                ("auc_drop_pvalue", Bilingual("AUC 下降检验 p 值", "AUC drop p (vs train)")))
-CALIBRATION = (("hl_statistic", Bilingual("HL 统计量", "Hosmer-Lemeshow statistic")),
+CALIBRATION = (("calibration_rows", Bilingual("检验计数的行数（每个账户一行）", "rows the tests counted (one per account)")),
+               ("hl_statistic", Bilingual("HL 统计量", "Hosmer-Lemeshow statistic")),
                ("hl_pvalue", Bilingual("HL 检验 p 值", "Hosmer-Lemeshow p")),
                ("jeffreys_failures", Bilingual("Jeffreys 检验未通过数", "Jeffreys failures")),
                ("binomial_failures", Bilingual("二项检验未通过数", "binomial failures")),
                ("class_monotone", Bilingual("各等级坏样本率单调", "bad rate monotone by class")),
                ("herfindahl", Bilingual("等级集中度 (HHI)", "Herfindahl of classes")))
-_COUNTS = ("n", "jeffreys_failures", "binomial_failures")
+_COUNTS = ("n", "calibration_rows", "jeffreys_failures", "binomial_failures")
 
 # Chinese names of the columns of the runs' CSV artefacts; a column not listed keeps its own name.
 COLUMNS = {
@@ -171,9 +172,12 @@ def performance_section(ev: RunEvidence) -> Section:
 def calibration_metrics(ev: RunEvidence) -> tuple[Block, ...]:
     """The calibration tests the run recorded, by split (Hosmer-Lemeshow, Jeffreys, binomial)."""
     note = paragraph("Hosmer-Lemeshow over PD deciles (train: groups − 2 dof; test and OOT as independent "
-                     "samples); Jeffreys and exact binomial tests per class, one-sided.",
+                     "samples); Jeffreys and exact binomial tests per class, one-sided. Where an account has several "
+                     "rows (a B card's monthly snapshots, a C card's cases), these tests and the class order count "
+                     "each account's earliest row only (the rows counted are shown).",
                      "Hosmer-Lemeshow 检验按 PD 十分位分组（训练样本自由度为组数减 2；测试与跨时间样本按独立样本）；"
-                     "Jeffreys 与精确二项检验按等级单侧进行。", note=True)
+                     "Jeffreys 与精确二项检验按等级单侧进行。一个账户有多行时（B 卡的月度快照、C 卡的催收案件），"
+                     "这些检验与等级单调性只计每个账户最早的一行（表中列出计数行数）。", note=True)
     return note, split_table(ev, CALIBRATION)
 
 
