@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy.special import expit
 
-from riskmodels.evaluation import SplitData, evaluate_splits
+from riskmodels.evaluation import SplitData, earliest_per_account, evaluate_splits
 from riskmodels.evaluation.calibration import bad_rate_by_class, binomial_test, hosmer_lemeshow, jeffreys_test
 from riskmodels.evaluation.compare import ScoredRows, compare_models
 from riskmodels.evaluation.report import validation_report
@@ -93,3 +95,18 @@ def test_the_mask_must_be_boolean_and_one_per_row() -> None:
         SplitData(y=y, pd=pd_, score=pd_, independent=first.astype(int))
     with pytest.raises(ValueError, match="independent must be a boolean mask of the 40 rows"):
         SplitData(y=y, pd=pd_, score=pd_, independent=first[:-1])
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3)), max_size=40))
+def test_the_counted_rows_are_one_per_account_at_its_earliest_date(rows: list[tuple[int, int]]) -> None:
+    accounts = np.array([f"A{a}" for a, _ in rows], dtype=object)
+    dates = np.array([np.datetime64("2025-01-31") + np.timedelta64(31 * m, "D") for _, m in rows],
+                     dtype="datetime64[D]")
+    mask = earliest_per_account(accounts, dates)
+    assert sorted(accounts[mask]) == sorted(set(accounts))  # every account once
+    for account, date in zip(accounts[mask], dates[mask], strict=True):
+        assert date == dates[accounts == account].min()
+    # Of an account's rows on its earliest date, the first in row order.
+    for i in np.flatnonzero(mask):
+        same = np.flatnonzero((accounts == accounts[i]) & (dates == dates[i]))
+        assert i == same[0]
