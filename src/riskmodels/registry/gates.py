@@ -122,7 +122,7 @@ def check_gates(metrics: dict[str, float], gates: PromotionGates) -> list[GateRe
     auc, psi, hl, mono = (value(m) for m in ("oot_auc", "psi_train_oot", hl_metric, "oot_class_monotone"))
     hl_name = "Hosmer-Lemeshow p on OOT" + (" (shape: level set to the OOT default rate" + _level(metrics) + ")"
                                             if gates.oot_hl_relevelled else "")
-    # An account's snapshots counted once by the calibration tests (evaluation.SplitData.independent).
+    # An account's rows (snapshots, cases) counted once by the calibration tests (evaluation.SplitData.independent).
     counted = (f"one row per account: {metrics['oot_calibration_rows']:,.0f} of {metrics.get('oot_n', math.nan):,.0f}"
                if "oot_calibration_rows" in metrics else "")
     hl_name += f" ({counted})" if counted else ""
