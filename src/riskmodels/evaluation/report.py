@@ -71,7 +71,7 @@ def earliest_per_account(accounts: np.ndarray, dates: np.ndarray) -> np.ndarray:
     rows the calibration and class tests count where an account has several (``SplitData.independent``)."""
     if len(accounts) != len(dates):
         raise ValueError(f"accounts and dates must have one value per row; got {len(accounts)} and {len(dates)}")
-    order = np.lexsort((np.arange(len(accounts)), dates, accounts))
+    order = np.lexsort((dates, accounts))  # stable: equal dates keep their row order
     first = order[np.r_[True, accounts[order][1:] != accounts[order][:-1]]] if len(order) else order
     out = np.zeros(len(accounts), dtype=bool)
     out[first] = True
@@ -275,11 +275,17 @@ def _stability(result: EvaluationResult, current: str) -> Section | None:
     return Section(Bilingual("稳定性", "Stability"), tuple(body))
 
 
-def _counted(e: SplitEvaluation) -> str:
-    """Which rows the tests counted, when not every row (an account's rows once)."""
+def counted_rows(e: SplitEvaluation) -> Bilingual | None:
+    """Which rows the calibration and class tests counted, when not every row (an account's once)."""
     if e.calibration_rows is None:
-        return ""
-    return f"one row per account: {e.calibration_rows:,} of {e.n:,} rows · 每个账户一行：{e.n:,} 行中的 {e.calibration_rows:,} 行"
+        return None
+    return Bilingual(f"每个账户一行：{e.n:,} 行中的 {e.calibration_rows:,} 行",
+                     f"one row per account: {e.calibration_rows:,} of {e.n:,} rows")
+
+
+def _counted(e: SplitEvaluation) -> str:
+    counted = counted_rows(e)
+    return "" if counted is None else f"{counted.en} · {counted.zh}"
 
 
 def _calibration(result: EvaluationResult, current: str) -> Section:
@@ -316,7 +322,7 @@ def _classes(result: EvaluationResult, current: str) -> Section:
         noise = [f"{a} → {b}" for a, b in e.bad_rates.reversals if (a, b) not in e.bad_rates.violations]
         within = f"; reversal within noise (Fisher p ≥ 0.05): {', '.join(noise)}" if noise else ""
         title = Markup('{}: <span class="badge {}">{}</span>').format(name, verdict.kind, verdict.text)
-        counted = f"; bad rates {_counted(e)}" if e.calibration_rows is not None else ""
+        counted = f"; bad rates {_counted(e)}" if _counted(e) else ""
         body += [Heading(title, aside=f"Herfindahl {e.herfindahl:.3f}{within}{counted}"),
                  Table.of(["class 等级", "n 样本数", "share 占比", "bads 坏样本", "bad rate 坏样本率"],
                           [[r["class"], r["n"], pct(r["share"]), r["bads"], pct(r["bad_rate"])]

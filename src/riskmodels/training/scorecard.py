@@ -342,7 +342,7 @@ def register_scorecard(fitted: FittedScorecard, sample: ScorecardSample, model_n
                        oot_independent: np.ndarray | None = None) -> Registration:
     """Log the compiled spec as a pyfunc model and register it, judged by the bank's gates and
     compared with the champion on the out-of-time rows (``training.governance``), Hosmer-Lemeshow
-    on the rows the run's own evaluation counted (``oot_independent``)."""
+    and Jeffreys on the rows the run's own evaluation counted (``oot_independent``)."""
     spec = make_spec("scorecard", input_table, fitted.model.compiled_.to_spec(), fitted.bands)
     registry.log_artifact_text(json.dumps(spec, ensure_ascii=False, indent=1), "model/compiled_spec.json")
     oot = (fitted.split == "oot").to_numpy()

@@ -14,6 +14,7 @@ import numpy as np
 from scipy import stats
 
 from riskmodels.evaluation import EvaluationResult, SplitData, earliest_per_account, evaluate_splits, metrics
+from riskmodels.evaluation.report import counted_rows
 from riskmodels.monitoring.drift.checks import Check, Skipped, banded
 from riskmodels.monitoring.drift.data import ScoredSample
 from riskmodels.monitoring.drift.thresholds import DriftThresholds
@@ -99,9 +100,8 @@ def backtest(baseline: ScoredSample, current: ScoredSample, bands: RiskBands,
             "无开发期 AUC：训练记录中没有，基准样本的表现结果也不足",
             "no development AUC: the run recorded none and the baseline sample has too few outcomes")))
     hl = e.hosmer_lemeshow
-    counted = (Bilingual(f"；每个账户一行：{e.n:,} 行中的 {e.calibration_rows:,} 行",
-                         f"; one row per account: {e.calibration_rows:,} of {e.n:,} rows")
-               if e.calibration_rows is not None else Bilingual("", ""))
+    rows = counted_rows(e)
+    counted = Bilingual(f"；{rows.zh}", f"; {rows.en}") if rows is not None else Bilingual("", "")
     checks.append(banded("backtest.hosmer_lemeshow", "backtest", hl.p_value, thresholds.hosmer_lemeshow_pvalue,
                          Bilingual(f"统计量 {hl.statistic:.2f}，自由度 {hl.dof}，共 {hl.groups} 个 PD 分组{counted.zh}",
                                    f"statistic {hl.statistic:.2f} on {hl.dof} dof over {hl.groups} PD groups{counted.en}")))
