@@ -11,6 +11,7 @@ scorer reproduces:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import warnings
 from collections.abc import Iterator, Sequence
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from optbinning import BinningProcess
+from optbinning import BinningProcess, OptimalBinning
 from pandas.errors import Pandas4Warning
 
 from riskmodels.scorecard.config import ScorecardConfig
@@ -165,12 +166,16 @@ def woe_frame(process: BinningProcess, X: pd.DataFrame, variables: Sequence[str]
     4M training rows), and a single block lets ``to_numpy`` return a view. The matrix is in
     column order, pandas' own: the held-out search gathers a few columns of it at a time."""
     names = list(variables)
-    frame = as_binning_input(X, names, cfg)
-    woe = np.empty((len(frame), len(names)), order="F")
-    for i, name in enumerate(names):
-        woe[:, i] = process.get_binned_variable(name).transform(
-            frame[name], metric="woe", metric_special=EMPIRICAL, metric_missing=EMPIRICAL)
+    woe = _woe_matrix([process.get_binned_variable(name) for name in names], as_binning_input(X, names, cfg), names)
     return pd.DataFrame(woe, columns=names, index=X.index, copy=False)
+
+
+def _woe_matrix(binned: Sequence[OptimalBinning], frame: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
+    """The WoE of ``frame``'s ``names`` columns under their binnings, one column each, in column order."""
+    woe = np.empty((len(frame), len(names)), order="F")
+    for i, (name, variable) in enumerate(zip(names, binned, strict=True)):
+        woe[:, i] = variable.transform(frame[name], metric="woe", metric_special=EMPIRICAL, metric_missing=EMPIRICAL)
+    return woe
 
 
 def same_bins(first: BinningProcess, second: BinningProcess, variables: Sequence[str]) -> bool:
@@ -199,17 +204,38 @@ def binning_tables(process: BinningProcess, variables: Sequence[str] | None = No
                 for name in names}
 
 
-def woe_in_folds(X: pd.DataFrame, y: np.ndarray, weight: np.ndarray | None, cfg: ScorecardConfig,
-                 variables: Sequence[str], folds: Sequence[tuple[np.ndarray, np.ndarray]]
-                 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per fold (train rows, test rows): the WoE of ``variables`` on its train and test rows,
-    binned (with the config's options) on its train rows only."""
-    out = []
-    for train, test in folds:
-        process = make_binning_process(cfg, variables)
-        with optbinning_pandas_deprecations():
-            process.fit(as_binning_input(X.iloc[train], variables, cfg), y[train],
-                        sample_weight=None if weight is None else weight[train])
-        out.append((woe_frame(process, X.iloc[train], variables, cfg).to_numpy(dtype=float),
-                    woe_frame(process, X.iloc[test], variables, cfg).to_numpy(dtype=float)))
-    return out
+class FoldBinnings:
+    """Bins fitted on folds' training rows of one frame, kept for the fit that asks for them.
+
+    ``woe`` answers per fold (train rows, test rows, as positions in ``X``) the WoE of each
+    variable on both, binned with the config's options on the train rows only. optbinning bins
+    each variable on its own, so a variable binned once on a fold's rows with the same options
+    is not binned again: the penalty choice judges the selected characteristics on the search's
+    own first folds (``choice``), which had binned them all."""
+
+    def __init__(self, X: pd.DataFrame, y: np.ndarray, weight: np.ndarray | None) -> None:
+        self.X, self.y, self.weight = X, y, weight
+        self._fitted: dict[tuple[str, str, bytes], OptimalBinning] = {}
+
+    def woe(self, cfg: ScorecardConfig, variables: Sequence[str], folds: Sequence[tuple[np.ndarray, np.ndarray]]
+            ) -> list[tuple[np.ndarray, np.ndarray]]:
+        out = []
+        for train, test in folds:
+            rows = hashlib.blake2b(np.ascontiguousarray(train, dtype=np.int64).tobytes(), digest_size=16).digest()
+            keys = {name: (name, _options_key(cfg, name), rows) for name in variables}
+            new = [name for name in variables if keys[name] not in self._fitted]
+            if new:
+                process = make_binning_process(cfg, new)
+                with optbinning_pandas_deprecations():
+                    process.fit(as_binning_input(self.X.iloc[train], new, cfg), self.y[train],
+                                sample_weight=None if self.weight is None else self.weight[train])
+                self._fitted.update({keys[name]: process.get_binned_variable(name) for name in new})
+            binned = [self._fitted[keys[name]] for name in variables]
+            out.append((_woe_matrix(binned, as_binning_input(self.X.iloc[train], variables, cfg), variables),
+                        _woe_matrix(binned, as_binning_input(self.X.iloc[test], variables, cfg), variables)))
+        return out
+
+
+def _options_key(cfg: ScorecardConfig, name: str) -> str:
+    """Everything ``make_binning_process`` bins ``name`` with, as one comparable string."""
+    return repr((name in cfg.categorical_features, cfg.min_bin_size, sorted(variable_fit_params(cfg, name).items())))

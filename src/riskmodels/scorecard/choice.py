@@ -27,11 +27,16 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold
 
 from riskmodels.scorecard import binning
 from riskmodels.scorecard.config import MonotonicTrend, ScorecardConfig
-from riskmodels.scorecard.held_out import check_folds, criterion, held_out_fit, stratified_subsample
+from riskmodels.scorecard.held_out import (
+    check_folds,
+    criterion,
+    held_out_fit,
+    stratified_folds,
+    stratified_subsample,
+)
 from riskmodels.scorecard.search import EXPECTED_COEF_SIGN
 
 FloatArray = npt.NDArray[np.float64]
@@ -61,7 +66,7 @@ def trend_name(trend: MonotonicTrend | None) -> str:
     return "none" if trend is None else trend
 
 
-def choose_trend(X: pd.DataFrame, y: IntArray, weight: FloatArray | None, cfg: ScorecardConfig
+def choose_trend(binned: binning.FoldBinnings, cfg: ScorecardConfig
                  ) -> tuple[MonotonicTrend | None, list[ChoiceRow]]:
     """The default trend of ``cfg.trend_choices`` that scores best held out (module docstring)."""
     candidates = cfg.trend_choices
@@ -69,8 +74,8 @@ def choose_trend(X: pd.DataFrame, y: IntArray, weight: FloatArray | None, cfg: S
     if len(candidates) == 1 or not variables:
         note = "one candidate" if len(candidates) == 1 else "no variable follows the default trend"
         return candidates[0], [ChoiceRow("trend", trend_name(candidates[0]), math.nan, math.nan, True, note)]
-    check_folds(y, cfg, "the held-out choice of the default trend")
-    folds = _Folds.of(X, y, weight, cfg)
+    check_folds(binned.y, cfg, "the held-out choice of the default trend")
+    folds = _Folds.of(binned, cfg)
     values = [folds.values(cfg.with_default_trend(trend), variables, [REFERENCE_C])[0][0] for trend in candidates]
     best = _best(values, [True] * len(values))
     return candidates[best], [ChoiceRow("trend", trend_name(trend), float(v.mean()), float(v.std(ddof=1)),
@@ -78,11 +83,11 @@ def choose_trend(X: pd.DataFrame, y: IntArray, weight: FloatArray | None, cfg: S
                               for i, (trend, v) in enumerate(zip(candidates, values, strict=True))]
 
 
-def choose_penalty(X: pd.DataFrame, y: IntArray, weight: FloatArray | None, cfg: ScorecardConfig,
-                   selected: list[str]) -> tuple[float | None, list[ChoiceRow]]:
+def choose_penalty(binned: binning.FoldBinnings, cfg: ScorecardConfig, selected: list[str]
+                   ) -> tuple[float | None, list[ChoiceRow]]:
     """The C of the L2 fit that scores best held out, or None when the unpenalised fit does."""
-    check_folds(y, cfg, "the held-out choice of the penalty")
-    folds = _Folds.of(X, y, weight, cfg)
+    check_folds(binned.y, cfg, "the held-out choice of the penalty")
+    folds = _Folds.of(binned, cfg)
     options: list[float | None] = [None, *cfg.C_grid]
     values, coefs = folds.values(cfg, selected, [math.inf if C is None else C for C in options], with_coef=True)
     signs_hold = [not cfg.sign_rule or bool((EXPECTED_COEF_SIGN * coef > 0).all()) for coef in coefs]
@@ -101,23 +106,27 @@ def _best(values: list[FloatArray], eligible: list[bool]) -> int:
 
 @dataclass(frozen=True)
 class _Folds:
-    """Stratified folds of (a subsample of) the training rows, each binned on the other folds."""
+    """Stratified folds of (a subsample of) the training rows, each binned on the other folds.
 
-    X: pd.DataFrame
+    The folds are ``held_out.stratified_folds`` of the rows, the search's own first folds when
+    every row is used: their bins are ``binned``'s already, not fitted again."""
+
+    binned: binning.FoldBinnings
     y: IntArray
     weight: FloatArray | None
     metric: str
-    folds: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]
+    folds: list[tuple[IntArray, IntArray]]  # positions in the (sub)sample
+    rows: IntArray  # the (sub)sample's positions in the training rows
     note: str
 
     @classmethod
-    def of(cls, X: pd.DataFrame, y: IntArray, weight: FloatArray | None, cfg: ScorecardConfig) -> _Folds:
+    def of(cls, binned: binning.FoldBinnings, cfg: ScorecardConfig) -> _Folds:
+        y, weight = binned.y, binned.weight
         rows = stratified_subsample(y, MAX_CHOICE_ROWS, cfg.random_state)
-        splitter = StratifiedKFold(n_splits=cfg.cv_folds, shuffle=True, random_state=cfg.random_state)
-        folds = list(splitter.split(np.zeros(len(rows)), y[rows]))
+        folds = stratified_folds(y[rows], cfg, "the held-out choices")
         note = f"{len(rows):,} of {len(y):,} rows" if len(rows) < len(y) else ""
-        return cls(X.iloc[rows], y[rows], None if weight is None else weight[rows], cfg.selection_metric,
-                   folds, note)
+        return cls(binned, y[rows], None if weight is None else weight[rows], cfg.selection_metric,
+                   folds, rows.astype(np.int64), note)
 
     def values(self, cfg: ScorecardConfig, variables: list[str], Cs: list[float], with_coef: bool = False
                ) -> tuple[list[FloatArray], list[FloatArray]]:
@@ -125,7 +134,7 @@ class _Folds:
         folds (with_coef; a one-bin variable's coefficient counts as 0 on that fold)."""
         values = np.zeros((len(Cs), len(self.folds)))
         coefs = np.zeros((len(Cs), len(variables)))
-        fold_woe = binning.woe_in_folds(self.X, self.y, self.weight, cfg, variables, self.folds)
+        fold_woe = self.binned.woe(cfg, variables, [(self.rows[a], self.rows[b]) for a, b in self.folds])
         for k, ((train, test), (woe_train, woe_test)) in enumerate(zip(self.folds, fold_woe, strict=True)):
             varying = woe_train.std(axis=0) > 0  # a one-bin variable carries nothing
             w_train = None if self.weight is None else self.weight[train]

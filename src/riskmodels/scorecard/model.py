@@ -145,7 +145,9 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         cfg = self._config(frame)
         weight = check_sample_weight(sample_weight, len(frame))
         self.classes_, target = _encode_target(y, len(frame), weight)
-        trend, trend_choices = choose_trend(frame, target, weight, cfg)
+        # Bins fitted inside held-out folds, kept for the whole fit: the choices and the search share them.
+        fold_binnings = binning.FoldBinnings(frame, target, weight)
+        trend, trend_choices = choose_trend(fold_binnings, cfg)
         cfg = cfg.with_default_trend(trend)
         self.config_ = cfg
         self.monotonic_trend_ = trend
@@ -158,7 +160,7 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
 
         def fold_woe(variables: list[str], folds: list[tuple[IntArray, IntArray]]
                      ) -> list[tuple[FloatArray, FloatArray]]:
-            return binning.woe_in_folds(frame, target, weight, cfg, variables, folds)
+            return fold_binnings.woe(cfg, variables, folds)
 
         selection = select_variables(iv, woe, target, cfg, status, weight, fold_woe if cfg.fold_binning else None)
         del woe  # every candidate's WoE of every row: the largest matrix of the fit, read by selection only
@@ -169,7 +171,7 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
                              + selection.table.to_string(index=False))
         penalty_choices: list[ChoiceRow] = []
         if cfg.penalty == "auto":
-            chosen_C, penalty_choices = choose_penalty(frame, target, weight, cfg, selection.selected)
+            chosen_C, penalty_choices = choose_penalty(fold_binnings, cfg, selection.selected)
             self.penalty_, self.C_ = ("none", math.nan) if chosen_C is None else ("l2", chosen_C)
         else:
             self.penalty_, self.C_ = cfg.penalty, cfg.C if cfg.penalty == "l2" else math.nan

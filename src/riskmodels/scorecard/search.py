@@ -12,7 +12,7 @@ characteristic with the largest Wald p-value above ``p_max`` (one at a time, ref
 removed characteristic does not come back.
 
 With ``fold_binning`` the held-out fits use WoE binned on each fold's training rows only
-(``binning.woe_in_folds``); otherwise the WoE of the bins fitted on every training row, which
+(``binning.FoldBinnings``); otherwise the WoE of the bins fitted on every training row, which
 have seen the held-out rows and so flatter a characteristic with overfitted bins.
 
 The score statistic only orders the candidates and the held-out fits only choose between them:
