@@ -164,8 +164,35 @@ def check_sample_weight(sample_weight: npt.ArrayLike | None, n_rows: int) -> Mat
 
 
 def variance_inflation(woe: pd.DataFrame) -> pd.Series:
-    """VIF of each column: 1 / (1 - R^2) of its regression (with intercept) on the others."""
+    """VIF of each column: 1 / (1 - R^2) of its regression (with intercept) on the others.
+
+    From one QR decomposition of the centred columns: the inverse of their cross-products has
+    1 / (residual sum of squares) of column j's regression on the others at (j, j). Its digits
+    fade as columns near an exact linear combination, so above ``_WELL_POSED`` each column is
+    regressed on the others instead (``_regressed_vif``), which calls a column infinite when
+    its residual is rounding error; the selection's VIF filter drops that one and goes on. The
+    A card's VIF filter on 40,000 rows: about 0.3 s a call by regressions, 10 ms by QR."""
     values = woe.to_numpy(dtype=float)
+    centred = values - values.mean(axis=0)
+    total = np.einsum("ij,ij->j", centred, centred)
+    if values.shape[1] > 1 and (total > 0).all():
+        r = np.linalg.qr(centred, mode="r")
+        if np.all(np.diag(r)):  # a zero pivot: a column the others make exactly
+            with np.errstate(over="ignore"):  # a near-zero pivot overflows: regressed below
+                inverse_r = np.linalg.inv(r)
+                vif = total * np.einsum("ij,ij->i", inverse_r, inverse_r)
+            if np.isfinite(vif).all() and vif.max() <= _WELL_POSED:
+                return pd.Series(vif, index=woe.columns, name="vif")
+    return pd.Series(_regressed_vif(values), index=woe.columns, name="vif")
+
+
+# The largest VIF taken from the QR: its error stays near 1e-16 x VIF, and a matrix that far from
+# collinear keeps well over the digits a filter at 5 or 10 needs.
+_WELL_POSED = 1e8
+
+
+def _regressed_vif(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """VIF by each column's own least-squares regression on [1, the others]."""
     n_rows, n_cols = values.shape
     vif = np.ones(n_cols)
     # [1, every column but j] in one buffer refilled for each j: the same matrix as stacking a
@@ -180,7 +207,7 @@ def variance_inflation(woe: pd.DataFrame) -> pd.Series:
         total = np.sum((values[:, j] - values[:, j].mean()) ** 2)
         # An exact linear combination of the others leaves only rounding error: VIF infinite.
         vif[j] = total / residual if residual > 1e-12 * total else np.inf
-    return pd.Series(vif, index=woe.columns, name="vif")
+    return vif
 
 
 def coefficient_table(model: WoeLogisticRegression, variables: list[str], vif: pd.Series | None = None,
