@@ -3,9 +3,11 @@ champions, the audit log and the loan store on disk. One server start for the wh
 
 from __future__ import annotations
 
+import calendar
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,18 @@ def test_a_decision_opens_a_line_that_draws_freezes_and_records_the_officer(clie
             409, "X-Request-ID")
     still = client.get(f"/v1/facilities/{facility['facility_id']}").json()
     assert still["drawn"] == 10_000  # none of the refused requests drew anything
+
+    # The line lends the product asked for, for the term asked for within the product's maximum.
+    asked = {**REFERENCES["laowang"], "application_id": "POS-24", "owner_id_number": "110105198502023456",
+             "owner_phone": "13655556666", "product": "pos_loan", "requested_term_months": 24,
+             "requested_amount": 150_000.0}
+    pos = post(client, "/v1/score/application", asked).json()
+    assert (pos["decision"], pos["limit"]["requested_product"]) == ("approve", "pos_loan"), pos
+    line = post(client, "/v1/facilities", {"decision_request_id": pos["request_id"]}).json()
+    assert (line["product"], line["term_months"]) == ("pos_loan", 24), line
+    opened = date.fromisoformat(line["opened_at"][:10])
+    last_day = calendar.monthrange(opened.year + 2, opened.month)[1]  # 29 Feb + 2 years: 28 Feb
+    assert line["expires_on"] == date(opened.year + 2, opened.month, min(opened.day, last_day)).isoformat()
 
     settled = decisions[min(decisions, key=lambda n: decisions[n]["decision"] != "review")]
     outcome = {"decision": "approve", "amount": 120_000, "rate": 5.0, "officer": "li.xiao",

@@ -28,7 +28,7 @@ def decision(decision: str = "offer", limit: float | None = 180_000.0, rate: flo
     return AuditRecord(request_id=request_id or new_id(), created_at="2025-03-01T00:00:00+00:00",
                        endpoint="application", key_id=None, input_hmac=None, models={"sme-application-scorecard": "1"},
                        score=78.0, risk_class=risk_class, limit_cny=limit, rate=rate, decision=decision,
-                       input_masked={"requested_product": "general_credit", "requested_term_months": 12, **inputs})
+                       input_masked={"product": "general_credit", "requested_term_months": 12, **inputs})
 
 
 def store_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from riskmodels.contract import APPLICATIONS
 from riskmodels.loans import Conflict, DrawResult, Expired, InvalidInput, LoanStore, UnknownReference, facility_term
 from riskmodels.loans.schema import draw_keys, draws
-from riskmodels.loans.terms import add_months
+from riskmodels.loans.terms import PRODUCT_COLUMN, TERM_COLUMN, add_months, requested_product
 from riskmodels.policy import load_policy
 from riskmodels.stores import open_engine
 from tests._threads import run_together
@@ -108,11 +109,19 @@ def test_a_facility_expires_after_its_term_and_a_late_draw_names_it(store: LoanS
     assert (after.available, after.expired, after.drawn) == (0, True, 1_000)
 
 
+def test_the_term_and_product_are_read_from_the_application_contracts_columns() -> None:
+    """The audited input holds the contract's columns: a line read from any other name would
+    fall back to the general line's product and term whatever the applicant asked for."""
+    assert {PRODUCT_COLUMN, TERM_COLUMN} <= set(APPLICATIONS.names)
+    asked = decision(product="pos_loan", requested_term_months=24)
+    assert (requested_product(asked), facility_term(asked, POLICY.products)) == ("pos_loan", 24)
+
+
 @pytest.mark.parametrize(("inputs", "months"), [
     ({"requested_term_months": 36}, POLICY.products.general_credit.max_term_months),  # capped by the product
     ({"requested_term_months": 6}, 6),
     ({"requested_term_months": None}, POLICY.products.general_credit.max_term_months),
-    ({"requested_product": "pos_loan", "requested_term_months": 24}, POLICY.products.pos_loan.max_term_months),
+    ({"product": "pos_loan", "requested_term_months": 24}, POLICY.products.pos_loan.max_term_months),
 ])
 def test_the_term_is_the_requested_one_capped_by_the_products(inputs: dict[str, object], months: int) -> None:
     assert facility_term(decision(**inputs), POLICY.products) == months

@@ -16,7 +16,7 @@ from riskmodels.audit import AuditRecord
 from riskmodels.loans.errors import Conflict, UnknownReference
 from riskmodels.loans.outcomes import APPROVED, RecordedOutcome
 from riskmodels.loans.schema import day, facilities
-from riskmodels.loans.terms import add_months, facility_term
+from riskmodels.loans.terms import add_months, facility_term, requested_product
 from riskmodels.policy.schema import Products
 
 OPEN_RULE = "must name an open facility (POST /v1/facilities opens one from an approved decision)"
@@ -82,7 +82,7 @@ def opening_row(record: AuditRecord, recorded: RecordedOutcome | None, account_i
         raise Conflict("decision_request_id", f"must name an approved decision; got {record.decision}", record.request_id)
     term = facility_term(record, products)
     return {"facility_id": uuid.uuid4().hex, "request_id": record.request_id, "account_id": account_id,
-            "opened_at": opened, "product": record.input_masked.get("requested_product"),
+            "opened_at": opened, "product": requested_product(record),
             "term_months": term, "rate": rate, "limit_fen": limit_fen, "drawn_fen": 0, "frozen_fen": 0,
             "status": "open", "expires_on": add_months(day(opened), term).isoformat()}
 

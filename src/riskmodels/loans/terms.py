@@ -11,13 +11,21 @@ from riskmodels.audit import AuditRecord
 from riskmodels.policy.schema import Products
 
 DEFAULT_PRODUCT = "general_credit"  # a decision without a requested product lends the general line
+# The application contract's columns a line's product and term come from (``contract.tables``).
+PRODUCT_COLUMN, TERM_COLUMN = "product", "requested_term_months"
+
+
+def requested_product(record: AuditRecord) -> str | None:
+    """The product the audited application asked for (None: not given)."""
+    value = record.input_masked.get(PRODUCT_COLUMN)
+    return str(value) if value else None
 
 
 def facility_term(record: AuditRecord, products: Products) -> int:
     """Months the line of ``record`` lasts: the requested term, capped by the product's maximum."""
-    name = str(record.input_masked.get("requested_product") or DEFAULT_PRODUCT)
+    name = requested_product(record) or DEFAULT_PRODUCT
     longest = int(getattr(products, name if name in Products.model_fields else DEFAULT_PRODUCT).max_term_months)
-    requested = record.input_masked.get("requested_term_months")
+    requested = record.input_masked.get(TERM_COLUMN)
     if isinstance(requested, int | float) and not isinstance(requested, bool) and requested >= 1:
         return min(int(requested), longest)
     return longest
