@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 
 from riskmodels.config import ModelKind
+from riskmodels.decision.reason_texts import plain_text
 from riskmodels.decision.reasons import (
+    APPLICATION_REASONS,
     BEHAVIOR_REASONS,
     CATALOGUES,
     COLLECTION_REASONS,
@@ -83,9 +85,11 @@ def test_post_loan_reasons_come_from_the_same_engine_and_never_group_sources() -
         ("R_BH_DPD", 12.0, -3.0, 9.0), ("R_BH_NEW_INQUIRIES", 4.0, -3.0, 4.0),  # a tie keeps model order
         ("R_BH_TAX_TREND", None, -1.0, 2.0), ("R_BH_POS_TREND", None, -0.5, 1.0)]
     assert all(r.model == "behavior" and type(r.model) is str and r.unit == "points" for r in reasons)
-    # Without the card's bands a text states the value alone; a missing one says so.
+    # Without the card's bands a text states the value alone; a null ratio says it cannot be
+    # computed (its source missing, or the year before's tax zero), never "no data".
     assert (reasons[0].text_zh, reasons[0].text_en) == ("月末逾期天数：12天", "Days past due at month end: 12 days")
-    assert reasons[2].text_en == "Tax paid, last 12 months over the 12 before: no data"
+    assert reasons[2].text_en == ("Tax paid, last 12 months over the 12 before: "
+                                  "not computable from the figures given")
     (collection,) = scorecard_reasons([Contribution("cl_dpd", 1.0, -2.0, 5.0)], {"cl_dpd": 45.0}, model="collection")
     assert (collection.code, collection.model) == ("R_CL_DPD", "collection")
 
@@ -288,12 +292,22 @@ def test_a_value_next_to_a_band_edge_is_shown_inside_its_band() -> None:
     assert tax.text_en.endswith(": +14.99% (band: 0% to under +15%; best band: +15% or more)")
 
 
-def test_a_missing_value_reads_as_no_data() -> None:
+def test_a_ratio_over_zero_reads_as_not_computable_not_as_no_data() -> None:
     card = _card()
-    features = {"tax_growth": NAN, "tax_mean_yearly": 9_000.0, "pb_months_since_overdue": -1.0}  # no tax the year before
+    # Tax records are there (tax_mean_yearly), but no tax was paid the year before: growth over 0.
+    features = {"tax_growth": NAN, "tax_mean_yearly": 9_000.0, "pb_months_since_overdue": -1.0}
     (tax,) = scorecard_reasons(card.contributions_one(features), features, card=card)
     assert (tax.code, tax.value) == ("R_TAX_GROWTH", None)
-    assert tax.text_en == "Growth of tax paid, last year over the year before: no data (best band: +15% or more)"
+    assert tax.text_en == ("Growth of tax paid, last year over the year before: not computable from the "
+                           "figures given (best band: +15% or more)")
+    assert "无法根据所报数据计算" in tax.text_zh
+    assert "no data" not in tax.text_en and "无数据" not in tax.text_zh
+
+
+def test_a_missing_count_still_reads_as_no_data() -> None:
+    """Only a ratio can be null with every figure given; any other null value is missing data."""
+    phrasing = APPLICATION_REASONS.phrasings["bureau_inquiries_6m"]
+    assert plain_text(phrasing, None) == (f"{phrasing.label_zh}：无数据", f"{phrasing.label_en}: no data")
 
 
 def test_a_fraud_reason_never_calls_the_safest_value_adverse() -> None:

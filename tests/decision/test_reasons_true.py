@@ -63,9 +63,15 @@ def _scale(unit: str | None) -> float:
     return 100.0 if unit == "ratio" else 1.0
 
 
+_NO_DATA = "no data"
+_NOT_COMPUTABLE = "not computable from the figures given"
+
+
 def _special_or_word(text: str, info: Any) -> float | str | None:
     """A value shown as a word: no data, a special code's meaning, a flag, a bucket, a category."""
-    if text == "no data":
+    if text in (_NO_DATA, _NOT_COMPUTABLE):
+        # A null ratio may be a zero base, so only a ratio says "not computable", and only it.
+        assert (text == _NOT_COMPUTABLE) == (info.unit == "ratio"), (text, info.name)
         return None
     for code, meaning in info.special_codes.items():
         if text == meaning:
@@ -93,7 +99,7 @@ def _band(text: str, info: Any) -> list[Any]:
     rounding, half its last digit), or ["in", values]."""
     if info.kind == "categorical":
         return ["in", [_special_or_word(part, info) for part in text.split(", ")]]
-    if text == "no data" or text in info.special_codes.values() or (info.unit in ("flag", "bucket")
+    if text in (_NO_DATA, _NOT_COMPUTABLE) or text in info.special_codes.values() or (info.unit in ("flag", "bucket")
                                                                       and _NUMBER.search(text) is None):
         return ["in", [_special_or_word(text, info)]]
     if text.startswith("below "):
@@ -147,7 +153,7 @@ def _zh_matches(zh: str, en: str, info: Any) -> list[str]:
     if _NUMBER.findall(zh_body) != _NUMBER.findall(en_body):
         problems.append(f"zh and en must state the same numbers; got {zh!r} and {en!r}")
     for en_word, zh_word in (("below ", "低于"), (" or more", "及以上"), (" to under ", "（不含）"),
-                             ("no data", "无数据"), ("best band", "最优档位")):
+                             ("no data", "无数据"), ("not computable", "无法根据所报数据计算"), ("best band", "最优档位")):
         if en_body.count(en_word) != zh_body.count(zh_word):
             problems.append(f"zh must say {zh_word!r} where en says {en_word!r}; got {zh!r} and {en!r}")
     return problems

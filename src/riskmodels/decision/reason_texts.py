@@ -35,6 +35,10 @@ _MORE_DECIMALS = 6  # a value this close to a band edge is shown with up to this
 # states the meaning instead.
 _CODE_NOTE = re.compile(r"\s*\([^)]*[=:][^)]*\)|（[^）]*为[^）]*）")
 _NO_DATA = ("无数据", "no data")
+# A ratio is null when a figure it divides is missing, or when its base is zero (tax paid over
+# declared sales of 0): "no data" would be false of an applicant who gave every figure, and this
+# is true of both.
+_NOT_COMPUTABLE = ("无法根据所报数据计算", "not computable from the figures given")
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,15 @@ class Phrasing:
             return f"{text}{ {'months': '个月', 'days': '天', 'years': '年'}[unit]}", f"{text} {unit}"
         return text, text
 
+    @property
+    def missing(self) -> tuple[str, str]:
+        """What a null value reads as (zh, en): no data, or for a ratio, not computable."""
+        return _NOT_COMPUTABLE if self.unit == "ratio" else _NO_DATA
+
     def value(self, value: Any, decimals: int) -> tuple[str, str]:
         """The applicant's value (zh, en): a category by its label, a special code by its meaning."""
         if is_missing(value):
-            return _NO_DATA
+            return self.missing
         if self.categorical or isinstance(value, str):
             return CATEGORY_LABELS.get(str(value), (str(value), str(value)))
         x = float(value)
@@ -159,7 +168,7 @@ class Bands:
     def _label(self, index: int, decimals: int) -> tuple[str, str]:
         p = self.phrasing
         if index == self.missing:
-            return _NO_DATA
+            return p.missing
         if index > self.missing:
             codes = self.special_codes[index - self.missing - 1]
             return p.value(codes[0], decimals)
