@@ -2,7 +2,8 @@
 fingerprint and business address of the session's generated book, and of the reference
 customers, is searched for in every file of the MLflow store (the SQLite database and every
 artefact), in the audit database, link store and loan store of a real server that scored some of
-them, and in that server's log, which also saw malformed IDs, phones, devices and addresses.
+them, and in that server's log, which also saw malformed IDs, phones, devices and addresses, and an
+owner's ID and phone written into a business name.
 
 Searched as bytes (UTF-8, UTF-16 and UTF-32, so pickled numpy strings count; devices and
 addresses also as JSON's ``\\uXXXX`` escapes), inside zip and gzip members and Parquet columns,
@@ -180,6 +181,11 @@ def served(post_loan_store: Settings, portfolio_dir: Path, tmp_path_factory: pyt
         for body in bodies:
             answer = client.post("/v1/score/application", headers=AUTH, content=json.dumps(body).encode())
             assert answer.status_code == 200, answer.text[:300]
+        # An owner who writes their own phone and ID number into the business name (free text).
+        own = bodies[4]
+        carrier = {**own, "business_name": f"{own['business_name']}电话{own['owner_phone']}身份证{own['owner_id_number']}"}
+        answer = client.post("/v1/score/application", headers=AUTH, content=json.dumps(carrier, ensure_ascii=False).encode())
+        assert answer.status_code == 200, answer.text[:300]
         fraud = client.post("/v1/score/fraud", headers=AUTH, content=json.dumps(bodies[1]).encode())
         assert fraud.status_code == 200, fraud.text[:300]
         # Malformed identifiers, as JSON with and without escapes, and bad strings beside real ones.

@@ -13,7 +13,15 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import Field, ValidationError, create_model
 
-from riskmodels.contract.privacy import PII_COLUMNS, PiiLogFilter, mask_id_number, mask_phone, mask_record, mask_text
+from riskmodels.contract.privacy import (
+    FREE_TEXT_COLUMNS,
+    PII_COLUMNS,
+    PiiLogFilter,
+    mask_id_number,
+    mask_phone,
+    mask_record,
+    mask_text,
+)
 from riskmodels.contract.tables import BUSINESS_ADDRESS_PATTERN, DEVICE_ID_PATTERN
 
 ID, PHONE = "110101199003071234", "13812345678"
@@ -41,6 +49,14 @@ def test_the_contract_pii_columns_are_masked_and_nothing_else() -> None:
     assert masked == {**record, "owner_id_number": "110101********1234", "owner_phone": "138****5678",
                       "device_id": "*" * 16, "business_address": "*" * 10}
     assert record["owner_id_number"] == ID  # the input is not changed
+
+
+def test_a_business_name_carrying_an_id_or_a_phone_is_masked_in_the_record() -> None:
+    assert set(FREE_TEXT_COLUMNS) == {"business_name"}
+    record = {"business_name": f"老王家常菜电话{PHONE}身份证{ID}", "application_id": "APP-2026-1", "owner_age": 34}
+    masked = mask_record(record)
+    assert masked == {**record, "business_name": "老王家常菜电话138****5678身份证110101********1234"}
+    assert mask_record({"business_name": "老王家常菜2019店", "owner_age": 34})["business_name"] == "老王家常菜2019店"
 
 
 def test_free_text_masks_ids_and_phones_but_not_amounts() -> None:

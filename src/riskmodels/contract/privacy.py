@@ -128,6 +128,10 @@ def _masker_for(name: str) -> Callable[[str], str]:
 PII_COLUMNS: dict[str, Callable[[str], str]] = {
     c.name: _masker_for(c.name) for c in APPLICATIONS.columns if c.pii
 }
+# Strings the applicant writes as they like (no categories, no format; not a key the loan
+# system issues): the business name.
+FREE_TEXT_COLUMNS = frozenset(c.name for c in APPLICATIONS.columns if c.dtype == "string" and not c.pii
+                              and c.categories is None and c.pattern is None and c.source != "key")
 
 
 def mask_value(name: str, value: Any) -> Any:
@@ -139,12 +143,17 @@ def mask_value(name: str, value: Any) -> Any:
 
 
 def mask_record(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of an application with every personal (``pii``) column of the contract masked."""
-    # A copy, then the few personal columns: every decision's audit record passes here, and an
-    # application has about 130 columns.
+    """A copy of an application with every personal (``pii``) column of the contract masked,
+    and in its free text (``FREE_TEXT_COLUMNS``) whatever could be a resident ID or a mobile
+    number (``mask_text``): a business name may carry the owner's phone."""
+    # A copy, then the few personal and free-text columns: every decision's audit record passes
+    # here, and an application has about 130 columns.
     masked = dict(record)
     for name in PII_COLUMNS.keys() & masked.keys():
         masked[name] = mask_value(name, masked[name])
+    for name in FREE_TEXT_COLUMNS & masked.keys():
+        if isinstance(masked[name], str):
+            masked[name] = mask_text(masked[name])
     return masked
 
 
