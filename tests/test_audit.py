@@ -293,19 +293,26 @@ def test_the_linked_values_a_decision_used_are_kept_beside_the_input_as_sent(tmp
         log.close()
 
 
-def test_a_log_from_before_the_link_store_gains_the_column_and_keeps_its_records(tmp_path: Path) -> None:
+def test_a_log_from_before_the_link_store_gains_the_columns_and_keeps_its_records(tmp_path: Path) -> None:
+    from dataclasses import replace
+
     path = tmp_path / "audit.sqlite"
     log = AuditLog(path, KEY)
     log.append([_record("r-old")])
     log.close()
-    conn = sqlite3.connect(path)  # as an earlier release wrote it: no decided_on column
-    conn.execute("ALTER TABLE decisions DROP COLUMN decided_on")
+    conn = sqlite3.connect(path)  # as an earlier release wrote it: no decided_on, rules nor fraud reasons
+    for column in ("decided_on", "rules", "fraud_reason_codes"):
+        conn.execute(f"ALTER TABLE decisions DROP COLUMN {column}")
     conn.commit()
     conn.close()
     reopened = AuditLog(path, KEY)
     try:
         assert reopened.get("r-old") == _record("r-old")
-        reopened.append([_record("r-new")])
+        assert (reopened.get("r-old").rules, reopened.get("r-old").fraud_reason_codes) == (None, None)
+        knocked_out = replace(_record("r-new"), decision="reject", rules=["KO_FRAUD", "BAND_A"],
+                              fraud_reason_codes=["R_AF_APPS_30D"])
+        reopened.append([knocked_out])
+        assert reopened.get("r-new") == knocked_out
         assert reopened.get("r-new").decided_on == {}
     finally:
         reopened.close()

@@ -109,6 +109,24 @@ def test_the_rescoring_replays_with_the_platforms_values_it_was_made_on(log: Aud
     assert "decision" in differing_fields(second, outcome)
 
 
+def test_a_knock_outs_record_keeps_the_rules_that_fired_and_the_fraud_reasons(log: AuditLog,
+                                                                              bundle: ModelBundle) -> None:
+    """A knock-out rejects whatever the A card says: its record names the rule, beside the fraud
+    model's reasons, and a replay must give them again."""
+    listed = {**_as_decided(_restaurant()), "blacklist_hit": True}
+    first, _ = _audit(log, bundle, listed)
+    decided = decide({**_restaurant(), **listed}, bundle)
+    assert first.decision == "reject" and "KO_BLACKLIST" in (first.rules or [])
+    assert first.rules == [r.id for r in decided.rules]
+    assert first.fraud_reason_codes == [r.code for r in decided.fraud.reasons]
+    assert replay(first, bundle)[1]
+    _, outcome = replay_outcome(replace(first, rules=["BAND_A"], fraud_reason_codes=[]), bundle)
+    assert differing_fields(replace(first, rules=["BAND_A"], fraud_reason_codes=[]), outcome) == (
+        "rules", "fraud_reason_codes")
+    # A record written before they were kept has neither, and replays on what it has.
+    assert replay(replace(first, rules=None, fraud_reason_codes=None), bundle)[1]
+
+
 def test_the_command_replays_both_kinds_and_exits_1_on_a_mismatch(log: AuditLog, champions: ModelBundle) -> None:
     first, second = _audit(log, champions, _as_decided(_restaurant()))
     same = runner.invoke(app, ["audit", "replay", first.request_id, second.request_id])

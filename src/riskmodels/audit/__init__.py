@@ -4,7 +4,9 @@ and fraud decisions (``record_for``) and B and C account answers (``account_reco
 Each row keeps what a reviewer or a regulator asks for: when, which models (name and version),
 a keyed hash of the exact input (``input_hmac``: HMAC-SHA256 of its canonical JSON, sorted
 keys) with the id of the key (``key_id``), the answer (score, class, limit, rate, decision,
-reason codes) and the input itself with personal data masked.
+reason codes; for an application also the policy rules that fired and the fraud model's reason
+codes, which say why a knock-out rejected it) and the input itself with personal data masked
+(free text too: a business name carrying a phone number is stored with it masked).
 
 Why a masked input is enough to replay a decision: the models and the policy never read the
 owner's ID number or phone (they are keys for the loan system, not features), so every field

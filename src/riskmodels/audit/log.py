@@ -39,7 +39,9 @@ CREATE TABLE IF NOT EXISTS decisions (
     decision     TEXT,
     reason_codes TEXT NOT NULL,
     input_masked TEXT NOT NULL,
-    decided_on   TEXT NOT NULL DEFAULT '{}'
+    decided_on   TEXT NOT NULL DEFAULT '{}',
+    rules        TEXT,
+    fraud_reason_codes TEXT
 )""", """
 CREATE INDEX IF NOT EXISTS decisions_created_at ON decisions (created_at)""", """
 CREATE TABLE IF NOT EXISTS idempotent_answers (
@@ -55,7 +57,14 @@ CREATE TABLE IF NOT EXISTS idempotent_answers (
 )""", """
 CREATE INDEX IF NOT EXISTS idempotent_answers_created_at ON idempotent_answers (created_at)""")
 _COLUMNS = ("request_id", "created_at", "endpoint", "key_id", "input_hmac", "models", "score", "risk_class",
-            "limit_cny", "rate", "decision", "reason_codes", "input_masked", "decided_on")
+            "limit_cny", "rate", "decision", "reason_codes", "input_masked", "decided_on", "rules",
+            "fraud_reason_codes")
+# Columns whose values are JSON text; the last two are NULL where the record has none.
+_JSON_COLUMNS = ("models", "reason_codes", "input_masked", "decided_on", "rules", "fraud_reason_codes")
+# Columns added since the first schema, each with its definition: a log written before has them
+# added in place. decided_on came with the link store (empty: those decisions used the input as
+# sent); rules and fraud_reason_codes with the knock-outs' audit (NULL: not kept then).
+_ADDED = {"decided_on": "TEXT NOT NULL DEFAULT '{}'", "rules": "TEXT", "fraud_reason_codes": "TEXT"}
 _PLAIN_DIGEST_COLUMN = "input_sha256"  # the schema before keyed hashes
 
 
@@ -120,7 +129,7 @@ class AuditLog:
             self._conn.execute("PRAGMA busy_timeout=5000")
             for statement in _SCHEMA:
                 self._conn.execute(statement)
-            _add_decided_on(self._conn)
+            _add_columns(self._conn)
         except BaseException:
             self._conn.close()
             raise
@@ -254,12 +263,11 @@ class AuditLog:
             self._conn.close()
 
 
-def _add_decided_on(conn: sqlite3.Connection) -> None:
-    # A log written before the link store has no decided_on column: added in place, empty for
-    # the old records (their decisions used the input as sent).
+def _add_columns(conn: sqlite3.Connection) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(decisions)")}
-    if "decided_on" not in columns:
-        conn.execute("ALTER TABLE decisions ADD COLUMN decided_on TEXT NOT NULL DEFAULT '{}'")
+    for name, definition in _ADDED.items():
+        if name not in columns:
+            conn.execute(f"ALTER TABLE decisions ADD COLUMN {name} {definition}")
 
 
 def _refuse_plain_digests(conn: sqlite3.Connection, path: Path) -> None:
@@ -280,7 +288,7 @@ def migrate_plain_digests(path: Path) -> int:
     try:
         if _PLAIN_DIGEST_COLUMN not in {row[1] for row in conn.execute("PRAGMA table_info(decisions)")}:
             return 0
-        kept = [c for c in _COLUMNS if c not in ("key_id", "input_hmac", "decided_on")]  # decided_on: its default
+        kept = [c for c in _COLUMNS if c not in ("key_id", "input_hmac", *_ADDED)]  # added ones: their defaults
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute("ALTER TABLE decisions RENAME TO decisions_plain")
@@ -303,15 +311,17 @@ def migrate_plain_digests(path: Path) -> int:
 def _row(record: AuditRecord) -> tuple[Any, ...]:
     # Attributes, not ``asdict``: its deep copy of the masked input cost as much as a decision.
     data = {c: getattr(record, c) for c in _COLUMNS}
-    for name in ("models", "reason_codes", "input_masked", "decided_on"):
-        data[name] = canonical_json(data[name])
+    for name in _JSON_COLUMNS:
+        if data[name] is not None:
+            data[name] = canonical_json(data[name])
     return tuple(data[c] for c in _COLUMNS)
 
 
 def _record(row: Sequence[Any]) -> AuditRecord:
     data = dict(zip(_COLUMNS, row, strict=True))
-    for name in ("models", "reason_codes", "input_masked", "decided_on"):
-        data[name] = json.loads(data[name])
+    for name in _JSON_COLUMNS:
+        if data[name] is not None:
+            data[name] = json.loads(data[name])
     return AuditRecord(**data)
 
 

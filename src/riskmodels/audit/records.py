@@ -48,12 +48,20 @@ class AuditRecord:
     # What the platform put in place of the caller's values before deciding (the link store's
     # counts, its list check): the decision's input is ``input_masked`` updated with these.
     decided_on: dict[str, Any] = field(default_factory=dict)
+    # An application decision's policy rules that fired (their ids, in the answer's order) and
+    # its fraud model's reason codes: why a knock-out rejected it, which the A card's reason
+    # codes do not say. None where there are none to keep (account and due-diligence answers)
+    # and in records written before they were kept.
+    rules: list[str] | None = None
+    fraud_reason_codes: list[str] | None = None
 
     def outcome(self) -> dict[str, Any]:
         """The part of the record a replay must reproduce."""
-        return {"models": self.models, "score": self.score, "risk_class": self.risk_class,
+        kept = {"models": self.models, "score": self.score, "risk_class": self.risk_class,
                 "limit_cny": self.limit_cny, "rate": self.rate, "decision": self.decision,
                 "reason_codes": self.reason_codes}
+        extra = {"rules": self.rules, "fraud_reason_codes": self.fraud_reason_codes}
+        return {**kept, **{name: value for name, value in extra.items() if value is not None}}
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2)
@@ -110,6 +118,8 @@ def outcome_of(decision: Decision) -> dict[str, Any]:
         "rate": decision.rate,
         "decision": decision.decision,
         "reason_codes": [r.code for r in decision.reasons],
+        "rules": [r.id for r in decision.rules],
+        "fraud_reason_codes": [r.code for r in decision.fraud.reasons],
     }
 
 
