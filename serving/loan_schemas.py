@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from riskmodels.contract import MAX_CNY
+from riskmodels.loans.inputs import OFFICER, OFFICER_RULE
 
 AMOUNT_RULE = f"must be a positive amount (CNY) of at most {MAX_CNY:,.0f} with at most 2 decimals"
 
@@ -25,6 +26,16 @@ def _amount(value: float) -> float:
 Amount = Annotated[float, AfterValidator(_amount),
                    Field(gt=0, le=MAX_CNY, description="CNY, at most 2 decimals")]
 Id = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _officer(value: str) -> str:
+    if not OFFICER.fullmatch(value):
+        raise PydanticCustomError("format", OFFICER_RULE)  # the loan store's own rule, in its words
+    return value
+
+
+Officer = Annotated[str, AfterValidator(_officer),
+                    Field(description="The officer's staff id or pseudonym (1 to 64 letters, digits, '_', '.' or '-')")]
 
 
 class _Body(BaseModel):
@@ -55,13 +66,12 @@ class OutcomeRequest(_Body):
     decision: Literal["approve", "decline"] = Field(description="The officer's final decision")
     amount: Amount | None = Field(None, description="Approved amount (approve only)")
     rate: float | None = Field(None, allow_inf_nan=False, description="Approved rate, percent a year (approve only)")
-    officer: str = Field(min_length=1, max_length=64, description="The officer's staff id or pseudonym")
+    officer: Officer
     reason_code: str = Field(min_length=1, max_length=64, description="A code of the override reason catalogue "
                              "(riskmodels/policy/override_reasons.yaml)")
 
 
 class FreezeRequest(_Body):
-    officer: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$",
-                         description="The officer's staff id or pseudonym (letters, digits, '_', '.' or '-')")
+    officer: Officer
     reason: str = Field(min_length=1, max_length=500, description="Why: the warning acted on, or the risk mitigated "
                         "(风险缓释); kept with the freeze")

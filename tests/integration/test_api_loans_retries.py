@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from riskmodels.config import Settings
 from riskmodels.loans import LoanStore
+from riskmodels.loans.inputs import OFFICER_RULE
 from riskmodels.loans.schema import draw_keys, draws
 from riskmodels.stores import open_engine
 from tests._server import running
@@ -120,7 +121,11 @@ def test_an_officer_freezes_and_lifts_a_line_and_the_draw_reads_it(server: tuple
 
     problem(post(client, "/v1/facilities/no-such-line/freeze", order), 404, "facility_id", "unknown-reference")
     problem(client.get("/v1/facilities/no-such-line/freezes"), 404, "facility_id")
-    problem(post(client, f"{path}/freeze", {**order, "officer": "li xiao"}), 422, "officer")
+    refused = problem(post(client, f"{path}/freeze", {**order, "officer": "li xiao"}), 422, "officer")
+    assert refused["errors"][0]["rule"] == OFFICER_RULE  # the store's rule in words, not a regular expression
+    both = post(client, f"{path}/freeze", {"officer": "a b", "reason": ""})
+    assert both.status_code == 422 and {e["field"]: e["rule"] for e in both.json()["errors"]} == {
+        "officer": OFFICER_RULE, "reason": "must not be empty"}
     problem(post(client, f"{path}/freeze", {"officer": "li.xiao"}), 422, "reason")
     assert len(client.get(f"{path}/freezes").json()) == 2  # none of the refusals wrote anything
 
