@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
 from riskmodels.scorecard.model import ScorecardModel
 from riskmodels.training.scorecard import (
@@ -59,3 +61,16 @@ def test_no_table_of_the_validation_report_shows_nan(fitted: ScorecardModel) -> 
     assert [c[0] for c in cells] == fitted.coef_table_["variable"].tolist()
     assert cells[0][-1] == NOT_APPLICABLE  # the intercept has no VIF
     assert all(float(c[-1]) >= 1 for c in cells[1:])
+
+
+def test_the_scorecard_section_says_when_its_counts_are_weights(fitted: ScorecardModel,
+                                                               dev_data: tuple[pd.DataFrame, np.ndarray]) -> None:
+    """Reject inference fits on weighted rows, and optbinning cuts each bin's weighted count to a
+    whole number: nothing in the table tells, so the title must."""
+    X, y = dev_data
+    weighted = clone(fitted).fit(X, y, sample_weight=np.where(np.arange(len(y)) % 2 == 0, 0.3, 1.0))
+    counts = weighted.scorecard_table_.groupby("variable")["count"].sum()
+    assert (counts < len(y)).all() and (counts == counts.round()).all()  # weights' sums, yet whole numbers
+    assert "Scorecard" in dict(report_sections(fitted))
+    (title,) = [t for t in dict(report_sections(weighted, inferred_rows=1_234)) if t.startswith("Scorecard")]
+    assert "counts weighted" in title and "1,234 rows reject inference adds" in title

@@ -120,3 +120,18 @@ def test_variance_inflation_is_the_stacked_regressions(fitted: ScorecardModel,
     vif = variance_inflation(woe)
     np.testing.assert_allclose(vif.to_numpy(), np.array(expected), rtol=1e-9)
     assert np.isinf(vif["repayment_ratio"]) or vif["repayment_ratio"] > 5  # its near-copy is in the matrix
+
+
+def test_the_scorecard_tables_bins_show_their_edges_to_six_decimals(fitted: ScorecardModel) -> None:
+    """At two decimals a tax rate's bins read "[0.01, 0.01)", "[0.02, 0.02)": a report must tell
+    every bin apart and show where it starts and ends."""
+    table = fitted.scorecard_table_
+    numeric = [n for n in fitted.selected_features_
+               if fitted.scorecard_.binning_process_.get_binned_variable(n).dtype == "numerical"]
+    assert numeric
+    for name in numeric:
+        binned = fitted.scorecard_.binning_process_.get_binned_variable(name)
+        labels = table.loc[table["variable"] == name, "bin"].tolist()[: len(binned.splits) + 1]
+        shown = [float(edge) for label in labels for edge in str(label).strip("[()").split(", ")[1:]][:-1]
+        np.testing.assert_allclose(shown, np.round(binned.splits, 6), rtol=0, atol=5e-7)
+        assert len(set(labels)) == len(labels)

@@ -45,6 +45,14 @@ def binning_section(ev: RunEvidence) -> Section:
                "<code>binning/*.csv</code>."),
         "每个入选变量：optbinning 在训练样本上得到的分箱（按配置要求单调）及其样本数、坏样本率、WoE、IV "
         "与分数；全部候选变量的分箱表见 binning/*.csv。", note=True)]
+    inferred = int(float(ev.params.get("reject_inference.rows", 0) or 0))
+    if inferred:
+        body.append(paragraph(
+            f"The counts are weighted: the booked training rows and {inferred:,} rows inferred for rejected "
+            "applicants by reject inference, each counted with its weight (fuzzy: a reject is a bad row of "
+            "weight p and a good row of weight 1 − p). They are not the booked rows' counts.",
+            f"样本数为加权数：入账训练样本加上拒绝推断为被拒申请生成的 {inferred:,} 行，每行按其权重计数"
+            "（模糊法：一笔被拒申请计为权重 p 的坏样本和权重 1 − p 的好样本），并非入账样本的行数。", note=True))
     for variable, rows in card.groupby("variable", sort=False):
         rows = rows.drop(columns="variable").reset_index(drop=True)
         png = binning_plot(rows[rows["count"] > 0], str(variable))

@@ -268,7 +268,7 @@ def readable_scorecard_table(model: ScorecardModel) -> pd.DataFrame:
     return table.assign(points_fitted=table["points"], points=slope * table["points"] + share)
 
 
-def report_sections(model: ScorecardModel) -> list[tuple[str, str]]:
+def report_sections(model: ScorecardModel, inferred_rows: int = 0) -> list[tuple[str, str]]:
     """The validation report's tables of the model: selection, coefficients, scorecard.
 
     An undefined cell (the intercept's VIF, a variable dropped before VIF was computed) is a
@@ -280,14 +280,21 @@ def report_sections(model: ScorecardModel) -> list[tuple[str, str]]:
                                   na_rep=NOT_APPLICABLE)
         return page
 
+    # With reject inference (``inferred_rows`` > 0) the card is fitted on weighted rows, and
+    # optbinning's counts are the weights' sums, each bin's cut to a whole number: the title says so.
+    card_title = ("Scorecard" if not inferred_rows else
+                  f"Scorecard (counts weighted: the booked rows and {inferred_rows:,} rows reject inference adds "
+                  "for rejects, each at its weight, every bin's sum cut to a whole number; not the booked rows' "
+                  "counts)")
+    card = readable_scorecard_table(model)
     return [("Variable selection", table_html(model.selection_table_, 4)),
             ("Selection path (forward or stepwise entry, held-out criterion)", table_html(model.selection_path_, 5)),
             ("Coefficients (Wald statistics, VIF)", table_html(model.coef_table_, 4)),
-            ("Scorecard", table_html(readable_scorecard_table(model), 3))]
+            (card_title, table_html(card, 3))]
 
 
 def log_scorecard_evidence(fitted: FittedScorecard, evaluation: EvaluationResult, model_name: str,
-                           extra_sections: list[tuple[str, str]] | None = None) -> None:
+                           extra_sections: list[tuple[str, str]] | None = None, inferred_rows: int = 0) -> None:
     """Every table and plot a validator asks for, as artefacts of the active MLflow run."""
     model = fitted.model
     registry.log_artifact_frame(model.selection_table_, "selection/variable_selection.csv")
@@ -309,7 +316,7 @@ def log_scorecard_evidence(fitted: FittedScorecard, evaluation: EvaluationResult
             (Path(tmp) / f"{name}.html").write_text(table.to_html(index=False, na_rep=NOT_APPLICABLE),
                                                     encoding="utf-8")
         registry.log_artifact_folder(Path(tmp), "binning")
-    sections = [*report_sections(model), *(extra_sections or [])]
+    sections = [*report_sections(model, inferred_rows), *(extra_sections or [])]
     html = validation_report(evaluation, title=f"Validation report: {model_name}", sections=sections)
     registry.log_artifact_text(html, VALIDATION_REPORT)
 
@@ -418,7 +425,8 @@ def train_and_register(kind: str, cfg: ScorecardPipelineConfig, sample: Scorecar
         log_datasets(split_frames(sample, fitted.split), cfg.model_name, data_dir or "unknown", "event",
                      data_fingerprint)
         log_quality_reports(quality_reports)
-        log_scorecard_evidence(fitted, evaluation, cfg.model_name, sections)
+        log_scorecard_evidence(fitted, evaluation, cfg.model_name, sections,
+                               int(str(extra_params.get("reject_inference.rows", 0))))
         registration = register_scorecard(fitted, sample, cfg.model_name, input_table, metrics, data, bank,
                                           evaluation.splits["oot"].independent)
         report = registry.artifact_location(VALIDATION_REPORT)
