@@ -24,7 +24,7 @@ from starlette.responses import Response
 from riskmodels.contract.privacy import PII_COLUMNS, mask_any, mask_value
 from riskmodels.decision import ModelNotDeployed
 from serving.problems import ProblemError, problem_response
-from serving.schemas import MAX_BATCH, ErrorItem
+from serving.schemas import MAX_BATCH, ROW_RULE_ERROR, ErrorItem
 
 CONTENT_TYPE_RULE = "must be application/json"
 
@@ -86,6 +86,10 @@ def describe(errors: Sequence[Mapping[str, Any]], whole: str = "body") -> list[E
     items = []
     for error in errors:
         path = field_path(error.get("loc", ()), whole)
+        if error["type"] == ROW_RULE_ERROR:  # fields each valid, contradictory together: each named
+            items += [ErrorItem(field=name if path == whole else f"{path}.{name}", rule=rule, got=value)
+                      for name, rule, value in (error.get("ctx") or {})["breaks"]]
+            continue
         item = ErrorItem(field=path, rule=rule_for(error))
         value = error.get("input")
         if isinstance(value, float) and not math.isfinite(value):

@@ -22,10 +22,12 @@ from pydantic import (
     Field,
     StrictBool,
     create_model,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from riskmodels.contract import APPLICATIONS, BEHAVIOR_SNAPSHOTS, COLLECTION_CASES, Column, Table
+from riskmodels.contract.row_rules import ROW_RULES, row_breaks
 from riskmodels.links import LINKED_COLUMNS
 from riskmodels.synth import reference_bodies
 
@@ -170,13 +172,37 @@ def _special_codes_schema(col: Column) -> Callable[[dict[str, Any]], None]:
     return rewrite
 
 
+# The error type of a row whose fields each pass but break a rule together; its ctx holds
+# (field, rule, value) of each rule broken, which ``serving.errors.describe`` lists one by one.
+ROW_RULE_ERROR = "row_rule"
+
+
+def _row_rules(table: Table) -> dict[str, Any]:
+    """The model validator that refuses a row breaking a rule between its columns
+    (``riskmodels.contract.row_rules``); it runs once every field has passed its own checks."""
+    if table.name not in ROW_RULES:
+        return {}
+
+    def check(row: BaseModel) -> BaseModel:
+        values = row.__dict__
+        broken = row_breaks(table, values)
+        if broken:
+            raise PydanticCustomError(ROW_RULE_ERROR, "{count} rule(s) between fields broken",
+                                      {"count": len(broken), "breaks": [(f, r, values[f]) for f, r in broken]})
+        return row
+
+    return {"row_rules": model_validator(mode="after")(check)}
+
+
 def request_model(table: Table) -> type[BaseModel]:
-    """A flat pydantic model with one field per input column of ``table`` (labels left out)."""
+    """A flat pydantic model with one field per input column of ``table`` (labels left out),
+    refusing a row whose columns break a rule together."""
     fields = {c.name: _field(c) for c in table.columns if c.source not in ("label", "truth")}
     config = ConfigDict(extra="forbid", allow_inf_nan=False, str_max_length=MAX_STRING,
                         title=_NAMED_MODELS.get(table.name, table.name))
     model = create_model(_NAMED_MODELS.get(table.name, table.name), __config__=config,
-                         __doc__=table.description, **fields)  # type: ignore[call-overload]
+                         __doc__=table.description, __validators__=_row_rules(table),
+                         **fields)  # type: ignore[call-overload]
     return model
 
 

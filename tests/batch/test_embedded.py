@@ -85,19 +85,22 @@ def test_bad_rows_go_to_rejects_with_the_field_and_rule(trained_store: Settings,
     rows = applications.copy()
     rows.loc[5, "owner_age"] = 150
     rows.loc[10, "industry"] = "fishing"
-    rows.loc[12, "pb_months_since_overdue"] = -1  # a special code ("never"): valid
+    rows.loc[12, ["pb_months_since_overdue", "pb_max_dpd_24m", "pb_overdue_le30_24m"]] = [-1, 0, 0]  # "never": valid
     rows.loc[13, "pb_months_since_overdue"] = -2
     rows.loc[20, "years_in_business"] = np.nan  # required
     rows.loc[21, "tax_grade"] = None  # nullable: valid
     rows.loc[30, "application_id"] = None
     rows.loc[40, ["owner_age", "entity_type"]] = [12, "plc"]
     rows.loc[50, "requested_term_months"] = np.inf if rows["requested_term_months"].dtype.kind == "f" else 61
+    rows.loc[60, ["pb_inquiries_3m", "pb_inquiries_6m"]] = [9, 0]  # each in range, contradictory together
     path = tmp_path / "planted.parquet"
     rows.to_parquet(path, index=False)
 
     summary = score_batch(A_CARD, path, tmp_path / "scores.parquet", batch_size=1_000)
     rejects = pd.read_parquet(summary.rejects_path).set_index("input_row")
-    assert sorted(rejects.index) == [5, 10, 13, 20, 30, 40, 50]
+    assert sorted(rejects.index) == [5, 10, 13, 20, 30, 40, 50, 60]
+    assert rejects.loc[60, "reason"] == ("pb_inquiries_3m: must be at most pb_inquiries_6m (the last 3 months "
+                                         "are within the last 6); got 9")
     assert rejects.loc[5, "reason"] == "owner_age: must be between 18 and 90; got 150"
     assert rejects.loc[5, "application_id"] == rows.loc[5, "application_id"]
     assert rejects.loc[10, "fields"] == "industry" and "got 'fishing'" in rejects.loc[10, "reason"]
@@ -110,7 +113,7 @@ def test_bad_rows_go_to_rejects_with_the_field_and_rule(trained_store: Settings,
 
     scored = pd.read_parquet(summary.output_path)
     assert summary.rows_read == summary.rows_scored + summary.rows_rejected == N_ROWS
-    assert (summary.rows_rejected, len(scored)) == (7, N_ROWS - 7)
+    assert (summary.rows_rejected, len(scored)) == (8, N_ROWS - 8)
     kept = rows.drop(index=rejects.index)
     assert scored["application_id"].tolist() == kept["application_id"].tolist()
     np.testing.assert_allclose(scored["score"], _expected(A_CARD, kept)[0]["score"], rtol=0, atol=1e-12)

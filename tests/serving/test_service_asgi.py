@@ -306,6 +306,28 @@ def test_every_error_of_a_body_is_listed_and_values_quoted_masked(app: InProcess
     assert "1101051978051" not in response.text
 
 
+def test_fields_each_in_range_but_contradictory_together_are_each_named(app: InProcess) -> None:
+    """9 inquiries in 3 months but none in 6, and so on: a 422 naming each field and its rule,
+    single and in a batch (where the good rows are still scored), and nothing audited for them."""
+    contradictory = {**LAOWANG, "pb_inquiries_3m": 9, "pb_inquiries_6m": 0, "applications_7d": 9,
+                     "applications_30d": 0, "pb_max_dpd_24m": 90, "pb_months_since_overdue": -1}
+    before = app.audited()
+    response = app.post("/v1/score/application", contradictory)
+    assert fields(response, 422) == [
+        ("pb_inquiries_3m", "must be at most pb_inquiries_6m (the last 3 months are within the last 6)"),
+        ("applications_7d", "must be at most applications_30d (the last 7 days are within the last 30)"),
+        ("pb_max_dpd_24m", "must be 0 when pb_months_since_overdue is -1 (never overdue)")]
+    assert [e["got"] for e in response.json()["errors"]] == [9, 9, 90]
+    assert app.audited() == before
+    batch = app.post("/v1/score/application/batch", [LAOWANG, {**LAOWANG, "pb_inquiries_3m": 9, "pb_inquiries_6m": 0}])
+    answer = batch.json()
+    assert (answer["scored"], answer["refused"]) == (1, 1)
+    assert answer["errors"] == [{"index": 1, "errors": [{"field": "pb_inquiries_3m", "got": 9, "rule": (
+        "must be at most pb_inquiries_6m (the last 3 months are within the last 6)")}]}]
+    # Equal windows are no contradiction: 2 inquiries in 3 months and the same 2 in 6.
+    assert app.post("/v1/score/application", {**LAOWANG, "pb_inquiries_3m": 2, "pb_inquiries_6m": 2}).status_code == 200
+
+
 def test_nullable_sources_may_be_null_or_absent(app: InProcess) -> None:
     optional = [c.name for c in FIELDS if c.nullable]
     assert optional  # the contract has sources a customer may lack

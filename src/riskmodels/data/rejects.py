@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 
 from riskmodels.contract import Column, Table
 from riskmodels.contract.privacy import mask_any
+from riskmodels.contract.row_rules import ROW_RULES
 
 BoolArray = npt.NDArray[np.bool_]
 SEPARATOR = " | "  # between the reasons of one row; a reason itself contains "; "
@@ -150,6 +151,28 @@ def _rule_violations(col: Column, values: pa.Array, null: pa.Array) -> list[tupl
     return out
 
 
+def _row_rule_problems(batch: pa.RecordBatch | pa.Table, table: Table, names: set[str],
+                       by_row: dict[int, list[tuple[str, str]]]) -> None:
+    """Rows whose columns break a rule together (``contract.row_rules``), each column within its
+    own range: the same rules, in the same words, as the API's 422. A rule over a column the
+    file leaves out is not judged (every row is missing it)."""
+    for rule in ROW_RULES.get(table.name, ()):
+        if not set(rule.columns) <= names:
+            continue
+        columns = {}
+        for name in rule.columns:
+            values = batch.column(name)
+            values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+            # A value of the wrong type is the column's own rule's to report: NaN here breaks nothing.
+            numeric = pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
+            columns[name] = (pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False) if numeric
+                             else np.full(len(values), np.nan))
+        for position in np.flatnonzero(rule.broken(columns)):
+            got = columns[rule.field][position]
+            by_row.setdefault(int(position), []).append(
+                (rule.field, f"{rule.field}: {rule.rule}; got {got:g}"))
+
+
 def find_problems(batch: pa.RecordBatch | pa.Table, table: Table) -> RowProblems:
     """Check every contract column present in ``batch``; rows are judged by position.
 
@@ -178,6 +201,7 @@ def find_problems(batch: pa.RecordBatch | pa.Table, table: Table) -> RowProblems
             for position in np.flatnonzero(bad.to_numpy(zero_copy_only=False)):
                 by_row.setdefault(int(position), []).append(
                     (col.name, f"{col.name}: {rule}; got {_got(col, values[position].as_py())}"))
+    _row_rule_problems(batch, table, names, by_row)
     rejected = np.zeros(batch.num_rows, dtype=bool)
     positions = sorted(by_row)
     rejected[positions] = True
