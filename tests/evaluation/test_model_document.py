@@ -70,6 +70,28 @@ def test_performance_and_calibration_are_the_runs_metrics(documented: tuple[str,
     assert f"{metrics['psi_train_oot']:.4f}" in cells
 
 
+def test_each_gates_verdict_and_the_figure_it_judged_are_the_runs(documented: tuple[str, str, str]) -> None:
+    """The Hosmer-Lemeshow gate may judge a shape p-value the calibration table does not show: the
+    document shows every gate's verdict and figure, as the run's verdict artefact recorded them."""
+    import json
+
+    import mlflow
+
+    from riskmodels import registry
+
+    page, _, run_id = documented
+    registry.configure()
+    recorded = json.loads(mlflow.artifacts.load_text(f"runs:/{run_id}/governance/gates_verdict.json"))
+    cells = _cells(page)
+    assert "Gate verdicts of this run" in page
+    for result in recorded["results"]:
+        assert result["detail"] in cells and result["gate"] in cells
+    hl = next(r for r in recorded["results"] if r["gate"] == "min_oot_hl_pvalue")
+    metric = "oot_hl_shape_pvalue" if "shape" in hl["detail"] else "oot_hl_pvalue"
+    metrics = registry.configure().get_run(run_id).data.metrics
+    assert f"{metrics[metric]:.4f}" in hl["detail"]  # the figure the gate judged, read from the run
+
+
 def test_coefficients_classes_and_selection_are_the_runs_artefacts(documented: tuple[str, str, str]) -> None:
     page, _, run_id = documented
     cells = _cells(page)

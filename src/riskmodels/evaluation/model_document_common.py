@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from riskmodels.evaluation.metrics import psi_band
 from riskmodels.registry.evidence import RunEvidence
+from riskmodels.registry.gates import VERDICT_ARTIFACT
 from riskmodels.reporting import Badge, Bilingual, Block, Heading, Label, Section, Table, Text
 
 SPLITS = ("train", "test", "oot")
@@ -193,4 +194,16 @@ def stability_section(ev: RunEvidence) -> Section:
         paragraph("Score PSI on the training sample's score deciles.", "基于训练样本分数十分位的分数 PSI。", note=True),
         Table.of(["samples 样本", "PSI", "band 区间"], rows),
         Heading(Bilingual("本次训练的晋升门槛", "Promotion gates of this run")),
-        Table.of(["gate 门槛", "value 值"], gate_rows)))
+        Table.of(["gate 门槛", "value 值"], gate_rows),
+        *verdict_blocks(ev)))
+
+
+def verdict_blocks(ev: RunEvidence) -> tuple[Block, ...]:
+    """Each gate's verdict on this run, with the figure it judged (the Hosmer-Lemeshow gate's
+    shape p-value where the gates relevel it), as the run recorded them."""
+    if VERDICT_ARTIFACT not in ev.texts:
+        return ()
+    results = json.loads(ev.texts[VERDICT_ARTIFACT])["results"]
+    return (Heading(Bilingual("本次训练的门槛结论", "Gate verdicts of this run")),
+            Table.of(["gate 门槛", "verdict 结论", "what was judged 判定依据"],
+                     [[r["gate"], Badge.verdict(bool(r["passed"])), r["detail"]] for r in results]))
