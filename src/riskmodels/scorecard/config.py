@@ -115,7 +115,8 @@ class Setting(TypedDict, total=False):
 # Small books whose characteristics are mostly weak (the real-data benchmark; module docstring):
 # no IV filter, so a characteristic that matters only beside another is judged jointly; binned as
 # optbinning bins by default; removals judged on bins fitted inside the folds; shrinkage chosen on
-# held-out rows. 5-9 times the default's fit time on those data sets.
+# held-out rows. 5-10 times the default's fit time on those data sets (2026-12-07, bins fitted in
+# folds kept for the fit: German 4.5 s a fold against 0.9, UCI 1.5 s against 0.15).
 SMALL_BOOK: Final[Setting] = {"selection_method": "backward", "iv_min": 0.0, "default_monotonic_trend": "auto",
                               "fold_binning": True, "penalty": "auto"}
 
