@@ -31,6 +31,7 @@ from riskmodels.loans import (
     Expired,
     Facility,
     FreezeEvent,
+    InvalidInput,
     LoanError,
     Payee,
     RecordedOutcome,
@@ -85,7 +86,9 @@ def _problem(exc: LoanError) -> ProblemError:
     if isinstance(exc, Conflict):
         kind = {REQUEST_ID: "request-id-taken", IDEMPOTENCY_KEY: "idempotency-key-reused"}.get(exc.field, "conflict")
         return ProblemError(409, f"{exc.field} clashes with what is recorded; nothing was written", kind, [item])
-    return ProblemError(422, "the input breaks the contract; nothing was written", "invalid-input", [item])
+    others = [ErrorItem(field=e.field, rule=e.rule, **({"got": e.got} if e.got is not None else {}))
+              for e in (exc.more if isinstance(exc, InvalidInput) else ())]
+    return ProblemError(422, "the input breaks the contract; nothing was written", "invalid-input", [item, *others])
 
 
 def _json(reply: Facility | DrawResult | RecordedOutcome | list[FreezeEvent], status: int = 200,

@@ -100,6 +100,9 @@ def test_a_decision_opens_a_line_that_draws_freezes_and_records_the_officer(clie
     problem(post(client, "/v1/decisions/never-scored/outcome", outcome), 404, "request_id")
     problem(post(client, f"/v1/decisions/{settled['request_id']}/outcome", {**outcome, "reason_code": "HIDDEN_DEBT"}),
             422, "reason_code")
+    several = post(client, f"/v1/decisions/{settled['request_id']}/outcome",
+                   {**outcome, "reason_code": "NOT_A_CODE", "rate": -4.0})
+    assert several.status_code == 422 and [e["field"] for e in several.json()["errors"]] == ["reason_code", "rate"]
     recorded = post(client, f"/v1/decisions/{settled['request_id']}/outcome", outcome)
     assert recorded.status_code == 201, recorded.text
     assert recorded.json()["triggers"] == [r["id"] for r in settled["rules"] if r["action"] != "info"]

@@ -46,6 +46,17 @@ def test_each_broken_rule_of_a_final_decision_names_its_field(final: Any, terms:
     assert refused.value.field == field and rule in refused.value.rule
 
 
+def test_every_broken_rule_of_a_final_decision_is_named_at_once() -> None:
+    """A caller fixing one field per attempt would need as many requests as mistakes."""
+    with pytest.raises(InvalidInput) as refused:
+        checked_terms("approve", 100.001, -4.0, "李 小", "NOT_A_CODE", CATALOGUE, CAP)
+    named = [(e.field, e.got) for e in (refused.value, *refused.value.more)]
+    assert named == [("officer", "李 小"), ("reason_code", "NOT_A_CODE"), ("amount", 100.001), ("rate", -4.0)]
+    with pytest.raises(InvalidInput) as declined:
+        checked_terms("decline", 1.0, 4.5, "li.xiao", "AS_RECOMMENDED", CATALOGUE, CAP)
+    assert [e.field for e in (declined.value, *declined.value.more)][-2:] == ["amount", "rate"]
+
+
 def test_good_terms_come_back_in_fen() -> None:
     assert checked_terms("approve", 180_000.0, 4.5, "li.xiao", "DD_TURNOVER_VERIFIED", CATALOGUE, CAP) == (18_000_000, 4.5)
     assert checked_terms("decline", None, None, "li.xiao", "HIDDEN_DEBT", CATALOGUE, CAP) == (None, None)

@@ -39,12 +39,13 @@ def _stores() -> Iterator[tuple[LoanStore, AuditLog]]:
 
 def _refused(work: Callable[[], T]) -> T:
     """``work()``, its refusal (a ``LoanError``) on one line naming the field, exit code 2."""
-    from riskmodels.loans import LoanError
+    from riskmodels.loans import InvalidInput, LoanError
 
     try:
         return work()
     except LoanError as exc:
-        raise fail(str(exc)) from exc
+        more = exc.more if isinstance(exc, InvalidInput) else ()
+        raise fail("; ".join(str(e) for e in (exc, *more))) from exc
 
 
 @loans_app.command("open")

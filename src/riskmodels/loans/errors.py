@@ -17,7 +17,18 @@ class LoanError(Exception):
 
 
 class InvalidInput(LoanError):
-    """A value outside its rule (422)."""
+    """A value outside its rule (422); ``more``: the other values of the same request outside
+    theirs, so one answer names every field at fault."""
+
+    def __init__(self, field: str, rule: str, got: Any = None, more: tuple[InvalidInput, ...] = ()) -> None:
+        super().__init__(field, rule, got)
+        self.more = more
+
+    @classmethod
+    def every(cls, problems: list[InvalidInput]) -> InvalidInput:
+        """One error holding ``problems`` (at least one), the first in front."""
+        first, *rest = problems
+        return cls(first.field, first.rule, first.got, tuple(rest))
 
 
 class UnknownReference(LoanError):

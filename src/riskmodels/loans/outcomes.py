@@ -91,24 +91,37 @@ def triggers_of(record: AuditRecord, bundle: ModelBundle) -> tuple[list[str], bo
 def checked_terms(final: FinalDecision, amount: float | None, rate: float | None, officer: str, reason_code: str,
                   catalogue: OverrideCatalogue, max_rate: float) -> tuple[int | None, float | None]:
     """The amount (fen) and rate of a final decision, each rule checked and named when broken:
-    an approval carries both, a decline neither; the reason must go with the decision."""
-    check_officer(officer)
+    an approval carries both, a decline neither; the reason must go with the decision. Every
+    broken rule is named at once (``InvalidInput.more``), not one per attempt."""
+    problems: list[InvalidInput] = []
+    try:
+        check_officer(officer)
+    except InvalidInput as exc:
+        problems.append(exc)
     try:
         catalogue.check(reason_code, final)
     except ValueError as exc:
-        raise InvalidInput("reason_code", str(exc), reason_code) from exc
+        problems.append(InvalidInput("reason_code", str(exc), reason_code))
+    amount_fen: int | None = None
     if final == "decline":
-        for name, value in (("amount", amount), ("rate", rate)):
-            if value is not None:
-                raise InvalidInput(name, "must be left out when the decision is decline", value)
-        return None, None
-    if amount is None:
-        raise InvalidInput("amount", "is required when the decision is approve")
-    if rate is None:
-        raise InvalidInput("rate", "is required when the decision is approve")
-    if not 0 < rate <= max_rate:
-        raise InvalidInput("rate", f"must be above 0 and at most the policy's cap ({max_rate:g}% a year)", rate)
-    return to_fen(amount, "amount"), rate
+        problems += [InvalidInput(name, "must be left out when the decision is decline", value)
+                     for name, value in (("amount", amount), ("rate", rate)) if value is not None]
+    else:
+        if amount is None:
+            problems.append(InvalidInput("amount", "is required when the decision is approve"))
+        else:
+            try:
+                amount_fen = to_fen(amount, "amount")
+            except InvalidInput as exc:
+                problems.append(exc)
+        if rate is None:
+            problems.append(InvalidInput("rate", "is required when the decision is approve"))
+        elif not 0 < rate <= max_rate:
+            problems.append(InvalidInput("rate", f"must be above 0 and at most the policy's cap ({max_rate:g}% a year)",
+                                         rate))
+    if problems:
+        raise InvalidInput.every(problems)
+    return amount_fen, (None if final == "decline" else rate)
 
 
 def record_officer_decision(store: LoanStore, audit: AuditLog, bundle: ModelBundle, catalogue: OverrideCatalogue,
