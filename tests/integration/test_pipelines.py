@@ -53,6 +53,21 @@ def test_every_validator_artefact_is_logged(trained_store: Settings) -> None:
         assert name in version.metrics
 
 
+def test_the_validation_report_shows_each_gates_verdict_as_registered(trained_store: Settings) -> None:
+    """The report names every gate, its verdict and the figure it judged, as the registration's
+    verdict artefact holds them."""
+    import html
+    import json
+
+    version = registry.describe(REGISTERED_MODELS["application"], "champion")
+    registry.configure()
+    page = html.unescape(mlflow.artifacts.load_text(f"runs:/{version.run_id}/report/validation_report.html"))
+    recorded = json.loads(mlflow.artifacts.load_text(f"runs:/{version.run_id}/governance/gates_verdict.json"))
+    assert "Promotion gates: each verdict on this run" in page
+    for result in recorded["results"]:
+        assert result["detail"] in page, result
+
+
 def test_the_selection_path_explains_every_characteristic_of_the_card(trained_store: Settings, tmp_path: Path) -> None:
     """Every characteristic in the card entered through the logged search, in the order it was
     judged, and the held-out criterion is recorded at each step."""

@@ -23,7 +23,7 @@ from riskmodels.data.splits import SplitConfig, split_by_month
 from riskmodels.evaluation import EvaluationResult, SplitData, earliest_per_account, evaluate_splits, validation_report
 from riskmodels.models.specs import make_spec
 from riskmodels.policy.risk_classes import RiskBands
-from riskmodels.registry.gates import BankGates, load_gates
+from riskmodels.registry.gates import BankGates, judge, load_gates
 from riskmodels.scorecard import ScorecardConfig, ScorecardModel
 from riskmodels.scorecard.calibration import Basis, Calibration, Heterogeneity, Method, fit_calibration
 from riskmodels.training.governance import DataRecord, Registration, log_datasets, register_with_governance
@@ -417,6 +417,12 @@ def train_and_register(kind: str, cfg: ScorecardPipelineConfig, sample: Scorecar
         table = pd.DataFrame([{"sample": s, "scorecard AUC": metrics[f"{s}_auc"],
                                "LightGBM AUC": other.metrics[f"{s}_auc"]} for s in ("train", "test", "oot")])
         sections.append(("Champion (scorecard) vs challenger (LightGBM)", table.to_html(index=False)))
+    # The gates' verdicts in the validation report too: the figure each judged (the Hosmer-Lemeshow
+    # gate's shape p-value where the gates relevel it) is not always one of the report's tables.
+    # The same judgement registration makes (``governance.judge``) on the same metrics.
+    verdicts = pd.DataFrame([{"gate": r.gate, "verdict": "pass" if r.passed else "FAIL", "what was judged": r.detail}
+                             for r in judge(cfg.model_name, metrics, bank).results])
+    sections.append(("Promotion gates: each verdict on this run", verdicts.to_html(index=False)))
     data = DataRecord(data_hash, {s: int((fitted.split == s).sum()) for s in SPLITS})
     with registry.training_run(kind, registry.run_name(f"{kind} scorecard", data.total, data_hash)) as run_id:
         registry.log_params({**flatten("", cfg), "data.hash": data_hash,
