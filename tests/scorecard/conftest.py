@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from riskmodels.scorecard.config import ScorecardConfig
 from riskmodels.scorecard.model import ScorecardModel
 
 NEVER_OVERDUE = -1.0
@@ -43,6 +44,19 @@ def make_applications(n_rows: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]
         "noise": rng.normal(size=n_rows),
     })
     return X, y
+
+
+# The candidates the binning tests bin: numeric, categorical, one with a special code, and noise.
+BINNED = ["leverage", "utilisation", "repayment_ratio", "industry", "noise"]
+
+
+@pytest.fixture(scope="session")
+def binning_book() -> tuple[pd.DataFrame, np.ndarray, ScorecardConfig]:
+    """A small book and the config its binning tests bin ``BINNED`` with."""
+    X, y = make_applications(6_000, seed=11)
+    cfg = ScorecardConfig(features=BINNED, categorical_features=["industry"],
+                          special_codes={"repayment_ratio": SPECIAL_CODES["repayment_ratio"]})
+    return X, y, cfg
 
 
 @pytest.fixture(scope="session")

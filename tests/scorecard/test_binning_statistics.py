@@ -12,17 +12,7 @@ from sklearn.base import clone
 
 from riskmodels.scorecard import binning
 from riskmodels.scorecard.config import ScorecardConfig
-from tests.scorecard.conftest import SPECIAL_CODES, make_applications
-
-FEATURES = ["leverage", "utilisation", "repayment_ratio", "industry", "noise"]
-
-
-@pytest.fixture(scope="module")
-def book() -> tuple[pd.DataFrame, np.ndarray, ScorecardConfig]:
-    X, y = make_applications(6_000, seed=11)
-    cfg = ScorecardConfig(features=FEATURES, categorical_features=["industry"],
-                          special_codes={"repayment_ratio": SPECIAL_CODES["repayment_ratio"]})
-    return X, y, cfg
+from tests.scorecard.conftest import BINNED
 
 
 def _stock(cfg: ScorecardConfig, **options: object) -> BinningProcess:
@@ -31,28 +21,28 @@ def _stock(cfg: ScorecardConfig, **options: object) -> BinningProcess:
     return BinningProcess(**{**ours.get_params(deep=False), **options})
 
 
-def test_the_process_bins_and_summarises_as_optbinnings_own(book: tuple[pd.DataFrame, np.ndarray, ScorecardConfig],
+def test_the_process_bins_and_summarises_as_optbinnings_own(binning_book: tuple[pd.DataFrame, np.ndarray, ScorecardConfig],
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    X, y, cfg = book
+    X, y, cfg = binning_book
     analysed: list[BinningTable] = []
     analysis = BinningTable.analysis
     monkeypatch.setattr(BinningTable, "analysis", lambda table, *a, **k: analysed.append(table) or analysis(table, *a, **k))
     ours = binning.fit_binning_process(X, y, cfg, cfg.features)
     assert not analysed  # the quality statistics' tests are left until asked for
     stock = _stock(cfg).fit(binning.as_binning_input(X, cfg.features, cfg), y)
-    assert len(analysed) == len(FEATURES)  # optbinning's own process runs them on every fit
+    assert len(analysed) == len(BINNED)  # optbinning's own process runs them on every fit
     assert binning.same_bins(ours, stock, cfg.features)
     np.testing.assert_array_equal(binning.woe_frame(ours, X, cfg.features, cfg).to_numpy(),
                                   binning.woe_frame(stock, X, cfg.features, cfg).to_numpy())
-    assert list(ours.get_support(names=True)) == FEATURES
+    assert list(ours.get_support(names=True)) == BINNED
     # The statistics the fit left are computed when asked, and are optbinning's.
     pd.testing.assert_frame_equal(ours.summary(), stock.summary())
     assert ours.summary().equals(stock.summary())  # asked again: not computed twice into something else
 
 
 def test_a_process_that_selects_still_computes_the_statistics_on_fit(
-        book: tuple[pd.DataFrame, np.ndarray, ScorecardConfig]) -> None:
-    X, y, cfg = book
+        binning_book: tuple[pd.DataFrame, np.ndarray, ScorecardConfig]) -> None:
+    X, y, cfg = binning_book
     criteria = {"iv": {"min": 0.05}}
     ours = clone(binning.make_binning_process(cfg, cfg.features)).set_params(selection_criteria=criteria)
     frame = binning.as_binning_input(X, cfg.features, cfg)

@@ -11,17 +11,7 @@ from optbinning import OptimalBinning
 from riskmodels.scorecard import ScorecardModel, binning, model
 from riskmodels.scorecard.config import SMALL_BOOK, ScorecardConfig
 from riskmodels.scorecard.held_out import stratified_folds
-from tests.scorecard.conftest import SPECIAL_CODES, make_applications
-
-FEATURES = ["leverage", "utilisation", "repayment_ratio", "industry", "noise"]
-
-
-@pytest.fixture(scope="module")
-def book() -> tuple[pd.DataFrame, np.ndarray, ScorecardConfig]:
-    X, y = make_applications(3_000, seed=5)
-    cfg = ScorecardConfig(features=FEATURES, categorical_features=["industry"],
-                          special_codes={"repayment_ratio": SPECIAL_CODES["repayment_ratio"]})
-    return X, y, cfg
+from tests.scorecard.conftest import BINNED
 
 
 @pytest.fixture
@@ -39,40 +29,40 @@ def fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_each_fold_is_binned_as_a_process_fitted_on_its_training_rows(
-        book: tuple[pd.DataFrame, np.ndarray, ScorecardConfig]) -> None:
-    X, y, cfg = book
+        binning_book: tuple[pd.DataFrame, np.ndarray, ScorecardConfig]) -> None:
+    X, y, cfg = binning_book
     folds = stratified_folds(y, cfg)
     kept = binning.FoldBinnings(X, y, None)
     kept.woe(cfg, ["noise", "leverage"], folds)  # some variables first, the rest later
-    got = kept.woe(cfg, FEATURES, folds)
+    got = kept.woe(cfg, BINNED, folds)
     for (train, test), (woe_train, woe_test) in zip(folds, got, strict=True):
-        process = binning.fit_binning_process(X.iloc[train], y[train], cfg, FEATURES)
-        np.testing.assert_array_equal(woe_train, binning.woe_frame(process, X.iloc[train], FEATURES, cfg).to_numpy())
-        np.testing.assert_array_equal(woe_test, binning.woe_frame(process, X.iloc[test], FEATURES, cfg).to_numpy())
+        process = binning.fit_binning_process(X.iloc[train], y[train], cfg, BINNED)
+        np.testing.assert_array_equal(woe_train, binning.woe_frame(process, X.iloc[train], BINNED, cfg).to_numpy())
+        np.testing.assert_array_equal(woe_test, binning.woe_frame(process, X.iloc[test], BINNED, cfg).to_numpy())
 
 
 def test_a_variable_is_binned_once_per_fold_rows_and_options(
-        book: tuple[pd.DataFrame, np.ndarray, ScorecardConfig], fits: list[int]) -> None:
-    X, y, cfg = book
+        binning_book: tuple[pd.DataFrame, np.ndarray, ScorecardConfig], fits: list[int]) -> None:
+    X, y, cfg = binning_book
     folds = stratified_folds(y, cfg)
     kept = binning.FoldBinnings(X, y, None)
-    kept.woe(cfg, FEATURES, folds)
-    assert len(fits) == len(FEATURES) * len(folds)
+    kept.woe(cfg, BINNED, folds)
+    assert len(fits) == len(BINNED) * len(folds)
     kept.woe(cfg, ["utilisation", "industry"], folds[:2])
-    assert len(fits) == len(FEATURES) * len(folds)  # nothing new to bin
+    assert len(fits) == len(BINNED) * len(folds)  # nothing new to bin
     kept.woe(cfg.with_default_trend("descending"), ["utilisation", "industry"], folds[:2])
     # utilisation follows the default trend, so it is binned again; a category has no trend option
     # of its own but is binned under the new default too, as the process would bin it.
-    assert len(fits) == len(FEATURES) * len(folds) + 2 * 2
+    assert len(fits) == len(BINNED) * len(folds) + 2 * 2
     other_rows = stratified_folds(y, cfg.model_copy(update={"random_state": 1}))[:1]
     kept.woe(cfg, ["leverage"], other_rows)
     assert fits[-1] == len(other_rows[0][0])  # other rows: binned on them
 
 
 def test_the_penalty_choice_bins_nothing_the_search_had_binned(
-        book: tuple[pd.DataFrame, np.ndarray, ScorecardConfig], fits: list[int],
+        binning_book: tuple[pd.DataFrame, np.ndarray, ScorecardConfig], fits: list[int],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    X, y, _ = book
+    X, y, _ = binning_book
     during_choice: list[int] = []
     choose = model.choose_penalty
 
@@ -83,7 +73,7 @@ def test_the_penalty_choice_bins_nothing_the_search_had_binned(
         return chosen
 
     monkeypatch.setattr(model, "choose_penalty", watched)
-    fitted = ScorecardModel(features=FEATURES, categorical_features=["industry"], **SMALL_BOOK).fit(X[FEATURES], y)
+    fitted = ScorecardModel(features=BINNED, categorical_features=["industry"], **SMALL_BOOK).fit(X[BINNED], y)
     assert during_choice == [0]
     assert len(fitted.selected_features_) >= 2  # a choice over characteristics the search kept
     assert "penalty" in set(fitted.choices_["choice"])
