@@ -74,10 +74,15 @@ def _catalogue() -> OverrideCatalogue:
     return load_override_reasons()
 
 
-def _problem(exc: LoanError) -> ProblemError:
+def _item(exc: LoanError) -> ErrorItem:
     item = ErrorItem(field=exc.field, rule=exc.rule)
     if exc.got is not None:
         item.got = exc.got
+    return item
+
+
+def _problem(exc: LoanError) -> ProblemError:
+    item = _item(exc)
     if isinstance(exc, UnknownReference):
         return ProblemError(404, f"{exc.field} names nothing here; nothing was written", "unknown-reference", [item])
     if isinstance(exc, Expired):  # its own kind: a client stops retrying and asks for a new line
@@ -86,8 +91,7 @@ def _problem(exc: LoanError) -> ProblemError:
     if isinstance(exc, Conflict):
         kind = {REQUEST_ID: "request-id-taken", IDEMPOTENCY_KEY: "idempotency-key-reused"}.get(exc.field, "conflict")
         return ProblemError(409, f"{exc.field} clashes with what is recorded; nothing was written", kind, [item])
-    others = [ErrorItem(field=e.field, rule=e.rule, **({"got": e.got} if e.got is not None else {}))
-              for e in (exc.more if isinstance(exc, InvalidInput) else ())]
+    others = [_item(e) for e in (exc.more if isinstance(exc, InvalidInput) else ())]
     return ProblemError(422, "the input breaks the contract; nothing was written", "invalid-input", [item, *others])
 
 

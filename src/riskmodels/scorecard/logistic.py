@@ -171,7 +171,7 @@ def variance_inflation(woe: pd.DataFrame) -> pd.Series:
     fade as columns near an exact linear combination, so above ``_WELL_POSED`` each column is
     regressed on the others instead (``_regressed_vif``), which calls a column infinite when
     its residual is rounding error; the selection's VIF filter drops that one and goes on. The
-    A card's VIF filter on 40,000 rows: about 0.3 s a call by regressions, 10 ms by QR."""
+    40,000 rows of 30 columns: 0.85 s a call by regressions, 67 ms by QR (2026-12-07)."""
     values = woe.to_numpy(dtype=float)
     centred = values - values.mean(axis=0)
     total = np.einsum("ij,ij->j", centred, centred)
