@@ -8,6 +8,10 @@
   them fails. Refused, naming the field that holds them.
 - **Numbers and nesting beyond reason.** An integer of thousands of digits or arrays nested
   thousands deep make ``json.loads`` raise; they are refused in words, not as a 500.
+- **A charset other than UTF-8.** JSON between systems is UTF-8 (RFC 8259), and a body declared
+  ``charset=latin-1`` would otherwise be read as UTF-8 all the same: "é" sent as Latin-1 is
+  not text, and one sent as UTF-8 is not what the sender said. Refused with 415, naming the
+  header; ``charset=utf-8`` (any case) is taken.
 
 FastAPI parses the body with ``Request.json()``; ``StrictJsonRoute`` gives its routes a request
 whose ``json()`` is ``strict_loads``, so the body is parsed once, here.
@@ -30,6 +34,7 @@ from serving.problems import ProblemError
 from serving.schemas import ErrorItem
 
 REPEATED_RULE = "must appear once in its object; the body repeats it (JSON parsers would keep only one)"
+CHARSET_RULE = "must be application/json in UTF-8: a charset, when given, must be utf-8"
 TEXT_RULE = "must be valid UTF-8 text: no undecodable bytes, no lone surrogates (\\ud800-\\udfff)"
 # A surrogate escape in the text (only a lone one survives parsing), or an undecodable byte
 # (decoded as a lone surrogate by "surrogateescape").
@@ -42,6 +47,23 @@ class MalformedBody(ProblemError):
 
     def __init__(self, detail: str, errors: list[ErrorItem]) -> None:
         super().__init__(400, detail, "malformed-body", errors)
+
+
+class NotUtf8(ProblemError):
+    """A body declared in another charset (415), naming the header."""
+
+    def __init__(self) -> None:  # the header's value is the client's text: not quoted back
+        super().__init__(415, "the body is declared in a charset other than UTF-8; nothing was scored",
+                         "invalid-header", [ErrorItem(field="Content-Type", rule=CHARSET_RULE)])
+
+
+def declared_charset(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of a Content-Type header (lower case, unquoted), or None."""
+    for parameter in (content_type or "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
 
 
 class _Repeats(dict[str, Any]):
@@ -117,6 +139,9 @@ def strict_loads(body: bytes) -> Any:
 class StrictJsonRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
+            charset = declared_charset(self.headers.get("content-type"))
+            if charset is not None and charset not in ("utf-8", "utf8"):
+                raise NotUtf8
             self._json = strict_loads(await self.body())
         return self._json
 

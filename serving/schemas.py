@@ -121,7 +121,7 @@ def _annotation(col: Column) -> Any:
     if col.dtype == "date":
         return Annotated[dt.date, BeforeValidator(_iso_date)]
     if col.pattern is not None:
-        return Annotated[str, _format_check(col)]
+        return Annotated[str, Field(max_length=MAX_STRING), _format_check(col)]
     return Annotated[str, Field(min_length=1, max_length=MAX_STRING)]
 
 

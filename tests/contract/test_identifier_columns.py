@@ -63,10 +63,12 @@ def test_a_format_must_come_with_its_rule_and_only_on_strings() -> None:
 
 def test_the_patterns_read_alike_in_a_json_schema() -> None:
     # The same text serves Python and JSON Schema (ECMA-262) validators: nothing either reads
-    # differently (\d and \w are Unicode in Python, ASCII in ECMA).
+    # differently (\d and \w are Unicode in Python, ASCII in ECMA). ``[\s\S]`` is any character
+    # in every engine, whatever each calls a space.
     for column in APPLICATIONS.columns:
         if column.pattern is not None:
-            assert "\\d" not in column.pattern and "\\w" not in column.pattern and "\\s" not in column.pattern
+            pattern = column.pattern.replace("[\\s\\S]", "")
+            assert "\\d" not in pattern and "\\w" not in pattern and "\\s" not in pattern
 
 
 def test_they_are_masked_whole_wherever_owner_ids_are() -> None:

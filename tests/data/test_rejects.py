@@ -14,8 +14,19 @@ from riskmodels.data.rejects import find_problems
 FORMATTED = [c for c in APPLICATIONS.columns if c.pattern is not None]
 
 
-def test_every_identifier_column_has_a_format() -> None:
-    assert {c.name for c in FORMATTED} == {"owner_id_number", "owner_phone", "device_id", "business_address"}
+def test_every_identifier_and_text_column_has_a_format() -> None:
+    # The owner's and the device's identifiers, and the id and the name, which must not be blank.
+    assert {c.name for c in FORMATTED} == {"owner_id_number", "owner_phone", "device_id", "business_address",
+                                           "application_id", "business_name"}
+
+
+def test_a_blank_id_or_name_is_rejected_in_a_batch_as_at_the_api() -> None:
+    batch = pa.table({"application_id": pa.array(["A-1", " ", "\u3000"], pa.string()),
+                      "business_name": pa.array(["\t", "老王家常菜", " 老王 "], pa.string())})
+    problems = find_problems(batch, APPLICATIONS)
+    assert problems.rejected.tolist() == [True, True, True]
+    assert sorted(problems.fields) == ["application_id", "application_id", "business_name"]
+    assert all("must hold a character other than blanks" in r for r in problems.reasons)
 
 
 def _values(pattern: str) -> st.SearchStrategy[str]:
@@ -33,10 +44,12 @@ def test_the_batch_verdict_is_the_contract_s_for_any_string(data: st.DataObject)
     col = data.draw(st.sampled_from(FORMATTED))
     values = data.draw(st.lists(_values(col.pattern or ""), min_size=1, max_size=20))
     problems = find_problems(pa.table({col.name: pa.array(values, pa.string())}), APPLICATIONS)
-    expected = [i for i, v in enumerate(values) if v and col.format_problem(v) is not None]
+    # An empty string is a missing value: refused as such where the column is required.
+    expected = [i for i, v in enumerate(values) if (v and col.format_problem(v) is not None) or (not v and col.required)]
     assert problems.rejected.nonzero()[0].tolist() == expected
     assert problems.fields == [col.name] * len(expected)
-    assert all(r.startswith(f"{col.name}: {col.rule}; got ") for r in problems.reasons)
+    assert all(r.startswith((f"{col.name}: {col.rule}; got ", f"{col.name}: is required; got ''"))
+               for r in problems.reasons)
 
 
 @pytest.mark.parametrize(("name", "bad"), [

@@ -15,7 +15,10 @@ from serving.schemas import MAX_BATCH, ApplicationRequest, ErrorItem, request_mo
 
 # A well-formed value of each string column with a format (the contract's pattern).
 WELL_FORMED = {"owner_id_number": "110101199003071234", "owner_phone": "13812345678",
-               "device_id": "3f9c2a7be01d4c58a6f1e2d3c4b5a697", "business_address": "上海市浦东新区张杨路500号3层12室"}
+               "device_id": "3f9c2a7be01d4c58a6f1e2d3c4b5a697", "business_address": "上海市浦东新区张杨路500号3层12室",
+               "application_id": "APP-2024-000123", "business_name": "老王家常菜"}
+# A value each format refuses: "?" breaks the identifiers' formats, a blank the id's and the name's.
+MALFORMED = {"application_id": " ", "business_name": "\u3000"}
 DEVICE_RULE = "must be 8 to 64 characters: ASCII letters, digits, '.', '_', ':' or '-', starting with a letter or digit"
 ADDRESS_RULE = ("must be 4 to 120 characters, each a Chinese character, an ASCII letter or digit, '#', '-' or '·' "
                 "(the address normalised: no spaces or punctuation)")
@@ -122,7 +125,7 @@ def test_each_format_is_the_contract_s_pattern_and_rule() -> None:
     for c in formatted:
         assert schema[c.name]["pattern"] == f"^(?:{c.pattern})$"
         assert c.rule is not None and c.rule.removeprefix("must be ") in schema[c.name]["description"]
-        (item,) = errors_of({**valid_body(), c.name: "?"})
+        (item,) = errors_of({**valid_body(), c.name: MALFORMED.get(c.name, "?")})
         assert (item.field, item.rule) == (c.name, c.rule)
 
 

@@ -354,6 +354,37 @@ def test_a_body_sent_as_another_content_type_is_415(app: InProcess) -> None:
     assert fields(response, 415) == [("Content-Type", "must be application/json")]
 
 
+@pytest.mark.parametrize("content_type", ["application/json; charset=latin-1", 'application/json; charset="GBK"',
+                                          "application/json;charset=utf-16"])
+def test_a_body_declared_in_a_charset_other_than_utf8_is_415_not_read_as_utf8(app: InProcess,
+                                                                               content_type: str) -> None:
+    # The business name read as UTF-8 from Latin-1 bytes would be another name than the one sent.
+    before = app.audited()
+    body = {**LAOWANG, "business_name": "Café Lü"}
+    response = app.post("/v1/score/application", content=json.dumps(body, ensure_ascii=False).encode("latin-1"),
+                        headers={**AUTH, "Content-Type": content_type})
+    assert fields(response, 415) == [("Content-Type", "must be application/json in UTF-8: a charset, when "
+                                      "given, must be utf-8")]
+    assert "latin" not in response.text.lower() and "gbk" not in response.text.lower()  # the header is not quoted
+    assert app.audited() == before
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", '"utf-8"', "utf8"])
+def test_a_body_declared_utf8_in_any_spelling_is_scored(app: InProcess, charset: str) -> None:
+    response = app.post("/v1/score/application", content=json.dumps(LAOWANG, ensure_ascii=False).encode(),
+                        headers={**AUTH, "Content-Type": f"application/json; charset={charset}"})
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("field", ["business_name", "application_id"])
+@pytest.mark.parametrize("blank", [" ", "\u3000\u3000", "\t\n "])
+def test_a_blank_name_or_id_is_a_422_naming_the_field(app: InProcess, field: str, blank: str) -> None:
+    before = app.audited()
+    response = app.post("/v1/score/application", {**LAOWANG, field: blank})
+    assert fields(response, 422) == [(field, "must hold a character other than blanks (spaces, tabs, line breaks)")]
+    assert app.audited() == before
+
+
 # -- what json.loads lets through: repeated keys, text that is not Unicode --------------------
 def test_a_repeated_key_is_refused_naming_it_not_scored_with_the_last_value(app: InProcess) -> None:
     # The case: the knock-out flag sent twice, the clean value last.

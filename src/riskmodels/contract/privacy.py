@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from riskmodels.contract.tables import APPLICATIONS
+from riskmodels.contract.tables import APPLICATIONS, NOT_BLANK_PATTERN
 
 MASK = "*"
 
@@ -128,10 +128,11 @@ def _masker_for(name: str) -> Callable[[str], str]:
 PII_COLUMNS: dict[str, Callable[[str], str]] = {
     c.name: _masker_for(c.name) for c in APPLICATIONS.columns if c.pii
 }
-# Strings the applicant writes as they like (no categories, no format; not a key the loan
-# system issues): the business name.
+# Strings the applicant writes as they like (no categories, no format beyond not being blank;
+# not a key the loan system issues): the business name.
 FREE_TEXT_COLUMNS = frozenset(c.name for c in APPLICATIONS.columns if c.dtype == "string" and not c.pii
-                              and c.categories is None and c.pattern is None and c.source != "key")
+                              and c.categories is None and c.pattern in (None, NOT_BLANK_PATTERN)
+                              and c.source != "key")
 
 
 def mask_value(name: str, value: Any) -> Any:

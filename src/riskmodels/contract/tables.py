@@ -51,10 +51,20 @@ def _count(name: str, desc: str, source: str, maximum: float = 1000, nullable: b
                   required=not nullable, special_codes=special or {})
 
 
+# An id or a name made only of blanks (spaces, tabs, line breaks, the ideographic space U+3000)
+# names nothing: a key would join nothing, a business name would say nothing.
+NOT_BLANK_PATTERN = r"[ \t\n\r\f\v\u3000]*[^ \t\n\r\f\v\u3000][\s\S]*"
+NOT_BLANK_RULE = "must hold a character other than blanks (spaces, tabs, line breaks)"
+
+
+def _text(name: str, desc: str, source: str) -> Column:
+    return Column(name, "string", desc, source, pattern=NOT_BLANK_PATTERN, rule=NOT_BLANK_RULE)
+
+
 _KEYS = (
-    Column("application_id", "string", "Unique id of the application", "key"),
+    _text("application_id", "Unique id of the application", "key"),
     Column("application_date", "date", "Date the application was submitted", "key"),
-    Column("business_name", "string", "Registered name of the business", "registry"),
+    _text("business_name", "Registered name of the business", "registry"),
     Column("owner_id_number", "string", "Owner's resident ID number (18 characters)", "owner", pii=True,
            pattern=r"[0-9]{17}[0-9X]", rule="must be 18 characters: 17 digits 0-9, then a digit or X"),
     Column("owner_phone", "string", "Owner's mobile number (11 digits)", "owner", pii=True,
@@ -253,7 +263,7 @@ BEHAVIOR_SNAPSHOTS = Table(
     key=("account_id", "snapshot_date"),
     account="account_id",
     columns=(
-        Column("account_id", "string", "The loan (equals the application_id it came from)", "key"),
+        _text("account_id", "The loan (equals the application_id it came from)", "key"),
         Column("snapshot_date", "date", "Month-end date of the snapshot", "key"),
         Column("industry", "category", "Industry at booking", "registry", categories=INDUSTRIES),
         Column("months_on_book", "int", "Months since booking", "account", "months", 0, 120),
@@ -294,8 +304,8 @@ COLLECTION_CASES = Table(
     key=("case_id",),
     account="account_id",  # an account can enter delinquency more than once
     columns=(
-        Column("case_id", "string", "Unique id of the case", "key"),
-        Column("account_id", "string", "The loan", "key"),
+        _text("case_id", "Unique id of the case", "key"),
+        _text("account_id", "The loan", "key"),
         Column("case_date", "date", "Date the case opened", "key"),
         Column("industry", "category", "Industry of the borrower", "registry", categories=INDUSTRIES),
         Column("dpd", "int", "Days past due when the case opened", "account", "days", 1, 3650),
