@@ -24,14 +24,20 @@ REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
 @pytest.fixture(scope="module")
 def applications() -> pd.DataFrame:
     """20,000 applications the bundle never saw: half from a normal book, half from a drifted one
-    (thinner files, more co-debt), then the three reference customers."""
+    (thinner files, more co-debt), then the three reference customers and 900 with a source sent
+    in part."""
     from riskmodels.synth import generate_portfolio
 
     normal = generate_portfolio(n_applications=10_000, seed=29).applications[APPLICATIONS.names]
     drifted = generate_portfolio(n_applications=10_000, seed=31, drift=True).applications[APPLICATIONS.names]
     references = pd.DataFrame([json.loads(path.read_text(encoding="utf-8"))
                                for path in sorted(REFERENCE_DIR.glob("*.json"))])
-    rows = pd.concat([normal, drifted, references], ignore_index=True)
+    # Sources sent in part, where "no such source" would be false: no tax paid (the rest of the
+    # tax record sent), twelve months of zero inflow, POS counts without their volumes.
+    no_tax_paid = normal.head(300).assign(tax_paid_y1=None, tax_paid_y2=None)
+    zero_inflow = normal.iloc[300:600].assign(**{f"inflow_m{m:02d}": 0.0 for m in range(1, 13)})
+    no_pos_volume = normal.iloc[600:900].assign(**{f"pos_volume_m{m:02d}": None for m in range(1, 13)})
+    rows = pd.concat([normal, drifted, references, no_tax_paid, zero_inflow, no_pos_volume], ignore_index=True)
     rows.index = [f"row-{i}" for i in range(len(rows))]  # not a RangeIndex: the frame keeps it
     return rows
 

@@ -159,6 +159,47 @@ def test_missing_source_names_the_source_that_is_absent() -> None:
     assert missing_source("eb_max_dpd_24m", {"eb_overdue_24m": NAN, "eb_max_dpd_24m": NAN}) == "bureau_enterprise"
 
 
+def _laowang(**changes: object) -> dict[str, object]:
+    from riskmodels.synth import reference_bodies
+
+    return {**reference_bodies()["laowang"], **changes}
+
+
+def _months(prefix: str, value: object) -> dict[str, object]:
+    return {f"{prefix}_m{m:02d}": value for m in range(1, 13)}
+
+
+@pytest.mark.parametrize(("changes", "source", "feature"), [
+    # Tax grade, arrears, penalties and sales sent, the tax paid not: a gap, not "no tax records".
+    ({"tax_paid_y1": None, "tax_paid_y2": None}, "tax", "tax_mean_yearly"),
+    # Twelve months of account flow, all zero: there is flow (and tax), so revenue is observed, at 0.
+    ({**_months("inflow", 0.0), "declared_sales_y1": 0.0, "declared_sales_y2": 0.0}, "observed_revenue",
+     "req_amount_to_revenue"),
+    # POS counts sent, the volumes not: a POS history with a gap, not "no POS acquiring history".
+    (_months("pos_volume", None), "pos", "pos_volume_12m"),
+], ids=["tax-paid-missing", "zero-revenue", "pos-volume-missing"])
+def test_a_source_partly_sent_is_not_called_absent(changes: dict[str, object], source: str, feature: str) -> None:
+    features = build_features_one(_laowang(**changes))
+    assert features[feature] != features[feature]  # the characteristic is null ...
+    assert missing_source(feature, features) is None  # ... but its source was sent
+    (reason,) = scorecard_reasons(card((feature, -2.0)), features)
+    assert reason.code == "R_" + feature.upper().replace("INQUIRIES", "INQ") and reason.value is None
+    assert reason.text_en.endswith(("no data", "not computable from the figures given")), reason.text_en
+
+
+@pytest.mark.parametrize(("source", "columns"), [
+    ("tax", ("tax_paid_y1", "tax_paid_y2", "declared_sales_y1", "declared_sales_y2", "tax_grade", "tax_arrears_3y",
+             "tax_penalties_3y")),
+    ("pos", tuple(f"pos_{kind}_m{m:02d}" for kind in ("volume", "count") for m in range(1, 13))),
+])
+def test_a_source_not_sent_at_all_is_its_own_reason(source: str, columns: tuple[str, ...]) -> None:
+    features = build_features_one(_laowang(**dict.fromkeys(columns)))
+    names = [n for n, info in FEATURES.items() if info.needs == (source,)]
+    reasons = scorecard_reasons(card(*((n, -1.0) for n in names)), features)
+    assert [r.code for r in reasons] == [MISSING_SOURCE_REASONS[source].code]
+    assert (reasons[0].text_zh, reasons[0].text_en) == SOURCE_MISSING[source]
+
+
 def test_gbm_reasons_are_the_largest_positive_log_odds() -> None:
     names = ["af_device_shared", "af_applications_7d", "bureau_inquiries_3m", "af_phone_tenure_months",
              "eb_overdue_24m", "eb_max_dpd_24m"]

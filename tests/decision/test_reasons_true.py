@@ -168,14 +168,30 @@ def _CODE_LABEL_ZH(info: Any) -> str:
 
 
 # -- one reason ---------------------------------------------------------------------------------
-def check_reason(reason: ReasonCode, features: Mapping[str, Any], card: CompiledScorecard | None) -> list[str]:
-    """What is false in ``reason`` about the row with ``features`` ([] when it is all true)."""
+def _raw_sources() -> dict[str, tuple[str, ...]]:
+    """Each source's raw columns, read from the feature builders' inputs (not the catalogue the
+    engine judges by): a source is missing when every one of them is null."""
+    from riskmodels.features import flow, pos, tax
+    from riskmodels.features.bureau import COLUMNS as BUREAU
+
+    raw = {"flow": flow.COLUMNS, "tax": tax.COLUMNS, "pos": pos.COLUMNS,
+           "bureau_enterprise": tuple(c for c in BUREAU if c.startswith("eb_"))}
+    return {**raw, "observed_revenue": (*raw["flow"], *raw["tax"])}
+
+
+RAW_SOURCES = _raw_sources()
+
+
+def check_reason(reason: ReasonCode, features: Mapping[str, Any], card: CompiledScorecard | None,
+                 raw: Mapping[str, Any] | None = None) -> list[str]:
+    """What is false in ``reason`` about the row with ``features`` ([] when it is all true);
+    ``raw`` is the application as sent, which a missing source's reason is judged on."""
     _, catalogue = catalogue_of(reason.model)
     source = catalogue.missing_sources.get(reason.feature)
     if source is not None and source.code == reason.code:
-        indicators = {i for checks in catalogue.source_checks.values() for s, i in checks if s == reason.feature}
-        problems = [] if any(is_missing(features.get(i)) for i in indicators) else [
-            f"{reason.code} must be given only when the {reason.feature} source is missing"]
+        sent = raw or {}
+        problems = [] if all(is_missing(sent.get(c)) for c in RAW_SOURCES[reason.feature]) else [
+            f"{reason.code} must be given only when every column of the {reason.feature} source is null"]
         if (reason.text_zh, reason.text_en) != SOURCE_MISSING[reason.feature]:
             problems.append(f"{reason.code} must keep its source's text; got {reason.text_en!r}")
         return problems
@@ -251,9 +267,9 @@ def check_applications(applications: pd.DataFrame, bundle: Any, tally: Tally) ->
         answer = decide(application, bundle)
         where = str(application.get("application_id"))
         for reason in answer.reasons:
-            tally.add(check_reason(reason, features, bundle.scorecard), f"{where} {reason.code}")
+            tally.add(check_reason(reason, features, bundle.scorecard, application), f"{where} {reason.code}")
         for reason in answer.fraud.reasons:
-            tally.add(check_reason(reason, features, None), f"{where} fraud {reason.code}")
+            tally.add(check_reason(reason, features, None, application), f"{where} fraud {reason.code}")
 
 
 def check_accounts(models: Any, kind: Any, rows: pd.DataFrame, tally: Tally) -> None:

@@ -79,8 +79,9 @@ def top_adverse_index(shap: np.ndarray, names: Sequence[str], features: pd.DataF
         alone = column * adverse_sign > _TOLERANCE
         if drop_favourable:
             alone &= ~favourable_end(catalogue.phrasings[name], features[name], ~absent)
-        for source, indicator in reversed(catalogue.source_checks[name]):  # the first missing source wins
-            group[:, j] = np.where(absent & missing(indicator), sources.index(source), group[:, j])
+        for source, indicators in reversed(catalogue.source_checks[name]):  # the first missing source wins
+            whole = np.logical_and.reduce([missing(indicator) for indicator in indicators])
+            group[:, j] = np.where(absent & whole, sources.index(source), group[:, j])
         alone &= group[:, j] < 0
         size[:, j] = np.where(alone, -column * adverse_sign, np.inf)
     rows = np.arange(n)

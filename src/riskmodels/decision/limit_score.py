@@ -17,18 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from riskmodels.decision.reason_texts import is_missing
-from riskmodels.features.catalogue import FEATURES
+from riskmodels.features.catalogue import DERIVED_SOURCES, FEATURES
 from riskmodels.scorecard.compiled import CompiledScorecard, Contribution
-
-# A catalogue dependency that stands for several sources.
-_DERIVED = {"observed_revenue": ("flow", "tax")}
 
 
 def sources_drawn_on(feature: str) -> frozenset[str]:
     """The data sources a feature's value depends on (its catalogue ``needs``, expanded)."""
     found: set[str] = set()
     for need in FEATURES[feature].needs:
-        found.update(_DERIVED.get(need, (need,)))
+        found.update(DERIVED_SOURCES.get(need, (need,)))
     return frozenset(found)
 
 

@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from riskmodels.decision.reason_texts import Bands, Phrasing, is_missing, plain_text
 from riskmodels.features.behavior import BEHAVIOR_FEATURES
-from riskmodels.features.catalogue import FEATURES, SOURCE_MISSING, FeatureInfo
+from riskmodels.features.catalogue import FEATURES, SOURCE_MISSING, FeatureInfo, source_features
 from riskmodels.features.collection import COLLECTION_FEATURES
 from riskmodels.scorecard.compiled import CompiledScorecard, Contribution
 
@@ -76,9 +76,9 @@ class ReasonCatalogue:
 
     features: dict[str, ReasonEntry]
     missing_sources: dict[str, ReasonEntry]
-    # Per feature, (source, the feature telling whether that source is there): looked up once
+    # Per feature, (source, the features all null when that source was not sent): looked up once
     # here, not on every missing characteristic of every answer. Empty: never grouped.
-    source_checks: dict[str, tuple[tuple[str, str], ...]]
+    source_checks: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
     phrasings: dict[str, Phrasing]
 
     @property
@@ -96,8 +96,8 @@ class ReasonCatalogue:
         """The missing source that leaves ``feature`` null, or None when every source it needs is
         there (a ratio over zero, say) or the catalogue does not group: then the
         characteristic's own reason applies."""
-        for source, indicator in self.source_checks[feature]:
-            if is_missing(features.get(indicator)):
+        for source, indicators in self.source_checks[feature]:
+            if all(is_missing(features.get(indicator)) for indicator in indicators):
                 return source
         return None
 
@@ -129,17 +129,15 @@ def reason_catalogue(infos: Mapping[str, FeatureInfo], abbreviations: Mapping[st
     """The reasons of a feature catalogue: codes from the names (with ``abbreviations``), texts
     from the catalogue; a characteristic left null by one of ``missing_sources`` is reported
     as that source (``{}``: each characteristic is always its own reason)."""
-    indicators: dict[str, str] = {}  # per source, the feature that tells whether it is there at all:
-    for name, info in infos.items():  # the first needing it alone
-        if len(info.needs) == 1 and info.needs[0] in missing_sources:
-            indicators.setdefault(info.needs[0], name)
+    # A source's reason ("No tax records") only when the whole source is absent: a tax record
+    # without the tax paid is not "no tax records", and zero inflows are not "no account flow".
+    indicators = {source: source_features(source) for source in missing_sources}
     return ReasonCatalogue(
         features={name: ReasonEntry(_code(name, abbreviations), name, info.source, info.adverse_zh, info.adverse_en)
                   for name, info in infos.items()},
         missing_sources={source: ReasonEntry(_code(f"no_{source}", abbreviations), source, source, zh, en)
                          for source, (zh, en) in missing_sources.items()},
-        source_checks={name: tuple((source, indicators.get(source, name)) for source in info.needs
-                                   if source in missing_sources)
+        source_checks={name: tuple((source, indicators[source]) for source in info.needs if source in missing_sources)
                        for name, info in infos.items()},
         phrasings={name: Phrasing.of(info) for name, info in infos.items()})
 

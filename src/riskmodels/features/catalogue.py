@@ -42,6 +42,9 @@ SOURCE_MISSING: dict[str, tuple[str, str]] = {
 }
 
 _REVENUE = ("observed_revenue",)
+# A dependency that stands for several sources: the observed revenue is the larger of the
+# account inflow and the declared sales, so it is missing only when both sources are.
+DERIVED_SOURCES: dict[str, tuple[str, ...]] = {"observed_revenue": ("flow", "tax")}
 
 # How a category value reads in a reason text (zh, en); a value not listed reads as itself.
 CATEGORY_LABELS: dict[str, tuple[str, str]] = {
@@ -188,6 +191,17 @@ def _info(entry: tuple) -> FeatureInfo:
 
 
 FEATURES: dict[str, FeatureInfo] = {info.name: info for info in map(_info, _ENTRIES)}
+
+
+def source_features(source: str) -> tuple[str, ...]:
+    """The features that are all null exactly when ``source`` was not sent at all: those that
+    need it alone (for a derived source, those of each source it stands for). One of them null
+    while another is not is a gap in the source, not its absence."""
+    found = tuple(name for part in DERIVED_SOURCES.get(source, (source,))
+                  for name, info in FEATURES.items() if info.needs == (part,))
+    if not found:
+        raise ValueError(f"source must be needed alone by some catalogued feature; got {source!r}")
+    return found
 
 # Linkage to other applicants says who the applicant runs with, not whether the business can
 # repay; the credit model leaves it to the fraud model (and request features to the policy).
