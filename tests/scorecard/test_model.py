@@ -121,3 +121,99 @@ def test_the_estimators_defaults_are_the_configs() -> None:
     for name in set(params) - containers:
         value = params[name]  # scikit-learn wants immutable defaults: a tuple where the config holds a list
         assert (list(value) if isinstance(value, tuple) else value) == getattr(config, name), name
+
+
+# -- inputs a data scientist sends (a review from a notebook) --------------------------------
+@pytest.fixture(scope="module")
+def small_book() -> tuple[pd.DataFrame, np.ndarray]:
+    X, y = make_applications(3_000, seed=11)
+    return X[["leverage", "repayment_ratio", "industry", "noise"]], y
+
+
+def test_a_zero_weight_is_a_row_left_out(small_book) -> None:
+    X, y = small_book
+    weight = np.ones(len(y))
+    weight[::7] = 0.0  # statsmodels' Newton step had turned every coefficient into NaN
+    weighted = ScorecardModel().fit(X, y, sample_weight=weight)
+    kept = weight > 0
+    subset = ScorecardModel().fit(X[kept].reset_index(drop=True), y[kept])
+    assert weighted.selected_features_ == subset.selected_features_
+    assert not weighted.coef_table_["p_value"].isna().any()
+    np.testing.assert_allclose(weighted.predict_proba(X), subset.predict_proba(X), rtol=1e-9)
+
+
+def test_a_failed_refit_leaves_no_model_to_predict_with(small_book) -> None:
+    from sklearn.exceptions import NotFittedError
+
+    X, y = small_book
+    model = ScorecardModel().fit(X, y)
+    with pytest.raises(ValueError, match="no variable passed selection"):
+        model.fit(pd.DataFrame({"c": np.ones(len(y))}), np.where(y == 1, "bad", "good"))
+    with pytest.raises(NotFittedError):
+        model.predict(X.head(3))  # the old card with the new labels would have named the wrong class
+
+
+def test_columns_the_binning_cannot_take_are_refused_by_name(small_book) -> None:
+    X, y = small_book
+    dated = X.assign(opened=pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(len(X)) % 900, unit="D"))
+    with pytest.raises(ValueError, match=r"must be numbers or categories; got dates or durations in \['opened'\]"):
+        ScorecardModel().fit(dated, y)
+    with pytest.raises(ValueError, match=r"must each have a non-missing value; got none in \['blank'\]"):
+        ScorecardModel().fit(X.assign(blank=np.nan), y)
+    infinite = X.assign(leverage=X["leverage"].where(X.index != 5, np.inf))
+    with pytest.raises(ValueError, match=r"feature 'leverage' must be finite or missing; got infinity in 1 row"):
+        ScorecardModel().fit(infinite, y)
+    with pytest.raises(ValueError, match="features must be a list of column names; got the string 'leverage'"):
+        ScorecardModel(features="leverage").fit(X, y)
+    with pytest.raises(ValueError, match=r"user_splits of 'leverage' must be strictly increasing; got \[0.2, 0.2"):
+        ScorecardModel(user_splits={"leverage": [0.2, 0.2, 0.5]}).fit(X, y)
+
+
+def test_infinity_is_refused_at_prediction_from_a_frame_as_from_an_array(small_book) -> None:
+    X, y = small_book
+    model = ScorecardModel().fit(X, y)
+    assert "leverage" in model.selected_features_
+    infinite = X.head(3).assign(leverage=[0.1, np.inf, 0.3])
+    with pytest.raises(ValueError, match="feature 'leverage' must be finite or missing; got infinity in 1 row"):
+        model.predict_proba(infinite)
+    with pytest.raises(ValueError, match="infinity"):
+        model.predict_proba(infinite.to_numpy(dtype=object))
+
+
+def test_parameter_errors_say_must_and_got(small_book) -> None:
+    X, y = small_book
+    with pytest.raises(ValueError, match=r"^iv_min must be greater than or equal to 0; got -1$"):
+        ScorecardModel(iv_min=-1).fit(X, y)
+    with pytest.raises(ValueError, match=r"^p_max must be None with penalty 'l2'"):
+        ScorecardModel(penalty="l2").fit(X, y)
+
+
+def test_random_state_takes_what_scikit_learn_takes(small_book) -> None:
+    X, y = small_book
+    for state in (None, np.random.RandomState(0)):
+        assert ScorecardModel(random_state=state).fit(X, y).config_.random_state >= 0
+
+
+def test_many_small_categories_are_warned_of_unless_binned_in_folds(small_book) -> None:
+    X, y = small_book
+    codes = X.assign(code=np.random.default_rng(0).integers(0, 300, len(X)).astype(str))
+    with pytest.warns(UserWarning, match=r"categorical feature 'code' has 300 categories, more than 1 / min_bin_size"):
+        ScorecardModel(features=["leverage", "code"]).fit(codes, y)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        ScorecardModel(features=["leverage", "code"], fold_binning=True).fit(codes, y)
+
+
+def test_a_model_fitted_on_an_array_reads_a_frame_by_position(small_book) -> None:
+    X, y = small_book
+    numbers = X[["leverage", "repayment_ratio", "noise"]]
+    model = ScorecardModel().fit(numbers.to_numpy(), y)
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        from_frame = model.predict_proba(numbers)
+    np.testing.assert_array_equal(from_frame, model.predict_proba(numbers.to_numpy()))
+    contributions = model.contributions(numbers.to_numpy()[:4])
+    assert contributions["row"].nunique() == 4 and set(contributions["characteristic"]) <= {"x0", "x1", "x2"}
+    with pytest.raises(TypeError, match="row must be a mapping of feature name to value; got ndarray"):
+        model.contributions_one(numbers.to_numpy()[0])  # type: ignore[arg-type]

@@ -181,6 +181,8 @@ class ScorecardConfig(BaseModel):
             if grouped != categorical:
                 expected = "lists of categories" if categorical else "numbers"
                 raise ValueError(f"user_splits of {name!r} must be {expected}")
+            if not grouped and any(b <= a for a, b in zip(splits, splits[1:], strict=False)):  # type: ignore[operator]
+                raise ValueError(f"user_splits of {name!r} must be strictly increasing; got {splits}")
         for name, codes in self.special_codes.items():
             if any(isinstance(c, float) and c != c for c in codes):
                 raise ValueError(f"special_codes of {name!r}: NaN is a missing value, not a code")

@@ -5,13 +5,15 @@ The event (the "bad" the scorecard ranks against) is the greater of the two clas
 scikit-learn: 1 of {0, 1}, True of {False, True}. X is a DataFrame, or an array whose columns
 are named ``x0, x1, ...``; non-numeric columns (``category``, ``object``, ``str``) are
 categorical whether or not ``categorical_features`` names them. Missing values score their own
-bin, so NaN is accepted.
+bin, so NaN is accepted; infinity, dates and a column with no value at all are refused by name.
+A fit that fails leaves the estimator unfitted.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,7 +21,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from optbinning import BinningProcess, Scorecard
+from pydantic import ValidationError
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
@@ -97,7 +101,7 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         penalty: Penalty = "none",
         C: float = 1.0,
         C_grid: Sequence[float] = C_GRID,
-        random_state: int = 0,
+        random_state: int | np.random.RandomState | None = 0,
         unseen_category: UnseenCategory = "missing",
         scale: ScoreScale | None = None,
     ) -> None:
@@ -141,12 +145,21 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
     def fit(self, X: pd.DataFrame | npt.ArrayLike, y: npt.ArrayLike,
             sample_weight: npt.ArrayLike | None = None) -> ScorecardModel:
         """``sample_weight`` (None: every row weighs one) weighs the binning, its WoE and IV, the
-        held-out search, and the logistic fits. The correlation and VIF filters count rows, not
-        weights (a fuzzy-augmented reject's good and bad rows are two rows there)."""
+        held-out search, and the logistic fits. The weights are frequencies: a row of weight 2
+        counts as two rows, so the Wald p-values and the smallest bin read the weights' sum, and
+        weights scaled down make every characteristic less significant. A row of weight 0 is
+        left out. The correlation and VIF filters count rows, not weights (a fuzzy-augmented
+        reject's good and bad rows are two rows there)."""
+        self._forget()  # a fit that fails leaves no part of an earlier model to predict with
         frame = self._validated_frame(X, reset=True)
         cfg = self._config(frame)
         weight = check_sample_weight(sample_weight, len(frame))
         self.classes_, target = _encode_target(y, len(frame), weight)
+        if weight is not None and not weight.all():
+            # A row of zero weight is a row absent (scikit-learn's rule). Kept, it would turn
+            # statsmodels' Newton step, and with it every coefficient, into NaN.
+            kept = weight > 0
+            frame, target, weight = frame.loc[kept].reset_index(drop=True), target[kept], weight[kept]
         # Bins fitted inside held-out folds, kept for the whole fit: the choices and the search share them.
         fold_binnings = binning.FoldBinnings(frame, target, weight)
         trend, trend_choices = choose_trend(fold_binnings, cfg)
@@ -200,10 +213,19 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
                     len(target), np.average(target, weights=weight), len(selection.selected), len(cfg.features))
         return self
 
+    def _forget(self) -> None:
+        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
+            delattr(self, name)
+
     def _validated_frame(self, X: pd.DataFrame | npt.ArrayLike, reset: bool) -> pd.DataFrame:
         """X as a DataFrame. A frame passes as it is: the scorecard reads its features by name,
         so extra or reordered columns are fine. An array's columns take the names seen at fit
         (``x0, x1, ...`` when the fit had an array too)."""
+        if isinstance(X, pd.DataFrame) and not reset and not hasattr(self, "feature_names_in_"):
+            # Fitted on an array: as scikit-learn does, warn (validate_data) and read the columns
+            # by position.
+            validate_data(self, X, reset=False, skip_check_array=True)
+            X = X.to_numpy()
         if isinstance(X, pd.DataFrame):
             if not all(isinstance(name, str) for name in X.columns):
                 X = X.set_axis([str(name) for name in X.columns], axis=1)
@@ -218,18 +240,32 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         return pd.DataFrame(array, columns=names).infer_objects()
 
     def _config(self, X: pd.DataFrame) -> ScorecardConfig:
+        for option in ("features", "categorical_features"):
+            if isinstance(getattr(self, option), str):
+                raise ValueError(f"{option} must be a list of column names; got the string {getattr(self, option)!r}")
         features = [str(name) for name in X.columns] if self.features is None else list(self.features)
         missing = [name for name in features if name not in X.columns]
         if missing:
             raise ValueError(f"features must be columns of X; missing {missing}")
+        _check_values(X, features)
         declared = list(self.categorical_features)
         found = [name for name in features
                  if name not in declared and not pd.api.types.is_numeric_dtype(X[name].dtype)]
         if found:
             logger.info("non-numeric columns binned as categorical: %s", found)
+        if not self.fold_binning:
+            _warn_many_categories(X, declared + found, self.min_bin_size)
+        try:
+            return self._checked_config(X, features, declared + found)
+        except ValidationError as exc:
+            raise ValueError(_config_problems(exc)) from None
+
+    def _checked_config(self, X: pd.DataFrame, features: list[str], categorical: list[str]) -> ScorecardConfig:
+        random_state = (self.random_state if isinstance(self.random_state, int | np.integer)
+                        else int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max)))
         return ScorecardConfig(
             features=features,
-            categorical_features=declared + found,
+            categorical_features=categorical,
             default_monotonic_trend=(self.default_monotonic_trend
                                      if self.default_monotonic_trend is None or isinstance(self.default_monotonic_trend, str)
                                      else list(self.default_monotonic_trend)),
@@ -242,7 +278,7 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             selection_metric=self.selection_metric, cv_folds=self.cv_folds, min_gain=self.min_gain,
             fold_binning=self.fold_binning,
             sign_rule=self.sign_rule, p_max=self.p_max, penalty=self.penalty, C=self.C, C_grid=list(self.C_grid),
-            random_state=self.random_state, unseen_category=self.unseen_category,
+            random_state=random_state, unseen_category=self.unseen_category,
             scale=self.scale or ScoreScale())
 
     @staticmethod
@@ -268,7 +304,9 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
     # -- prediction ------------------------------------------------------------------------
     def _scoring_frame(self, X: pd.DataFrame | npt.ArrayLike) -> pd.DataFrame:
         check_is_fitted(self, "compiled_")
-        return self._validated_frame(X, reset=False)
+        frame = self._validated_frame(X, reset=False)
+        _check_finite(frame, [name for name in self.selected_features_ if name in frame.columns])
+        return frame
 
     def predict_score(self, X: pd.DataFrame | npt.ArrayLike) -> FloatArray:
         """Final score in points, clipped to the scale's range."""
@@ -296,13 +334,15 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         event = self.decision_function(X) > 0
         return np.asarray(self.classes_[event.astype(np.intp)])
 
-    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+    def contributions(self, X: pd.DataFrame | npt.ArrayLike) -> pd.DataFrame:
         """Per row and characteristic: points, shap (points - dev mean), points_lost."""
-        check_is_fitted(self, "compiled_")
-        return self.compiled_.contributions(X)
+        return self.compiled_.contributions(self._scoring_frame(X))
 
     def contributions_one(self, row: Mapping[str, object]) -> list[Contribution]:
+        """``contributions`` of one row given as a mapping of feature name to value."""
         check_is_fitted(self, "compiled_")
+        if not isinstance(row, Mapping):
+            raise TypeError(f"row must be a mapping of feature name to value; got {type(row).__name__}")
         return self.compiled_.contributions_one(row)
 
     def binning_tables(self, selected_only: bool = False) -> dict[str, pd.DataFrame]:
@@ -337,6 +377,59 @@ def _with_choice_rows(path: pd.DataFrame, trend: list[ChoiceRow], penalty: list[
     return pd.DataFrame(rows, columns=list(path.columns))
 
 
+def _check_values(X: pd.DataFrame, features: list[str]) -> None:
+    """Columns the binning cannot take, each refused by name: dates, a column with no value,
+    infinities."""
+    if len(X) < 2:
+        raise ValueError(f"X must have at least 2 rows to fit; got {len(X)}")
+    dated = [name for name in features if pd.api.types.is_datetime64_any_dtype(X[name].dtype)
+             or pd.api.types.is_timedelta64_dtype(X[name].dtype)]
+    if dated:
+        raise ValueError(f"features must be numbers or categories; got dates or durations in {dated} "
+                         "(turn each into a number, such as months since the date)")
+    empty = [name for name in features if X[name].isna().all()]
+    if empty:
+        raise ValueError(f"features must each have a non-missing value; got none in {empty}")
+    _check_finite(X, features)
+
+
+def _check_finite(X: pd.DataFrame, features: list[str]) -> None:
+    for name in features:
+        if pd.api.types.is_float_dtype(X[name].dtype):
+            infinite = int(np.isinf(X[name].to_numpy(dtype=float, na_value=np.nan)).sum())
+            if infinite:
+                raise ValueError(f"feature {name!r} must be finite or missing; got infinity in {infinite} row(s)")
+
+
+class ManyCategoriesWarning(UserWarning):
+    """A categorical feature with more categories than its smallest bin allows."""
+
+
+def _warn_many_categories(X: pd.DataFrame, categorical: list[str], min_bin_size: float) -> None:
+    # optbinning orders the categories by event rate on the rows it bins, then groups them: with
+    # many small categories that order is mostly noise, and the bins judge themselves.
+    limit = math.floor(1 / min_bin_size)
+    for name in categorical:
+        count = X[name].nunique()
+        if count > limit:
+            warnings.warn(f"categorical feature {name!r} has {count} categories, more than 1 / min_bin_size "
+                          f"({limit}): bins grouped by event rate on the rows they are judged on overstate its "
+                          "information value; set fold_binning=True or group its categories first",
+                          ManyCategoriesWarning, stacklevel=4)
+
+
+def _config_problems(exc: ValidationError) -> str:
+    """pydantic's errors of the configuration as "option must be X; got Y", one per line."""
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        message = message.replace("Input should be", "must be", 1)
+        lines.append(f"{where} {message}; got {error['input']!r}" if where and "input" in error
+                     and message.startswith("must") else f"{where + ': ' if where else ''}{message}")
+    return "\n".join(lines)
+
+
 def _encode_target(y: npt.ArrayLike, n_rows: int, weight: FloatArray | None
                    ) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]]:
     """(the two classes in sorted order, 1 where y is the greater one: the event)."""
@@ -356,7 +449,7 @@ def _encode_target(y: npt.ArrayLike, n_rows: int, weight: FloatArray | None
     weighed = classes if weight is None else np.unique(values[weight > 0])
     if len(weighed) != 2:
         raise ValueError(f"y must hold two classes{'' if weight is None else ' of positive weight'} (the greater "
-                         f"is the event); got 1 class: {weighed.tolist()}")
+                         f"is the event); got {len(weighed)} class{'' if len(weighed) == 1 else 'es'}: {weighed.tolist()}")
     return classes, (values == classes[1]).astype(np.int64)
 
 

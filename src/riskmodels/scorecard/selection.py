@@ -194,8 +194,9 @@ def _sign_and_significance(names: list[str], fit: Callable[[list[str]], WoeLogis
             worst = kept[int(np.argmin(signed))]
             dropped[worst] = Decision(
                 "sign", f"coefficient sign inconsistent with WOE (coef {coef[kept.index(worst)]:+.3f})")
-        elif cfg.p_max is not None and model.p_values_[1:].max() > cfg.p_max:
-            position = int(np.argmax(model.p_values_[1:]))
+        elif cfg.p_max is not None and not (model.p_values_[1:] <= cfg.p_max).all():
+            # A p-value that is NaN (a fit that failed to invert) is no evidence: it goes first.
+            position = int(np.argmax(np.nan_to_num(model.p_values_[1:], nan=np.inf)))
             worst = kept[position]
             dropped[worst] = Decision("significance",
                                       f"Wald p {model.p_values_[1 + position]:.3g} > p_max {cfg.p_max:g}")
