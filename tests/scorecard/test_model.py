@@ -217,3 +217,42 @@ def test_a_model_fitted_on_an_array_reads_a_frame_by_position(small_book) -> Non
     assert contributions["row"].nunique() == 4 and set(contributions["characteristic"]) <= {"x0", "x1", "x2"}
     with pytest.raises(TypeError, match="row must be a mapping of feature name to value; got ndarray"):
         model.contributions_one(numbers.to_numpy()[0])  # type: ignore[arg-type]
+
+
+def _replayed(path: pd.DataFrame) -> list[str]:
+    """The characteristics the path ends on: entered and not removed since."""
+    held: list[str] = []
+    for action, variable in zip(path["action"], path["variable"], strict=True):
+        if action == "enter":
+            held.append(variable)
+        elif str(action).startswith("remove"):
+            held.remove(variable)
+    return held
+
+
+@pytest.mark.parametrize("options", [{"selection_method": "none", "iv_min": 0.0}, {"iv_min": 0.0},
+                                     {"selection_method": "backward", "iv_min": 0.0}], ids=["none", "forward", "backward"])
+def test_the_path_records_the_removals_after_the_search(small_book, options) -> None:
+    X, y = small_book
+    model = ScorecardModel(**options).fit(X, y)
+    path = model.selection_path_[~model.selection_path_["action"].isin(["trend", "penalty"])]
+    table = model.selection_table_
+    final = table.loc[table["stage"].isin(["sign", "significance"]), "variable"]
+    # Every removal for sign or significance is on the path: inside the backward search as one of
+    # its steps, otherwise after the search as "remove: <rule>".
+    assert set(final) <= set(path.loc[path["action"].str.startswith("remove"), "variable"])
+    removed = path[path["action"].str.startswith("remove: ")]
+    assert set(removed["variable"]) <= set(final)
+    searched = path.loc[~path.index.isin(removed.index), "step"]
+    assert searched.empty or (removed["step"] > searched.max()).all()  # after the search
+    if options.get("selection_method") is None:  # forward: what entered and stayed is the card
+        assert sorted(_replayed(path)) == sorted(model.selected_features_)
+
+
+def test_a_characteristic_removed_for_significance_is_on_the_path(small_book) -> None:
+    X, y = small_book
+    model = ScorecardModel(selection_method="none", iv_min=0.0).fit(X, y)
+    table = model.selection_table_.set_index("variable")
+    assert table.at["repayment_ratio", "stage"] == "significance"  # Wald p 0.054 on this book
+    row = model.selection_path_.set_index("variable").loc["repayment_ratio"]
+    assert (row["step"], row["action"]) == (1, "remove: significance")

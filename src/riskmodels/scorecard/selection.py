@@ -32,6 +32,7 @@ own fit does), so the p-values tested are those of the coefficient table.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, cast
@@ -111,7 +112,9 @@ def select_variables(iv: pd.Series, woe: pd.DataFrame, y: npt.NDArray[np.int64],
         _record_search(found, cfg, dropped)
         survivors, path = found.entered, found.path
 
+    searched = list(survivors)
     survivors, model = _sign_and_significance(survivors, fit, cfg, dropped)
+    path = _with_final_removals(path, [name for name in searched if name not in survivors], dropped)
 
     table = pd.DataFrame({
         "variable": ranked,
@@ -124,6 +127,19 @@ def select_variables(iv: pd.Series, woe: pd.DataFrame, y: npt.NDArray[np.int64],
     # The card's characteristics in decreasing IV, as the table lists them.
     selected = [name for name in ranked if name in survivors]
     return SelectionResult(table=table, selected=selected, model=model, path=path)
+
+
+def _with_final_removals(path: pd.DataFrame, removed: list[str], dropped: Mapping[str, Decision]) -> pd.DataFrame:
+    """The path with a row per characteristic the sign and significance rules removed after the
+    search, in the order removed (action ``remove: sign`` or ``remove: significance``; no held-out
+    figure), so that it ends on the card's characteristics."""
+    if not removed:
+        return path
+    order = sorted(removed, key=list(dropped).index)  # dict order: the order of removal
+    first = int(path["step"].max()) + 1 if len(path) else 1
+    rows = pd.DataFrame([{"step": first + i, "action": f"remove: {dropped[name].stage}", "variable": name,
+                          "held_out": math.nan, "score_statistic": math.nan} for i, name in enumerate(order)])
+    return rows if path.empty else pd.concat([path, rows], ignore_index=True)
 
 
 def _record_search(found: SearchResult, cfg: ScorecardConfig, dropped: dict[str, Decision]) -> None:
