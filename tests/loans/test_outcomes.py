@@ -84,3 +84,23 @@ def test_only_an_audited_application_decision_can_be_settled(tmp_path: Path) -> 
             decision_record(audit, "b-1")
     finally:
         audit.close()
+
+
+def test_an_approval_above_the_product_s_cap_is_refused_naming_it() -> None:
+    # The review's case: 9,000,000 lent on a general_credit line whose cap is 2,000,000.
+    with pytest.raises(InvalidInput) as refused:
+        checked_terms("approve", 9_000_000.0, 4.5, "o1", "DD_SOFT_INFO_POSITIVE", CATALOGUE, CAP,
+                      ("general_credit", 2_000_000.0))
+    assert (refused.value.field, refused.value.got) == ("amount", 9_000_000.0)
+    assert refused.value.rule == "must be at most the general_credit product's cap (2,000,000 CNY)"
+    assert checked_terms("approve", 2_000_000.0, 4.5, "o1", "DD_SOFT_INFO_POSITIVE", CATALOGUE, CAP,
+                         ("general_credit", 2_000_000.0)) == (200_000_000, 4.5)
+
+
+def test_lending_above_an_automatic_approval_s_limit_is_an_override() -> None:
+    limit = 150_000.0
+    assert override_kind("approve", "approve", 15_000_000, limit) == "confirmed"  # the limit itself
+    assert override_kind("approve", "approve", 10_000_000, limit) == "confirmed"  # less than offered
+    assert override_kind("approve", "approve", 15_000_001, limit) == "override_amount"
+    assert override_kind("offer", "approve", 90_000_000, limit) == "override_amount"
+    assert override_kind("reject", "approve", 90_000_000, None) == "override_up"

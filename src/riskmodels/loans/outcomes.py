@@ -21,6 +21,7 @@ from riskmodels.audit import AuditLog, AuditRecord, AuditRecordNotFound, replay
 from riskmodels.loans.errors import InvalidInput, UnknownReference
 from riskmodels.loans.inputs import check_officer, to_fen
 from riskmodels.loans.schema import outcomes
+from riskmodels.loans.terms import product_cap
 from riskmodels.policy.override_reasons import OverrideCatalogue
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 DECISIONS = ("approve", "offer", "review", "reject")
 APPROVED = ("approve", "offer")  # system decisions that lend without a person
 FinalDecision = Literal["approve", "decline"]
+OverrideKind = Literal["confirmed", "override_up", "override_down", "override_amount", "reviewed"]
 
 
 class RecordedOutcome(BaseModel):
@@ -45,9 +47,10 @@ class RecordedOutcome(BaseModel):
     rate: float | None
     officer: str
     reason_code: str
-    kind: Literal["confirmed", "override_up", "override_down", "reviewed"] = Field(
+    kind: OverrideKind = Field(
         description="confirmed: as the system decided; override_up: a rejection approved; override_down: an "
-        "automatic approval declined; reviewed: a referral decided by the officer")
+        "automatic approval declined; override_amount: an automatic approval lent above the system's limit; "
+        "reviewed: a referral decided by the officer")
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> RecordedOutcome:
@@ -59,9 +62,15 @@ class RecordedOutcome(BaseModel):
                    officer=row["officer"], reason_code=row["reason_code"], kind=row["kind"])
 
 
-def override_kind(system: str | None, final: FinalDecision) -> str:
+def override_kind(system: str | None, final: FinalDecision, amount_fen: int | None = None,
+                  system_limit: float | None = None) -> OverrideKind:
+    """How the officer's decision stands to the system's: lending more than an automatic
+    approval's limit is an override as much as approving a rejection is."""
     if system in APPROVED:
-        return "confirmed" if final == "approve" else "override_down"
+        if final == "decline":
+            return "override_down"
+        above = amount_fen is not None and system_limit is not None and amount_fen > round(system_limit * 100)
+        return "override_amount" if above else "confirmed"
     if system == "reject":
         return "override_up" if final == "approve" else "confirmed"
     return "reviewed"
@@ -89,10 +98,13 @@ def triggers_of(record: AuditRecord, bundle: ModelBundle) -> tuple[list[str], bo
 
 
 def checked_terms(final: FinalDecision, amount: float | None, rate: float | None, officer: str, reason_code: str,
-                  catalogue: OverrideCatalogue, max_rate: float) -> tuple[int | None, float | None]:
+                  catalogue: OverrideCatalogue, max_rate: float,
+                  product_cap: tuple[str, float] | None = None) -> tuple[int | None, float | None]:
     """The amount (fen) and rate of a final decision, each rule checked and named when broken:
-    an approval carries both, a decline neither; the reason must go with the decision. Every
-    broken rule is named at once (``InvalidInput.more``), not one per attempt."""
+    an approval carries both, the amount at most the product's cap (``product_cap``: the
+    product and its cap in CNY) and the rate the policy's; a decline neither; the reason must go
+    with the decision. Every broken rule is named at once (``InvalidInput.more``), not one per
+    attempt."""
     problems: list[InvalidInput] = []
     try:
         check_officer(officer)
@@ -114,6 +126,10 @@ def checked_terms(final: FinalDecision, amount: float | None, rate: float | None
                 amount_fen = to_fen(amount, "amount")
             except InvalidInput as exc:
                 problems.append(exc)
+            if amount_fen is not None and product_cap is not None and amount_fen > round(product_cap[1] * 100):
+                problems.append(InvalidInput("amount", f"must be at most the {product_cap[0]} product's cap "
+                                             f"({product_cap[1]:,.0f} CNY)", amount))
+                amount_fen = None
         if rate is None:
             problems.append(InvalidInput("rate", "is required when the decision is approve"))
         elif not 0 < rate <= max_rate:
@@ -130,7 +146,7 @@ def record_officer_decision(store: LoanStore, audit: AuditLog, bundle: ModelBund
     """Check and record one officer's decision; every refusal names its field, nothing half-written."""
     record = decision_record(audit, request_id)
     amount_fen, rate = checked_terms(final, amount, rate, officer, reason_code, catalogue,
-                                     bundle.policy.pricing.cap_pct)
+                                     bundle.policy.pricing.cap_pct, product_cap(record, bundle.policy.products))
     triggers, _same = triggers_of(record, bundle)
     return store.record_outcome(record, final, officer=officer, reason_code=reason_code, amount_fen=amount_fen,
                                 rate=rate, triggers=triggers)
@@ -147,7 +163,7 @@ def outcome_row(record: AuditRecord, final: FinalDecision, *, officer: str, reas
             "system_limit_fen": round(record.limit_cny * 100) if record.limit_cny is not None else None,
             "system_rate": record.rate, "triggers": json.dumps(list(triggers)), "final": final,
             "amount_fen": amount_fen, "rate": rate, "officer": officer, "reason_code": reason_code,
-            "kind": override_kind(record.decision, final)}
+            "kind": override_kind(record.decision, final, amount_fen, record.limit_cny)}
 
 
 def insert_outcome(conn: Connection, row: Mapping[str, Any]) -> None:

@@ -29,10 +29,11 @@ from riskmodels.policy.override_reasons import OverrideCatalogue
 from riskmodels.reporting import Bilingual, Block, Cell, Figure, Figures, Num, Section, Table, Text, render, style
 from riskmodels.reporting.style import styled
 
-OVERRIDES = ("override_up", "override_down")
+OVERRIDES = ("override_up", "override_down", "override_amount")
 AUTOMATIC = ("approve", "offer", "reject")
 KIND_NAMES = {"confirmed": "维持系统决定 / confirmed", "override_up": "推翻拒绝（批准）/ override up",
-              "override_down": "推翻批准（拒绝）/ override down", "reviewed": "转人工审批 / referred"}
+              "override_down": "推翻批准（拒绝）/ override down",
+              "override_amount": "超系统额度批准 / approved above the system's limit", "reviewed": "转人工审批 / referred"}
 
 
 def outcome_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:

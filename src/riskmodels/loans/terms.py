@@ -21,10 +21,21 @@ def requested_product(record: AuditRecord) -> str | None:
     return str(value) if value else None
 
 
+def product_of(record: AuditRecord) -> str:
+    """The policy product whose terms the line of ``record`` lends on."""
+    name = requested_product(record) or DEFAULT_PRODUCT
+    return name if name in Products.model_fields else DEFAULT_PRODUCT
+
+
+def product_cap(record: AuditRecord, products: Products) -> tuple[str, float]:
+    """(the product, its largest amount in CNY): no line of it lends more, an officer's neither."""
+    name = product_of(record)
+    return name, float(getattr(products, name).cap)
+
+
 def facility_term(record: AuditRecord, products: Products) -> int:
     """Months the line of ``record`` lasts: the requested term, capped by the product's maximum."""
-    name = requested_product(record) or DEFAULT_PRODUCT
-    longest = int(getattr(products, name if name in Products.model_fields else DEFAULT_PRODUCT).max_term_months)
+    longest = int(getattr(products, product_of(record)).max_term_months)
     requested = record.input_masked.get(TERM_COLUMN)
     if isinstance(requested, int | float) and not isinstance(requested, bool) and requested >= 1:
         return min(int(requested), longest)
