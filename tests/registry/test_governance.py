@@ -89,6 +89,10 @@ def test_the_first_promotion_records_the_approval_and_no_incumbent(ladder: Ladde
     assert registry.CHAMPION in ladder.first.aliases
     assert tags["approval.approver"] == APPROVER and tags["approval.reason"] == "first fraud model of the test"
     assert tags["approval.trained_by"] == os.environ["RISKMODELS_USER"]
+    # The account that ran the promotion is recorded beside the name it gave: here the session's
+    # one account played both roles, which the record shows.
+    assert tags["approval.promoted_by"] == os.environ["RISKMODELS_USER"]
+    assert f"from the account {os.environ['RISKMODELS_USER']}" in ladder.first.description
     assert datetime.fromisoformat(tags["approval.time"]).tzinfo is not None
     assert tags["approval.gates"] == "passed" and tags["approval.gates.sha256"] == load_gates(ladder.gates_file).sha256
     assert tags["approval.comparison"].startswith("no incumbent") and tags["approval.forced"] == "false"

@@ -72,8 +72,8 @@ def _approval_lines(tags: dict[str, str]) -> list[str]:
     if "approval.approver" not in tags:
         return ["  not promoted"]
     forced = " FORCED" if tags.get("approval.forced") == "true" else ""
-    return [f"  approved {tags.get('approval.time', NONE)} by {tags['approval.approver']}{forced} "
-            f"(trained by {tags.get('approval.trained_by', NONE)}; replaced "
+    return [f"  approved {tags.get('approval.time', NONE)} by {tags['approval.approver']}{forced} from the account "
+            f"{tags.get('approval.promoted_by', NONE)} (trained by {tags.get('approval.trained_by', NONE)}; replaced "
             f"{tags.get('approval.previous_champion', NONE)})",
             f"  reason: {tags.get('approval.reason', NONE)}",
             f"  gates at approval: {tags.get('approval.gates', NONE)} by {tags.get('approval.gates.file', NONE)} "

@@ -29,7 +29,7 @@ from riskmodels.registry.gates import (
     judge,
     load_gates,
 )
-from riskmodels.registry.runs import TRAINED_BY
+from riskmodels.registry.runs import TRAINED_BY, current_user
 
 __all__ = ["GATES_ARTIFACT", "ApprovalRefused", "GateResult", "PromotionError", "PromotionGates", "PromotionRecord",
            "PromotionRefused", "check_gates", "promote"]
@@ -61,9 +61,14 @@ class PromotionRecord:
     gates: GatesVerdict
     comparison: str  # the comparison's one-line summary
     forced: bool
+    # The account that ran the promotion (``runs.current_user``): the approver is a name given on
+    # the command line, the account is who typed it, so an approval the trainer's own account
+    # signed in another's name shows.
+    promoted_by: str = ""
 
     def tags(self) -> dict[str, str]:
         return {"approval.approver": self.approver, "approval.reason": self.reason,
+                "approval.promoted_by": self.promoted_by,
                 "approval.time": self.approved_at, "approval.trained_by": self.trainer,
                 "approval.forced": str(self.forced).lower(), "approval.comparison": self.comparison,
                 "approval.previous_champion": self.previous_champion or "none",
@@ -72,14 +77,16 @@ class PromotionRecord:
     def paragraph(self) -> str:
         """The approval as the version description's paragraph."""
         forced = " FORCED past a worse comparison." if self.forced else ""
-        return (f"Promoted to champion {self.approved_at} by {self.approver} (trained by {self.trainer}), "
+        return (f"Promoted to champion {self.approved_at} by {self.approver}, from the account {self.promoted_by} "
+                f"(trained by {self.trainer}), "
                 f"replacing {'v' + self.previous_champion if self.previous_champion else 'no champion'}.{forced} "
                 f"Reason: {self.reason}. Gates ({self.gates.source.label}): {self.gates.summary()}. "
                 f"Comparison: {self.comparison}.")
 
     def __str__(self) -> str:
         forced = " (forced)" if self.forced else ""
-        return (f"{self.name} v{self.version} is now champion{forced}, approved by {self.approver}; gates "
+        return (f"{self.name} v{self.version} is now champion{forced}, approved by {self.approver} from the account "
+                f"{self.promoted_by}; gates "
                 f"{self.gates.summary()} ({'; '.join(r.detail for r in self.gates.results)}); {self.comparison}")
 
 
@@ -170,7 +177,7 @@ def promote(name: str, version: str | None = None, *, approver: str, reason: str
         summary += "; WORSE: " + "; ".join(worse)
     done = PromotionRecord(name, target.version, champion, approver, trainer, reason,
                            datetime.now(UTC).isoformat(timespec="seconds"), verdict, summary,
-                           forced=bool(worse) or compared.overridden is not None)
+                           forced=bool(worse) or compared.overridden is not None, promoted_by=current_user())
     registry.set_alias(name, registry.CHAMPION, target.version)
     registry.tag_version(target, done.tags())
     registry.set_description(target, "\n\n".join(p for p in (target.description, done.paragraph()) if p))
