@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -182,3 +183,39 @@ def test_models_list_and_show_give_versions_aliases_gates_and_approver(trained_s
     assert "pass min_oot_auc" in text and "pass min_oot_hl_pvalue" in text
     assert f"by {champion.tags['approval.approver']}" in text and "reason: " in text
     assert "comparison   no incumbent" in text and "oot_auc " in text
+
+
+@pytest.mark.parametrize(("changes", "says"), [
+    ({"owner_age": float("nan")}, "owner_age: must be a finite number; got nan"),
+    ({"requested_amount": float("inf")}, "requested_amount: must be a finite number; got inf"),
+    ({"pb_months_since_overdue": -5}, "pb_months_since_overdue: must be between 0 and 600 or -1"),
+    ({"product": "nonexistent"}, "product: must be one of ['general_credit'"),
+    ({"owner_age": "45"}, "owner_age: must be a number; got str"),
+    ({"surprise": 1}, "surprise: is not a field of the applications contract"),
+    ({"pb_inquiries_3m": 9, "pb_inquiries_6m": 0}, "pb_inquiries_3m: must be at most pb_inquiries_6m"),
+    ({"owner_id_number": "110105197805122318X"}, "owner_id_number: must be 18 characters"),
+], ids=["nan", "infinity", "below-range", "unknown-product", "number-as-text", "unknown-field", "row-rule", "bad-id"])
+def test_decide_refuses_what_the_api_refuses_on_one_line(tmp_path: Path, changes: dict[str, object],
+                                                         says: str) -> None:
+    # Checked before any model is loaded: no store is needed to be refused.
+    from riskmodels.synth import reference_bodies
+
+    body = tmp_path / "application.json"
+    body.write_text(json.dumps({**reference_bodies()["laowang"], **changes}), encoding="utf-8")
+    result = runner.invoke(app, ["decide", "--input", str(body)])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: --input breaks the applications contract, nothing was scored: ") and says in line
+    assert "110105197805122318" not in result.stderr  # a refused personal value is quoted masked
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("[]", "must hold one application, a JSON object; got a JSON list"),
+    ("{}", "application_id: is required"),
+    ("{", "must be a readable JSON file"),
+])
+def test_decide_refuses_a_body_that_is_no_application_on_one_line(tmp_path: Path, text: str, says: str) -> None:
+    body = tmp_path / "application.json"
+    body.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["decide", "--input", str(body)])
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1 and says in result.stderr

@@ -64,18 +64,25 @@ def score_batch(
 
 
 def decide(
-    input: Annotated[Path, typer.Option("--input", help="Application as a JSON body, as the API takes it.")],
+    input: Annotated[Path, typer.Option("--input", help="Application as a JSON body, checked as the API checks it.")],
     pretty: Annotated[bool, typer.Option(help="Print a readable summary instead of JSON.")] = False,
 ) -> None:
     """Score one application with the champion models and print the full answer."""
+    from riskmodels.contract import APPLICATIONS
+    from riskmodels.data.rejects import record_problems
     from riskmodels.decision import decide as do_decide
     from riskmodels.decision.summary import decision_summary
     from riskmodels.registry.champions import ChampionsUnavailable, load_champions
 
     try:
         application = json.loads(input.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON
         raise fail(f"--input must be a readable JSON file; got {str(input)!r} ({exc})") from exc
+    if not isinstance(application, dict):
+        raise fail(f"--input must hold one application, a JSON object; got a JSON {type(application).__name__}")
+    problems = record_problems(application, APPLICATIONS)
+    if problems:  # the API's 422: nothing is scored
+        raise fail(f"--input breaks the applications contract, nothing was scored: {'; '.join(problems)}")
     try:
         bundle = load_champions()
     except ChampionsUnavailable as exc:

@@ -21,9 +21,12 @@ of a personal column is masked (``contract.privacy.mask_any``).
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -171,6 +174,48 @@ def _row_rule_problems(batch: pa.RecordBatch | pa.Table, table: Table, names: se
             got = columns[rule.field][position]
             by_row.setdefault(int(position), []).append(
                 (rule.field, f"{rule.field}: {rule.rule}; got {got:g}"))
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_JSON_KINDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "int": ((int, float), "a number"), "float": ((int, float), "a number"), "bool": ((bool,), "true or false"),
+    "category": ((str,), "text"), "string": ((str,), "text"), "date": ((str,), "a date written YYYY-MM-DD"),
+}
+
+
+def record_problems(record: Mapping[str, Any], table: Table) -> list[str]:
+    """What one JSON object (a command's input) breaks of ``table``'s contract, each in words,
+    as the API refuses it: a field the contract does not know, a value of the wrong JSON type, a
+    required field left out, and every rule a batch row is judged by (``find_problems``)."""
+    columns = {c.name: c for c in input_columns(table)}
+    problems = [f"{name}: is not a field of the {table.name} contract" for name in record if name not in columns]
+    values: dict[str, Any] = {}
+    for name, value in record.items():
+        col = columns.get(name)
+        if col is None or value is None:
+            values[name] = value
+            continue
+        kinds, what = _JSON_KINDS[col.dtype]
+        if isinstance(value, bool) != (col.dtype == "bool") or not isinstance(value, kinds):
+            problems.append(f"{name}: must be {what}; got {type(value).__name__}")
+        elif isinstance(value, float) and not math.isfinite(value):  # JSON has none; Python's parser reads them
+            problems.append(f"{name}: must be a finite number; got {value}")
+        elif col.dtype == "date":
+            text = str(value)
+            try:
+                values[name] = date.fromisoformat(text) if _ISO_DATE.fullmatch(text) else None
+            except ValueError:
+                values[name] = None
+            if values[name] is None:
+                problems.append(f"{name}: must be a date written YYYY-MM-DD; got {text[:20]!r}")
+        else:
+            values[name] = value
+    problems += [f"{c.name}: is required" for c in columns.values() if c.required and c.name not in record]
+    if problems:
+        return problems
+    row = pa.Table.from_pylist([{name: values[name] for name in record if name in columns}])
+    found = find_problems(row, table)
+    return found.reasons[0].split(SEPARATOR) if found.count else []
 
 
 def find_problems(batch: pa.RecordBatch | pa.Table, table: Table) -> RowProblems:
