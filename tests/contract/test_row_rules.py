@@ -35,6 +35,32 @@ def test_never_overdue_leaves_no_day_past_due(since: int, worst: int, late: int)
                      if since == -1 else set())
 
 
+def _bucket(days: int) -> str:
+    """Written apart from the rule: the arrears bucket of a number of days past due."""
+    return "1-29" if days < 30 else "30-59" if days < 60 else "60-89" if days < 90 else "90+"
+
+
+@given(days=st.one_of(st.none(), st.integers(1, 3650)),
+       bucket=st.one_of(st.none(), st.sampled_from(["1-29", "30-59", "60-89", "90+"])))
+def test_a_case_s_bucket_must_hold_its_days_past_due(days: int | None, bucket: str | None) -> None:
+    # The review's cases: 15 days in "90+" was sent to legal, 200 days in "1-29" to a phone call.
+    row = {"dpd": days, "dpd_bucket": bucket, "promises_made_6m": 0, "promises_kept_6m": 0}
+    named = [field for field, _ in row_breaks(COLLECTION_CASES, row)]
+    assert named == (["dpd_bucket"] if days is not None and bucket is not None and bucket != _bucket(days) else [])
+
+
+def test_a_batch_refuses_a_bucket_as_the_api_does() -> None:
+    import pyarrow as pa
+
+    from riskmodels.data.rejects import find_problems
+
+    batch = pa.table({"dpd": [15, 200, 45], "dpd_bucket": pa.array(["90+", "1-29", "30-59"]).dictionary_encode()})
+    problems = find_problems(batch, COLLECTION_CASES)
+    assert problems.rejected.tolist() == [True, True, False]
+    assert problems.reasons == [f"dpd_bucket: {rule}; got '{got}'" for rule, got in (
+        (ROW_RULES["collection_cases"][-1].rule, "90+"), (ROW_RULES["collection_cases"][-1].rule, "1-29"))]
+
+
 def test_every_rule_names_columns_of_its_table() -> None:
     tables = {t.name: t for t in (APPLICATIONS, BEHAVIOR_SNAPSHOTS, COLLECTION_CASES)}
     for name, rules in ROW_RULES.items():

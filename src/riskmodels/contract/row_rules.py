@@ -10,6 +10,7 @@ owner's working life) are not. A null value breaks nothing: it is missing, not c
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from riskmodels.contract.tables import APPLICATIONS, BEHAVIOR_SNAPSHOTS, COLLECTION_CASES, NEVER
+from riskmodels.contract.tables import APPLICATIONS, BEHAVIOR_SNAPSHOTS, COLLECTION_CASES, DPD_BUCKETS, NEVER
 from riskmodels.contract.types import Table
 
 FloatArray = npt.NDArray[np.float64]
@@ -35,10 +36,22 @@ class RowRule:
     others: tuple[str, ...]
     rule: str
     broken: Callable[[Mapping[str, FloatArray]], BoolArray]
+    # Category columns the rule reads, each as its position in the given categories (another
+    # value, or a null, as NaN).
+    categories: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     @property
     def columns(self) -> tuple[str, ...]:
         return (self.field, *self.others)
+
+    def number(self, name: str, value: Any) -> float:
+        """One value as the rule reads it."""
+        if value is None:
+            return math.nan
+        if name in self.categories:
+            known = self.categories[name]
+            return float(known.index(value)) if value in known else math.nan
+        return float(value)
 
 
 def _at_most(field: str, other: str, why: str) -> RowRule:
@@ -62,6 +75,19 @@ def _together(field: str, other: str, what: str) -> RowRule:
     return RowRule(field, (other,), f"must be above 0 exactly when {other} is ({what})", broken)
 
 
+def _bucket_of(field: str, days: str, buckets: tuple[str, ...]) -> RowRule:
+    """``field`` names the bucket ("1-29", ..., "90+") that holds ``days``."""
+    starts = np.array([float(b.split("-")[0].rstrip("+")) for b in buckets])
+
+    def broken(c: Mapping[str, FloatArray]) -> BoolArray:
+        known = ~np.isnan(c[field]) & ~np.isnan(c[days])
+        held = np.searchsorted(starts, np.nan_to_num(c[days]), side="right") - 1  # -1: below the first
+        return np.asarray(known & (held != np.nan_to_num(c[field], nan=-2)), dtype=np.bool_)
+
+    return RowRule(field, (days,), f"must be the bucket that holds {days} ({', '.join(buckets)})", broken,
+                   {field: buckets})
+
+
 ROW_RULES: dict[str, tuple[RowRule, ...]] = {
     APPLICATIONS.name: (
         _at_most("pb_inquiries_3m", "pb_inquiries_6m", "the last 3 months are within the last 6"),
@@ -76,6 +102,7 @@ ROW_RULES: dict[str, tuple[RowRule, ...]] = {
     ),
     COLLECTION_CASES.name: (
         _at_most("promises_kept_6m", "promises_made_6m", "only a promise made can be kept"),
+        _bucket_of("dpd_bucket", "dpd", DPD_BUCKETS),
     ),
 }
 
@@ -85,7 +112,7 @@ def row_breaks(table: Table, row: Mapping[str, Any]) -> list[tuple[str, str]]:
     broken = []
     for rule in ROW_RULES.get(table.name, ()):
         # Plain floats: the rules' operators read a scalar as they read an array, at a tenth of the cost.
-        values = {name: math.nan if row.get(name) is None else float(row[name]) for name in rule.columns}
+        values = {name: rule.number(name, row.get(name)) for name in rule.columns}
         if rule.broken(values):  # type: ignore[arg-type]  # a float where the batch passes an array
             broken.append((rule.field, rule.rule))
     return broken

@@ -166,14 +166,21 @@ def _row_rule_problems(batch: pa.RecordBatch | pa.Table, table: Table, names: se
         for name in rule.columns:
             values = batch.column(name)
             values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+            if pa.types.is_dictionary(values.type):
+                values = values.dictionary_decode()
             # A value of the wrong type is the column's own rule's to report: NaN here breaks nothing.
             numeric = pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
-            columns[name] = (pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False) if numeric
-                             else np.full(len(values), np.nan))
+            if name in rule.categories and pa.types.is_string(values.type):  # a category: its position
+                position = pc.index_in(values, value_set=pa.array(rule.categories[name], values.type))
+                columns[name] = pc.cast(position, pa.float64()).to_numpy(zero_copy_only=False)
+            else:
+                columns[name] = (pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False) if numeric
+                                 else np.full(len(values), np.nan))
         for position in np.flatnonzero(rule.broken(columns)):
-            got = columns[rule.field][position]
+            got = batch.column(rule.field)[int(position)].as_py()
             by_row.setdefault(int(position), []).append(
-                (rule.field, f"{rule.field}: {rule.rule}; got {got:g}"))
+                (rule.field, f"{rule.field}: {rule.rule}; got {got:g}" if isinstance(got, float | int)
+                 else f"{rule.field}: {rule.rule}; got {got!r}"))
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
