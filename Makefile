@@ -66,4 +66,4 @@ bench: $(BENCH_STAMP)
 	$(PY) -m benchmarks.run
 
 clean-data:
-	rm -rf data/synthetic mlruns/mlflow.db mlruns/artifacts audit
+	rm -rf data/synthetic mlruns/mlflow.db mlruns/artifacts audit stores

@@ -27,10 +27,30 @@ def test_an_entry_hits_from_its_addition_until_it_expires(store: LinkStore) -> N
     assert store.lists.entries(identifier=(IdentifierKind.PHONE, PHONE)) == [entry]
 
 
-def test_default_terms_follow_each_list(store: LinkStore) -> None:
+def test_default_terms_follow_each_list_in_calendar_years(store: LinkStore) -> None:
     for kind in ListKind:
         entry = store.lists.add(kind, IdentifierKind.ID_NUMBER, ID, source="s", added_by="b", reason="r", at=T0)
-        assert entry.expires_at - entry.added_at == DEFAULT_TERM[kind]
+        assert entry.expires_at == T0.replace(year=T0.year + DEFAULT_TERM[kind])  # 5 years, not 1,825 days
+    leap = datetime(2024, 2, 29, 9, 30, tzinfo=UTC)
+    entry = store.lists.add(ListKind.BANK, IdentifierKind.PHONE, PHONE, source="s", added_by="b", reason="r", at=leap)
+    assert entry.expires_at == datetime(2029, 2, 28, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("kind", "value", "column"), [
+    (IdentifierKind.ID_NUMBER, "12345", "owner_id_number"), (IdentifierKind.PHONE, "2381234567", "owner_phone"),
+    (IdentifierKind.DEVICE, "ab", "device_id"), (IdentifierKind.ADDRESS, "上海", "business_address"),
+])
+def test_an_identifier_no_application_can_carry_is_refused(store: LinkStore, kind: IdentifierKind, value: str,
+                                                           column: str) -> None:
+
+    with pytest.raises(ListError) as refused:
+        store.lists.add(ListKind.BANK, kind, value, source="s", added_by="b", reason="r", at=T0)
+    assert refused.value.field == column and str(refused.value).startswith(f"{column} must be")
+    assert value not in str(refused.value)
+    assert store.lists.entries() == []
+    # Written another way the platform reads alike, a well-formed one is taken.
+    assert store.lists.add(ListKind.BANK, IdentifierKind.PHONE, "+86 138-1234-5678", source="s", added_by="b",
+                           reason="r", at=T0).identifier_masked == "138****5678"
 
 
 def test_removal_is_kept_and_every_change_recorded(store: LinkStore) -> None:

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
+from riskmodels.contract import APPLICATIONS
 from riskmodels.links import tables as t
-from riskmodels.links.identifiers import COLUMN_OF, IdentifierKind, hashed, identifiers_of, masked
+from riskmodels.links.identifiers import COLUMN_OF, IdentifierKind, hashed, identifiers_of, masked, normalised
 
 
 class ListKind(StrEnum):
@@ -37,8 +38,16 @@ class ListKind(StrEnum):
 # How long an entry lasts when no expiry is given: PBOC keeps adverse records five years
 # (征信业管理条例 art. 16); a court listing lasts two years unless extended (最高人民法院关于
 # 公布失信被执行人名单信息的若干规定 art. 2); five years for the bank's own, the bank's to change.
-DEFAULT_TERM = {ListKind.PBOC: timedelta(days=5 * 365), ListKind.BANK: timedelta(days=5 * 365),
-                ListKind.COURT: timedelta(days=2 * 365)}
+# Years an entry stays on its list unless given another expiry: calendar years, not 365 days.
+DEFAULT_TERM = {ListKind.PBOC: 5, ListKind.BANK: 5, ListKind.COURT: 2}
+
+
+def years_later(at: datetime, years: int) -> datetime:
+    """The same moment ``years`` calendar years later (29 February: the 28th)."""
+    try:
+        return at.replace(year=at.year + years)
+    except ValueError:
+        return at.replace(year=at.year + years, day=28)
 
 
 class ExitRule(StrEnum):
@@ -119,14 +128,21 @@ class Lists:
             reason: str, at: datetime | None = None, expires_at: datetime | None = None) -> ListEntry:
         """Put an identifier on a list (hashed; a masked copy kept for people to read)."""
         now = at or datetime.now(UTC)
-        expires = expires_at or now + DEFAULT_TERM[list_kind]
+        expires = expires_at or years_later(now, DEFAULT_TERM[list_kind])
         if expires <= now:
             raise ListError("expires", f"expires must be after the entry is added ({now.isoformat()}); "
                                        f"got {expires.isoformat()}")
+        column = COLUMN_OF[identifier_kind]
         try:
             digest, shown = hashed(identifier_kind, value, self._key), masked(identifier_kind, value)
         except ValueError as exc:
-            raise ListError(COLUMN_OF[identifier_kind], str(exc)) from exc
+            raise ListError(column, str(exc)) from exc
+        # Judged as an application's value is (once written the platform's one way): an entry
+        # no application can carry would never hit. The value is not quoted back.
+        rule = APPLICATIONS.column(column).format_problem(normalised(identifier_kind, value))
+        if rule is not None:
+            raise ListError(column, f"{column} {rule}, as an application's must (an entry no application can "
+                                    "carry would never hit)")
         values = dict(list_kind=list_kind.value, identifier_kind=identifier_kind.value, identifier_hash=digest,
                       identifier_masked=shown, source=_text("source", source), added_by=_text("by", added_by),
                       reason=_text("reason", reason), added_us=t.to_us(now), expires_us=t.to_us(expires))
