@@ -128,3 +128,16 @@ def test_key_id_prints_the_configured_key_s_id_or_why_it_is_refused(audit_db: Pa
     get_settings.cache_clear()
     weak = runner.invoke(app, ["audit", "key-id"])
     assert weak.exit_code == 2 and "must be at least 32 bytes of random text" in weak.output
+
+
+def test_a_collection_answer_is_shown_and_not_replayed_as_an_application(audit_db: Path) -> None:
+    # Replayed as an application, it ended in a traceback after its record was printed.
+    _write(audit_db, KEY, {"c-1": datetime.now(UTC)})
+    shown = runner.invoke(app, ["audit", "show", "c-1"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout[:shown.stdout.rindex("}") + 1])["endpoint"] == "collection"
+    assert shown.stdout.strip().endswith("a collection answer: not replayed (replay covers application decisions)")
+    replayed = runner.invoke(app, ["audit", "replay", "c-1"])
+    assert replayed.exit_code == 2
+    assert replayed.stderr.strip() == ("error: record c-1 is a collection answer: replay covers application decisions "
+                                       "and due-diligence rescorings only")

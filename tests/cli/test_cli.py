@@ -219,3 +219,20 @@ def test_decide_refuses_a_body_that_is_no_application_on_one_line(tmp_path: Path
     body.write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["decide", "--input", str(body)])
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1 and says in result.stderr
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["generate", "--seed", "-1", "--out", "{tmp}/g"], "error: --seed must be a non-negative integer; got -1"),
+    (["quality", "check", "--table", "applications", "--data", "{tmp}/bad.parquet"],
+     "error: --data must be a readable Parquet file; got"),
+    (["score", "batch", "--model", "m", "--kind", "foo", "--input", "{tmp}/bad.parquet", "--output", "{tmp}/o.parquet"],
+     "error: --kind must be one of ['score', 'decision']; got 'foo'"),
+    (["loans", "draw", "--decision", "d-1", "--", "inf"], "error: amount must be a positive amount (CNY) of at most"),
+    (["loans", "draw", "--decision", "d-1", "--", "1e308"], "error: amount must be a positive amount (CNY) of at most"),
+], ids=["negative-seed", "not-parquet", "unknown-kind", "infinite-draw", "huge-draw"])
+def test_bad_values_are_one_line_errors_not_tracebacks(tmp_path: Path, args: list[str], says: str) -> None:
+    (tmp_path / "bad.parquet").write_text("not parquet", encoding="utf-8")
+    result = runner.invoke(app, [a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.strip().splitlines() if " INFO " not in line]
+    assert len(lines) == 1 and lines[0].startswith(says), result.stderr

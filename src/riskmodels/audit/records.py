@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 # The endpoints whose records are due-diligence rescorings (seed 000 §五, 二次评分): their input
 # is the application rescored (masked), its first decision's request id and the findings.
 DILIGENCE_ENDPOINTS = ("due-diligence", "due-diligence/batch")
+# The post-loan cards' answers: audited too, but an account-month or a case, not an application.
+ACCOUNT_ENDPOINTS = ("behavior", "behavior/batch", "collection", "collection/batch")
 MAX_REASON_CODES = 4
 
 
@@ -230,8 +232,16 @@ def replay(record: AuditRecord, bundle: ModelBundle) -> tuple[Decision | Diligen
     return again, not differing_fields(record, outcome)
 
 
+def check_replayable(record: AuditRecord) -> None:
+    """``AuditError`` for a B or C card's answer, which no replay decides again."""
+    if record.endpoint in ACCOUNT_ENDPOINTS:
+        raise AuditError(f"record {record.request_id} is a {record.endpoint} answer: replay covers application "
+                         "decisions and due-diligence rescorings only")
+
+
 def replay_outcome(record: AuditRecord, bundle: ModelBundle) -> tuple[Decision | DiligenceDecision, dict[str, Any]]:
     """The answer to the record's stored input with ``bundle``, and its outcome as the log keeps it."""
+    check_replayable(record)
     if record.endpoint in DILIGENCE_ENDPOINTS:
         from riskmodels.decision.diligence import rescore
 

@@ -25,6 +25,8 @@ def generate(
 
     if n_applications <= 0:
         raise fail(f"--n-applications must be a positive integer; got {n_applications}")
+    if seed < 0:
+        raise fail(f"--seed must be a non-negative integer; got {seed}")
     writable_dir(out.parent if not out.exists() else out)
     with tqdm(total=n_applications, unit="app", desc="generating", disable=None) as bar:
         portfolio = generate_portfolio(n_applications, seed, drift=drift, progress=bar.update)
@@ -53,7 +55,11 @@ def quality_check(
     path = data / f"{table}.parquet" if data.is_dir() else data
     if not path.exists():
         raise fail(f"--data must be a Parquet file or a folder holding {table}.parquet; got {str(data)!r}")
-    report = check_table(pd.read_parquet(path), table)
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # not Parquet (pyarrow's ArrowInvalid is a ValueError), unreadable
+        raise fail(f"--data must be a readable Parquet file; got {str(path)!r} ({exc})") from exc
+    report = check_table(frame, table)
     paths = write_report(report, writable_dir(out))
     status = "PASSED" if report.passed else "FAILED"
     typer.echo(f"{table}: {status} ({report.n_rows} rows); report: {paths[-1]}")

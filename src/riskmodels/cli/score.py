@@ -35,7 +35,14 @@ def score_batch(
         raise fail(f"--master needs --engine spark; got --engine {engine}")
     if engine == "embedded" and not Path(input).exists():
         raise fail(f"--input must be a Parquet file or folder; got {input!r}")
+    import pyarrow as pa
+
+    from riskmodels.batch.plan import KINDS
+    from riskmodels.data.rejects import InputSchemaError
     from riskmodels.registry import ModelNotFound
+
+    if kind is not None and kind not in KINDS:
+        raise fail(f"--kind must be one of {list(KINDS)}; got {kind!r}")
 
     try:
         if engine == "spark":
@@ -56,6 +63,12 @@ def score_batch(
                 summary = run_batch(model, Path(input), Path(output), kind=kind, progress=bar.update)
     except ModelNotFound as exc:
         raise fail(str(exc).replace("model must", "--model must")) from exc
+    except InputSchemaError as exc:  # another table, or a column of the wrong type: a broken export
+        raise fail(str(exc)) from exc
+    except pa.ArrowInvalid as exc:
+        raise fail(f"--input must be a Parquet file or folder of parts; got {input!r} ({exc})") from exc
+    except OSError as exc:  # an --output folder that cannot be made or written
+        raise fail(f"--output must be writable; got {output!r} ({exc.strerror or exc})") from exc
     # A decision's "version" lists every model it read (name:version,...), a model's is a number.
     version = f"v{summary.version}" if str(summary.version).isdigit() else f"({summary.version})"
     typer.echo(f"{summary.model} {version}: read {summary.rows_read:,}, scored {summary.rows_scored:,}, "
@@ -97,6 +110,7 @@ def audit_show(request_id: Annotated[str, typer.Argument(help="The request id of
     from dataclasses import asdict
 
     from riskmodels.audit import AuditError, AuditRecordNotFound, replay, show
+    from riskmodels.audit.records import ACCOUNT_ENDPOINTS
     from riskmodels.registry.champions import ChampionsUnavailable, load_champions
 
     try:
@@ -104,6 +118,9 @@ def audit_show(request_id: Annotated[str, typer.Argument(help="The request id of
     except (AuditRecordNotFound, AuditError) as exc:
         raise fail(str(exc).strip("'\"")) from exc
     typer.echo(json.dumps(asdict(record), default=str, ensure_ascii=False, indent=2))
+    if record.endpoint in ACCOUNT_ENDPOINTS:  # shown; a B or C answer is not replayed
+        typer.echo(f"a {record.endpoint} answer: not replayed (replay covers application decisions)")
+        return
     try:
         _, same = replay(record, load_champions())
     except ChampionsUnavailable as exc:
@@ -119,18 +136,24 @@ def audit_replay(
     """Replay past answers with today's champion models: each says `same`, or DIFFERENT with the
     recorded and replayed values of every field that differs (exit 1 when any differs)."""
     from riskmodels.audit import AuditError, AuditRecordNotFound, differing_fields, replay_outcome, show
+    from riskmodels.audit.records import check_replayable
     from riskmodels.registry.champions import ChampionsUnavailable, load_champions
 
+    try:  # every record found and replayable before any model is loaded
+        records = [show(request_id) for request_id in request_ids]
+        for record in records:
+            check_replayable(record)
+    except (AuditRecordNotFound, AuditError) as exc:
+        raise fail(str(exc).strip("'\"")) from exc
     try:
         bundle = load_champions()
     except ChampionsUnavailable as exc:
         raise fail(f"cannot replay: {exc}") from exc
     differ = 0
-    for request_id in request_ids:
+    for request_id, record in zip(request_ids, records, strict=True):
         try:
-            record = show(request_id)
             _, outcome = replay_outcome(record, bundle)
-        except (AuditRecordNotFound, AuditError) as exc:
+        except AuditError as exc:
             raise fail(str(exc).strip("'\"")) from exc
         fields = differing_fields(record, outcome)
         if not fields:

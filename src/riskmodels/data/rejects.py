@@ -56,18 +56,22 @@ def input_columns(table: Table) -> list[Column]:
     return [c for c in table.columns if c.source not in _NOT_INPUT]
 
 
+class InputSchemaError(ValueError):
+    """A file that is not a table of the contract: a required column missing, or of the wrong type."""
+
+
 def check_schema(schema: pa.Schema, table: Table, where: str) -> None:
-    """Refuse a file lacking a required column or holding one of the wrong type."""
+    """Refuse a file lacking a required column or holding one of the wrong type (``InputSchemaError``)."""
     names = set(schema.names)
     missing = [c.name for c in input_columns(table) if c.required and c.name not in names]
     if missing:
-        raise ValueError(f"{where} must have every required column of the {table.name} contract; "
+        raise InputSchemaError(f"{where} must have every required column of the {table.name} contract; "
                          f"missing {missing}")
     wrong = [f"{c.name} ({schema.field(c.name).type}, expected {c.dtype})" for c in input_columns(table)
              if c.name in names and not pa.types.is_null(schema.field(c.name).type)  # an all-null part
              and not _ARROW_TYPES[c.dtype](schema.field(c.name).type)]
     if wrong:
-        raise ValueError(f"{where} has columns of the wrong type: {', '.join(wrong)}")
+        raise InputSchemaError(f"{where} has columns of the wrong type: {', '.join(wrong)}")
 
 
 @dataclass(frozen=True)

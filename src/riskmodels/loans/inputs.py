@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from riskmodels.contract import MAX_CNY
 from riskmodels.loans.errors import InvalidInput
 
 OFFICER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -12,9 +13,10 @@ OFFICER_RULE = "must be the officer's staff id or pseudonym: 1 to 64 letters, di
 
 
 def to_fen(amount: float, field: str) -> int:
-    """CNY to whole fen; ``InvalidInput`` naming ``field`` unless positive with at most 2 decimals."""
-    if not amount > 0 or amount != amount:
-        raise InvalidInput(field, "must be a positive amount (CNY)", amount)
+    """CNY to whole fen; ``InvalidInput`` naming ``field`` unless positive, at most the contract's
+    largest amount and with at most 2 decimals."""
+    if not 0 < amount <= MAX_CNY:  # NaN and infinity too
+        raise InvalidInput(field, f"must be a positive amount (CNY) of at most {MAX_CNY:,.0f}", amount)
     fen = round(amount * 100)
     if abs(amount * 100 - fen) > 1e-6:
         raise InvalidInput(field, "must have at most 2 decimals (fen)", amount)
