@@ -236,3 +236,15 @@ def test_bad_values_are_one_line_errors_not_tracebacks(tmp_path: Path, args: lis
     assert result.exit_code == 2, result.output
     lines = [line for line in result.stderr.strip().splitlines() if " INFO " not in line]
     assert len(lines) == 1 and lines[0].startswith(says), result.stderr
+
+
+def test_an_error_quoting_an_id_or_a_phone_masks_them(capsys: pytest.CaptureFixture[str]) -> None:
+    # A settings file's error quotes the values it refused: the review's policy file was an application.
+    from riskmodels.cli._common import fail
+
+    exit_ = fail("policy.owner_id_number is not a known setting; got '110105197805122318'\n"
+                 "policy.owner_phone is not a known setting; got '13912345678'")
+    err = capsys.readouterr().err
+    assert exit_.exit_code == 2 and len(err.strip().splitlines()) == 1
+    assert "110105197805122318" not in err and "13912345678" not in err
+    assert "110105********2318" in err and "139****5678" in err
