@@ -42,6 +42,8 @@ def test_a_run_is_named_for_what_it_trained_and_tagged_with_its_code_and_trainer
     rows = sum(int(run.params[f"rows.{s}"]) for s in ("train", "test", "oot"))
     assert run.name.startswith(f"{kind} ") and f"n={rows:,}" in run.name
     assert f"data={run.params['data.hash'][:8]}" in run.name
+    # The model document's "calendar of the split": every run says which date column it split on.
+    assert run.params["date_column"] == "application_date", run.params
     assert run.tags[registry.TRAINED_BY] == os.environ["RISKMODELS_USER"]
     assert run.tags["git_commit"] == code_version().label != "unknown"
     package = Path(riskmodels.__file__).resolve().parent

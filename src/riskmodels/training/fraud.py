@@ -21,7 +21,7 @@ from riskmodels.policy.risk_classes import RiskBand, RiskBands
 from riskmodels.registry.gates import load_gates
 from riskmodels.training.gbm_evidence import log_gbm_evidence
 from riskmodels.training.governance import DataRecord, log_datasets, register_with_governance
-from riskmodels.training.samples import fraud_sample, release_read_buffers
+from riskmodels.training.samples import APPLICATION_DATE, fraud_sample, release_read_buffers
 from riskmodels.training.scorecard import (
     SPLITS,
     VALIDATION_REPORT,
@@ -94,7 +94,7 @@ def train_fraud(data_dir: Path, cfg: FraudConfig) -> TrainingResult:
 
     data = DataRecord(data_fingerprint(apps), {s: int((split == s).sum()) for s in SPLITS})
     with registry.training_run("fraud", registry.run_name("fraud model", data.total, data.sha256)) as run_id:
-        registry.log_params({**flatten("", cfg), "data.hash": data.sha256,
+        registry.log_params({**flatten("", cfg), "data.hash": data.sha256, "date_column": APPLICATION_DATE,
                              **{f"rows.{s}": n for s, n in data.rows.items()}, "trees": model.booster_.num_trees()})
         registry.log_metrics(evaluation.metrics)
         log_datasets(split_frames(sample, split), cfg.model_name, data_dir, "event", data_fingerprint)

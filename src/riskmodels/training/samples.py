@@ -33,6 +33,10 @@ def _truth_of(rows: pd.DataFrame, truth: pd.DataFrame | None, keys: list[str], c
     return rows[keys].merge(truth[[*keys, column]], on=keys, how="left")[column]
 
 
+# The calendar the application samples (the A card's booked rows, the fraud model's) are split on.
+APPLICATION_DATE = "application_date"
+
+
 def booked_sample(applications: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame | None,
                   target: str) -> ScorecardSample:
     """Booked applications with an observed outcome: the A card's development population."""
@@ -42,7 +46,7 @@ def booked_sample(applications: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.
     oracle = _truth_of(joined, truth, ["application_id"], "true_pd")
     raw = joined[applications.columns]
     return ScorecardSample(features=build_features(raw), event=joined[target].to_numpy(dtype=int),
-                           dates=joined["application_date"], input_rows=raw,
+                           dates=joined[APPLICATION_DATE], input_rows=raw,
                            oracle_pd=None if oracle is None else oracle.to_numpy())
 
 
@@ -56,7 +60,7 @@ def fraud_sample(applications: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.D
     # The link and velocity counts as the service computes them (riskmodels.links), from the
     # book's own identifiers, point-in-time: the model learns the values it will be given.
     raw = in_place_frame(joined[applications.columns])
-    return ScorecardSample(build_features(raw), joined[target].to_numpy(dtype=int), joined["application_date"],
+    return ScorecardSample(build_features(raw), joined[target].to_numpy(dtype=int), joined[APPLICATION_DATE],
                            raw, None if oracle is None else oracle.to_numpy())
 
 
