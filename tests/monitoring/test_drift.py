@@ -187,6 +187,9 @@ def test_cli_writes_the_report_and_records_an_mlflow_run(trained_store: Settings
     assert summary["thresholds"]["score_psi"] == {"amber": 0.1, "red": 0.25}
     page = (out / "drift_report.html").read_text()
     assert "PSI by month" in page and "data:image/png;base64," in page
+    # Development row counts are whole numbers, not the metric's float ("11385.0000").
+    cells = re.findall(r"development 开发: \w+\s*</td>\s*<td[^>]*>\s*([^<]*?)\s*</td>", page)
+    assert cells and all(re.fullmatch(r"[0-9,]+", c) for c in cells), cells
     version = registry.describe(REGISTERED_MODELS["application"], "champion")
     client = registry.configure()
     mv = client.get_model_version(version.name, version.version)

@@ -96,8 +96,9 @@ def _backtest(result: DriftResult) -> Section:
     if result.backtest is None:
         return Section(GROUPS["backtest"], (note("Not run: see above.", "未运行：原因见上文。"),))
     e = result.backtest.details["current"]
-    rows = [[f"development 开发: {split}", v.get("n"), v.get("auc"), v.get("gini"), v.get("ks")]
-            for split, v in result.development.items()]
+    # A count read back from the run's metrics is a float: shown as the whole number it is.
+    rows = [[f"development 开发: {split}", None if v.get("n") is None else int(v["n"]), v.get("auc"), v.get("gini"),
+             v.get("ks")] for split, v in result.development.items()]
     rows += [[views.SAMPLES[name], d.n, d.auc.auc, 2 * d.auc.auc - 1, d.ks.statistic]
              for name, d in result.backtest.details.items()]
     jt, bt = e.jeffreys.table, e.binomial.table
