@@ -167,6 +167,10 @@ def test_columns_the_binning_cannot_take_are_refused_by_name(small_book) -> None
         ScorecardModel(features="leverage").fit(X, y)
     with pytest.raises(ValueError, match=r"user_splits of 'leverage' must be strictly increasing; got \[0.2, 0.2"):
         ScorecardModel(user_splits={"leverage": [0.2, 0.2, 0.5]}).fit(X, y)
+    groups = [[c] for c in sorted(X["industry"].unique())[:-1]]  # one category left out of every group
+    with pytest.raises(ValueError, match=r"user_splits of 'industry' must place every category of X in a group; "
+                                         r"not placed: \['\w+'\]"):
+        ScorecardModel(categorical_features=["industry"], user_splits={"industry": groups}).fit(X, y)
 
 
 def test_infinity_is_refused_at_prediction_from_a_frame_as_from_an_array(small_book) -> None:

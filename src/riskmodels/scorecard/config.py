@@ -17,7 +17,9 @@ Example (YAML)::
 
 Special codes map a code to its meaning; codes that share a meaning share one bin. User splits
 are *fixed*: the variable gets exactly those bins, so neither the monotonic trend nor the
-minimum bin size applies to it unless ``monotonic_trends`` names the variable explicitly.
+minimum bin size applies to it unless ``monotonic_trends`` names the variable explicitly. A
+categorical's groups must place every category the training data holds (``fit`` names any left
+out); numeric splits must increase.
 
 Selection (``scorecard.selection``) runs its filters in order; each can be switched off:
 ``iv_min: 0``, ``max_corr: 1``, ``max_vif: .inf``, ``selection_method: none`` with

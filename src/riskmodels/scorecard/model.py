@@ -256,9 +256,11 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         if not self.fold_binning:
             _warn_many_categories(X, declared + found, self.min_bin_size)
         try:
-            return self._checked_config(X, features, declared + found)
+            cfg = self._checked_config(X, features, declared + found)
         except ValidationError as exc:
             raise ValueError(_config_problems(exc)) from None
+        _check_groups(X, cfg)
+        return cfg
 
     def _checked_config(self, X: pd.DataFrame, features: list[str], categorical: list[str]) -> ScorecardConfig:
         random_state = (self.random_state if isinstance(self.random_state, int | np.integer)
@@ -391,6 +393,19 @@ def _check_values(X: pd.DataFrame, features: list[str]) -> None:
     if empty:
         raise ValueError(f"features must each have a non-missing value; got none in {empty}")
     _check_finite(X, features)
+
+
+def _check_groups(X: pd.DataFrame, cfg: ScorecardConfig) -> None:
+    """A categorical's user splits are its bins exactly: every category of X must be in one
+    (optbinning would bin the others on its own, against the groups the bank wrote)."""
+    for name, splits in cfg.user_splits.items():
+        if name not in cfg.categorical_features:
+            continue
+        placed = {category for group in splits for category in group}  # type: ignore[union-attr]
+        left = sorted({str(v) for v in X[name].dropna().unique()} - {str(c) for c in placed})
+        if left:
+            raise ValueError(f"user_splits of {name!r} must place every category of X in a group; "
+                             f"not placed: {left[:10]}{' ...' if len(left) > 10 else ''}")
 
 
 def _check_finite(X: pd.DataFrame, features: list[str]) -> None:
