@@ -163,6 +163,8 @@ def test_columns_the_binning_cannot_take_are_refused_by_name(small_book) -> None
     infinite = X.assign(leverage=X["leverage"].where(X.index != 5, np.inf))
     with pytest.raises(ValueError, match=r"feature 'leverage' must be finite or missing; got infinity in 1 row"):
         ScorecardModel().fit(infinite, y)
+    with pytest.raises(ValueError, match=r"X must have each column name once; repeated \['leverage'\]"):
+        ScorecardModel().fit(pd.concat([X, X[["leverage"]]], axis=1), y)
     with pytest.raises(ValueError, match="features must be a list of column names; got the string 'leverage'"):
         ScorecardModel(features="leverage").fit(X, y)
     with pytest.raises(ValueError, match=r"user_splits of 'leverage' must be strictly increasing; got \[0.2, 0.2"):

@@ -229,6 +229,9 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         if isinstance(X, pd.DataFrame):
             if not all(isinstance(name, str) for name in X.columns):
                 X = X.set_axis([str(name) for name in X.columns], axis=1)
+            repeated = sorted({str(name) for name in X.columns[X.columns.duplicated()]})
+            if repeated:
+                raise ValueError(f"X must have each column name once; repeated {repeated}")
             if reset:
                 validate_data(self, X, reset=True, skip_check_array=True)
             return X
