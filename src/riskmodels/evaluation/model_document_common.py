@@ -62,7 +62,8 @@ CALIBRATION = (("calibration_rows", Bilingual("检验计数的行数（每个账
                ("hl_pvalue", Bilingual("HL 检验 p 值", "Hosmer-Lemeshow p")),
                ("jeffreys_failures", Bilingual("Jeffreys 检验未通过数", "Jeffreys failures")),
                ("binomial_failures", Bilingual("二项检验未通过数", "binomial failures")),
-               ("class_monotone", Bilingual("各等级坏样本率单调", "bad rate monotone by class")),
+               ("class_monotone", Bilingual("各等级坏样本率单调（无显著倒挂，Fisher p < 0.05）",
+                                             "bad rate monotone by class (no significant reversal, Fisher p < 0.05)")),
                ("herfindahl", Bilingual("等级集中度 (HHI)", "Herfindahl of classes")))
 _COUNTS = ("n", "calibration_rows", "jeffreys_failures", "binomial_failures")
 
