@@ -40,11 +40,16 @@ def _selection(ev: RunEvidence) -> Section:
     selection = ev.tables["selection/variable_selection.csv"]
     p = ev.params
     n, kept = len(selection), int((selection["status"] == "selected").sum())
-    iv, corr, vif = (p.get(k, "?") for k in ("scorecard.iv_min", "scorecard.max_corr", "scorecard.max_vif"))
-    text = paragraph(f"{n} candidates; {kept} selected. Rules, in order: IV at least {iv}, correlation at most "
-                     f"{corr} (the higher IV stays), VIF at most {vif}, coefficient sign consistent with WoE.",
-                     f"候选变量 {n} 个，入选 {kept} 个。规则依次为：IV 不低于 {iv}；相关系数不超过 {corr}（保留 IV 较高者）；"
-                     f"VIF 不超过 {vif}；系数符号与 WoE 一致。")
+    iv, corr, vif, method, metric, most, p_max = (p.get(f"scorecard.{k}", "?") for k in (
+        "iv_min", "max_corr", "max_vif", "selection_method", "selection_metric", "max_features", "p_max"))
+    # Every stage a characteristic can be dropped at, in the order the table's "stage" names them.
+    text = paragraph(f"{n} candidates; {kept} selected. Rules, in order: a binning with more than one bin; IV at "
+                     f"least {iv}; correlation at most {corr} (the higher IV stays); VIF at most {vif}; the "
+                     f"{method} search on the held-out {metric}, at most {most} characteristics; then, one at a "
+                     f"time, a coefficient sign consistent with WoE and a Wald p-value at most {p_max}.",
+                     f"候选变量 {n} 个，入选 {kept} 个。规则依次为：分箱多于一箱；IV 不低于 {iv}；相关系数不超过 {corr}"
+                     f"（保留 IV 较高者）；VIF 不超过 {vif}；按留出样本 {metric} 的 {method} 逐步筛选，最多 {most} 个变量；"
+                     f"最后逐个检查系数符号与 WoE 一致、Wald 检验 p 值不超过 {p_max}。")
     return Section(Bilingual("变量筛选", "Variable selection"), (text, frame(selection.fillna(""))))
 
 
