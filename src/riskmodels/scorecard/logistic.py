@@ -22,7 +22,9 @@ It is an sklearn classifier exposing ``coef_`` and ``intercept_``, which is what
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+import warnings
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -30,8 +32,10 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import special
 from sklearn.base import BaseEstimator, ClassifierMixin
+from statsmodels.tools.sm_exceptions import ModelWarning
 
 Matrix = npt.NDArray[np.float64]
+Fitted = TypeVar("Fitted")
 
 
 class WoeLogisticRegression(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
@@ -66,13 +70,13 @@ class WoeLogisticRegression(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         self.classes_ = np.array([0, 1])
 
         if self.penalty == "l2":
-            beta = self._fit_ridge(design, target, weight)
+            beta, self.fit_warnings_ = _recorded(lambda: self._fit_ridge(design, target, weight))
             self.covariance_ = np.full((len(beta), len(beta)), np.nan)
             self.std_err_ = np.full(len(beta), np.nan)
             self.p_values_ = np.full(len(beta), np.nan)
             self.converged_, self.n_iter_ = True, 0
         else:
-            result = _fit_mle(design, target, weight, self.tol, self.max_iter)
+            result, self.fit_warnings_ = _recorded(lambda: _fit_mle(design, target, weight, self.tol, self.max_iter))
             beta = np.asarray(result.params, dtype=float)
             self.covariance_ = np.asarray(result.cov_params(), dtype=float)
             self.std_err_ = np.asarray(result.bse, dtype=float)
@@ -105,6 +109,25 @@ class WoeLogisticRegression(ClassifierMixin, BaseEstimator):  # type: ignore[mis
 
     def predict(self, X: pd.DataFrame | Matrix) -> npt.NDArray[np.int64]:
         return (self.decision_function(X) > 0).astype(np.int64)
+
+
+def _recorded(fit: Callable[[], Fitted]) -> tuple[Fitted, tuple[str, ...]]:
+    """``fit()``, with statsmodels' model warnings (perfect separation, no convergence, a Hessian
+    that does not invert) and numpy's numerical ones kept as text (``fit_warnings_``) instead of
+    printed: a selection search fits hundreds of models, and on a small book each would print
+    its own (1,217 on 50 rows). The card's own fit reports them (``ScorecardModel.fit``); any
+    other warning is passed on as it came."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ModelWarning)
+        warnings.simplefilter("always", RuntimeWarning)
+        result = fit()
+    kept = []
+    for w in caught:
+        if issubclass(w.category, ModelWarning | RuntimeWarning):
+            kept.append(f"{w.category.__name__}: {str(w.message).strip()}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return result, tuple(dict.fromkeys(kept))
 
 
 def _fit_mle(design: Matrix, target: Matrix, weight: Matrix | None, tol: float, max_iter: int) -> Any:

@@ -204,6 +204,9 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         # penalty auto with L2 chosen: the inference is the unpenalised refit's (class docstring).
         inference = (WoeLogisticRegression().fit(final_woe, target, sample_weight=weight)
                      if cfg.penalty == "auto" and self.penalty_ == "l2" else None)
+        noted = self.scorecard_.estimator_.fit_warnings_
+        if noted:  # the search's fits keep theirs (``logistic._recorded``); the card's own are told
+            warnings.warn(f"the card's logistic fit warned: {'; '.join(noted)}", LogisticFitWarning, stacklevel=2)
         self.coef_table_ = coefficient_table(self.scorecard_.estimator_, selection.selected,
                                              variance_inflation(final_woe), inference)
         self.scorecard_table_ = _scorecard_table(self.scorecard_.table(style="detailed"))
@@ -417,6 +420,10 @@ def _check_finite(X: pd.DataFrame, features: list[str]) -> None:
             infinite = int(np.isinf(X[name].to_numpy(dtype=float, na_value=np.nan)).sum())
             if infinite:
                 raise ValueError(f"feature {name!r} must be finite or missing; got infinity in {infinite} row(s)")
+
+
+class LogisticFitWarning(UserWarning):
+    """What statsmodels said of the card's own logistic fit (separation, convergence)."""
 
 
 class ManyCategoriesWarning(UserWarning):
