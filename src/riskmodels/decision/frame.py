@@ -21,7 +21,7 @@ from riskmodels.contract import PRODUCTS
 from riskmodels.decision.application import ROW_COLUMNS, ModelBundle
 from riskmodels.decision.frame_reasons import spelled_once, top_adverse_codes
 from riskmodels.decision.limit_score import LimitSizing
-from riskmodels.decision.reasons import APPLICATION_REASONS
+from riskmodels.decision.reasons import APPLICATION_REASONS, MATERIAL_LOG_ODDS
 from riskmodels.features import build_features
 from riskmodels.policy.arrays import fact_arrays, grade_index, py_max, py_min
 from riskmodels.policy.outcome_arrays import apply_policy_arrays
@@ -100,7 +100,7 @@ def decide_frame(applications: pd.DataFrame, bundle: ModelBundle) -> pd.DataFram
     means = np.array([card.mean_points[name] for name in card.features])
     reason_codes = top_adverse_codes(points - means, list(card.features), features, APPLICATION_REASONS, -1, top_n)
     fraud_codes = top_adverse_codes(assessed.contributions[:, :-1], list(bundle.fraud.features_), features,
-                                    APPLICATION_REASONS, 1, top_n, drop_favourable=True)
+                                    APPLICATION_REASONS, 1, top_n, drop_favourable=True, minimum=MATERIAL_LOG_ODDS)
     class_names = np.array([c.name for c in policy.classes], dtype=object)
     class_pds = np.array([np.nan if c.effective_pd is None else c.effective_pd for c in policy.classes])
     grades = np.array([g.name for g in policy.master_scale.grades], dtype=object)

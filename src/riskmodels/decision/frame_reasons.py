@@ -41,12 +41,14 @@ def favourable_end(phrasing: Phrasing, values: pd.Series, present: np.ndarray) -
 
 
 def top_adverse_codes(shap: np.ndarray, names: Sequence[str], features: pd.DataFrame, catalogue: ReasonCatalogue,
-                      adverse_sign: int, top_n: int, *, drop_favourable: bool = False) -> list[list[str]]:
+                      adverse_sign: int, top_n: int, *, drop_favourable: bool = False,
+                      minimum: float = _TOLERANCE) -> list[list[str]]:
     """Per row, the codes of the ``top_n`` most adverse contributions, most adverse first.
 
     ``shap`` is rows x ``names`` (points for a scorecard, ``adverse_sign`` -1; log-odds for a
     GBM, +1); ``features`` holds every feature a name or a missing-source indicator needs."""
-    top = top_adverse_index(shap, names, features, catalogue, adverse_sign, top_n, drop_favourable=drop_favourable)
+    top = top_adverse_index(shap, names, features, catalogue, adverse_sign, top_n, drop_favourable=drop_favourable,
+                            minimum=minimum)
     codes = [catalogue.entry(name).code for name in names]
     codes += [entry.code for entry in catalogue.missing_sources.values()]
     key = np.zeros(len(top), dtype=np.int64)
@@ -56,7 +58,8 @@ def top_adverse_codes(shap: np.ndarray, names: Sequence[str], features: pd.DataF
 
 
 def top_adverse_index(shap: np.ndarray, names: Sequence[str], features: pd.DataFrame, catalogue: ReasonCatalogue,
-                      adverse_sign: int, top_n: int, *, drop_favourable: bool = False) -> np.ndarray:
+                      adverse_sign: int, top_n: int, *, drop_favourable: bool = False,
+                      minimum: float = _TOLERANCE) -> np.ndarray:
     """Rows x ``top_n``: the index of each reason, most adverse first: ``j`` < len(names) for
     ``names[j]``, len(names) + s for the s-th of the catalogue's missing sources, ``TOP_NONE``
     past the last reason."""
@@ -76,7 +79,7 @@ def top_adverse_index(shap: np.ndarray, names: Sequence[str], features: pd.DataF
     for j, name in enumerate(names):
         absent = missing(name)
         column = shap[:, j]
-        alone = column * adverse_sign > _TOLERANCE
+        alone = column * adverse_sign > minimum
         if drop_favourable:
             alone &= ~favourable_end(catalogue.phrasings[name], features[name], ~absent)
         for source, indicators in reversed(catalogue.source_checks[name]):  # the first missing source wins
@@ -94,7 +97,7 @@ def top_adverse_index(shap: np.ndarray, names: Sequence[str], features: pd.DataF
         for j in able:  # summed in model order, as the scalar path adds them
             total = np.where(members[:, j], total + shap[:, j], total)
         first = np.argmax(members, axis=1)
-        joined = members.any(axis=1) & (total * adverse_sign > _TOLERANCE)
+        joined = members.any(axis=1) & (total * adverse_sign > minimum)
         size[rows[joined], first[joined]] = -total[joined] * adverse_sign
         code[rows[joined], first[joined]] = len(names) + s
     order = np.argsort(size, axis=1, kind="stable")[:, :top_n]

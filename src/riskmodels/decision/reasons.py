@@ -52,6 +52,9 @@ Unit = Literal["points", "log_odds"]
 # (a test pins every code).
 _ABBREVIATIONS = {"INQUIRIES": "INQ", "APPLICATIONS": "APPS"}
 _TOLERANCE = 1e-9  # a contribution this close to zero is no reason
+# A fraud model's reason must move the log-odds of fraud by at least this much (about 1% of the
+# odds): TreeSHAP spreads crumbs over every feature, and 0.0007 told a customer nothing true.
+MATERIAL_LOG_ODDS = 0.01
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ def _plain(value: Any) -> float | str | None:
 
 def top_adverse(items: Iterable[tuple[str, float, float | None]], features: Mapping[str, Any], model: str,
                 unit: Unit, adverse_sign: int, top_n: int = 4, *, card: CompiledScorecard | None = None,
-                drop_favourable: bool = False) -> list[ReasonCode]:
+                drop_favourable: bool = False, minimum: float = _TOLERANCE) -> list[ReasonCode]:
     """The ``top_n`` most adverse contributions as reason codes, most adverse first.
 
     ``items`` are (feature, SHAP value, points lost or None); ``model`` picks the catalogue
@@ -212,7 +215,8 @@ def top_adverse(items: Iterable[tuple[str, float, float | None]], features: Mapp
     model order. Each text states the value; with ``card`` (the scorecard that gave the
     points) also its band and the best band. ``drop_favourable`` leaves out a value the
     catalogue calls the safest there is (``Phrasing.favourable_end``): a model without bands
-    may push it towards the bad, but no true text can call it adverse.
+    may push it towards the bad, but no true text can call it adverse. A contribution (or a
+    missing source's sum) must exceed ``minimum`` to be a reason.
     """
     kind, catalogue = catalogue_of(model)
     # [entry, value, contribution, points lost]; only adverse or missing ones are kept, and a
@@ -224,13 +228,13 @@ def top_adverse(items: Iterable[tuple[str, float, float | None]], features: Mapp
     for feature, shap, lost in items:
         value = features.get(feature)
         if value is not None and value == value:  # present (NaN != NaN): most characteristics
-            if shap * adverse_sign > _TOLERANCE and not (drop_favourable and phrasings[feature].favourable_end(value)):
+            if shap * adverse_sign > minimum and not (drop_favourable and phrasings[feature].favourable_end(value)):
                 candidates.append([catalogue.entry(feature), value, shap, lost])
             continue
         entry = catalogue.entry(feature)
         source = catalogue.missing_source(feature, features)
         if source is None:  # missing while its sources are there (a ratio over zero), or not grouped
-            if shap * adverse_sign > _TOLERANCE:
+            if shap * adverse_sign > minimum:
                 candidates.append([entry, None, shap, lost])
             continue
         group = by_source.get(source)
@@ -240,7 +244,7 @@ def top_adverse(items: Iterable[tuple[str, float, float | None]], features: Mapp
         group[2] += shap
         if lost is not None:
             group[3] = (group[3] or 0.0) + lost
-    adverse = [c for c in candidates if c[2] * adverse_sign > _TOLERANCE]
+    adverse = [c for c in candidates if c[2] * adverse_sign > minimum]
     adverse.sort(key=lambda c: -c[2] * adverse_sign)  # stable: ties keep their order
     bands = catalogue.bands(card) if card is not None else {}
     reasons = []
@@ -284,8 +288,9 @@ def gbm_reasons(shap_values: Sequence[float], names: Sequence[str], features: Ma
 
     A value at the safe end of its catalogue direction is no reason, however the trees weigh it
     (``pb_months_since_overdue = -1``, never overdue, has pushed towards fraud): it is left out
-    and the next adverse one takes its place."""
+    and the next adverse one takes its place. A contribution under ``MATERIAL_LOG_ODDS`` is no
+    reason."""
     if len(shap_values) != len(names):
         raise ValueError(f"shap_values must have one value per feature ({len(names)}); got {len(shap_values)}")
     return top_adverse(zip(names, shap_values, repeat(None)), features, model, "log_odds", 1, top_n,
-                       drop_favourable=True)
+                       drop_favourable=True, minimum=MATERIAL_LOG_ODDS)
