@@ -198,6 +198,7 @@ def test_random_state_takes_what_scikit_learn_takes(small_book) -> None:
     X, y = small_book
     for state in (None, np.random.RandomState(0)):
         assert ScorecardModel(random_state=state).fit(X, y).config_.random_state >= 0
+    assert ScorecardModel(random_state=np.int64(3)).fit(X, y).config_.random_state == 3
 
 
 def test_many_small_categories_are_warned_of_unless_binned_in_folds(small_book) -> None:

@@ -262,14 +262,15 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         if not self.fold_binning:
             _warn_many_categories(X, declared + found, self.min_bin_size)
         try:
-            cfg = self._checked_config(X, features, declared + found)
+            cfg = self._checked_config(features, declared + found)
         except ValidationError as exc:
             raise ValueError(_config_problems(exc)) from None
         _check_groups(X, cfg)
         return cfg
 
-    def _checked_config(self, X: pd.DataFrame, features: list[str], categorical: list[str]) -> ScorecardConfig:
-        random_state = (self.random_state if isinstance(self.random_state, int | np.integer)
+    def _checked_config(self, features: list[str], categorical: list[str]) -> ScorecardConfig:
+        # scikit-learn's random_state: an int, None or a RandomState; the config keeps an int.
+        random_state = (int(self.random_state) if isinstance(self.random_state, int | np.integer)
                         else int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max)))
         return ScorecardConfig(
             features=features,
