@@ -20,11 +20,12 @@ def one_line(message: str) -> str:
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     """Print ``error: message`` on one line to stderr; raise the returned Exit (code 2, or
-    ``code``: ``EXIT_FAILED_CHECK`` for a check that failed). An ID or phone number in the
-    message (a settings file's error quotes the values it refused) is masked, as in the logs."""
-    from riskmodels.contract.privacy import mask_text
+    ``code``: ``EXIT_FAILED_CHECK`` for a check that failed). Anything that could be an ID or a
+    phone number in the message (a settings file's error quotes the values it refused) is
+    masked; the rules naming personal fields stay readable."""
+    from riskmodels.contract.privacy import mask_numbers
 
-    typer.secho(f"error: {mask_text(one_line(message))}", fg=typer.colors.RED, err=True)
+    typer.secho(f"error: {mask_numbers(one_line(message))}", fg=typer.colors.RED, err=True)
     return typer.Exit(code=code)
 
 

@@ -245,12 +245,19 @@ def _mask_run(match: re.Match[str]) -> str:
     return masked or re.sub(r"[^ +-]", MASK, run)  # a grouped number keeps its spaces and dashes
 
 
+def mask_numbers(text: str) -> str:
+    """Mask, in text, anything that could be a resident ID or a mobile number, and nothing
+    else: for a message that names personal fields by their rules ("owner_phone: must be 11
+    digits"), where the name is followed by words, not by a value."""
+    return _RUN.sub(_mask_run, text)
+
+
 def mask_text(text: str) -> str:
     """Mask, in free text, the value of every personal field named in it (whatever the value
     is) and anything else that could be a resident ID or a mobile number."""
     text = _NAMED.sub(_mask_named, text)
     text = _INPUT_OF_NAMED.sub(_mask_named, text)
-    return _RUN.sub(_mask_run, text)
+    return mask_numbers(text)
 
 
 class PiiLogFilter(logging.Filter):
