@@ -10,7 +10,6 @@ booleans sent as numbers are all refused, each with a rule a person can read.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -28,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from riskmodels.contract import APPLICATIONS, BEHAVIOR_SNAPSHOTS, COLLECTION_CASES, Column, Table
 from riskmodels.contract.row_rules import ROW_RULES, row_breaks
+from riskmodels.contract.types import ISO_DATE
 from riskmodels.links import LINKED_COLUMNS
 from riskmodels.synth import reference_bodies
 
@@ -37,8 +37,8 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_BATCH_BODY_BYTES = MAX_BATCH * 8 * 1024
 MAX_STRING = 200
 
-# A date is exactly YYYY-MM-DD: pydantic alone would also take "2024-05-01T00:00:00" or a Unix time.
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A date is exactly YYYY-MM-DD (contract.types.ISO_DATE): pydantic alone would also take
+# "2024-05-01T00:00:00" or a Unix time.
 # The link and velocity counts and the list check are the platform's own (riskmodels.links): optional.
 _LINKED_NOTE = ("optional: the service computes it from its own link store and lists; a shared count sent is used "
                 "only where the store has no such identifier, a velocity sent (all lenders) counts when larger than "
@@ -57,7 +57,7 @@ def _number(value: Any) -> Any:
 
 
 def _iso_date(value: Any) -> Any:
-    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+    if isinstance(value, dt.date) or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
         return value
     raise PydanticCustomError("date_type", "must be a date written YYYY-MM-DD")
 

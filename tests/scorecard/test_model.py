@@ -281,8 +281,11 @@ def test_a_small_book_does_not_flood_the_user_with_the_search_s_warnings() -> No
         warnings.simplefilter("always")
         model = ScorecardModel(selection_method="backward").fit(X, y)
     assert sorted(model.selected_features_) == ["x0", "x1", "x2"]
+    # All that may remain is scikit-learn's own note that a held-out fit fell back to lbfgs.
+    from sklearn.exceptions import ConvergenceWarning
+
     assert not [w for w in caught if issubclass(w.category, ModelWarning | RuntimeWarning)]
-    assert len(caught) <= 5  # scikit-learn's held-out fits may still say they fell back to lbfgs
+    assert all(issubclass(w.category, ConvergenceWarning) for w in caught), [str(w.message)[:80] for w in caught]
 
 
 def test_the_card_s_own_fit_warnings_are_told_once() -> None:

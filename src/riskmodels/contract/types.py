@@ -13,6 +13,8 @@ from functools import lru_cache
 from typing import Literal
 
 Dtype = Literal["int", "float", "bool", "category", "date", "string"]
+# A date column's value as text is exactly YYYY-MM-DD (not a timestamp, not a Unix time).
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 Unit = Literal["CNY", "months", "years", "days", "percent", "count", "ratio", "score"]
 Severity = Literal["critical", "warning"]
 

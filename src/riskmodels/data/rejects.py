@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 from riskmodels.contract import Column, Table
 from riskmodels.contract.privacy import mask_any
 from riskmodels.contract.row_rules import ROW_RULES
+from riskmodels.contract.types import ISO_DATE
 
 BoolArray = npt.NDArray[np.bool_]
 SEPARATOR = " | "  # between the reasons of one row; a reason itself contains "; "
@@ -187,7 +188,6 @@ def _row_rule_problems(batch: pa.RecordBatch | pa.Table, table: Table, names: se
                  else f"{rule.field}: {rule.rule}; got {got!r}"))
 
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _JSON_KINDS: dict[str, tuple[tuple[type, ...], str]] = {
     "int": ((int, float), "a number"), "float": ((int, float), "a number"), "bool": ((bool,), "true or false"),
     "category": ((str,), "text"), "string": ((str,), "text"), "date": ((str,), "a date written YYYY-MM-DD"),
@@ -214,7 +214,7 @@ def record_problems(record: Mapping[str, Any], table: Table) -> list[str]:
         elif col.dtype == "date":
             text = str(value)
             try:
-                values[name] = date.fromisoformat(text) if _ISO_DATE.fullmatch(text) else None
+                values[name] = date.fromisoformat(text) if ISO_DATE.fullmatch(text) else None
             except ValueError:
                 values[name] = None
             if values[name] is None:
