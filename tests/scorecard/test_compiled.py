@@ -203,3 +203,16 @@ def test_bad_specs_and_rows_are_rejected(fitted: ScorecardModel) -> None:
         fitted.compiled_.score_one({"leverage": 0.1, "repayment_ratio": 0.2})
     with pytest.raises(ValueError, match="feature 'leverage' is numeric; got 'high'"):
         fitted.compiled_.score_one({"leverage": "high", "industry": "retail", "repayment_ratio": 0.2})
+
+
+def test_an_unseen_category_warning_points_at_the_callers_line(fitted: ScorecardModel) -> None:
+    # Each path reaches the warning at a different depth; every one must name this file.
+    row = {"leverage": 0.1, "repayment_ratio": 0.5, "industry": "fishing"}
+    frame = pd.DataFrame([row])
+    calls = [lambda: fitted.predict_proba(frame), lambda: fitted.compiled_.score_frame(frame),
+             lambda: fitted.compiled_.score_one(row), lambda: fitted.contributions_one(row),
+             lambda: fitted.contributions(frame)]
+    for call in calls:
+        with pytest.warns(UnseenCategoryWarning) as caught:
+            call()
+        assert {w.filename for w in caught} == {__file__}, [w.filename for w in caught]

@@ -204,8 +204,9 @@ def test_random_state_takes_what_scikit_learn_takes(small_book) -> None:
 def test_many_small_categories_are_warned_of_unless_binned_in_folds(small_book) -> None:
     X, y = small_book
     codes = X.assign(code=np.random.default_rng(0).integers(0, 300, len(X)).astype(str))
-    with pytest.warns(UserWarning, match=r"categorical feature 'code' has 300 categories, more than 1 / min_bin_size"):
+    with pytest.warns(UserWarning, match=r"categorical feature 'code' has 300 categories, more than 1 / min_bin_size") as caught:
         ScorecardModel(features=["leverage", "code"]).fit(codes, y)
+    assert {w.filename for w in caught if "300 categories" in str(w.message)} == {__file__}  # the caller's line
     import warnings
 
     with warnings.catch_warnings():
@@ -295,3 +296,10 @@ def test_the_card_s_own_fit_warnings_are_told_once() -> None:
     woe = pd.DataFrame({"x": np.r_[np.full(20, -1.0), np.full(20, 1.0)]})
     fitted = WoeLogisticRegression().fit(woe, np.r_[np.zeros(20), np.ones(20)])
     assert fitted.fit_warnings_ and any("Separation" in w or "separation" in w for w in fitted.fit_warnings_)
+
+
+def test_weights_summing_to_less_than_a_row_of_a_class_are_refused_by_name(small_book) -> None:
+    # Frequencies normalised to sum to one leave optbinning nothing to bin: "Found array with 0 sample(s)" before.
+    X, y = small_book
+    with pytest.raises(ValueError, match=r"the weights of class \d must sum to at least 1; got 0\.\d+"):
+        ScorecardModel().fit(X, y, sample_weight=np.full(len(y), 1 / len(y)))

@@ -51,6 +51,7 @@ import pandas as pd
 
 from riskmodels.scorecard.calibration import Calibration
 from riskmodels.scorecard.scaling import ArrayOrFloat, ScoreScale
+from riskmodels.scorecard.warning_site import outside_stacklevel
 
 SPEC_VERSION = 1
 SpecDict = dict[str, Any]
@@ -178,7 +179,7 @@ class _Characteristic:
                              f"{shown}{' ...' if len(values) > 5 else ''} in {count} row(s)")
         warnings.warn(f"feature {self.name!r}: {count} row(s) with {len(values)} unseen categor"
                       f"{'y' if len(values) == 1 else 'ies'} {shown} scored as {_UNSEEN_LABELS[self.unseen]}",
-                      UnseenCategoryWarning, stacklevel=2)
+                      UnseenCategoryWarning, stacklevel=outside_stacklevel())
         return self.unseen_points
 
     def points_one(self, value: Any) -> float:

@@ -50,6 +50,7 @@ from riskmodels.scorecard.logistic import (
 )
 from riskmodels.scorecard.scaling import ScoreScale
 from riskmodels.scorecard.selection import select_variables
+from riskmodels.scorecard.warning_site import outside_stacklevel
 
 logger = logging.getLogger(__name__)
 # Decimals of a numeric bin's edges in the scorecard table (optbinning shows 2).
@@ -147,8 +148,9 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         """``sample_weight`` (None: every row weighs one) weighs the binning, its WoE and IV, the
         held-out search, and the logistic fits. The weights are frequencies: a row of weight 2
         counts as two rows, so the Wald p-values and the smallest bin read the weights' sum, and
-        weights scaled down make every characteristic less significant. A row of weight 0 is
-        left out. The correlation and VIF filters count rows, not weights (a fuzzy-augmented
+        weights scaled down make every characteristic less significant (and the weights of each
+        class must sum to at least one row: weights normalised to sum to one are refused). A row
+        of weight 0 is left out. The correlation and VIF filters count rows, not weights (a fuzzy-augmented
         reject's good and bad rows are two rows there)."""
         self._forget()  # a fit that fails leaves no part of an earlier model to predict with
         frame = self._validated_frame(X, reset=True)
@@ -206,7 +208,7 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
                      if cfg.penalty == "auto" and self.penalty_ == "l2" else None)
         noted = self.scorecard_.estimator_.fit_warnings_
         if noted:  # the search's fits keep theirs (``logistic._recorded``); the card's own are told
-            warnings.warn(f"the card's logistic fit warned: {'; '.join(noted)}", LogisticFitWarning, stacklevel=2)
+            warnings.warn(f"the card's logistic fit warned: {'; '.join(noted)}", LogisticFitWarning, stacklevel=outside_stacklevel())
         self.coef_table_ = coefficient_table(self.scorecard_.estimator_, selection.selected,
                                              variance_inflation(final_woe), inference)
         self.scorecard_table_ = _scorecard_table(self.scorecard_.table(style="detailed"))
@@ -441,7 +443,7 @@ def _warn_many_categories(X: pd.DataFrame, categorical: list[str], min_bin_size:
             warnings.warn(f"categorical feature {name!r} has {count} categories, more than 1 / min_bin_size "
                           f"({limit}): bins grouped by event rate on the rows they are judged on overstate its "
                           "information value; set fold_binning=True or group its categories first",
-                          ManyCategoriesWarning, stacklevel=4)
+                          ManyCategoriesWarning, stacklevel=outside_stacklevel())
 
 
 def _config_problems(exc: ValidationError) -> str:
@@ -476,6 +478,15 @@ def _encode_target(y: npt.ArrayLike, n_rows: int, weight: FloatArray | None
     if len(weighed) != 2:
         raise ValueError(f"y must hold two classes{'' if weight is None else ' of positive weight'} (the greater "
                          f"is the event); got {len(weighed)} class{'' if len(weighed) == 1 else 'es'}: {weighed.tolist()}")
+    if weight is not None:
+        # Frequencies: weights summing to under one row of a class leave nothing to bin (an
+        # empty array deep inside optbinning), so they are refused here by name.
+        for label in classes:
+            total = float(weight[values == label].sum())
+            if total < 1.0:
+                shown = label.item() if isinstance(label, np.generic) else label
+                raise ValueError("sample_weight are frequencies (a row of weight w counts as w rows): the weights of "
+                                 f"class {shown!r} must sum to at least 1; got {total:.4g}")
     return classes, (values == classes[1]).astype(np.int64)
 
 
