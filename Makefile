@@ -14,7 +14,7 @@ export BENTOML_DO_NOT_TRACK := true
 export GX_ANALYTICS_ENABLED := false
 export HF_HUB_OFFLINE := 1
 
-.PHONY: demo test check install serve bench clean-data chromium postgresql
+.PHONY: demo test check install serve bench clean-data fonts chromium postgresql
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -29,8 +29,15 @@ $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,bench]"
 	@touch $(BENCH_STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) fonts
 	$(VENV)/bin/riskmodels demo --n-applications $(N)
+
+# The reports' plots draw their Chinese titles and labels in a CJK font (reporting.style): without
+# one, a fresh machine's demo drew them as boxes. Installed once from Debian's package, as root;
+# a machine where that is not possible is told how, and the demo still runs.
+fonts:
+	@fc-list :lang=zh 2>/dev/null | grep -q . || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null) \
+	  || echo "warning: no CJK font; run 'apt-get install fonts-wqy-microhei' as root to read the plots' Chinese text"
 
 # The report screenshot tests look at the HTML in Debian's headless Chromium, with a CJK font so
 # the reports' Chinese labels render as text, not boxes. Installed once (CI runs as root on
@@ -39,8 +46,6 @@ demo: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
 	  || { echo "the screenshot tests need chromium: run 'apt-get install chromium fonts-wqy-microhei' as root"; exit 1; }
-	@fc-list :lang=zh 2>/dev/null | grep -q . || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null) \
-	  || echo "warning: no CJK font; run 'apt-get install fonts-wqy-microhei' as root to read the reports' Chinese text"
 
 # The shared stores' tests run against a real PostgreSQL server, which tests/_postgres.py starts
 # on 127.0.0.1 from Debian's package (installed once, as root, like chromium).
@@ -49,7 +54,7 @@ postgresql:
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
 	  || echo "warning: no PostgreSQL server; its store tests will skip (run 'apt-get install postgresql' as root)"
 
-test: $(STAMP) chromium postgresql
+test: $(STAMP) fonts chromium postgresql
 	$(PY) -m pytest
 
 # The rooms keep their shape: lint and import order (ruff), the arrows between rooms
