@@ -23,7 +23,7 @@ from starlette.responses import Response
 
 from riskmodels.contract.privacy import PII_COLUMNS, mask_any, mask_value
 from riskmodels.decision import ModelNotDeployed
-from serving.problems import ProblemError, problem_response
+from serving.problems import ProblemError, masked, problem_response
 from serving.schemas import MAX_BATCH, ROW_RULE_ERROR, ErrorItem
 
 CONTENT_TYPE_RULE = "must be application/json"
@@ -87,7 +87,7 @@ def describe(errors: Sequence[Mapping[str, Any]], whole: str = "body") -> list[E
     for error in errors:
         path = field_path(error.get("loc", ()), whole)
         if error["type"] == ROW_RULE_ERROR:  # fields each valid, contradictory together: each named
-            items += [ErrorItem(field=name if path == whole else f"{path}.{name}", rule=rule, got=value)
+            items += [masked(ErrorItem(field=name if path == whole else f"{path}.{name}", rule=rule, got=value))
                       for name, rule, value in (error.get("ctx") or {})["breaks"]]
             continue
         item = ErrorItem(field=path, rule=rule_for(error))
@@ -100,7 +100,7 @@ def describe(errors: Sequence[Mapping[str, Any]], whole: str = "body") -> list[E
             # unless it is well formed, where mask_value would keep its ends (most of a short one).
             value = mask_any(name, value) if isinstance(value, str) and name in PII_COLUMNS else mask_value(name, value)
             item.got = value[:MAX_QUOTED] + "…" if isinstance(value, str) and len(value) > MAX_QUOTED else value
-        items.append(item)
+        items.append(masked(item))
     return items
 
 

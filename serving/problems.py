@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Scope, Send
 
+from riskmodels.contract.privacy import mask_numbers
 from serving.schemas import ErrorItem, Problem
 
 PROBLEM_JSON = "application/problem+json"
@@ -63,6 +64,22 @@ def request_id_of(scope: Scope) -> str:
     return str(state["request_id"])
 
 
+def masked(item: ErrorItem) -> ErrorItem:
+    """The item with anything that could be an ID or a mobile number masked, in its field as in
+    its value: a personal value arrives under any name (a misspelt key, a shifted column, a
+    number in a name), not only under the personal fields' own, which ``describe`` masks whole."""
+    field = mask_numbers(item.field)
+    got = item.got
+    if isinstance(got, str):
+        got = mask_numbers(got)
+    elif isinstance(got, int) and not isinstance(got, bool) and mask_numbers(str(got)) != str(got):
+        got = mask_numbers(str(got))  # an ID sent as a JSON number: quoted back masked, as text
+    if field == item.field and got is item.got:
+        return item
+    # model_copy keeps ``got`` unset where it was (encode leaves it out then).
+    return item.model_copy(update={"field": field, **({"got": got} if "got" in item.model_fields_set else {})})
+
+
 def problem_of(scope: Scope, status: int, detail: str, kind: str | None = None,
                errors: Sequence[ErrorItem] | None = None, model: type[Problem] = Problem,
                **extensions: Any) -> Problem:
@@ -70,9 +87,9 @@ def problem_of(scope: Scope, status: int, detail: str, kind: str | None = None,
         raise ValueError(f"kind must be one of {sorted(KINDS)}; got {kind!r}")
     return model(type=_URN + kind if kind else "about:blank",
                  title=KINDS[kind] if kind else HTTPStatus(status).phrase,
-                 status=status, detail=detail, instance=str(scope.get("path", "")),
+                 status=status, detail=mask_numbers(detail), instance=mask_numbers(str(scope.get("path", ""))),
                  request_id=request_id_of(scope),
-                 **({"errors": list(errors)} if errors is not None else {}), **extensions)
+                 **({"errors": [masked(e) for e in errors]} if errors is not None else {}), **extensions)
 
 
 def encode(problem: Problem) -> bytes:

@@ -37,7 +37,7 @@ from serving.body import StrictJsonRoute
 from serving.context import row_request_id
 from serving.diligence_schemas import APPLICATION_REQUEST_ID_RULE, DiligenceRequest
 from serving.idempotency import answer, rows_digest
-from serving.problems import ProblemError, request_id_of
+from serving.problems import ProblemError, masked, request_id_of
 from serving.routes import ERRORS, Svc, _rows
 from serving.schemas import MAX_BATCH, BatchAnswer, ErrorItem, RowErrors, Scored
 from serving.scoring import Scoring
@@ -149,7 +149,7 @@ def due_diligence_batch(svc: Svc, request: Request, rows: Rows) -> Response:
             try:
                 decided, record = _one_row(svc, BATCH_ENDPOINT, row_request_id(request_id, index), sent)
             except ProblemError as exc:
-                refused.append(RowErrors(index=index, errors=list(exc.errors or [])))
+                refused.append(RowErrors(index=index, errors=[masked(e) for e in exc.errors or []]))
                 continue
             results.append(Scored(index=index, answer=decided))
             records.append(record)
