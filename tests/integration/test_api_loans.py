@@ -65,6 +65,18 @@ def test_a_decision_opens_a_line_that_draws_freezes_and_records_the_officer(clie
     facility = opened.json()
     assert (facility["limit"], facility["rate"], facility["available"]) == (limit, lending["rate"], limit)
 
+    # A fraud answer audits the whole decision, but its caller was shown only the fraud score:
+    # no line opens on it, nor does an officer settle it.
+    verdict = post(client, "/v1/score/fraud", {**REFERENCES["laowang"], "application_id": "FRAUD-ONLY",
+                                             "owner_id_number": "110105198703041239", "owner_phone": "13677778888"})
+    assert verdict.status_code == 200 and "limit" not in verdict.json(), verdict.text[:300]
+    fraud_id = verdict.json()["request_id"]
+    refused = problem(post(client, "/v1/facilities", {"decision_request_id": fraud_id}), 404, "decision_request_id")
+    assert "got a fraud answer" in refused["errors"][0]["rule"]
+    problem(post(client, f"/v1/decisions/{fraud_id}/outcome", {"decision": "approve", "amount": 100_000, "rate": 5.0,
+                                                              "officer": "li.xiao", "reason_code": "DD_TURNOVER_VERIFIED"}),
+            404, "request_id")
+
     draw_id = uuid.uuid4().hex
     first = post(client, "/v1/drawdown", {"facility_id": facility["facility_id"], "amount": 10_000}, draw_id)
     assert first.status_code == 200 and first.json()["accepted"] and first.json()["payment_mode"] == "self"

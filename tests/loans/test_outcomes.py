@@ -74,7 +74,10 @@ def test_only_an_audited_application_decision_can_be_settled(tmp_path: Path) -> 
     made = dataclasses.replace(decision("review"), key_id=key_id(KEY), input_hmac="0" * 64)
     account = dataclasses.replace(decision(), request_id="b-1", endpoint="behavior", decision="keep",
                                   key_id=key_id(KEY), input_hmac="0" * 64)
-    audit.append([made, account])
+    # A fraud answer audits the whole decision (an offer here), but its caller saw only the fraud score.
+    fraud = dataclasses.replace(decision("offer"), request_id="f-1", endpoint="fraud", key_id=key_id(KEY),
+                                input_hmac="0" * 64)
+    audit.append([made, account, fraud])
     try:
         assert decision_record(audit, made.request_id).decision == "review"
         with pytest.raises(UnknownReference) as unknown:
@@ -82,6 +85,8 @@ def test_only_an_audited_application_decision_can_be_settled(tmp_path: Path) -> 
         assert unknown.value.field == "request_id" and unknown.value.got == "never-scored"
         with pytest.raises(UnknownReference, match="must name an application decision; got a behavior answer"):
             decision_record(audit, "b-1")
+        with pytest.raises(UnknownReference, match="must name an application decision; got a fraud answer"):
+            decision_record(audit, "f-1", "decision_request_id")
     finally:
         audit.close()
 

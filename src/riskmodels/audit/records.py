@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 # The endpoints whose records are due-diligence rescorings (seed 000 §五, 二次评分): their input
 # is the application rescored (masked), its first decision's request id and the findings.
 DILIGENCE_ENDPOINTS = ("due-diligence", "due-diligence/batch")
+# A fraud verdict's answers: the full decision is audited, but the caller was shown only the
+# fraud score, so no facility opens and no officer settles on it.
+FRAUD_ENDPOINTS = ("fraud", "fraud/batch")
 # The post-loan cards' answers: audited too, but an account-month or a case, not an application.
 ACCOUNT_ENDPOINTS = ("behavior", "behavior/batch", "collection", "collection/batch")
 MAX_REASON_CODES = 4

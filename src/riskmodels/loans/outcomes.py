@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 from riskmodels.audit import AuditLog, AuditRecord, AuditRecordNotFound, replay
+from riskmodels.audit.records import FRAUD_ENDPOINTS
 from riskmodels.loans.errors import InvalidInput, UnknownReference
 from riskmodels.loans.inputs import check_officer, to_fen
 from riskmodels.loans.schema import outcomes
@@ -78,13 +79,16 @@ def override_kind(system: str | None, final: FinalDecision, amount_fen: int | No
 
 def decision_record(audit: AuditLog, request_id: str, field: str = "request_id") -> AuditRecord:
     """The audited application decision of ``request_id``; ``UnknownReference`` naming ``field``
-    when there is none (or the record is a B or C card's answer, which no officer settles)."""
+    when there is none (or the record is a B or C card's answer, which no officer settles, or a
+    fraud answer)."""
     try:
         record = audit.get(request_id)
     except AuditRecordNotFound as exc:
         raise UnknownReference(field, "must name an audited application decision (the request id of its "
                                "answer)", request_id) from exc
-    if record.decision not in DECISIONS:
+    # A fraud answer audits the whole decision, but its caller saw only the fraud score: a
+    # facility opened on it would lend at terms the loan system was never shown.
+    if record.decision not in DECISIONS or record.endpoint in FRAUD_ENDPOINTS:
         raise UnknownReference(field, f"must name an application decision; got a {record.endpoint} answer",
                                request_id)
     return record
