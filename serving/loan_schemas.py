@@ -5,12 +5,14 @@ fields, numbers sent as text and NaN are refused, each with a rule a person can 
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from riskmodels.contract import MAX_CNY
+from riskmodels.contract.tables import NOT_BLANK_PATTERN, NOT_BLANK_RULE
 from riskmodels.loans.inputs import OFFICER, OFFICER_RULE
 
 AMOUNT_RULE = f"must be a positive amount (CNY) of at most {MAX_CNY:,.0f} with at most 2 decimals"
@@ -25,7 +27,17 @@ def _amount(value: float) -> float:
 
 Amount = Annotated[float, AfterValidator(_amount),
                    Field(gt=0, le=MAX_CNY, description="CNY, at most 2 decimals")]
-Id = Annotated[str, Field(min_length=1, max_length=200)]
+_VISIBLE = re.compile(NOT_BLANK_PATTERN)
+
+
+def _visible(value: str) -> str:
+    # The contract's rule for ids and names: a payee or a reason of blanks names no one.
+    if not _VISIBLE.fullmatch(value):
+        raise PydanticCustomError("format", NOT_BLANK_RULE)
+    return value
+
+
+Id = Annotated[str, AfterValidator(_visible), Field(min_length=1, max_length=200)]
 
 
 def _officer(value: str) -> str:
@@ -49,8 +61,10 @@ class FacilityRequest(_Body):
 
 
 class PayeeBody(_Body):
-    name: str = Field(min_length=1, max_length=200, description="The supplier paid by the bank")
-    account: str = Field(min_length=1, max_length=64, description="The supplier's bank account")
+    name: Annotated[str, AfterValidator(_visible)] = Field(min_length=1, max_length=200,
+                                                           description="The supplier paid by the bank")
+    account: Annotated[str, AfterValidator(_visible)] = Field(min_length=1, max_length=64,
+                                                              description="The supplier's bank account")
 
 
 class DrawRequest(_Body):
@@ -73,5 +87,5 @@ class OutcomeRequest(_Body):
 
 class FreezeRequest(_Body):
     officer: Officer
-    reason: str = Field(min_length=1, max_length=500, description="Why: the warning acted on, or the risk mitigated "
+    reason: Annotated[str, AfterValidator(_visible)] = Field(min_length=1, max_length=500, description="Why: the warning acted on, or the risk mitigated "
                         "(风险缓释); kept with the freeze")

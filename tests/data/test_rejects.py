@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskmodels.contract import APPLICATIONS
+from riskmodels.contract.tables import NOT_BLANK_RULE
 from riskmodels.data.rejects import find_problems
 
 FORMATTED = [c for c in APPLICATIONS.columns if c.pattern is not None]
@@ -21,12 +22,13 @@ def test_every_identifier_and_text_column_has_a_format() -> None:
 
 
 def test_a_blank_id_or_name_is_rejected_in_a_batch_as_at_the_api() -> None:
-    batch = pa.table({"application_id": pa.array(["A-1", " ", "\u3000"], pa.string()),
-                      "business_name": pa.array(["\t", "老王家常菜", " 老王 "], pa.string())})
+    batch = pa.table({"application_id": pa.array(["A-1", " ", "\u3000", "A-4", "\u200b\u00a0"], pa.string()),
+                      "business_name": pa.array(["\t", "老王家常菜", " 老王 ", "\ufeff", "老王"], pa.string())})
     problems = find_problems(batch, APPLICATIONS)
-    assert problems.rejected.tolist() == [True, True, True]
-    assert sorted(problems.fields) == ["application_id", "application_id", "business_name"]
-    assert all("must hold a character other than blanks" in r for r in problems.reasons)
+    assert problems.rejected.tolist() == [True, True, True, True, True]
+    assert sorted(problems.fields) == ["application_id", "application_id", "application_id", "business_name",
+                                       "business_name"]
+    assert all(NOT_BLANK_RULE in r for r in problems.reasons)
 
 
 def _values(pattern: str) -> st.SearchStrategy[str]:

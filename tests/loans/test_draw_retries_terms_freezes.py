@@ -157,9 +157,10 @@ def test_a_bad_freeze_names_its_field_and_writes_nothing(store: LoanStore) -> No
     with pytest.raises(InvalidInput) as officer:
         store.freeze(facility.facility_id, "officer", officer="li xiao; drop", reason="r")
     assert officer.value.field == "officer"
-    with pytest.raises(InvalidInput) as reason:
-        store.release(facility.facility_id, "officer", officer="li.xiao", reason="  ")
-    assert reason.value.field == "reason"
+    for blank in ("  ", "\u3000", "\u200b", "\ufeff\u00a0"):  # spaces, zero-width or no-break: no reason given
+        with pytest.raises(InvalidInput) as reason:
+            store.release(facility.facility_id, "officer", officer="li.xiao", reason=blank)
+        assert reason.value.field == "reason"
     assert store.freezes_of(facility.facility_id) == [] and store.facility(facility_id=facility.facility_id).frozen == 0
 
 
@@ -180,3 +181,22 @@ def test_a_store_written_before_terms_gets_its_columns_and_derives_expiry(tmp_pa
     assert (old.expires_on, old.expired, old.available) == (date(2025, 3, 15), False, 1_000)
     assert reopened.freeze("old", "officer", officer="li.xiao", reason="r").frozen == 1_000
     reopened.close()
+
+
+def test_an_id_or_phone_typed_into_a_reason_is_stored_masked(store: LoanStore) -> None:
+    facility = store.open_facility(decision())
+    typed = "客户来电 13912345678，身份证110105197805122318，暂停支用"
+    store.freeze(facility.facility_id, "officer", officer="li.xiao", reason=typed)
+    (kept,) = [e.reason for e in store.freezes_of(facility.facility_id)]
+    assert "13912345678" not in kept and "110105197805122318" not in kept
+    assert kept.startswith("客户来电 139") and kept.endswith("暂停支用")  # the words stay readable
+
+
+def test_an_entrusted_draw_names_its_payee_in_visible_characters() -> None:
+    from riskmodels.loans import Payee
+
+    for name, account, field in [("   ", "6222", "payee.name"), ("Acme", "\u3000", "payee.account"),
+                                 ("\u200b", "6222", "payee.name")]:
+        with pytest.raises(InvalidInput) as blank:
+            Payee(name, account)
+        assert blank.value.field == field

@@ -82,7 +82,8 @@ def draw(
     if (payee_name is None) != (payee_account is None):
         raise fail("--payee-name and --payee-account must be given together")
     rule = load_policy(get_settings().policy_path).drawdown
-    payee = Payee(payee_name, payee_account) if payee_name is not None and payee_account is not None else None
+    payee = (_refused(lambda: Payee(payee_name, payee_account))
+             if payee_name is not None and payee_account is not None else None)
     sent = {"facility_id": facility_id, "decision_request_id": decision, "amount": amount,
             "payee": {"name": payee_name, "account": payee_account} if payee else None}
     with _stores() as (loans, _):

@@ -51,10 +51,15 @@ def _count(name: str, desc: str, source: str, maximum: float = 1000, nullable: b
                   required=not nullable, special_codes=special or {})
 
 
-# An id or a name made only of blanks (spaces, tabs, line breaks, the ideographic space U+3000)
-# names nothing: a key would join nothing, a business name would say nothing.
-NOT_BLANK_PATTERN = r"[ \t\n\r\f\v\u3000]*[^ \t\n\r\f\v\u3000][\s\S]*"
-NOT_BLANK_RULE = "must hold a character other than blanks (spaces, tabs, line breaks)"
+# An id or a name made only of blanks names nothing: a key would join nothing, a business name
+# would say nothing. Blanks: every Unicode space (the ideographic U+3000, no-break U+00A0, ...),
+# the invisible format characters (zero-width spaces and joiners, the byte-order mark, soft
+# hyphen, direction marks) and control characters. Spelled out, not ``\s``, so Python's re,
+# pydantic's Rust engine, Arrow's RE2 and a JSON Schema validator read it alike.
+BLANKS = (r" \x00-\x1f\x7f-\x9f\u00a0\u00ad\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064"
+          r"\u3000\ufeff")
+NOT_BLANK_PATTERN = rf"[{BLANKS}]*[^{BLANKS}][\s\S]*"
+NOT_BLANK_RULE = "must hold a visible character (not only spaces, line breaks, invisible or control characters)"
 
 
 def _text(name: str, desc: str, source: str) -> Column:

@@ -22,6 +22,7 @@ from riskmodels.audit import canonical_json
 from riskmodels.contract.privacy import key_id, pseudonym
 from riskmodels.loans.errors import Conflict, Expired, InvalidInput, UnknownReference
 from riskmodels.loans.facilities import OPEN_RULE, expires_on, facility_row
+from riskmodels.loans.inputs import check_visible
 from riskmodels.loans.schema import day, draw_keys, draws, facilities
 from riskmodels.loans.terms import expiry_rule
 from riskmodels.policy.drawdown import PaymentMode, Refusal, check_draw, refusal_text
@@ -37,6 +38,10 @@ class Payee:
 
     name: str
     account: str
+
+    def __post_init__(self) -> None:
+        check_visible("payee.name", self.name)
+        check_visible("payee.account", self.account)
 
 
 class DrawResult(BaseModel):

@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
+from riskmodels.contract.privacy import mask_numbers
 from riskmodels.loans.errors import InvalidInput
 from riskmodels.loans.facilities import facility_row
-from riskmodels.loans.inputs import check_officer
+from riskmodels.loans.inputs import check_officer, check_visible
 from riskmodels.loans.schema import facilities, freezes
 
 if TYPE_CHECKING:
@@ -47,8 +48,10 @@ def check_actor(officer: str | None, reason: str | None) -> None:
     """An officer's freeze or release names its officer and reason, each within its rule."""
     if officer is not None:
         check_officer(officer)
-    if reason is not None and not 0 < len(reason.strip()) <= MAX_REASON:
-        raise InvalidInput("reason", f"must be a non-empty text of at most {MAX_REASON} characters", reason[:80])
+    if reason is not None:
+        if len(reason) > MAX_REASON:
+            raise InvalidInput("reason", f"must be a text of at most {MAX_REASON} characters; got {len(reason)}")
+        check_visible("reason", reason)
 
 
 def freeze_accounts(conn: Connection, account_ids: Sequence[str], source: str, when: str) -> FreezeSummary:
@@ -89,8 +92,11 @@ def release_row(conn: Connection, row: Mapping[str, Any], source: str, when: str
 def set_frozen(conn: Connection, facility_id: str, frozen_fen: int, action: str, source: str, when: str,
                officer: str | None = None, reason: str | None = None) -> None:
     conn.execute(facilities.update().where(facilities.c.facility_id == facility_id).values(frozen_fen=frozen_fen))
+    # An officer's words are kept for people to read, but an ID or a phone number typed into
+    # them ("客户来电 139...") is masked like everywhere else the platform stores text.
     conn.execute(freezes.insert().values(facility_id=facility_id, at=when, action=action, amount_fen=frozen_fen,
-                                         source=source, officer=officer, reason=reason))
+                                         source=source, officer=officer,
+                                         reason=None if reason is None else mask_numbers(reason)))
 
 
 def events_of(conn: Connection, facility_id: str) -> list[FreezeEvent]:

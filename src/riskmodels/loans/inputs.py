@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 
 from riskmodels.contract import MAX_CNY
+from riskmodels.contract.tables import NOT_BLANK_PATTERN, NOT_BLANK_RULE
 from riskmodels.loans.errors import InvalidInput
 
 OFFICER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 OFFICER_RULE = "must be the officer's staff id or pseudonym: 1 to 64 letters, digits, '_', '.' or '-'"
+_VISIBLE = re.compile(NOT_BLANK_PATTERN)
 
 
 def to_fen(amount: float, field: str) -> int:
@@ -26,3 +28,9 @@ def to_fen(amount: float, field: str) -> int:
 def check_officer(officer: str) -> None:
     if not OFFICER.fullmatch(officer):
         raise InvalidInput("officer", OFFICER_RULE, officer)
+
+
+def check_visible(field: str, value: str) -> None:
+    """The contract's rule for ids and names: a payee or a reason made of blanks names no one."""
+    if not _VISIBLE.fullmatch(value):
+        raise InvalidInput(field, NOT_BLANK_RULE)
