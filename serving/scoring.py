@@ -23,6 +23,7 @@ from riskmodels.decision import (
     score_collection,
 )
 from riskmodels.links import LINKED_COLUMNS, LinkStore
+from riskmodels.links.counts import in_place
 from riskmodels.loans import LoanStore
 from serving.context import REQUEST_ID
 from serving.generation import Generation, generation_file
@@ -66,6 +67,10 @@ class Scoring:
         # Facilities, draws, freezes and officers' decisions (riskmodels.loans).
         self.loans = LoanStore.from_settings(settings)
         self._reload_lock = threading.Lock()
+        # Request ids whose applications this worker recorded in the link store and has not
+        # yet committed: forgotten again if their decision is refused or fails (``commit``).
+        self._recorded: set[str] = set()
+        self._recorded_lock = threading.Lock()
         # Several workers share one generation file: a reload in one reaches them all.
         self.generation = Generation(generation_file(settings.resolved_audit_db))
         self._loaded = load_models(settings)
@@ -122,8 +127,22 @@ class Scoring:
         try:
             self.audit.append(records, idempotency=idempotency)
         except sqlite3.IntegrityError as exc:  # the request id (primary key) names another decision
+            self._settle([r.request_id for r in records], refused=True)
             raise ProblemError(409, f"the {REQUEST_ID} names another decision; nothing was scored",
                                "request-id-taken", [ErrorItem(field=REQUEST_ID, rule=TAKEN_RULE)]) from exc
+        except BaseException:  # a repeat that committed first, the disk: this answer never leaves
+            self._settle([r.request_id for r in records], refused=True)
+            raise
+        self._settle([r.request_id for r in records], refused=False)
+
+    def _settle(self, request_ids: Sequence[str], *, refused: bool) -> None:
+        """Done with these requests' link records: kept when their decisions are audited, else
+        removed, so a refused request adds nothing to the owner's counts in later decisions."""
+        with self._recorded_lock:
+            mine = [r for r in request_ids if r in self._recorded]
+            self._recorded.difference_update(mine)
+        if refused and mine:
+            self.links.forget(mine)
 
     def decide_rows(self, endpoint: str, rows: Rows) -> tuple[list[Decision], list[AuditRecord]]:
         """The decisions of ``rows`` and their audit records (not yet written: ``commit``)."""
@@ -131,8 +150,17 @@ class Scoring:
         # Each application is recorded in the link store (once per request id) and decided on
         # the store's counts and list check. The audit keeps the input as it was sent (its hash
         # and masked copy) and the linked values the decision used, so a replay reproduces it.
-        used = self.links.in_place_rows(rows)
-        decisions = [decide(row, bundle, request_id=request_id) for (request_id, _), row in zip(rows, used, strict=True)]
+        seen = self.links.observe_many(rows)
+        new = [s.request_id for s in seen if s.new]
+        with self._recorded_lock:
+            self._recorded.update(new)
+        used = [in_place(row, s.counts, s.list_hit) for (_, row), s in zip(rows, seen, strict=True)]
+        try:
+            decisions = [decide(row, bundle, request_id=request_id)
+                         for (request_id, _), row in zip(rows, used, strict=True)]
+        except BaseException:  # a card not deployed, a bug: nothing is answered, so nothing is linked
+            self._settle(new, refused=True)
+            raise
         key = self.audit.key
         return decisions, [with_linked(record_for(d.request_id, endpoint, row, d, key=key), decided_on)
                            for (_, row), decided_on, d in zip(rows, used, decisions, strict=True)]

@@ -165,6 +165,15 @@ def test_a_request_id_is_recorded_once_and_answered_as_the_first_time(store: Lin
     assert store.count() == 3
 
 
+def test_a_forgotten_application_counts_in_no_later_one(store: LinkStore) -> None:
+    store.observe("kept", app(ID_A), T0)
+    store.observe("refused", app(ID_A), T0 + timedelta(hours=1))
+    assert store.forget(["refused", "never-recorded"]) == 1 and store.count() == 1
+    later = store.observe("later", app(ID_A), T0 + timedelta(hours=2))
+    assert (later.counts.applications_7d, later.counts.applications_30d) == (1, 1)  # "kept" alone
+    assert store.forget([]) == 0
+
+
 def test_a_batch_sees_its_own_earlier_rows(store: LinkStore) -> None:
     rows = store.in_place_rows([("b:0", {**app(ID_A), "phone_shared_count": 0}),
                                 ("b:1", {**app(ID_B), "phone_shared_count": 0, "device_shared_count": 3})], T0)

@@ -580,6 +580,26 @@ def test_a_request_id_used_twice_is_409_and_the_first_decision_stands(app: InPro
     assert app.service.audit.get("twice-1").decision == first.json()["decision"]
 
 
+def test_an_application_refused_409_leaves_no_link_to_count_in_later_decisions(app: InProcess) -> None:
+    import dataclasses
+
+    svc = app.service
+    first = app.post("/v1/score/application", LAOWANG, headers={**AUTH, "X-Request-ID": "taken-by-b-1"})
+    # The request id of a B card's answer, say: the application's links were new, its audit refused.
+    svc.audit.append([dataclasses.replace(svc.audit.get(first.json()["request_id"]), request_id="ghost-1",
+                                          endpoint="behavior", decision="keep")])
+    owner = {**REFERENCES["shendu"], "application_id": "GHOST-1", "owner_id_number": "650102199912319875",
+             "owner_phone": "13677778899", "applications_7d": 0, "applications_30d": 0}
+    links = svc.links.count()
+    refused = app.post("/v1/score/application", owner, headers={**AUTH, "X-Request-ID": "ghost-1"})
+    assert fields(refused, 409)[0][0] == "X-Request-ID"
+    assert svc.links.count() == links  # before: the refused application stayed, counted by the next one
+    later = app.post("/v1/score/application", {**owner, "application_id": "REAL-1"})
+    assert later.status_code == 200, later.text[:300]
+    decided_on = svc.audit.get(later.json()["request_id"]).decided_on
+    assert (decided_on["applications_7d"], decided_on["applications_30d"]) == (0, 0), decided_on
+
+
 # -- idempotency ---------------------------------------------------------------------------
 def test_a_batch_sent_again_with_its_idempotency_key_is_answered_not_scored_again(app: InProcess) -> None:
     batch = [LAOWANG, {**LAOWANG, "owner_age": 15}]

@@ -135,6 +135,17 @@ class LinkStore:
         return [in_place(row, seen.counts, seen.list_hit)
                 for (_, row), seen in zip(rows, self.observe_many(rows, at), strict=True)]
 
+    def forget(self, request_ids: Sequence[str]) -> int:
+        """Remove the applications recorded under ``request_ids``: a caller whose decision was
+        refused after it was recorded (its audit commit failed, its request id named another
+        decision) must leave no application behind to count in later decisions. Pass only the
+        ids this caller recorded new (``Observed.new``): a retry's id names the first one's row."""
+        if not request_ids:
+            return 0
+        with self.observations.begin() as conn:
+            gone = conn.execute(t.applications.delete().where(t.applications.c.request_id.in_(list(request_ids))))
+        return int(gone.rowcount)
+
     def count(self) -> int:
         """Applications recorded."""
         with self.engine.connect() as conn:
