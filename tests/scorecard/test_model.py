@@ -9,6 +9,7 @@ from sklearn.base import clone
 
 from riskmodels.scorecard.config import ScorecardConfig
 from riskmodels.scorecard.model import ScorecardModel
+from riskmodels.scorecard.scaling import ScoreScale
 
 from .conftest import NEVER_OVERDUE, make_applications
 
@@ -303,3 +304,96 @@ def test_weights_summing_to_less_than_a_row_of_a_class_are_refused_by_name(small
     X, y = small_book
     with pytest.raises(ValueError, match=r"the weights of class \d must sum to at least 1; got 0\.\d+"):
         ScorecardModel().fit(X, y, sample_weight=np.full(len(y), 1 / len(y)))
+
+
+# -- a second notebook review (2026-12-08) ------------------------------------------------------
+def test_numbers_held_in_object_columns_are_binned_as_numbers(small_book) -> None:
+    # A database driver's Decimals or JSON's records: binned as categories, each amount was one
+    # (IV 0, dropped), while the same values in an array were numbers.
+    from decimal import Decimal
+
+    X, y = small_book
+    numeric = ScorecardModel().fit(X, y)
+    as_objects = X.astype({"leverage": object, "repayment_ratio": object})
+    as_objects["repayment_ratio"] = [None if v != v else Decimal(str(v)) for v in X["repayment_ratio"]]
+    model = ScorecardModel().fit(as_objects, y)
+    assert model.selected_features_ == numeric.selected_features_
+    assert "leverage" not in model.config_.categorical_features
+    np.testing.assert_allclose(model.predict_proba(as_objects), numeric.predict_proba(X), rtol=0, atol=1e-9)
+
+
+def test_dates_and_infinity_in_any_spelling_are_refused_at_prediction(small_book) -> None:
+    X, y = small_book
+    model = ScorecardModel(features=["leverage", "industry"]).fit(X, y)
+    head = X.head(2)
+    with pytest.raises(ValueError, match=r"got dates or durations in \['leverage'\]"):
+        model.predict_proba(head.assign(leverage=pd.to_datetime(["1960-01-01", "2030-01-01"])))
+    for spelled in (["inf", "0.1"], np.array([np.inf, 0.1], dtype=object)):
+        with pytest.raises(ValueError, match="feature 'leverage' must be finite or missing; got infinity in 1 row"):
+            model.predict_proba(head.assign(leverage=spelled))
+    with pytest.raises(ValueError, match="feature 'leverage' must be finite or missing"):
+        model.contributions_one({"leverage": float("inf"), "industry": "retail"})
+    # A category spelled "inf" is a category, not a number.
+    from riskmodels.scorecard.compiled import UnseenCategoryWarning
+
+    with pytest.warns(UnseenCategoryWarning, match=r"\['inf'\]"):
+        assert model.predict_proba(head.assign(industry="inf")).shape == (2, 2)
+
+
+@pytest.mark.parametrize("option", ["base_points", "base_odds", "pdo", "max_score"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_scale_of_nan_or_infinity_is_refused_by_name(option: str, value: float) -> None:
+    with pytest.raises(ValueError, match=f"{option} must be a finite number"):
+        ScoreScale(**{option: value})
+
+
+@pytest.mark.parametrize(("splits", "rule"), [
+    ({"leverage": []}, "must hold at least one split"),
+    ({"industry": [["retail", "services"], [], ["transport", "construction"]]}, "at least two non-empty groups"),
+    ({"industry": [["retail", "services", "transport", "construction"]]}, "at least two non-empty groups"),
+    ({"industry": [["retail", "services"], ["services", "transport", "construction"]]}, r"repeated \['services'\]"),
+])
+def test_user_splits_that_make_no_bins_are_refused_by_name(small_book, splits, rule: str) -> None:
+    X, y = small_book
+    with pytest.raises(ValueError, match=rule):
+        ScorecardModel(categorical_features=["industry"], user_splits=splits).fit(X, y)
+
+
+def test_groups_written_as_numbers_for_text_codes_name_the_type(small_book) -> None:
+    X, y = small_book
+    codes = X.assign(industry=X["industry"].map({"retail": "1", "services": "2", "transport": "3", "construction": "4"}))
+    with pytest.raises(ValueError, match=r"not placed: \['1', '2', '3', '4'\] \(the groups and X differ in type"):
+        ScorecardModel(categorical_features=["industry"], user_splits={"industry": [[1, 2], [3, 4]]}).fit(codes, y)
+
+
+def test_a_zero_smallest_bin_is_refused_by_its_rule_not_a_division(small_book) -> None:
+    X, y = small_book
+    with pytest.raises(ValueError, match="min_bin_size must be greater than 0"):
+        ScorecardModel(min_bin_size=0).fit(X, y)
+
+
+def test_characteristics_named_like_the_long_tables_columns_contribute(small_book) -> None:
+    X, y = small_book
+    renamed = X.rename(columns={"leverage": "points", "repayment_ratio": "row"})
+    model = ScorecardModel(features=["points", "row", "industry"]).fit(renamed, y)
+    long = model.contributions(renamed.head(3))
+    assert set(long["characteristic"]) == set(model.selected_features_) and len(long) == 3 * len(model.selected_features_)
+    wide = model.compiled_.characteristic_points(renamed.head(3))
+    for name in model.selected_features_:
+        np.testing.assert_array_equal(long.loc[long["characteristic"] == name, "points"], wide[name])
+
+
+def test_the_config_reads_back_from_its_json_with_infinity(small_book) -> None:
+    X, y = small_book
+    model = ScorecardModel(max_vif=float("inf")).fit(X, y)
+    assert ScorecardConfig.model_validate_json(model.config_.model_dump_json()) == model.config_
+
+
+def test_a_reason_never_reads_as_its_own_threshold(small_book) -> None:
+    X, y = small_book
+    iv = ScorecardModel().fit(X, y).selection_table_.set_index("variable")["iv"]
+    weakest = iv.idxmin()
+    threshold = float(iv[weakest]) + 1e-6  # shown to 3 decimals, the two read alike
+    reason = ScorecardModel(iv_min=threshold).fit(X, y).selection_table_.set_index("variable").loc[weakest, "reason"]
+    shown = reason.split()[1]
+    assert reason.startswith("IV ") and float(shown) < threshold and float(shown) == pytest.approx(iv[weakest], rel=1e-5)

@@ -304,8 +304,13 @@ class CompiledScorecard:
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Long table: row (index label), characteristic, points, shap, points_lost."""
         wide = self.characteristic_points(frame)
-        long = wide.rename_axis(index="row").reset_index().melt(
-            id_vars="row", var_name="characteristic", value_name="points")
+        # Melted from plain positions, not the names: a characteristic may be called "row" or
+        # "points" itself, which pandas would take for the long table's own columns.
+        names = list(wide.columns)
+        long = pd.DataFrame({  # melt's order: a characteristic's rows, then the next one's
+            "row": np.tile(wide.index.to_numpy(), len(names)),
+            "characteristic": np.repeat(np.asarray(names, dtype=object), len(wide)),
+            "points": wide.to_numpy(dtype=float).ravel(order="F")})
         long["shap"] = long["points"] - long["characteristic"].map(self.mean_points)
         long["points_lost"] = long["characteristic"].map(self.max_points) - long["points"]
         return long

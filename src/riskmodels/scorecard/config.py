@@ -126,7 +126,9 @@ SMALL_BOOK: Final[Setting] = {"selection_method": "backward", "iv_min": 0.0, "de
 class ScorecardConfig(BaseModel):
     """Features, binning options, selection thresholds and score scale of one scorecard."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Infinity (max_vif: .inf switches the filter off) written as "Infinity", not JSON null: the
+    # config then reads back as it was written (config_ is logged with the model).
+    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="strings")
 
     features: list[str] = Field(min_length=1, description="Candidate characteristics")
     categorical_features: list[str] = Field(default_factory=list)
@@ -179,12 +181,25 @@ class ScorecardConfig(BaseModel):
                 raise ValueError(f"{option} names variables that are not features: {unknown}")
         for name, splits in self.user_splits.items():
             categorical = name in self.categorical_features
-            grouped = bool(splits) and isinstance(splits[0], list)
+            if not splits:
+                raise ValueError(f"user_splits of {name!r} must hold at least one "
+                                 f"{'group' if categorical else 'split'}; got []")
+            grouped = isinstance(splits[0], list)
             if grouped != categorical:
                 expected = "lists of categories" if categorical else "numbers"
                 raise ValueError(f"user_splits of {name!r} must be {expected}")
             if not grouped and any(b <= a for a, b in zip(splits, splits[1:], strict=False)):  # type: ignore[operator]
                 raise ValueError(f"user_splits of {name!r} must be strictly increasing; got {splits}")
+            if grouped:
+                groups = [list(g) for g in splits]  # type: ignore[arg-type]
+                if len(groups) < 2 or any(not g for g in groups):
+                    raise ValueError(f"user_splits of {name!r} must be at least two non-empty groups of "
+                                     f"categories (one group is a constant); got {splits}")
+                placed = [c for g in groups for c in g]
+                twice = sorted({str(c) for c in placed if placed.count(c) > 1})
+                if twice:
+                    raise ValueError(f"user_splits of {name!r} must place each category in one group; "
+                                     f"repeated {twice}")
         for name, codes in self.special_codes.items():
             if any(isinstance(c, float) and c != c for c in codes):
                 raise ValueError(f"special_codes of {name!r}: NaN is a missing value, not a code")

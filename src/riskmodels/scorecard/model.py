@@ -239,7 +239,7 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
                 raise ValueError(f"X must have each column name once; repeated {repeated}")
             if reset:
                 validate_data(self, X, reset=True, skip_check_array=True)
-            return X
+            return _numbers_as_numbers(X, self.categorical_features)
         array = check_array(X, dtype=None, ensure_all_finite="allow-nan", ensure_min_samples=1 if not reset else 2)
         validate_data(self, array, reset=reset, skip_check_array=True)
         names = (list(self.feature_names_in_) if hasattr(self, "feature_names_in_")
@@ -261,12 +261,12 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
                  if name not in declared and not pd.api.types.is_numeric_dtype(X[name].dtype)]
         if found:
             logger.info("non-numeric columns binned as categorical: %s", found)
-        if not self.fold_binning:
-            _warn_many_categories(X, declared + found, self.min_bin_size)
         try:
             cfg = self._checked_config(features, declared + found)
         except ValidationError as exc:
             raise ValueError(_config_problems(exc)) from None
+        if not cfg.fold_binning:
+            _warn_many_categories(X, cfg.categorical_features, cfg.min_bin_size)
         _check_groups(X, cfg)
         return cfg
 
@@ -316,7 +316,9 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
     def _scoring_frame(self, X: pd.DataFrame | npt.ArrayLike) -> pd.DataFrame:
         check_is_fitted(self, "compiled_")
         frame = self._validated_frame(X, reset=False)
-        _check_finite(frame, [name for name in self.selected_features_ if name in frame.columns])
+        present = [name for name in self.selected_features_ if name in frame.columns]
+        _check_not_dates(frame, present)
+        _check_finite(frame, [c.name for c in self.compiled_.characteristics if c.numeric and c.name in present])
         return frame
 
     def predict_score(self, X: pd.DataFrame | npt.ArrayLike) -> FloatArray:
@@ -354,6 +356,8 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         check_is_fitted(self, "compiled_")
         if not isinstance(row, Mapping):
             raise TypeError(f"row must be a mapping of feature name to value; got {type(row).__name__}")
+        _check_finite(pd.DataFrame({c.name: [row.get(c.name)] for c in self.compiled_.characteristics if c.numeric}),
+                      [c.name for c in self.compiled_.characteristics if c.numeric])
         return self.compiled_.contributions_one(row)
 
     def binning_tables(self, selected_only: bool = False) -> dict[str, pd.DataFrame]:
@@ -393,15 +397,33 @@ def _check_values(X: pd.DataFrame, features: list[str]) -> None:
     infinities."""
     if len(X) < 2:
         raise ValueError(f"X must have at least 2 rows to fit; got {len(X)}")
+    _check_not_dates(X, features)
+    empty = [name for name in features if X[name].isna().all()]
+    if empty:
+        raise ValueError(f"features must each have a non-missing value; got none in {empty}")
+    _check_finite(X, [name for name in features if pd.api.types.is_numeric_dtype(X[name].dtype)])
+
+
+def _check_not_dates(X: pd.DataFrame, features: list[str]) -> None:
+    # At prediction too: pandas reads a date as its nanoseconds, which would land in an end bin.
     dated = [name for name in features if pd.api.types.is_datetime64_any_dtype(X[name].dtype)
              or pd.api.types.is_timedelta64_dtype(X[name].dtype)]
     if dated:
         raise ValueError(f"features must be numbers or categories; got dates or durations in {dated} "
                          "(turn each into a number, such as months since the date)")
-    empty = [name for name in features if X[name].isna().all()]
-    if empty:
-        raise ValueError(f"features must each have a non-missing value; got none in {empty}")
-    _check_finite(X, features)
+
+
+def _numbers_as_numbers(X: pd.DataFrame, categorical: Sequence[str]) -> pd.DataFrame:
+    """Object columns that hold only numbers (a database driver's Decimals, JSON's records) as
+    numbers, as an array's are: binned as categories, each distinct amount would be a category
+    of its own. A column declared categorical keeps its values."""
+    numbers = [name for name in X.columns if X[name].dtype == object and name not in categorical
+               and pd.api.types.infer_dtype(X[name], skipna=True) in _NUMBER_KINDS]
+    return X.assign(**{name: pd.to_numeric(X[name]) for name in numbers}) if numbers else X
+
+
+# pandas' infer_dtype names of columns holding numbers only (bools are categories here).
+_NUMBER_KINDS = frozenset({"integer", "floating", "mixed-integer-float", "decimal"})
 
 
 def _check_groups(X: pd.DataFrame, cfg: ScorecardConfig) -> None:
@@ -411,16 +433,26 @@ def _check_groups(X: pd.DataFrame, cfg: ScorecardConfig) -> None:
         if name not in cfg.categorical_features:
             continue
         placed = {category for group in splits for category in group}  # type: ignore[union-attr]
-        left = sorted({str(v) for v in X[name].dropna().unique()} - {str(c) for c in placed})
+        # By value, type included: the text code "1" is not the number 1 (optbinning would
+        # then find the bank's groups empty and call them "pure prebins").
+        left = sorted((v.item() if isinstance(v, np.generic) else v for v in set(X[name].dropna().unique()) - placed),
+                      key=repr)
         if left:
+            kinds = sorted({type(c).__name__ for c in placed} ^ {type(v).__name__ for v in left})
             raise ValueError(f"user_splits of {name!r} must place every category of X in a group; "
-                             f"not placed: {left[:10]}{' ...' if len(left) > 10 else ''}")
+                             f"not placed: {left[:10]}{' ...' if len(left) > 10 else ''}"
+                             + (f" (the groups and X differ in type: {kinds})" if kinds else ""))
 
 
 def _check_finite(X: pd.DataFrame, features: list[str]) -> None:
+    """Infinity refused by name: in a float column, and in text or objects of a numeric feature
+    (``"inf"``, which the scorer would read as a number past every split)."""
     for name in features:
-        if pd.api.types.is_float_dtype(X[name].dtype):
-            infinite = int(np.isinf(X[name].to_numpy(dtype=float, na_value=np.nan)).sum())
+        column = X[name]
+        if not pd.api.types.is_float_dtype(column.dtype) and not pd.api.types.is_numeric_dtype(column.dtype):
+            column = pd.to_numeric(column, errors="coerce")
+        if pd.api.types.is_float_dtype(column.dtype):
+            infinite = int(np.isinf(column.to_numpy(dtype=float, na_value=np.nan)).sum())
             if infinite:
                 raise ValueError(f"feature {name!r} must be finite or missing; got infinity in {infinite} row(s)")
 

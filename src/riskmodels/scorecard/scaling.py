@@ -33,6 +33,9 @@ class ScoreScale:
     max_score: float = 100.0
 
     def __post_init__(self) -> None:
+        for name in ("base_points", "base_odds", "pdo", "min_score", "max_score"):
+            if not math.isfinite(getattr(self, name)):  # NaN or infinity: every PD would be NaN
+                raise ValueError(f"{name} must be a finite number; got {getattr(self, name)}")
         if not self.pdo > 0:
             raise ValueError(f"pdo must be positive; got {self.pdo}")
         if not self.base_odds > 0:

@@ -83,7 +83,7 @@ def select_variables(iv: pd.Series, woe: pd.DataFrame, y: npt.NDArray[np.int64],
         if binning_status[name] not in ("OPTIMAL", "FEASIBLE"):
             dropped[name] = Decision("binning", f"binning {binning_status[name]}: single bin")
         elif iv[name] < cfg.iv_min:
-            dropped[name] = Decision("iv", f"IV {iv[name]:.3f} < {cfg.iv_min:g}")
+            dropped[name] = Decision("iv", f"IV {_beside(iv[name], cfg.iv_min, '.3f')} < {cfg.iv_min:g}")
         elif woe[name].std() == 0:
             dropped[name] = Decision("iv", "WoE constant: one bin")
     survivors = [name for name in ranked if name not in dropped]
@@ -215,8 +215,16 @@ def _sign_and_significance(names: list[str], fit: Callable[[list[str]], WoeLogis
             position = int(np.argmax(np.nan_to_num(model.p_values_[1:], nan=np.inf)))
             worst = kept[position]
             dropped[worst] = Decision("significance",
-                                      f"Wald p {model.p_values_[1 + position]:.3g} > p_max {cfg.p_max:g}")
+                                      f"Wald p {_beside(model.p_values_[1 + position], cfg.p_max, '.3g')} > "
+                                      f"p_max {cfg.p_max:g}")
         else:
             return kept, model
         kept.remove(worst)
     return kept, None
+
+
+def _beside(value: float, threshold: float, spec: str) -> str:
+    """``value`` in ``spec``, with more digits where it would read as the threshold it is
+    compared with ("IV 0.019 < 0.019")."""
+    shown = format(value, spec)
+    return format(value, ".6g") if shown == format(threshold, spec) or float(shown) == threshold else shown
