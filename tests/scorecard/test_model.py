@@ -397,3 +397,41 @@ def test_a_reason_never_reads_as_its_own_threshold(small_book) -> None:
     reason = ScorecardModel(iv_min=threshold).fit(X, y).selection_table_.set_index("variable").loc[weakest, "reason"]
     shown = reason.split()[1]
     assert reason.startswith("IV ") and float(shown) < threshold and float(shown) == pytest.approx(iv[weakest], rel=1e-5)
+
+
+def test_a_knock_out_flag_is_told_as_one_not_as_an_uninformative_variable(small_book) -> None:
+    # Every holder of the flag defaulted: optbinning merges that bin (a WoE needs both classes),
+    # so the flag read "IV 0.000 < 0.02" and was dropped without a word.
+    from riskmodels.scorecard.separation import SeparationWarning
+
+    X, y = small_book
+    flag = (np.random.default_rng(9).random(len(y)) < 0.06).astype(int)
+    every_bad = np.where(flag == 1, 1, y)
+    with pytest.warns(SeparationWarning, match=r"feature 'bankrupt': its value 1 \(\d+ rows\) are all bad; merged"):
+        model = ScorecardModel().fit(X.assign(bankrupt=flag), every_bad)
+    reason = model.selection_table_.set_index("variable").loc["bankrupt", "reason"]
+    assert reason.startswith("IV 0.000 < 0.02; but its value 1") and "knock-out rule" in reason
+
+
+def test_a_missing_bin_of_bads_only_is_told_to_score_as_average(small_book) -> None:
+    from riskmodels.scorecard.separation import SeparationWarning
+
+    X, y = small_book
+    filled = X.assign(leverage=X["leverage"].fillna(0.0))
+    missing = np.random.default_rng(3).random(len(y)) < 0.04
+    with pytest.warns(SeparationWarning, match=r"feature 'leverage': its missing values \(\d+ rows\) are all bad; "
+                                               r"its bin scores WoE 0, as an average applicant"):
+        model = ScorecardModel().fit(filled.assign(leverage=filled["leverage"].mask(missing)), np.where(missing, 1, y))
+    assert "leverage" in model.selected_features_
+
+
+def test_a_book_without_separation_fits_without_its_warning(small_book) -> None:
+    # Strong continuous drivers have long runs of goods in their low-risk tails: not a separation.
+    import warnings
+
+    from riskmodels.scorecard.separation import SeparationWarning
+
+    X, y = small_book
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SeparationWarning)
+        ScorecardModel().fit(X, y)

@@ -27,7 +27,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
-from riskmodels.scorecard import binning
+from riskmodels.scorecard import binning, separation
 from riskmodels.scorecard.choice import ChoiceRow, choice_table, choose_penalty, choose_trend
 from riskmodels.scorecard.compiled import CompiledScorecard, Contribution
 from riskmodels.scorecard.config import (
@@ -181,11 +181,15 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
 
         selection = select_variables(iv, woe, target, cfg, status, weight, fold_woe if cfg.fold_binning else None)
         del woe  # every candidate's WoE of every row: the largest matrix of the fit, read by selection only
-        self.selection_table_ = selection.table
+        pure = separation.pure_groups(frame, target, cfg)
+        self.selection_table_ = separation.explained(selection.table, pure)
         self.selected_features_ = selection.selected
+        if pure:
+            warnings.warn(separation.warning_text(pure, selection.selected), separation.SeparationWarning,
+                          stacklevel=outside_stacklevel())
         if not selection.selected:
             raise ValueError("no variable passed selection; see selection_table_:\n"
-                             + selection.table.to_string(index=False))
+                             + self.selection_table_.to_string(index=False))
         penalty_choices: list[ChoiceRow] = []
         if cfg.penalty == "auto":
             chosen_C, penalty_choices = choose_penalty(fold_binnings, cfg, selection.selected)
