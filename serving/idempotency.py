@@ -20,7 +20,7 @@ rotation forgets them).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from anyio import to_thread
@@ -38,9 +38,12 @@ REPLAYED = "Idempotent-Replayed"
 REUSED_RULE = "must name one body only: it was sent before on this route with another body"
 
 
-def rows_digest(svc: Scoring, rows: list[Any]) -> str:
-    """The keyed hash of a batch as sent: each row's canonical JSON text (a refused row may hold
-    what canonical JSON refuses, NaN say)."""
+def rows_digest(svc: Scoring, rows: list[Any], read: Mapping[int, Any] | None = None) -> str:
+    """The keyed hash of a batch: each row's canonical JSON text, as its model read it where it
+    is valid (``read``: index -> the validated row; so ``8`` and ``8.0``, one value, are one
+    body, as on the single routes), as sent where it is not (a refused row may hold what
+    canonical JSON refuses, NaN say)."""
+    rows = [row if read is None or index not in read else read[index] for index, row in enumerate(rows)]
     texts = [json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
              for row in rows]
     return svc.audit.input_digest({"rows": texts})

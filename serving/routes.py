@@ -137,9 +137,9 @@ async def _one(svc: Scoring, request: Request, endpoint: str, row: dict[str, Any
 def _batch(svc: Scoring, request: Request, endpoint: str, model: type[BaseModel], rows: list[Any],
            score: Work) -> Response:
     request_id = request_id_of(request.scope)
+    indices, valid, refused = _rows(model, rows)  # read once: the digest and the work share it
 
     def work() -> tuple[BaseModel, list[AuditRecord]]:
-        indices, valid, refused = _rows(model, rows)
         ids = [row_request_id(request_id, i) for i in indices]
         answers, records = score(list(zip(ids, valid, strict=True))) if valid else ([], [])
         batch: BatchAnswer[Any] = BatchAnswer(
@@ -147,7 +147,8 @@ def _batch(svc: Scoring, request: Request, endpoint: str, model: type[BaseModel]
             results=[Scored(index=i, answer=a) for i, a in zip(indices, answers, strict=True)], errors=refused)
         return batch, records
 
-    return answer(svc, request.scope, endpoint, lambda: rows_digest(svc, rows), work)
+    return answer(svc, request.scope, endpoint, lambda: rows_digest(svc, rows, dict(zip(indices, valid, strict=True))),
+                  work)
 
 
 class FraudAnswer(BaseModel):

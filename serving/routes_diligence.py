@@ -139,10 +139,11 @@ Rows = Annotated[list[Any], Body(min_length=1, max_length=MAX_BATCH, description
 def due_diligence_batch(svc: Svc, request: Request, rows: Rows) -> Response:
     """Each row rescored and audited, or refused at its index with the fields at fault."""
     request_id = request_id_of(request.scope)
+    indices, valid, first_refused = _rows(DiligenceRequest, rows)  # read once: the digest and the work share it
 
     def work() -> tuple[BatchAnswer[DiligenceDecision], list[AuditRecord]]:
         svc.bundle()  # not ready: nothing is scored
-        indices, valid, refused = _rows(DiligenceRequest, rows)
+        refused = list(first_refused)
         results: list[Scored[DiligenceDecision]] = []
         records: list[AuditRecord] = []
         for index, sent in zip(indices, valid, strict=True):
@@ -158,7 +159,8 @@ def due_diligence_batch(svc: Svc, request: Request, rows: Rows) -> Response:
                                                results=results, errors=refused)
         return batch, records
 
-    return answer(svc, request.scope, BATCH_ENDPOINT, lambda: rows_digest(svc, rows), work)
+    return answer(svc, request.scope, BATCH_ENDPOINT,
+                  lambda: rows_digest(svc, rows, dict(zip(indices, valid, strict=True))), work)
 
 
 __all__: Sequence[str] = ["router"]
