@@ -14,11 +14,12 @@ import json
 import re
 from collections.abc import Callable
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import Field, ValidationError, create_model
 
-from riskmodels.contract.privacy import mask_any, mask_id_number, mask_phone, mask_text, mask_value
+from riskmodels.contract.privacy import mask_any, mask_id_number, mask_numbers, mask_phone, mask_text, mask_value
 
 # What a mask may show: a mobile's first 3 and last 4 digits, an ID's first 6 and last 4.
 SHOWN = {"owner_phone": (3, 4), "owner_id_number": (6, 4)}
@@ -141,3 +142,21 @@ def test_a_malformed_value_is_hidden_whole_in_a_record_as_in_free_text() -> None
 def test_dates_amounts_and_times_written_with_separators_stay_readable() -> None:
     text = "at 2024-05-01 12:30:45, range 2024-05-01 - 2024-06-30, amount 1 500 000.00 CNY, rows 1 2 3"
     assert mask_text(text) == text
+
+
+@pytest.mark.parametrize(("typed", "masked"), [
+    ("王记Tel13822223333", "王记Tel138****3333"),  # run into the words before it
+    ("王记ID110105199202023319号", "王记ID110105********3319号"),
+    ("身份证11010519920202331X", "身份证110105********331X"),
+    ("138.1112.2233", "138.****.2233"), ("(138)3333-4444", "(138)****-4444"), ("138_4444_5555", "138_****_5555"),
+])
+def test_numbers_typed_into_names_and_notes_are_masked_however_they_are_joined(typed: str, masked: str) -> None:
+    # A review found these in the audit's masked business name and in freeze reasons, raw.
+    assert mask_numbers(typed) == masked
+    assert mask_text(f"business_name {typed}") == f"business_name {masked}"
+
+
+def test_a_request_id_or_hash_holding_a_phone_shaped_run_is_kept_whole() -> None:
+    # Hexadecimal tokens are ids, not numbers: masking inside them would break a log's joins.
+    for token in ("4f3a13912345678abcdef0123456789", "a" * 8 + "110105199202023319" + "b" * 6):
+        assert mask_numbers(f"request {token} refused") == f"request {token} refused"

@@ -249,7 +249,34 @@ def mask_numbers(text: str) -> str:
     """Mask, in text, anything that could be a resident ID or a mobile number, and nothing
     else: for a message that names personal fields by their rules ("owner_phone: must be 11
     digits"), where the name is followed by words, not by a value."""
-    return _RUN.sub(_mask_run, text)
+    return _LOOSE.sub(_mask_loose, _RUN.sub(_mask_run, text))
+
+
+# A mobile's or an ID's digits run into words or written with other separators, as people type
+# them into a name or a note: "Tel13822223333", "ID110105199202023319", "138.1112.2233",
+# "(138)3333-4444", "138_4444_5555". Masked wherever they stand, except inside a long
+# hexadecimal token (a request id, a hash), which is no one's number.
+_LOOSE = re.compile(r"(?<!\d)(?:\(?1[3-9]\d\)?[ ._-]?\d{4}[ ._-]?\d{4}|\d{17}[\dXx])(?!\d)")
+_HEX = frozenset("0123456789abcdefABCDEF")
+_HEX_LETTERS = frozenset("abcdefABCDEF")
+
+
+def _mask_loose(match: re.Match[str]) -> str:
+    text, (start, end) = match.string, match.span()
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    token = text[start:end]
+    run = match.group(0)
+    if len(token) >= 16 and set(token) <= _HEX and set(token) & _HEX_LETTERS:
+        return run
+    # An ID's check letter is its last character: the bank's mask keeps region and last four, a
+    # mobile's its first three and last four.
+    places = [i for i, c in enumerate(run) if c.isdigit() or (c in "Xx" and i == len(run) - 1)]
+    head, tail = (6, 4) if len(places) == 18 else (3, 4)
+    hidden = set(places[head:len(places) - tail])
+    return "".join(MASK if i in hidden else c for i, c in enumerate(run))
 
 
 def mask_text(text: str) -> str:
