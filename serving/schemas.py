@@ -19,8 +19,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
     create_model,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -216,6 +218,15 @@ class ErrorItem(BaseModel):
                                    "(`X-Request-ID`, `Idempotency-Key`, `Content-Type`), `body` or `row`")
     rule: str = Field(description="The rule it broke, in words")
     got: Any = Field(None, description="The value received (personal data masked; absent when missing)")
+
+    @model_serializer(mode="wrap")
+    def _absent_when_not_received(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # "absent when missing" in every answer, a batch's row errors too: not "got": null,
+        # which would say the client sent a null.
+        data = handler(self)
+        if isinstance(data, dict) and "got" not in self.model_fields_set:
+            data.pop("got", None)
+        return data
 
 
 class Problem(BaseModel):

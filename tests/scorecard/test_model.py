@@ -435,3 +435,13 @@ def test_a_book_without_separation_fits_without_its_warning(small_book) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", SeparationWarning)
         ScorecardModel().fit(X, y)
+
+
+def test_options_name_integer_labelled_columns_as_the_frame_does(small_book) -> None:
+    X, y = small_book
+    numbered = X.set_axis(range(X.shape[1]), axis=1)  # leverage, repayment_ratio, industry, noise
+    model = ScorecardModel(features=[0, 1, 2], categorical_features=[2], monotonic_trends={0: "ascending"}).fit(numbered, y)
+    named = ScorecardModel(features=["leverage", "repayment_ratio", "industry"], categorical_features=["industry"],
+                           monotonic_trends={"leverage": "ascending"}).fit(X, y)
+    assert model.selected_features_ == [str(list(X.columns).index(n)) for n in named.selected_features_]
+    np.testing.assert_allclose(model.predict_proba(numbered), named.predict_proba(X), rtol=0, atol=1e-12)

@@ -326,6 +326,15 @@ def test_an_id_or_phone_is_masked_in_an_error_whatever_field_it_came_in(app: InP
     assert "139****5678" in response.text or "110105********2318" in response.text
 
 
+def test_a_batch_row_error_leaves_got_out_when_nothing_was_received(app: InProcess) -> None:
+    missing = {k: v for k, v in LAOWANG.items() if k != "owner_age"}
+    answer = app.post("/v1/score/fraud/batch", [missing, [1, 2], {**LAOWANG, "owner_age": None}]).json()
+    errors = {e["index"]: e["errors"] for e in answer["errors"]}
+    assert errors[0] == [{"field": "owner_age", "rule": "is required"}]  # was "got": null: a null never sent
+    assert "got" not in errors[1][0]
+    assert errors[2] == [{"field": "owner_age", "rule": "must not be null", "got": None}]  # a null sent
+
+
 def test_fields_each_in_range_but_contradictory_together_are_each_named(app: InProcess) -> None:
     """9 inquiries in 3 months but none in 6, and so on: a 422 naming each field and its rule,
     single and in a batch (where the good rows are still scored), and nothing audited for them."""

@@ -255,12 +255,14 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
         for option in ("features", "categorical_features"):
             if isinstance(getattr(self, option), str):
                 raise ValueError(f"{option} must be a list of column names; got the string {getattr(self, option)!r}")
-        features = [str(name) for name in X.columns] if self.features is None else list(self.features)
+        # Column labels are read as text (a frame's integer labels too), so the options naming
+        # them are as well: features=[0, 1] names the columns labelled 0 and 1.
+        features = [str(name) for name in (X.columns if self.features is None else self.features)]
         missing = [name for name in features if name not in X.columns]
         if missing:
             raise ValueError(f"features must be columns of X; missing {missing}")
         _check_values(X, features)
-        declared = list(self.categorical_features)
+        declared = [str(name) for name in self.categorical_features]
         found = [name for name in features
                  if name not in declared and not pd.api.types.is_numeric_dtype(X[name].dtype)]
         if found:
@@ -284,10 +286,10 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # s
             default_monotonic_trend=(self.default_monotonic_trend
                                      if self.default_monotonic_trend is None or isinstance(self.default_monotonic_trend, str)
                                      else list(self.default_monotonic_trend)),
-            monotonic_trends=dict(self.monotonic_trends or {}),
+            monotonic_trends={str(k): v for k, v in (self.monotonic_trends or {}).items()},
             min_bin_size=self.min_bin_size,
-            special_codes={k: dict(v) for k, v in (self.special_codes or {}).items()},
-            user_splits=dict(self.user_splits or {}),
+            special_codes={str(k): dict(v) for k, v in (self.special_codes or {}).items()},
+            user_splits={str(k): v for k, v in (self.user_splits or {}).items()},
             iv_min=self.iv_min, max_corr=self.max_corr, max_vif=self.max_vif,
             selection_method=self.selection_method, max_features=self.max_features,
             selection_metric=self.selection_metric, cv_folds=self.cv_folds, min_gain=self.min_gain,
