@@ -42,7 +42,7 @@ MAX_STRING = 200
 # A date is exactly YYYY-MM-DD (contract.types.ISO_DATE): pydantic alone would also take
 # "2024-05-01T00:00:00" or a Unix time.
 # The link and velocity counts and the list check are the platform's own (riskmodels.links): optional.
-_LINKED_NOTE = ("optional: the service computes it from its own link store and lists; a shared count sent is used "
+_LINKED_NOTE = ("optional (left out or null): the service computes it from its own link store and lists; a shared count sent is used "
                 "only where the store has no such identifier, a velocity sent (all lenders) counts when larger than "
                 "the store's, and a true blacklist_hit sent is kept")
 _NAMED_MODELS = {"applications": "ApplicationRequest", "behavior_snapshots": "BehaviorRequest",
@@ -129,7 +129,9 @@ def _annotation(col: Column) -> Any:
 
 def _field(col: Column) -> tuple[Any, Any]:
     annotation = _annotation(col)
-    if col.nullable:
+    # The platform's own counts may be left out, and so may be sent as null: a client's
+    # serialiser writes an unset optional field either way, and both mean "not sent".
+    if col.nullable or col.name in LINKED_COLUMNS:
         annotation = annotation | None
     extra: dict[str, Any] | Callable[[dict[str, Any]], None] | None = None
     if col.is_numeric():
