@@ -29,7 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from riskmodels.contract import APPLICATIONS, BEHAVIOR_SNAPSHOTS, COLLECTION_CASES, Column, Table
 from riskmodels.contract.row_rules import ROW_RULES, row_breaks
-from riskmodels.contract.types import DATE_RANGE_RULE, FIRST_DATE, ISO_DATE, LAST_DATE
+from riskmodels.contract.types import ISO_DATE
 from riskmodels.links import LINKED_COLUMNS
 from riskmodels.synth import reference_bodies
 
@@ -59,15 +59,9 @@ def _number(value: Any) -> Any:
 
 
 def _iso_date(value: Any) -> Any:
-    if not (isinstance(value, dt.date) or (isinstance(value, str) and ISO_DATE.fullmatch(value))):
-        raise PydanticCustomError("date_type", "must be a date written YYYY-MM-DD")
-    try:
-        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-    except ValueError:
-        return value  # not a day of the calendar (2025-02-30): pydantic's date parsing says so
-    if not FIRST_DATE <= day <= LAST_DATE:
-        raise PydanticCustomError("out_of_range", DATE_RANGE_RULE)
-    return value
+    if isinstance(value, dt.date) or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_type", "must be a date written YYYY-MM-DD")
 
 
 def _fmt(x: float) -> str:

@@ -74,17 +74,3 @@ def test_a_null_identifier_passes_where_the_contract_allows_it_and_not_elsewhere
     problems = find_problems(batch, APPLICATIONS)
     assert problems.fields == ["owner_phone", "owner_phone"]
     assert problems.reasons == ["owner_phone: is required; got null", "owner_phone: is required; got ''"]
-
-
-def test_a_sentinel_date_is_rejected_in_a_batch_and_by_the_commands_check() -> None:
-    import datetime as dt
-
-    from riskmodels.contract.types import DATE_RANGE_RULE
-    from riskmodels.data.rejects import record_problems
-
-    days = pa.array([dt.date(2025, 1, 15), dt.date(9999, 12, 31), dt.date(1, 1, 1), dt.date(2099, 12, 31)], pa.date32())
-    problems = find_problems(pa.table({"application_date": days}), APPLICATIONS)
-    assert problems.rejected.tolist() == [False, True, True, False]
-    assert all(DATE_RANGE_RULE in r for r in problems.reasons)
-    assert any(p == f"application_date: {DATE_RANGE_RULE}; got 9999-12-31"
-               for p in record_problems({"application_date": "9999-12-31"}, APPLICATIONS))

@@ -9,18 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 from typing import Literal
 
 Dtype = Literal["int", "float", "bool", "category", "date", "string"]
 # A date column's value as text is exactly YYYY-MM-DD (not a timestamp, not a Unix time).
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# Every date of the contract is a day of the platform's operation (an application, a month-end,
-# a case, a visit): a sentinel such as 9999-12-31 or 0001-01-01 is a system's "unknown", which
-# would be scored as a date. Fixed bounds, not "today": a check must not change with the clock.
-FIRST_DATE, LAST_DATE = date(1990, 1, 1), date(2099, 12, 31)
-DATE_RANGE_RULE = f"must be between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}"
 Unit = Literal["CNY", "months", "years", "days", "percent", "count", "ratio", "score"]
 Severity = Literal["critical", "warning"]
 

@@ -11,7 +11,6 @@ import gc
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ import pandas as pd
 from riskmodels.config import apply_offline_environment
 from riskmodels.contract import Column, Severity, Table
 from riskmodels.contract import table as contract_table
-from riskmodels.contract.types import DATE_RANGE_RULE, FIRST_DATE, LAST_DATE
 from riskmodels.reporting import Badge, Bilingual, Cell, Details, Num, Section, Text, render
 from riskmodels.reporting import Table as ReportTable
 
@@ -143,10 +141,6 @@ def _column_expectations(E: Any, c: Column) -> list[Any]:
         condition = {"row_condition": RowColumn(c.name).is_not_in(codes)} if codes else {}
         out.append(E.ExpectColumnValuesToBeBetween(column=c.name, min_value=c.minimum, max_value=c.maximum,
                                                    meta=meta("critical", rule), **condition))
-    if c.dtype == "date":  # a sentinel such as 9999-12-31 is a system's "unknown", not a day
-        out.append(E.ExpectColumnValuesToBeBetween(
-            column=c.name, min_value=datetime.combine(FIRST_DATE, time()), max_value=datetime.combine(LAST_DATE, time()),
-            meta=meta("critical", DATE_RANGE_RULE.removeprefix("must be "))))
     if c.categories:
         out.append(E.ExpectColumnValuesToBeInSet(column=c.name, value_set=list(c.categories),
                                                  meta=meta("critical", f"in {list(c.categories)}")))

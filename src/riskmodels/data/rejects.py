@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 from riskmodels.contract import Column, Table
 from riskmodels.contract.privacy import mask_any
 from riskmodels.contract.row_rules import ROW_RULES
-from riskmodels.contract.types import DATE_RANGE_RULE, FIRST_DATE, ISO_DATE, LAST_DATE
+from riskmodels.contract.types import ISO_DATE
 
 BoolArray = npt.NDArray[np.bool_]
 SEPARATOR = " | "  # between the reasons of one row; a reason itself contains "; "
@@ -136,11 +136,6 @@ def _rule_violations(col: Column, values: pa.Array, null: pa.Array) -> list[tupl
     if col.pattern is not None and col.rule is not None:
         well_formed = pc.match_substring_regex(values, pattern=arrow_pattern(col.pattern))
         return [(pc.and_kleene(present, pc.invert(well_formed)), col.rule)]
-    if col.dtype == "date" and (pa.types.is_date(values.type) or pa.types.is_timestamp(values.type)):
-        days = pc.cast(values, pa.date32()) if pa.types.is_timestamp(values.type) else values
-        outside = pc.or_kleene(pc.less(days, pa.scalar(FIRST_DATE, days.type)),
-                               pc.greater(days, pa.scalar(LAST_DATE, days.type)))
-        return [(pc.and_kleene(present, outside), DATE_RANGE_RULE)]
     if not (col.is_numeric() or (col.dtype == "bool" and not pa.types.is_boolean(values.type))):
         return []
     # Kleene logic throughout: a null compares as null, and ``present`` (False for nulls and
@@ -224,8 +219,6 @@ def record_problems(record: Mapping[str, Any], table: Table) -> list[str]:
                 values[name] = None
             if values[name] is None:
                 problems.append(f"{name}: must be a date written YYYY-MM-DD; got {text[:20]!r}")
-            elif not FIRST_DATE <= values[name] <= LAST_DATE:
-                problems.append(f"{name}: {DATE_RANGE_RULE}; got {text}")
         else:
             values[name] = value
     problems += [f"{c.name}: is required" for c in columns.values() if c.required and c.name not in record]
