@@ -5,15 +5,14 @@ fields, numbers sent as text and NaN are refused, each with a rule a person can 
 from __future__ import annotations
 
 import math
-import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from riskmodels.contract import MAX_CNY
-from riskmodels.contract.tables import NOT_BLANK_PATTERN, NOT_BLANK_RULE
-from riskmodels.loans.inputs import OFFICER, OFFICER_RULE
+from riskmodels.contract.tables import NOT_BLANK_RULE
+from riskmodels.loans.inputs import OFFICER, OFFICER_RULE, is_visible
 
 AMOUNT_RULE = f"must be a positive amount (CNY) of at most {MAX_CNY:,.0f} with at most 2 decimals"
 
@@ -27,12 +26,8 @@ def _amount(value: float) -> float:
 
 Amount = Annotated[float, AfterValidator(_amount),
                    Field(gt=0, le=MAX_CNY, description="CNY, at most 2 decimals")]
-_VISIBLE = re.compile(NOT_BLANK_PATTERN)
-
-
 def _visible(value: str) -> str:
-    # The contract's rule for ids and names: a payee or a reason of blanks names no one.
-    if not _VISIBLE.fullmatch(value):
+    if not is_visible(value):  # the loan store's own rule, in its words
         raise PydanticCustomError("format", NOT_BLANK_RULE)
     return value
 

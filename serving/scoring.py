@@ -23,7 +23,6 @@ from riskmodels.decision import (
     score_collection,
 )
 from riskmodels.links import LINKED_COLUMNS, LinkStore
-from riskmodels.links.counts import in_place
 from riskmodels.loans import LoanStore
 from serving.context import REQUEST_ID
 from serving.generation import Generation, generation_file
@@ -150,11 +149,9 @@ class Scoring:
         # Each application is recorded in the link store (once per request id) and decided on
         # the store's counts and list check. The audit keeps the input as it was sent (its hash
         # and masked copy) and the linked values the decision used, so a replay reproduces it.
-        seen = self.links.observe_many(rows)
-        new = [s.request_id for s in seen if s.new]
+        used, new = self.links.recorded_rows(rows)
         with self._recorded_lock:
             self._recorded.update(new)
-        used = [in_place(row, s.counts, s.list_hit) for (_, row), s in zip(rows, seen, strict=True)]
         try:
             decisions = [decide(row, bundle, request_id=request_id)
                          for (request_id, _), row in zip(rows, used, strict=True)]

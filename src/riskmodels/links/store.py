@@ -132,8 +132,15 @@ class LinkStore:
                       at: datetime | None = None) -> list[dict[str, Any]]:
         """Record ``rows`` (request id, application) and return each with the store's counts and
         list check in place of the caller's (``links.counts.in_place``): what scoring decides on."""
-        return [in_place(row, seen.counts, seen.list_hit)
-                for (_, row), seen in zip(rows, self.observe_many(rows, at), strict=True)]
+        return self.recorded_rows(rows, at)[0]
+
+    def recorded_rows(self, rows: Sequence[tuple[str, Mapping[str, Any]]],
+                      at: datetime | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+        """``in_place_rows``, and the request ids this call recorded new (``forget`` takes them
+        back when their decisions are refused)."""
+        seen = self.observe_many(rows, at)
+        return ([in_place(row, s.counts, s.list_hit) for (_, row), s in zip(rows, seen, strict=True)],
+                [s.request_id for s in seen if s.new])
 
     def forget(self, request_ids: Sequence[str]) -> int:
         """Remove the applications recorded under ``request_ids``: a caller whose decision was

@@ -30,7 +30,11 @@ def check_officer(officer: str) -> None:
         raise InvalidInput("officer", OFFICER_RULE, officer)
 
 
-def check_visible(field: str, value: str) -> None:
+def is_visible(value: str) -> bool:
     """The contract's rule for ids and names: a payee or a reason made of blanks names no one."""
-    if not _VISIBLE.fullmatch(value):
+    return _VISIBLE.fullmatch(value) is not None
+
+
+def check_visible(field: str, value: str) -> None:
+    if not is_visible(value):
         raise InvalidInput(field, NOT_BLANK_RULE)

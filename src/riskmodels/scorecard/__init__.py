@@ -17,6 +17,9 @@ _EXPORTS = {
     "CompiledScorecard": "riskmodels.scorecard.compiled",
     "Contribution": "riskmodels.scorecard.compiled",
     "UnseenCategoryWarning": "riskmodels.scorecard.compiled",
+    "ManyCategoriesWarning": "riskmodels.scorecard.inputs",
+    "LogisticFitWarning": "riskmodels.scorecard.inputs",
+    "SeparationWarning": "riskmodels.scorecard.separation",
     "WoeLogisticRegression": "riskmodels.scorecard.logistic",
     "binning_tables": "riskmodels.scorecard.binning",
 }
